@@ -1,0 +1,66 @@
+import { UsageError } from './errors.js';
+
+/** Always allowed: what Codex needs to log in and talk to OpenAI. */
+export const DEFAULT_ALLOWED_DOMAINS: readonly string[] = [
+  'api.openai.com',
+  'chatgpt.com',
+  'chat.openai.com',
+  'auth.openai.com',
+  'auth0.openai.com',
+  'platform.openai.com',
+  'openai.com',
+];
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/**
+ * Why `name` is not an acceptable allowlist entry, or undefined when it is.
+ * Real host-name syntax: labels of 1-63 [a-z0-9-] not starting or ending with '-',
+ * at most 253 characters, an optional leading `*.` (then at least two labels follow,
+ * so `*.com` cannot open a whole TLD), and not an IP address.
+ */
+export function explainInvalidDomain(name: string): string | undefined {
+  if (name.length === 0) return 'it is empty';
+  const wildcard = name.startsWith('*.');
+  const host = wildcard ? name.slice(2) : name;
+  if (host.length > 253) return 'it is longer than 253 characters';
+  const labels = host.split('.');
+  if (labels.some((label) => label.length === 0)) return 'it has an empty label';
+  const bad = labels.find((label) => !LABEL.test(label));
+  if (bad !== undefined) {
+    return `label '${bad}' is not 1-63 letters, digits or '-' (not at either end)`;
+  }
+  if (/^[0-9]+$/.test(labels[labels.length - 1] ?? '')) {
+    return 'IP addresses are not allowed, only host names';
+  }
+  if (labels.length < 2 && wildcard) return 'a wildcard needs at least two labels after *.';
+  return undefined;
+}
+
+/** Splits a space- or comma-separated list, as users write OPENAI_ALLOWED_DOMAINS. */
+export function splitDomainList(text: string): string[] {
+  return text.split(/[\s,]+/).filter((entry) => entry.length > 0);
+}
+
+/**
+ * Normalises (lowercase, no trailing dot) and validates `entries`; throws a UsageError
+ * naming the first bad entry and where it came from.
+ */
+export function normalizeDomains(entries: readonly string[], source: string): string[] {
+  return entries.map((raw) => {
+    const name = raw.toLowerCase().replace(/\.$/, '');
+    const why = explainInvalidDomain(name);
+    if (why !== undefined) {
+      throw new UsageError(
+        `${source}: ${JSON.stringify(raw)} is not a valid host name (${why}); use e.g. example.com or *.example.com`,
+      );
+    }
+    return name;
+  });
+}
+
+/** The defaults plus the user's extra domains, validated, lowercased, deduplicated. */
+export function buildAllowlist(extraDomains: string | undefined): string[] {
+  const extra = normalizeDomains(splitDomainList(extraDomains ?? ''), 'OPENAI_ALLOWED_DOMAINS');
+  return [...new Set([...DEFAULT_ALLOWED_DOMAINS, ...extra])];
+}

@@ -1,0 +1,35 @@
+/** Label namespace: every container, network or image we start carries these. */
+export const LABEL_PREFIX = 'codex-sandbox';
+export const LABELS = {
+  managed: `${LABEL_PREFIX}.managed`,
+  workdir: `${LABEL_PREFIX}.workdir`,
+  runId: `${LABEL_PREFIX}.run-id`,
+  launcherPid: `${LABEL_PREFIX}.launcher-pid`,
+  launcherHost: `${LABEL_PREFIX}.launcher-host`,
+  command: `${LABEL_PREFIX}.command`,
+  version: `${LABEL_PREFIX}.version`,
+  /** On images: present (value "1") only on images whose entrypoint applies the firewall. */
+  entrypoint: `${LABEL_PREFIX}.entrypoint`,
+  codexVersion: `${LABEL_PREFIX}.codex-version`,
+} as const;
+
+/** Docker names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*; keep the readable part short. */
+export function slugifyName(basename: string): string {
+  const slug = basename
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[^a-z0-9]+/, '')
+    .slice(0, 30)
+    .replace(/[-_.]+$/, '');
+  return slug.length > 0 ? slug : 'workdir';
+}
+
+/**
+ * `codex-<slug>-<8 hex of sha256(realpath)>-<run id>`: readable, yet unique per workdir
+ * (so `/a/b.c` and `/a/bc` differ) and per run (so two runs never remove each other).
+ * The caller computes the hash and the random run id (core does no I/O or crypto).
+ */
+export function buildContainerName(basename: string, workdirHash: string, runId: string): string {
+  return `codex-${slugifyName(basename)}-${workdirHash.slice(0, 8)}-${runId}`;
+}

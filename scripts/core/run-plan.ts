@@ -1,0 +1,54 @@
+import { formatMount, type Mount } from './mount-spec.js';
+
+/** Everything `docker run` needs, as plain values computed after all I/O is done. */
+export interface RunPlan {
+  image: string;
+  containerName: string;
+  labels: ReadonlyArray<readonly [string, string]>;
+  mounts: readonly Mount[];
+  /** Working directory inside the container (`/app<workdir>`). */
+  workingDir: string;
+  env: ReadonlyArray<readonly [string, string]>;
+  /** `-t`: only when both stdin and stdout are terminals. */
+  tty: boolean;
+  network?: string;
+  dns: readonly string[];
+  /** Arguments after the image: codex's (or the shell command's), untouched. */
+  args: readonly string[];
+}
+
+/**
+ * Capabilities the entrypoint needs as root to set up DNS, the firewall and the user
+ * mapping; `setpriv` empties the bounding set before the agent or init hook starts.
+ * Docker's other defaults (MKNOD, SYS_CHROOT, AUDIT_WRITE, SETFCAP, FSETID) are dropped.
+ */
+export const ENTRYPOINT_CAPABILITIES: readonly string[] = [
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'KILL',
+  'SETUID',
+  'SETGID',
+  'SETPCAP',
+  'NET_BIND_SERVICE',
+  'NET_ADMIN',
+  'NET_RAW',
+];
+
+/** The one place a RunPlan becomes the argv of `docker run` (never a shell string). */
+export function buildDockerRunArgs(plan: RunPlan): string[] {
+  const argv = ['docker', 'run', '--rm', '-i'];
+  if (plan.tty) argv.push('-t');
+  argv.push('--name', plan.containerName);
+  for (const [key, value] of plan.labels) argv.push('--label', `${key}=${value}`);
+  argv.push('--cap-drop', 'ALL');
+  for (const cap of ENTRYPOINT_CAPABILITIES) argv.push('--cap-add', cap);
+  argv.push('--security-opt', 'no-new-privileges');
+  if (plan.network !== undefined) argv.push('--network', plan.network);
+  for (const server of plan.dns) argv.push('--dns', server);
+  for (const mount of plan.mounts) argv.push('--mount', formatMount(mount));
+  argv.push('-w', plan.workingDir);
+  for (const [key, value] of plan.env) argv.push('-e', `${key}=${value}`);
+  argv.push(plan.image, ...plan.args);
+  return argv;
+}
