@@ -1,13 +1,26 @@
 /** Jest runs the TypeScript tests as ESM (execa is ESM-only). */
-export default {
+const esm = {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json' }],
   },
-  // e2e tests start containers: give them room, but never hang forever.
-  testTimeout: 120000,
+};
+
+export default {
+  projects: [
+    { ...esm, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
+    {
+      ...esm,
+      displayName: 'e2e',
+      roots: ['<rootDir>/test/e2e'],
+      // Builds the sandbox image (layer cache makes repeats fast) and fails, never skips,
+      // when no Docker engine answers.
+      globalSetup: '<rootDir>/test/e2e/global-setup.js',
+      // e2e tests start containers: give them room, but never hang forever.
+      testTimeout: 180000,
+    },
+  ],
 };

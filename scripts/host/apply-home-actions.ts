@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { HomeAction } from '../core/codex-home-plan.js';
 import { EnvironmentError } from '../core/errors.js';
 import { isSameOrInside } from '../core/path-rules.js';
-import { errorCode } from './resolve-path.js';
+import { errorCode, resolveFuturePath } from './resolve-path.js';
 
 /**
  * Carries out the planned host changes. Files are written to a temporary name and then
@@ -19,11 +19,11 @@ export async function applyHomeActions(actions: readonly HomeAction[], roots: re
       continue;
     }
     const directory = path.dirname(action.to);
+    // Checked before mkdir (nothing may be created outside) and after (nothing raced in).
+    assertInsideRoots(await resolveFuturePath(directory, '/', 'Codex home directory'), directory, roots);
     await mkdir(directory, { recursive: true });
     const realDirectory = await realpath(directory);
-    if (!roots.some((root) => isSameOrInside(root, realDirectory))) {
-      throw new EnvironmentError(`${directory} leads outside the Codex home (a symlink?): remove it and run again`);
-    }
+    assertInsideRoots(realDirectory, directory, roots);
     const target = path.join(realDirectory, path.basename(action.to));
     const temporary = path.join(realDirectory, `.${path.basename(action.to)}.${randomBytes(4).toString('hex')}.tmp`);
     await copyFile(action.from, temporary);
@@ -39,5 +39,11 @@ export async function applyHomeActions(actions: readonly HomeAction[], roots: re
     } finally {
       await unlink(temporary).catch(() => undefined);
     }
+  }
+}
+
+function assertInsideRoots(resolved: string, directory: string, roots: readonly string[]): void {
+  if (!roots.some((root) => isSameOrInside(root, resolved))) {
+    throw new EnvironmentError(`${directory} leads outside the Codex home (a symlink?): remove it and run again`);
   }
 }

@@ -1,0 +1,126 @@
+# shellcheck shell=bash
+# User mapping, ownership and privilege drop. Sourced by sandbox-entrypoint.
+
+TARGET_UID=""
+TARGET_GID=""
+CHOWN_TREES=0    # root host, root-owned workdir: hand workdir and Codex home to uid 1000
+CHOWN_HOME=0     # root host: the launcher (root) created the Codex home; hand it to the agent
+
+is_uint() { [[ "$1" =~ ^[0-9]+$ ]] && (( ${#1} <= 10 )); }
+
+resolve_target_ids() { # pick the uid/gid the agent runs as
+  local uid="${SANDBOX_HOST_UID:-1000}" gid="${SANDBOX_HOST_GID:-1000}"
+  is_uint "$uid" || fail "SANDBOX_HOST_UID is not a number: ${uid}"
+  is_uint "$gid" || fail "SANDBOX_HOST_GID is not a number: ${gid}"
+  if [[ "$uid" == 0 ]]; then
+    CHOWN_HOME=1
+    # Host user is root: take the workdir owner, else stay 1000 and chown.
+    local owner=""
+    if [[ -n "${SANDBOX_WORKDIR:-}" && -d "${SANDBOX_WORKDIR}" ]]; then
+      owner="$(stat -c '%u:%g' "$SANDBOX_WORKDIR")"
+    fi
+    if [[ -n "$owner" && "${owner%%:*}" != 0 ]]; then
+      uid="${owner%%:*}"
+      gid="${owner##*:}"
+    else
+      uid=1000
+      gid=1000
+      CHOWN_TREES=1
+    fi
+  fi
+  [[ "$gid" != 0 ]] || gid="$uid"
+  TARGET_UID="$uid"
+  TARGET_GID="$gid"
+}
+
+separate_dnsmasq_uid() { # the agent must never share dnsmasq's uid (owner match)
+  local dns_uid
+  dns_uid="$(id -u dnsmasq)"
+  [[ "$dns_uid" != "$TARGET_UID" ]] && return 0
+  local candidate=999
+  while getent passwd "$candidate" >/dev/null || [[ "$candidate" == "$TARGET_UID" ]]; do
+    candidate=$((candidate - 1))
+    (( candidate > 100 )) || fail "no free system uid for dnsmasq"
+  done
+  usermod -u "$candidate" dnsmasq >/dev/null
+}
+
+map_agent_user() { # give codex the host uid/gid so workdir files belong to the host user
+  if [[ "$(id -g "$AGENT_USER")" != "$TARGET_GID" ]]; then
+    groupmod -o -g "$TARGET_GID" "$AGENT_USER"
+  fi
+  if [[ "$(id -u "$AGENT_USER")" != "$TARGET_UID" ]]; then
+    usermod -o -u "$TARGET_UID" -g "$TARGET_GID" "$AGENT_USER" >/dev/null
+  fi
+  chown -R -h "${TARGET_UID}:${TARGET_GID}" /home/codex
+  if [[ "$CHOWN_TREES" == 1 ]]; then
+    chown_tree /codex_home
+    if [[ -n "${SANDBOX_WORKDIR:-}" ]]; then chown_tree "$SANDBOX_WORKDIR"; fi
+  elif [[ "$CHOWN_HOME" == 1 ]]; then
+    chown_tree /codex_home
+  elif ! mountpoint -q /codex_home; then
+    chown_top /codex_home # image directory (no host mount): make it the agent's
+  fi
+  warn_unreadable_auth
+}
+
+warn_unreadable_auth() { # auth.json is never chowned/chmod-ed; say so when the agent cannot read it
+  local auth=/codex_home/auth.json mode owner
+  [[ -f "$auth" ]] || return 0
+  mode="$(stat -c '%a' "$auth")"
+  owner="$(stat -c '%u' "$auth")"
+  if [[ "$owner" != "$TARGET_UID" && "${mode: -1}" != [4567] ]]; then
+    warn "auth.json (owner uid ${owner}, mode ${mode}) is not readable by the agent (uid ${TARGET_UID}); Codex may ask you to log in"
+  fi
+  return 0
+}
+
+mount_points_under() { # print mount points strictly below $1, one per line
+  local dir=$1 mp
+  while read -r _ _ _ _ mp _; do
+    mp="$(printf '%b' "$mp")" # mountinfo escapes: \040 space, \011 tab, ...
+    [[ "$mp" == "$dir"/* ]] && printf '%s\n' "$mp"
+  done < /proc/self/mountinfo
+  return 0
+}
+
+mount_is_rw() { # is mount point $1 writable (not mounted readonly)?
+  findmnt -n -o OPTIONS --target "$1" | tr ',' '\n' | grep -qx rw
+}
+
+chown_top() { # chown one directory (not recursive), never on a readonly mount
+  local dir=$1
+  [[ -d "$dir" ]] || return 0
+  mount_is_rw "$dir" || return 0
+  chown "${TARGET_UID}:${TARGET_GID}" "$dir"
+}
+
+chown_tree() { # chown -R, skipping readonly mounts (auth.json, --read-only paths)
+  local dir=$1 mp
+  [[ -d "$dir" ]] || return 0
+  mount_is_rw "$dir" || return 0
+  local -a prune=()
+  local -a nested=()
+  while IFS= read -r mp; do
+    nested+=("$mp")
+    prune+=(-path "$mp" -prune -o)
+  done < <(mount_points_under "$dir")
+  find "$dir" "${prune[@]}" -print0 | xargs -0 -r chown -h "${TARGET_UID}:${TARGET_GID}"
+  for mp in "${nested[@]}"; do
+    if [[ -d "$mp" ]] && mount_is_rw "$mp"; then chown_tree "$mp"; fi
+  done
+  return 0
+}
+
+agent_env() { # environment the agent sees
+  export USER="$AGENT_USER" LOGNAME="$AGENT_USER"
+  if [[ -z "${HOME:-}" || "${HOME}" == /root ]]; then export HOME=/codex_home; fi
+  export CODEX_HOME="${CODEX_HOME:-/codex_home}"
+  export SHELL=/bin/bash
+}
+
+drop_privileges_exec() { # exec "$@" as codex: no caps, no bounding set, no_new_privs
+  exec setpriv --reuid "$TARGET_UID" --regid "$TARGET_GID" --clear-groups \
+    --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs \
+    -- "$@"
+}

@@ -1,0 +1,19 @@
+// Runs once before the e2e project: the engine must answer (fail, never skip) and the
+// sandbox image is built from the current sources (the layer cache keeps repeats fast).
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export default function globalSetup() {
+  const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 20000 });
+  if (info.status !== 0) {
+    throw new Error(
+      `e2e tests need a Docker engine and none answered (${(info.stderr || info.error || '').toString().trim()}): run eval "$(../shared/docker-up)"`,
+    );
+  }
+  const args = [path.join(root, 'dist/scripts/cli/main.js'), 'build'];
+  if (process.env.SANDBOX_BASE_IMAGE) args.push('--base-image', process.env.SANDBOX_BASE_IMAGE);
+  execFileSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], timeout: 20 * 60 * 1000 });
+}

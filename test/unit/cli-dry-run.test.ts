@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, runCli, type CliResult } from './helpers/run-cli.js';
+import { copyFixture, makeTempDir, removeTempDir, snapshotTree, writeFile } from './helpers/temp-dir.js';
+
+const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const DEFAULT_DOMAINS = 'api.openai.com chatgpt.com chat.openai.com auth.openai.com auth0.openai.com platform.openai.com openai.com';
+const CAPS = [
+  '--cap-drop', 'ALL',
+  '--cap-add', 'CHOWN', '--cap-add', 'DAC_OVERRIDE', '--cap-add', 'FOWNER', '--cap-add', 'KILL',
+  '--cap-add', 'SETUID', '--cap-add', 'SETGID', '--cap-add', 'SETPCAP', '--cap-add', 'NET_BIND_SERVICE',
+  '--cap-add', 'NET_ADMIN', '--cap-add', 'NET_RAW',
+  '--security-opt', 'no-new-privileges',
+];
+
+let tmp: string;
+let home: string;
+let work: string;
+
+beforeEach(() => {
+  tmp = makeTempDir('codex-sandbox-dry-');
+  home = path.join(tmp, 'home');
+  fs.mkdirSync(home);
+  work = copyFixture('basic-project', path.join(tmp, 'work'));
+});
+
+afterEach(() => removeTempDir(tmp));
+
+/** Parses stdout: exactly one line holding a JSON array of strings. */
+function parseArgv(result: CliResult): string[] {
+  expect(result.status).toBe(0);
+  expect(result.stdout.endsWith('\n')).toBe(true);
+  expect(result.stdout.slice(0, -1)).not.toContain('\n');
+  const argv = JSON.parse(result.stdout) as unknown;
+  expect(Array.isArray(argv)).toBe(true);
+  expect((argv as unknown[]).every((word) => typeof word === 'string')).toBe(true);
+  expect((argv as string[]).slice(0, 2)).toEqual(['docker', 'run']);
+  return argv as string[];
+}
+
+/** The run-dependent values (random run id, child pid), checked for shape and returned. */
+function runIdentity(argv: string[]): { runId: string; pid: string } {
+  const runId = /^codex-sandbox\.run-id=([0-9a-f]{8})$/.exec(argv.find((w) => w.startsWith('codex-sandbox.run-id=')) ?? '')?.[1];
+  const pid = /^codex-sandbox\.launcher-pid=([0-9]+)$/.exec(argv.find((w) => w.startsWith('codex-sandbox.launcher-pid=')) ?? '')?.[1];
+  expect(runId).toBeDefined();
+  expect(pid).toBeDefined();
+  return { runId: runId!, pid: pid! };
+}
+
+const sha8 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 8);
+const uid = String(process.getuid?.() ?? 1000);
+const gid = String(process.getgid?.() ?? 1000);
+
+describe('run-in-container --dry-run', () => {
+  it('prints the whole docker argv as one JSON line and creates nothing', () => {
+    const before = snapshotTree(tmp);
+    const result = runCli(['--dry-run'], { cwd: work, home });
+    const argv = parseArgv(result);
+    const { runId, pid } = runIdentity(argv);
+    expect(argv).toEqual([
+      'docker', 'run', '--rm', '-i',
+      '--name', `codex-work-${sha8(work)}-${runId}`,
+      '--label', 'codex-sandbox.managed=true',
+      '--label', `codex-sandbox.workdir=${work}`,
+      '--label', `codex-sandbox.run-id=${runId}`,
+      '--label', 'codex-sandbox.command=codex',
+      '--label', `codex-sandbox.launcher-pid=${pid}`,
+      '--label', `codex-sandbox.launcher-host=${os.hostname()}`,
+      '--label', `codex-sandbox.version=${PACKAGE_VERSION}`,
+      ...CAPS,
+      '--mount', `type=bind,source=${work},target=/app${work}`,
+      '--mount', `type=bind,source=${work}/.codex/.environment,target=/codex_home`,
+      '-w', `/app${work}`,
+      '-e', 'CODEX_HOME=/codex_home',
+      '-e', 'HOME=/codex_home',
+      '-e', `SANDBOX_WORKDIR=/app${work}`,
+      '-e', `SANDBOX_ENV_DIR=/app${work}/.codex/.environment`,
+      '-e', `SANDBOX_ALLOWED_DOMAINS=${DEFAULT_DOMAINS}`,
+      '-e', `SANDBOX_HOST_UID=${uid}`,
+      '-e', `SANDBOX_HOST_GID=${gid}`,
+      'codex-sandbox:latest',
+    ]);
+    expect(argv).not.toContain('-t');
+    expect(result.stderr.split('\n')).toEqual([
+      'warning: no auth.json found: Codex will ask you to log in inside the container',
+      `would create ${work}/.codex/.environment`,
+      `would create ${work}/.codex/.environment/sessions`,
+      '',
+    ]);
+    expect(snapshotTree(tmp)).toEqual(before);
+  });
+
+  it('two dry runs on one workdir get different run ids and container names', () => {
+    const first = runIdentity(parseArgv(runCli(['--dry-run'], { cwd: work, home })));
+    const second = runIdentity(parseArgv(runCli(['--dry-run'], { cwd: work, home })));
+    expect(first.runId).not.toBe(second.runId);
+  });
+
+  it('with ~/.codex/config.toml and auth.json: mounts that auth.json read-only and would copy config.toml', () => {
+    writeFile(path.join(home, '.codex', 'config.toml'), 'model = "o3"\n');
+    writeFile(path.join(home, '.codex', 'auth.json'), '{"token":"t"}', 0o600);
+    writeFile(path.join(home, '.codex', 'prompts', 'p.md'), 'p');
+    const before = snapshotTree(tmp);
+    const result = runCli(['--dry-run', '--work_dir', work], { cwd: tmp, home });
+    const argv = parseArgv(result);
+    const mounts = argv.flatMap((word, index) => (argv[index - 1] === '--mount' ? [word] : []));
+    expect(mounts).toEqual([
+      `type=bind,source=${work},target=/app${work}`,
+      `type=bind,source=${work}/.codex/.environment,target=/codex_home`,
+      `type=bind,source=${home}/.codex/auth.json,target=/codex_home/auth.json,readonly`,
+    ]);
+    expect(result.stderr.split('\n')).toEqual([
+      `would create ${work}/.codex/.environment`,
+      `would create ${work}/.codex/.environment/sessions`,
+      `would copy ${home}/.codex/config.toml -> ${work}/.codex/.environment/config.toml`,
+      `would copy ${home}/.codex/prompts/p.md -> ${work}/.codex/.environment/prompts/p.md`,
+      '',
+    ]);
+    expect(snapshotTree(tmp)).toEqual(before);
+  });
+
+  it('--config DIR, --init_script and an existing Codex home: plans overwrite and init.sh only', () => {
+    writeFile(path.join(work, '.codex', '.environment', 'config.toml'), 'old');
+    fs.mkdirSync(path.join(work, '.codex', '.environment', 'sessions'));
+    writeFile(path.join(work, '.codex', '.environment', 'prompts', 'review.md'), 'mine');
+    const before = snapshotTree(tmp);
+    const result = runCli(['--dry-run', '--config', 'codex-config', '--init_script', 'init.sh'], { cwd: work, home });
+    parseArgv(result);
+    const env = `${work}/.codex/.environment`;
+    expect(result.stderr.split('\n')).toEqual([
+      'warning: no auth.json found: Codex will ask you to log in inside the container',
+      `would copy (overwrite) ${work}/codex-config/config.toml -> ${env}/config.toml`,
+      `would copy ${work}/codex-config/prompts/sub/nested.md -> ${env}/prompts/sub/nested.md`,
+      `would copy (overwrite) ${work}/init.sh -> ${env}/init.sh`,
+      '',
+    ]);
+    expect(snapshotTree(tmp)).toEqual(before);
+  });
+
+  it('paths with spaces, quotes, $(…), commas and colons are passed as correctly quoted --mount values', () => {
+    const weird = path.join(tmp, `my proj "q" $(id) a,b:c`);
+    fs.mkdirSync(weird);
+    const ro = path.join(tmp, `data, 'x':y`);
+    fs.mkdirSync(ro);
+    const argv = parseArgv(runCli(['--dry-run', '--work_dir', weird, '--read-only', ro], { cwd: work, home }));
+    const quotedWeird = weird.replace(/"/g, '""');
+    const mounts = argv.flatMap((word, index) => (argv[index - 1] === '--mount' ? [word] : []));
+    expect(mounts).toEqual([
+      `type=bind,"source=${quotedWeird}","target=/app${quotedWeird}"`,
+      `type=bind,"source=${quotedWeird}/.codex/.environment",target=/codex_home`,
+      `type=bind,"source=${ro}","target=/app${ro}",readonly`,
+    ]);
+    expect(argv[argv.indexOf('-w') + 1]).toBe(`/app${weird}`);
+    expect(argv).toContain(`codex-sandbox.workdir=${weird}`);
+    expect(argv).toContain(`SANDBOX_ENV_DIR=/app${weird}/.codex/.environment`);
+    const name = argv[argv.indexOf('--name') + 1]!;
+    expect(name).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/);
+    expect(name.startsWith(`codex-my-proj-q-id-a-b-c-${sha8(weird)}-`)).toBe(true);
+  });
+
+  it('-- codex args pass through as the last argv elements, untouched', () => {
+    const argv = parseArgv(runCli(['--dry-run', '--', '--model', 'o3', '$(rm -rf /)', ';', '--', '--work_dir', '/'], { cwd: work, home }));
+    expect(argv.slice(-8)).toEqual(['codex-sandbox:latest', '--model', 'o3', '$(rm -rf /)', ';', '--', '--work_dir', '/']);
+  });
+
+  it('shell -- CMD: SANDBOX_COMMAND=shell and the command after the image', () => {
+    const argv = parseArgv(runCli(['shell', '--dry-run', '--', 'ls', '-la'], { cwd: work, home }));
+    expect(argv).toContain('codex-sandbox.command=shell');
+    expect(argv.slice(-5)).toEqual(['-e', 'SANDBOX_COMMAND=shell', 'codex-sandbox:latest', 'ls', '-la']);
+  });
+
+  it('environment: extra domains, image, network, dns', () => {
+    const argv = parseArgv(
+      runCli(['--dry-run', '--network', 'proj_default', '--dns', '10.0.0.2', '--dns', '::1'], {
+        cwd: work,
+        home,
+        env: { OPENAI_ALLOWED_DOMAINS: 'Example.com, *.pypi.org api.openai.com', CODEX_DOCKER_IMAGE: 'codex-sandbox:0.1.0-node22' },
+      }),
+    );
+    expect(argv).toContain(`SANDBOX_ALLOWED_DOMAINS=${DEFAULT_DOMAINS} example.com *.pypi.org`);
+    expect(argv[argv.length - 1]).toBe('codex-sandbox:0.1.0-node22');
+    const start = argv.indexOf('--network');
+    expect(argv.slice(start, start + 6)).toEqual(['--network', 'proj_default', '--dns', '10.0.0.2', '--dns', '::1']);
+  });
+
+  it('--image wins over CODEX_DOCKER_IMAGE', () => {
+    const argv = parseArgv(runCli(['--dry-run', '--image', 'my/img:2'], { cwd: work, home, env: { CODEX_DOCKER_IMAGE: 'other:1' } }));
+    expect(argv[argv.length - 1]).toBe('my/img:2');
+  });
+
+  it('--yes accepts an outside --codex-home (SANDBOX_ENV_DIR=/codex_home) and still creates nothing', () => {
+    const codexHome = path.join(tmp, 'codex home');
+    const before = snapshotTree(tmp);
+    const result = runCli(['--dry-run', '--yes', '--codex-home', codexHome], { cwd: work, home });
+    const argv = parseArgv(result);
+    expect(argv).toContain(`type=bind,source=${codexHome},target=/codex_home`);
+    expect(argv).toContain('SANDBOX_ENV_DIR=/codex_home');
+    expect(result.stderr).toContain(`warning: --codex-home ${codexHome} is outside the workdir and will be writable by the agent\naccepted with --yes\n`);
+    expect(result.stderr).toContain(`would create ${codexHome}\n`);
+    expect(snapshotTree(tmp)).toEqual(before);
+  });
+
+  it('--sessions-path outside with -y: extra mount at /codex_home/sessions', () => {
+    const sessions = path.join(tmp, 'sessions');
+    const argv = parseArgv(runCli(['--dry-run', '-y', '--sessions-path', sessions], { cwd: work, home }));
+    expect(argv).toContain(`type=bind,source=${sessions},target=/codex_home/sessions`);
+  });
+
+  it.each([
+    [['--help'], 'run-in-container [options] [-- codex args…]'],
+    [['shell', '--help'], '--work_dir'],
+    [['build', '--help'], '--codex-version'],
+    [['-h'], '--dry-run'],
+  ])('%j exits 0 with usage on stdout', (args, text) => {
+    const before = snapshotTree(tmp);
+    const result = runCli(args, { cwd: work, home });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(text);
+    expect(result.stderr).toBe('');
+    expect(snapshotTree(tmp)).toEqual(before);
+  });
+
+  it('--version prints the package.json version', () => {
+    const result = runCli(['--version'], { cwd: work, home });
+    expect(result).toEqual({ status: 0, stdout: `${PACKAGE_VERSION}\n`, stderr: '' });
+    expect(PACKAGE_VERSION).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});

@@ -1,0 +1,81 @@
+import { listAuthCandidates, listConfigCandidates, listPromptsCandidates, type SearchInputs } from '../../scripts/core/search-order.js';
+
+const BASE: SearchInputs = { workdir: '/w', envDir: '/w/.codex/.environment', home: '/h', configDir: '/cfg' };
+
+describe('listConfigCandidates', () => {
+  it('CODEX_CONFIG_DIR, ~/.codex, ~/.config/codex, WORK/codex, WORK/.codex', () => {
+    expect(listConfigCandidates(BASE)).toEqual([
+      '/cfg/config.toml',
+      '/h/.codex/config.toml',
+      '/h/.config/codex/config.toml',
+      '/w/codex/config.toml',
+      '/w/.codex/config.toml',
+    ]);
+  });
+
+  it('skips an unset CODEX_CONFIG_DIR and an unset or empty HOME', () => {
+    expect(listConfigCandidates({ workdir: '/w', envDir: '/e' })).toEqual(['/w/codex/config.toml', '/w/.codex/config.toml']);
+    expect(listConfigCandidates({ workdir: '/w', envDir: '/e', home: '' })).toEqual(['/w/codex/config.toml', '/w/.codex/config.toml']);
+  });
+
+  it('--config is not a candidate (it is taken directly)', () => {
+    expect(listConfigCandidates({ ...BASE, configFlag: { path: '/flag', isDirectory: true } })).toEqual([
+      '/cfg/config.toml',
+      '/h/.codex/config.toml',
+      '/h/.config/codex/config.toml',
+      '/w/codex/config.toml',
+      '/w/.codex/config.toml',
+    ]);
+  });
+});
+
+describe('listAuthCandidates', () => {
+  it('--config dir, CODEX_CONFIG_DIR, ~/.codex, ~/.config/codex, WORK/codex, WORK/.codex, then the Codex home', () => {
+    expect(listAuthCandidates({ ...BASE, configFlag: { path: '/flag', isDirectory: true } })).toEqual([
+      '/flag/auth.json',
+      '/cfg/auth.json',
+      '/h/.codex/auth.json',
+      '/h/.config/codex/auth.json',
+      '/w/codex/auth.json',
+      '/w/.codex/auth.json',
+      '/w/.codex/.environment/auth.json',
+    ]);
+  });
+
+  it('a --config file contributes its directory', () => {
+    expect(listAuthCandidates({ ...BASE, configFlag: { path: '/flag/my.toml', isDirectory: false } })[0]).toBe('/flag/auth.json');
+  });
+
+  it('without --config or CODEX_CONFIG_DIR', () => {
+    expect(listAuthCandidates({ workdir: '/w', envDir: '/ch', home: '/h' })).toEqual([
+      '/h/.codex/auth.json',
+      '/h/.config/codex/auth.json',
+      '/w/codex/auth.json',
+      '/w/.codex/auth.json',
+      '/ch/auth.json',
+    ]);
+  });
+});
+
+describe('listPromptsCandidates', () => {
+  it('--config (a directory), CODEX_CONFIG_DIR, ~/.codex, ~/.config/codex, WORK/codex, WORK/.codex', () => {
+    expect(listPromptsCandidates({ ...BASE, configFlag: { path: '/flag', isDirectory: true } })).toEqual([
+      '/flag/prompts',
+      '/cfg/prompts',
+      '/h/.codex/prompts',
+      '/h/.config/codex/prompts',
+      '/w/codex/prompts',
+      '/w/.codex/prompts',
+    ]);
+  });
+
+  it('a --config file does not contribute a prompts directory; the Codex home never does', () => {
+    expect(listPromptsCandidates({ ...BASE, configFlag: { path: '/flag/c.toml', isDirectory: false } })).toEqual([
+      '/cfg/prompts',
+      '/h/.codex/prompts',
+      '/h/.config/codex/prompts',
+      '/w/codex/prompts',
+      '/w/.codex/prompts',
+    ]);
+  });
+});
