@@ -15,6 +15,46 @@ create_ipsets() { # sets filled by dnsmasq with the answers for allowlisted name
   ipset create allow6 hash:ip family inet6 -exist
   ipset flush allow4
   ipset flush allow6
+  local port
+  for port in "${PORTS[@]}"; do
+    ipset create "p${port}v4" hash:ip family inet -exist
+    ipset create "p${port}v6" hash:ip family inet6 -exist
+    ipset flush "p${port}v4"
+    ipset flush "p${port}v6"
+  done
+}
+
+reject() { # reject CMD MATCH... -- REJECT-WITH: log (rate-limited NFLOG), then reject
+  local ipt=$1
+  shift
+  local -a match=()
+  while [[ "$1" != -- ]]; do match+=("$1"); shift; done
+  shift
+  if [[ "$EGRESS_LOG" == 1 ]]; then
+    "$ipt" -w 5 -A OUTPUT "${match[@]}" -m limit --limit 20/second --limit-burst 100 \
+      -j NFLOG --nflog-group "$NFLOG_GROUP" --nflog-prefix "$NFLOG_PREFIX"
+  fi
+  "$ipt" -w 5 -A OUTPUT "${match[@]}" -j REJECT --reject-with "$1"
+}
+
+family_of() { if [[ "$1" == *:* ]]; then echo 6; else echo 4; fi; }
+
+policy_rules() { # policy_rules CMD 4|6: extra ports, host ports, direct (proxy) addresses
+  local ipt=$1 fam=$2 port entry ip
+  local new=(-p tcp -m conntrack --ctstate NEW)
+  for port in "${PORTS[@]}"; do
+    "$ipt" -w 5 -A OUTPUT "${new[@]}" --dport "$port" -m set --match-set "p${port}v${fam}" dst -j ACCEPT
+  done
+  if [[ -n "$HOST_GATEWAY_IP" && "$(family_of "$HOST_GATEWAY_IP")" == "$fam" ]]; then
+    for port in "${HOST_PORTS[@]}"; do
+      "$ipt" -w 5 -A OUTPUT "${new[@]}" -d "$HOST_GATEWAY_IP" --dport "$port" -j ACCEPT
+    done
+  fi
+  for entry in "${DIRECT_ALLOWS[@]}"; do
+    ip="${entry% *}" port="${entry#* }"
+    [[ "$(family_of "$ip")" == "$fam" ]] || continue
+    "$ipt" -w 5 -A OUTPUT "${new[@]}" -d "$ip" --dport "$port" -j ACCEPT
+  done
 }
 
 ipv6_addresses_present() { # any IPv6 address on an interface other than lo?
@@ -62,14 +102,15 @@ allow_docker_dns_forwarding() { # allow_docker_dns_forwarding CMD
   done
 }
 
-common_rules() { # common_rules CMD SET UNREACH: loopback, established, allowlist, reject tail
-  local ipt=$1 set=$2 unreach=$3
+common_rules() { # common_rules CMD 4|6 UNREACH: loopback, established, allowlist, reject tail
+  local ipt=$1 fam=$2 unreach=$3
   "$ipt" -w 5 -A OUTPUT -o lo -j ACCEPT
   "$ipt" -w 5 -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
   "$ipt" -w 5 -A OUTPUT -p tcp -m conntrack --ctstate NEW -m multiport --dports 80,443 \
-    -m set --match-set "$set" dst -j ACCEPT
-  "$ipt" -w 5 -A OUTPUT -p tcp -j REJECT --reject-with tcp-reset
-  "$ipt" -w 5 -A OUTPUT -j REJECT --reject-with "$unreach"
+    -m set --match-set "allow${fam}" dst -j ACCEPT
+  policy_rules "$ipt" "$fam"
+  reject "$ipt" -p tcp -- tcp-reset
+  reject "$ipt" -- "$unreach"
   "$ipt" -w 5 -A INPUT -i lo -j ACCEPT
   "$ipt" -w 5 -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
 }
@@ -80,9 +121,9 @@ apply_ipv4() {
   for up in "${UPSTREAMS4[@]}"; do allow_dnsmasq_upstream iptables "$up"; done
   if uses_docker_dns; then allow_docker_dns_forwarding iptables; fi
   # Nobody else may talk to Docker's embedded resolver (it forwards any name).
-  iptables -w 5 -A OUTPUT -d 127.0.0.11 -p tcp -j REJECT --reject-with tcp-reset
-  iptables -w 5 -A OUTPUT -d 127.0.0.11 -j REJECT --reject-with icmp-port-unreachable
-  common_rules iptables allow4 icmp-port-unreachable
+  reject iptables -d 127.0.0.11 -p tcp -- tcp-reset
+  reject iptables -d 127.0.0.11 -- icmp-port-unreachable
+  common_rules iptables 4 icmp-port-unreachable
 }
 
 apply_ipv6() {
@@ -97,7 +138,7 @@ apply_ipv6() {
   for t in router-advertisement neighbour-solicitation neighbour-advertisement; do
     ip6tables -w 5 -A INPUT -p ipv6-icmp --icmpv6-type "$t" -m hl --hl-eq 255 -j ACCEPT
   done
-  common_rules ip6tables allow6 icmp6-port-unreachable
+  common_rules ip6tables 6 icmp6-port-unreachable
 }
 
 apply_firewall() {
@@ -132,6 +173,10 @@ self_check() { # verify what was applied, without sending anything outside
   [[ "$(iptables -w 5 -S OUTPUT | grep -c -- '-j REJECT')" -ge 2 ]] || fail "IPv4 reject rules missing"
   ipset list -n | grep -qx allow4 || fail "ipset allow4 missing"
   ipset list -n | grep -qx allow6 || fail "ipset allow6 missing"
+  local port
+  for port in "${PORTS[@]}"; do
+    ipset list -n | grep -qx "p${port}v4" || fail "ipset p${port}v4 missing"
+  done
   [[ "$(grep -E '^[[:space:]]*nameserver' /etc/resolv.conf | awk '{print $2}' | sort -u)" == "$DNS_LOCAL" ]] \
     || fail "/etc/resolv.conf does not point only at ${DNS_LOCAL}"
   dnsmasq_running || fail "dnsmasq is not running"

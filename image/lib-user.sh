@@ -1,10 +1,14 @@
 # shellcheck shell=bash
-# User mapping, ownership and privilege drop. Sourced by sandbox-entrypoint.
+# User mapping, ownership, the agent's environment and the privilege drop.
+# Sourced by sandbox-entrypoint and sandbox-enter (which must drop exactly alike).
 
 TARGET_UID=""
 TARGET_GID=""
 CHOWN_TREES=0    # root host, root-owned workdir: hand workdir and Codex home to uid 1000
 CHOWN_HOME=0     # root host: the launcher (root) created the Codex home; hand it to the agent
+EXTRA_WORKDIRS=() # SANDBOX_WORKDIRS minus SANDBOX_WORKDIR
+readonly CA_DIR=/usr/local/share/ca-certificates/codex-sandbox
+readonly CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 
 is_uint() { [[ "$1" =~ ^[0-9]+$ ]] && (( ${#1} <= 10 )); }
 
@@ -31,6 +35,41 @@ resolve_target_ids() { # pick the uid/gid the agent runs as
   [[ "$gid" != 0 ]] || gid="$uid"
   TARGET_UID="$uid"
   TARGET_GID="$gid"
+}
+
+load_agent_ids() { # sandbox-enter: the mapping was done at start; use codex's current ids
+  TARGET_UID="$(id -u "$AGENT_USER")"
+  TARGET_GID="$(id -g "$AGENT_USER")"
+  [[ "$TARGET_UID" != 0 && "$TARGET_GID" != 0 ]] || fail "agent user ${AGENT_USER} maps to root"
+}
+
+read_workdirs() { # SANDBOX_WORKDIRS (newline separated) -> EXTRA_WORKDIRS; each /app/..., existing
+  local dir
+  local -A seen=()
+  EXTRA_WORKDIRS=()
+  if [[ -n "${SANDBOX_WORKDIR:-}" ]]; then seen[$SANDBOX_WORKDIR]=1; fi
+  while IFS= read -r dir; do
+    [[ -n "$dir" && -z "${seen[$dir]:-}" ]] || continue
+    seen[$dir]=1
+    [[ "$dir" == /app/* && "/${dir}/" != */../* && "/${dir}/" != */./* ]] \
+      || fail "workdir '${dir}' is not a normalized path under /app"
+    [[ -d "$dir" ]] || fail "workdir ${dir} does not exist"
+    EXTRA_WORKDIRS+=("$dir")
+  done <<< "${SANDBOX_WORKDIRS:-}"
+  return 0
+}
+
+map_extra_workdirs() { # root host only: the per-workdir rule (root-owned: hand it to the agent)
+  local dir owner
+  [[ "${SANDBOX_HOST_UID:-1000}" == 0 ]] || return 0
+  for dir in "${EXTRA_WORKDIRS[@]}"; do
+    owner="$(stat -c '%u' "$dir")"
+    if [[ "$owner" == 0 ]]; then
+      chown_tree "$dir"
+    elif [[ "$owner" != "$TARGET_UID" ]]; then
+      warn "workdir ${dir} belongs to uid ${owner}, the agent runs as ${TARGET_UID}: it may not be writable"
+    fi
+  done
 }
 
 separate_dnsmasq_uid() { # the agent must never share dnsmasq's uid (owner match)
@@ -112,15 +151,40 @@ chown_tree() { # chown -R, skipping readonly mounts (auth.json, --read-only path
   return 0
 }
 
-agent_env() { # environment the agent sees
+has_extra_ca() { compgen -G "${CA_DIR}/*.crt" >/dev/null; }
+
+agent_env() { # environment the agent sees (entrypoint, init hook, sandbox-enter alike)
   export USER="$AGENT_USER" LOGNAME="$AGENT_USER"
   if [[ -z "${HOME:-}" || "${HOME}" == /root ]]; then export HOME=/codex_home; fi
   export CODEX_HOME="${CODEX_HOME:-/codex_home}"
+  export SANDBOX_ENV_DIR="${SANDBOX_ENV_DIR:-/codex_home}"
   export SHELL=/bin/bash
+  if has_extra_ca; then
+    export NODE_EXTRA_CA_CERTS="$CA_BUNDLE" SSL_CERT_FILE="$CA_BUNDLE" \
+      REQUESTS_CA_BUNDLE="$CA_BUNDLE" GIT_SSL_CAINFO="$CA_BUNDLE"
+  fi
+}
+
+AGENT_ARGV=()
+# shellcheck disable=SC2034 # AGENT_ARGV is read by the scripts that source this file
+set_agent_command() { # set_agent_command codex|shell ARGS... -> AGENT_ARGV
+  local mode=$1
+  shift
+  if [[ "$mode" == shell ]]; then
+    if [[ $# -eq 0 ]]; then set -- bash -l; fi
+    AGENT_ARGV=("$@")
+  else
+    # The container is the sandbox: bwrap cannot create namespaces in it.
+    AGENT_ARGV=(codex -c 'sandbox_mode="danger-full-access"' "$@")
+  fi
 }
 
 drop_privileges_exec() { # exec "$@" as codex: no caps, no bounding set, no_new_privs
   exec setpriv --reuid "$TARGET_UID" --regid "$TARGET_GID" --clear-groups \
     --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs \
     -- "$@"
+}
+
+run_as_agent() { # run "$@" as codex in a subshell (same drop), return its exit code
+  (drop_privileges_exec "$@")
 }

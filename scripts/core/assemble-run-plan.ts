@@ -1,8 +1,12 @@
 import path from 'node:path';
 import { buildContainerName, LABELS } from './container-identity.js';
+import type { EgressPolicy } from './egress-policy.js';
+import { listCaMounts, listEgressAddHosts, listEgressEnv } from './egress-run-args.js';
 import { containerPathFor, type Mount } from './mount-spec.js';
 import { isSameOrInside } from './path-rules.js';
 import type { RunPlan } from './run-plan.js';
+import { buildSessionContainerName, SESSION_LABELS } from './session-identity.js';
+import { serializeMountSet } from './session-mounts.js';
 
 /** Where the per-project Codex home is mounted inside the container. */
 export const CODEX_HOME_TARGET = '/codex_home';
@@ -17,6 +21,10 @@ export interface ResolvedRun {
   authFile?: string;
   readOnly: readonly string[];
   allowlist: readonly string[];
+  /** Ports, denies, host ports and proxy beyond `allowlist` (issue 5); absent: none. */
+  egress?: EgressPolicy;
+  /** Extra CA files (host paths) mounted read-only for the entrypoint to trust. */
+  caFiles?: readonly string[];
   image: string;
   network?: string;
   dns: readonly string[];
@@ -30,7 +38,20 @@ export interface ResolvedRun {
   launcherHost: string;
   launcherVersion: string;
   args: readonly string[];
+  /** `--repo`: cloned by the entrypoint into SANDBOX_WORKDIR/<dir> (issue 4); absent: no clone. */
+  repo?: { url: string; ref?: string; dir: string };
+  /** `--protect-git`: host paths of `.git` entries (dir or file) to mount read-only in place. */
+  protectedGit?: readonly string[];
+  /** More workdirs after the first (issue 4), each mounted at /app<path>; absent: just one. */
+  extraWorkdirs?: readonly string[];
+  /** `--name`: a session started detached (SANDBOX_COMMAND=session), entered with docker exec. */
+  session?: { name: string };
+  /** Host dir for the raw egress log, outside every agent-writable tree (issue 5; set on every real run). */
+  egressLogDir?: string;
 }
+
+/** Where the entrypoint writes dns.log and packets.json (image/CONTRACT.md). */
+export const EGRESS_LOG_TARGET = '/var/lib/codex-sandbox/private/egress';
 
 /** Mounts in a fixed order: workdir, Codex home, auth (read-only), sessions, extra read-only paths. */
 function listMounts(run: ResolvedRun): Mount[] {
@@ -38,6 +59,9 @@ function listMounts(run: ResolvedRun): Mount[] {
     { source: run.workdir, target: containerPathFor(run.workdir), readonly: false },
     { source: run.envDir, target: CODEX_HOME_TARGET, readonly: false },
   ];
+  if (run.egressLogDir !== undefined) mounts.push({ source: run.egressLogDir, target: EGRESS_LOG_TARGET, readonly: false });
+  const extraWorkdirMounts = (run.extraWorkdirs ?? []).map((dir) => ({ source: dir, target: containerPathFor(dir), readonly: false }));
+  mounts.splice(1, 0, ...extraWorkdirMounts);
   if (run.authFile !== undefined) {
     mounts.push({ source: run.authFile, target: `${CODEX_HOME_TARGET}/auth.json`, readonly: true });
   }
@@ -46,6 +70,11 @@ function listMounts(run: ResolvedRun): Mount[] {
   }
   for (const readOnly of run.readOnly) {
     mounts.push({ source: readOnly, target: containerPathFor(readOnly), readonly: true });
+  }
+  mounts.push(...listCaMounts(run.caFiles ?? []));
+  // After the workdir mounts; docker mounts parents first, so these cover the writable .git.
+  for (const gitEntry of run.protectedGit ?? []) {
+    mounts.push({ source: gitEntry, target: containerPathFor(gitEntry), readonly: true });
   }
   return mounts;
 }
@@ -65,7 +94,17 @@ export function assembleRunPlan(run: ResolvedRun): RunPlan {
     ['SANDBOX_HOST_UID', String(run.uid)],
     ['SANDBOX_HOST_GID', String(run.gid)],
   ];
-  if (run.command === 'shell') env.push(['SANDBOX_COMMAND', 'shell']);
+  if (run.egressLogDir !== undefined) env.push(['SANDBOX_EGRESS_LOG', '1']);
+  const workdirs = [run.workdir, ...(run.extraWorkdirs ?? [])];
+  if (workdirs.length > 1) env.push(['SANDBOX_WORKDIRS', workdirs.map(containerPathFor).join('\n')]);
+  if (run.session !== undefined) env.push(['SANDBOX_COMMAND', 'session']);
+  else if (run.command === 'shell') env.push(['SANDBOX_COMMAND', 'shell']);
+  if (run.egress !== undefined) env.push(...listEgressEnv(run.egress));
+  if (run.repo !== undefined) {
+    env.push(['SANDBOX_REPO_URL', run.repo.url]);
+    if (run.repo.ref !== undefined) env.push(['SANDBOX_REPO_REF', run.repo.ref]);
+    env.push(['SANDBOX_REPO_DIR', run.repo.dir]);
+  }
   const labels: Array<[string, string]> = [
     [LABELS.managed, 'true'],
     [LABELS.workdir, run.workdir],
@@ -75,16 +114,27 @@ export function assembleRunPlan(run: ResolvedRun): RunPlan {
     [LABELS.launcherHost, run.launcherHost],
     [LABELS.version, run.launcherVersion],
   ];
+  const mounts = listMounts(run);
+  if (workdirs.length > 1) labels.push([SESSION_LABELS.workdirs, JSON.stringify(workdirs)]);
+  if (run.session !== undefined) {
+    labels.push([SESSION_LABELS.session, run.session.name], [SESSION_LABELS.mounts, serializeMountSet(mounts)]);
+  }
   return {
     image: run.image,
-    containerName: buildContainerName(path.basename(run.workdir), run.workdirHash, run.runId),
+    containerName:
+      run.session !== undefined
+        ? buildSessionContainerName(run.session.name)
+        : buildContainerName(path.basename(run.workdir), run.workdirHash, run.runId),
     labels,
-    mounts: listMounts(run),
+    mounts,
     workingDir,
     env,
     tty: run.tty,
     network: run.network,
     dns: run.dns,
-    args: run.args,
+    addHosts: run.egress === undefined ? undefined : listEgressAddHosts(run.egress),
+    // A session's container only keeps itself alive; the command comes with `docker exec`.
+    args: run.session !== undefined ? [] : run.args,
+    ...(run.session !== undefined ? { detach: true } : {}),
   };
 }

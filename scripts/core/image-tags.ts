@@ -1,3 +1,4 @@
+import { listBuildEgressArgs, type BuildEgress } from './build-egress-args.js';
 import { UsageError } from './errors.js';
 
 export const IMAGE_REPOSITORY = 'codex-sandbox';
@@ -12,6 +13,8 @@ export interface BuildRequest {
   /** Overrides `node:<N>-bookworm-slim` (SANDBOX_BASE_IMAGE, --base-image). */
   baseImage?: string;
   noCache: boolean;
+  /** Upstream proxy and extra CAs for the build (absent: no extra arguments). */
+  egress?: BuildEgress;
 }
 
 export interface ImageBuildPlan {
@@ -68,5 +71,6 @@ export function planImageBuild(request: BuildRequest, runId: string): ImageBuild
     `CODEX_VERSION=${request.codexVersion ?? 'latest'}`,
   ];
   if (request.noCache) buildArgs.push('--no-cache');
+  if (request.egress !== undefined) buildArgs.push(...listBuildEgressArgs(request.egress));
   return { temporaryTag, baseImage, buildArgs, updateLatest: node === DEFAULT_NODE_MAJOR };
 }

@@ -13,8 +13,12 @@ export interface RunPlan {
   tty: boolean;
   network?: string;
   dns: readonly string[];
+  /** `--add-host NAME:ADDR` entries (host.docker.internal:host-gateway for --allow-host-port). */
+  addHosts?: readonly string[];
   /** Arguments after the image: codex's (or the shell command's), untouched. */
   args: readonly string[];
+  /** Named sessions: `docker run -d` (no --rm, no -i/-t); absent for plain runs. */
+  detach?: boolean;
 }
 
 /**
@@ -37,8 +41,9 @@ export const ENTRYPOINT_CAPABILITIES: readonly string[] = [
 
 /** The one place a RunPlan becomes the argv of `docker run` (never a shell string). */
 export function buildDockerRunArgs(plan: RunPlan): string[] {
-  const argv = ['docker', 'run', '--rm', '-i'];
-  if (plan.tty) argv.push('-t');
+  // A named session starts detached and stays (the agent enters it with `docker exec`).
+  const argv = plan.detach === true ? ['docker', 'run', '-d'] : ['docker', 'run', '--rm', '-i'];
+  if (plan.tty && plan.detach !== true) argv.push('-t');
   argv.push('--name', plan.containerName);
   for (const [key, value] of plan.labels) argv.push('--label', `${key}=${value}`);
   argv.push('--cap-drop', 'ALL');
@@ -46,6 +51,7 @@ export function buildDockerRunArgs(plan: RunPlan): string[] {
   argv.push('--security-opt', 'no-new-privileges');
   if (plan.network !== undefined) argv.push('--network', plan.network);
   for (const server of plan.dns) argv.push('--dns', server);
+  for (const entry of plan.addHosts ?? []) argv.push('--add-host', entry);
   for (const mount of plan.mounts) argv.push('--mount', formatMount(mount));
   argv.push('-w', plan.workingDir);
   for (const [key, value] of plan.env) argv.push('-e', `${key}=${value}`);

@@ -1,3 +1,4 @@
+import { execFile, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { EnvironmentError } from '../core/errors.js';
 
@@ -35,14 +36,29 @@ async function loadExeca() {
   return execa;
 }
 
+/**
+ * `docker ARGS` with output captured, on node's own child_process: importing execa costs
+ * ~170 ms, more than the docker call, and these calls sit on every run's start-up path.
+ * Rejects with an error carrying `code` (ENOENT), `timedOut`, `stderr`, like execa's.
+ */
+function captureDocker(args: readonly string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile('docker', args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error === null) {
+        resolve({ stdout: stdout.replace(/\n$/, ''), stderr });
+        return;
+      }
+      // `killed` is set only when node itself killed it: the timeout (docker may exit by code, not signal).
+      const timedOut = error.killed === true;
+      reject(Object.assign(error, { stdout, stderr, timedOut }));
+    });
+  });
+}
+
 /** Image labels, or `exists: false`; engine problems become EnvironmentErrors. */
 export async function inspectImage(image: string): Promise<ImageInfo> {
-  const execa = await loadExeca();
   try {
-    const result = await execa('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', image], {
-      timeout: QUERY_TIMEOUT_MS,
-      reject: true,
-    });
+    const result = await captureDocker(['image', 'inspect', '--format', '{{json .Config.Labels}}', image], QUERY_TIMEOUT_MS);
     const labels = JSON.parse(result.stdout.trim() || 'null') as Record<string, string> | null;
     return { exists: true, labels: labels ?? {} };
   } catch (error) {
@@ -53,38 +69,168 @@ export async function inspectImage(image: string): Promise<ImageInfo> {
 }
 
 /** Runs `docker ARGS` with the terminal attached; resolves with the exit code (128+signal when killed). */
-export async function runDockerAttached(args: readonly string[]): Promise<number> {
-  const execa = await loadExeca();
-  const child = execa('docker', args, { stdio: 'inherit', reject: false });
-  // The docker CLI proxies signals to the container; the launcher only waits for its verdict.
-  const forward = (signal: NodeJS.Signals) => () => {
-    child.kill(signal);
-  };
+export async function runDockerAttached(args: readonly string[], options: AttachedRunOptions = {}): Promise<number> {
+  const name = options.containerName;
+  // Outside a terminal the docker CLI gets its own process group, so a signal sent to the
+  // launcher's group reaches the agent once (through us), not twice. On a terminal it must
+  // stay in the foreground group to read stdin (with -t, Ctrl-C is a keystroke anyway).
+  const capture = options.capture;
+  const stdio = capture === undefined ? (['inherit', 'inherit', 'pipe'] as const) : (['ignore', 'pipe', 'pipe'] as const);
+  const child = spawn('docker', args, { stdio: [...stdio], detached: capture !== undefined || process.stdin.isTTY !== true });
+  const watchdog = name !== undefined && options.keep !== true ? startWatchdog(name) : undefined;
+  const tail = new StderrTail();
+  child.stdout?.on('data', (chunk: Buffer) => capture?.('stdout', chunk));
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (capture === undefined) process.stderr.write(chunk);
+    else capture('stderr', chunk);
+    tail.push(chunk);
+  });
+  let received: NodeJS.Signals | undefined;
+  let graceTimer: NodeJS.Timeout | undefined;
   const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => {
-    const handler = forward(signal);
+    const handler = () => {
+      const repeated = received !== undefined;
+      received = signal;
+      // The docker CLI proxies the signal to the container (tini -g hands it to the agent).
+      child.kill(signal);
+      if (name === undefined) return;
+      // An agent that ignores it, or a second signal, gets the container removed.
+      if (repeated) void removeContainer(name);
+      else graceTimer ??= setTimeout(() => void removeContainer(name), SIGNAL_GRACE_MS);
+    };
     process.on(signal, handler);
     return [signal, handler] as const;
   });
   try {
-    const result = await child;
-    if (result.failed && result.exitCode === undefined && result.signal === undefined) {
-      throw explainDockerFailure(result, String(result.stderr ?? ''));
+    const [exitCode, exitSignal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code, signal) => resolve([code, signal]));
+    }).catch((error: unknown) => {
+      throw explainDockerFailure(error, tail.text());
+    });
+    if (received !== undefined) {
+      // The CLI may have died before the container existed or was removed: make sure.
+      if (name !== undefined) await removeContainer(name);
+      return 128 + (constants.signals[received] ?? 0);
     }
-    if (result.signal !== undefined) return 128 + (constants.signals[result.signal] ?? 0);
-    return result.exitCode ?? 1;
+    if (exitCode === 125) {
+      const failure = explainRunFailure(tail.text());
+      if (failure !== undefined) throw failure;
+    }
+    if (exitSignal !== null) return 128 + (constants.signals[exitSignal] ?? 0);
+    return exitCode ?? 1;
   } finally {
+    if (graceTimer !== undefined) clearTimeout(graceTimer);
     for (const [signal, handler] of handlers) process.off(signal, handler);
+    watchdog?.stdin?.end('done\n');
   }
+}
+
+export interface AttachedRunOptions {
+  /** The container `docker run --name` creates: removed if the launcher is interrupted or dies. */
+  containerName?: string;
+  /** A kept container (sessions) must outlive the launcher: no watchdog. */
+  keep?: boolean;
+  /** Headless (`exec`): stdin closed, stdout and stderr handed here instead of the terminal. */
+  capture?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+}
+
+/** After a forwarded signal, how long the agent may take to exit before the container is removed. */
+const SIGNAL_GRACE_MS = 10_000;
+
+/**
+ * A tiny process outside the launcher's process group that holds the read end of a pipe
+ * only the launcher writes to. When the launcher dies, even by SIGKILL, the pipe closes
+ * without "done" and it removes the container (twice: the docker CLI, which survives the
+ * launcher, may still be creating it). Constant script, the name is an argument.
+ */
+const WATCHDOG_SCRIPT = `trap '' INT TERM HUP
+read -r word || true
+[ "$word" = done ] && exit 0
+docker rm -f "$1" >/dev/null 2>&1
+sleep 2
+docker rm -f "$1" >/dev/null 2>&1
+exit 0`;
+
+function startWatchdog(containerName: string) {
+  const watchdog = spawn('sh', ['-c', WATCHDOG_SCRIPT, 'codex-sandbox-watchdog', containerName], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  watchdog.on('error', () => undefined);
+  watchdog.stdin?.on('error', () => undefined);
+  watchdog.unref();
+  return watchdog;
+}
+
+/** `docker rm -f NAME`, quietly; a container that is already gone is fine. */
+async function removeContainer(name: string): Promise<void> {
+  await captureDocker(['rm', '-f', name], 20000).catch(() => undefined);
+}
+
+/** The last few KB of docker's stderr, to tell its own start-up failure from the agent's output. */
+class StderrTail {
+  private chunks: Buffer[] = [];
+  private size = 0;
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > 8192 && this.chunks.length > 1) this.size -= this.chunks.shift()?.length ?? 0;
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/**
+ * Exit 125 is docker's own failure only when docker said so (`docker: …` on stderr); an
+ * agent exiting 125 is passed through. Returns the one-line error, or undefined.
+ */
+export function explainRunFailure(stderr: string): EnvironmentError | undefined {
+  const line = stderr
+    .split('\n')
+    .map((text) => text.trim())
+    .filter((text) => text.startsWith('docker: '))
+    .pop();
+  if (line === undefined) return undefined;
+  if (/Cannot connect to the Docker daemon|Is the docker daemon running|permission denied while trying to connect/i.test(line)) {
+    return explainDockerFailure(undefined, line);
+  }
+  const reason = line.slice('docker: '.length).replace(/\.?\s*See 'docker run --help'\.?$/, '');
+  return new EnvironmentError(
+    `the Docker engine could not start the container: ${reason} (check \`docker info\` and the engine's log, fix it and run again)`,
+  );
 }
 
 /** Runs `docker ARGS` quietly and returns stdout (for short queries). */
 export async function queryDocker(args: readonly string[], timeoutMs = QUERY_TIMEOUT_MS): Promise<string> {
-  const execa = await loadExeca();
   try {
-    const result = await execa('docker', args, { timeout: timeoutMs });
+    const result = await captureDocker(args, timeoutMs);
     return result.stdout;
   } catch (error) {
     throw explainDockerFailure(error, String((error as { stderr?: unknown }).stderr ?? ''));
+  }
+}
+
+/**
+ * Like queryDocker, but a non-zero exit is reported, not thrown (probes such as
+ * `docker exec … stat`); a missing CLI, a timeout or an engine that does not answer still throw.
+ */
+export async function probeDocker(
+  args: readonly string[],
+  timeoutMs = QUERY_TIMEOUT_MS,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  try {
+    return { exitCode: 0, ...(await captureDocker(args, timeoutMs)) };
+  } catch (error) {
+    const failure = error as { code?: unknown; stdout?: unknown; stderr?: unknown; timedOut?: boolean };
+    const stderr = String(failure.stderr ?? '');
+    if (typeof failure.code !== 'number' || failure.timedOut === true || /Cannot connect to the Docker daemon|permission denied while trying to connect/i.test(stderr)) {
+      throw explainDockerFailure(error, stderr);
+    }
+    return { exitCode: failure.code, stdout: String(failure.stdout ?? ''), stderr };
   }
 }
 

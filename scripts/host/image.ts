@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BuildEgress } from '../core/build-egress-args.js';
 import { LABELS } from '../core/container-identity.js';
 import { EnvironmentError } from '../core/errors.js';
 import { planImageBuild, parseSandboxTag, type BuildRequest } from '../core/image-tags.js';
+import { createCaBuildContext } from './ca-certs.js';
 import { buildDockerImage, inspectImage, queryDocker } from './docker.js';
 
 /** The directory holding image/Dockerfile, from the installed package (dist/ or sources). */
@@ -21,7 +23,10 @@ export function findImageContext(): string {
 export async function buildSandboxImage(request: BuildRequest, runId: string): Promise<string> {
   const plan = planImageBuild(request, runId);
   process.stderr.write(`building ${plan.temporaryTag} from ${plan.baseImage} (codex ${request.codexVersion ?? 'latest'})\n`);
-  const { ok, tail } = await buildDockerImage([...plan.buildArgs, findImageContext()]);
+  // Extra CAs go into a temporary copy of the context (issue 5; see image/build-certs/).
+  const caPem = request.egress?.caPem;
+  const caContext = caPem === undefined || caPem === '' ? undefined : await createCaBuildContext(findImageContext(), caPem);
+  const { ok, tail } = await buildDockerImage([...plan.buildArgs, caContext?.dir ?? findImageContext()]).finally(() => caContext?.remove());
   if (!ok) {
     throw new EnvironmentError(`image build failed: ${tail.slice(-3).join(' | ')} (full output above)`);
   }
@@ -44,7 +49,13 @@ export async function buildSandboxImage(request: BuildRequest, runId: string): P
  * built first (saying so); any other missing image, or one without our entrypoint
  * (it would run unfirewalled), is refused.
  */
-export async function ensureSandboxImage(image: string, baseImage: string | undefined, runId: string): Promise<void> {
+export async function ensureSandboxImage(
+  image: string,
+  baseImage: string | undefined,
+  runId: string,
+  /** Proxy and extra CAs for an automatic build (issue 5). */
+  egress?: BuildEgress,
+): Promise<void> {
   let info = await inspectImage(image);
   if (!info.exists) {
     const tag = parseSandboxTag(image);
@@ -52,7 +63,7 @@ export async function ensureSandboxImage(image: string, baseImage: string | unde
       throw new EnvironmentError(`image ${image} not found: build it with \`run-in-container build\` or pull it`);
     }
     process.stderr.write(`image ${image} not found: building it first (one-time, a few minutes)\n`);
-    await buildSandboxImage({ ...tag, baseImage, noCache: false }, runId);
+    await buildSandboxImage({ ...tag, baseImage, noCache: false, ...(egress === undefined ? {} : { egress }) }, runId);
     info = await inspectImage(image);
     if (!info.exists) throw new EnvironmentError(`image ${image} still missing after the build: run \`run-in-container build\``);
   }

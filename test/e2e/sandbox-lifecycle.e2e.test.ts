@@ -61,7 +61,11 @@ test('a firewall that cannot be applied means the command never runs (fail close
   const index = argv.findIndex((word, i) => word === 'NET_ADMIN' && argv[i - 1] === '--cap-add');
   expect(index).toBeGreaterThan(0);
   const broken = [...argv.slice(1, index - 1), ...argv.slice(index + 1)];
-  mkdirSync(path.join(workdir, '.codex', '.environment', 'sessions'), { recursive: true });
+  // A dry run creates nothing: make the bind-mount sources a real run would have created.
+  for (const [i, word] of argv.entries()) {
+    const source = argv[i - 1] === '--mount' ? /(?:^|,)source=([^,]+)/.exec(word)?.[1] : undefined;
+    if (source !== undefined && !word.includes('readonly')) mkdirSync(source, { recursive: true });
+  }
   const result = spawnSync('docker', broken, { encoding: 'utf8', input: '', timeout: 120000 });
   expect(result.status).toBe(71);
   expect(result.stderr).toMatch(/^codex-sandbox: /m);

@@ -28,7 +28,12 @@ interface BadCase {
   message: string | ((l: Layout) => string);
   /** Warnings may precede the error line (exposure cases). */
   oneLine?: boolean;
+  /** Files written before the run (issue 5: settings files), relative to the layout. */
+  files?: (l: Layout) => Record<string, string | Buffer>;
 }
+
+/** Issue 5: the user's defaults file, always read. */
+const USER_INI = (l: Layout) => path.join(l.home, '.config', 'codex-sandbox', 'config.ini');
 
 const DOMAIN_MESSAGE = (entry: string) => `OPENAI_ALLOWED_DOMAINS: ${JSON.stringify(entry)} is not a valid host name`;
 
@@ -44,7 +49,37 @@ const CASES: BadCase[] = [
   { name: 'relative .. escape, real run', dryRun: false, args: () => ['--work_dir', '../outside'], env: (l) => ({ WORKSPACE_ROOT_DIR: l.work }), exit: 2, message: 'is outside WORKSPACE_ROOT_DIR' },
   { name: 'WORKSPACE_ROOT_DIR nonexistent', args: () => [], env: (l) => ({ WORKSPACE_ROOT_DIR: path.join(l.tmp, 'no-root') }), exit: 2, message: (l) => `WORKSPACE_ROOT_DIR ${JSON.stringify(path.join(l.tmp, 'no-root'))} does not exist` },
   { name: "--work_dir ''", args: () => ['--work_dir', ''], exit: 2, message: '--work_dir is empty: give a path' },
-  { name: '--work_dir given twice', args: (l) => ['--work_dir', l.work, '--work-dir', l.work], exit: 2, message: '--work_dir was given more than once' },
+  // Issue 4 (several directories, sessions): refused before docker is asked anything.
+  { name: '--work_dir twice, the second inside the first', args: (l) => ['--work_dir', l.work, '--work-dir', path.join(l.work, 'src')], exit: 2, message: (l) => `workdir ${l.work}/src is inside workdir ${l.work}: their mounts would overlap, list only ${l.work}` },
+  { name: 'DIR… with the first inside the second (real run)', dryRun: false, args: (l) => ['src', l.work], exit: 2, message: (l) => `workdir ${l.work}/src is inside workdir ${l.work}` },
+  { name: 'second DIR missing', args: () => ['.', 'nope'], exit: 2, message: 'workdir "nope" does not exist (ENOENT)' },
+  { name: 'second DIR /', args: () => ['.', '/'], exit: 2, message: 'refusing to mount / as the workdir' },
+  { name: 'second DIR outside WORKSPACE_ROOT_DIR', args: (l) => [path.join(l.root, 'proj'), l.outside], env: (l) => ({ WORKSPACE_ROOT_DIR: l.root }), exit: 2, message: (l) => `workdir ${l.outside} is outside WORKSPACE_ROOT_DIR` },
+  { name: 'shell DIR… second missing', args: () => ['shell', '.', 'nope', '--', 'true'], exit: 2, message: 'workdir "nope" does not exist' },
+  { name: '--keep without --name', args: () => ['--keep'], exit: 2, message: '--keep needs --name NAME: sessions are named' },
+  { name: '--strict-mounts without --name', args: () => ['shell', '--strict-mounts'], exit: 2, message: '--strict-mounts needs --name NAME' },
+  { name: '--name with a space', args: () => ['--name', 'a b'], exit: 2, message: '--name "a b" is not a session name' },
+  { name: '--name starting with - (option injection)', args: () => ['--name=-d'], exit: 2, message: '--name "-d" is not a session name' },
+  { name: '--name too long', args: () => ['--name', 'x'.repeat(41)], exit: 2, message: 'is not a session name: use 1-40 letters' },
+  { name: '--name given twice', args: () => ['--name', 'a', '--name', 'b'], exit: 2, message: '--name was given more than once' },
+  { name: '--replace with --parallel (real run)', dryRun: false, args: () => ['--name', 'a', '--replace', '--parallel'], exit: 2, message: '--replace and --parallel contradict each other' },
+  { name: 'list --filter unknown key', dryRun: false, args: () => ['list', '--filter', 'colour=red'], exit: 2, message: 'unknown key "colour"; use one of name, workdir, image, status' },
+  { name: 'list --filter without value', dryRun: false, args: () => ['list', '--filter', 'name='], exit: 2, message: '--filter "name=" has no value' },
+  { name: 'list --format xml', dryRun: false, args: () => ['list', '--format', 'xml'], exit: 2, message: '--format "xml" is not a format: use table, json or names' },
+  { name: 'list --all --stopped', dryRun: false, args: () => ['list', '--all', '--stopped'], exit: 2, message: '--all and --stopped contradict each other' },
+  { name: 'list with a stray word', dryRun: false, args: () => ['list', 'foo'], exit: 2, message: 'Unknown argument: foo' },
+  { name: 'attach with a bad name', dryRun: false, args: () => ['attach', 'a;b'], exit: 2, message: 'attach: NAME "a;b" is not a session name' },
+  { name: 'attach with two names', dryRun: false, args: () => ['attach', 'a', 'b'], exit: 2, message: 'Unknown argument: b' },
+  { name: 'stop --stopped', dryRun: false, args: () => ['stop', '--stopped'], exit: 2, message: 'Unknown argument: stopped' },
+  { name: 'destroy NAME --all', dryRun: false, args: () => ['destroy', 'a', '--all'], exit: 2, message: 'destroy: give one of NAME, --all, --stopped' },
+  { name: 'destroy with a bad name', dryRun: false, args: () => ['destroy', '../x'], exit: 2, message: 'destroy: NAME "../x" is not a session name' },
+  { name: 'push without PATH', dryRun: false, args: () => ['push'], exit: 2, message: 'Not enough non-option arguments' },
+  { name: 'push a missing path', dryRun: false, args: () => ['push', 'nope.txt'], exit: 2, message: 'push: "nope.txt" does not exist: check the path' },
+  { name: 'push two paths with one name', dryRun: false, args: () => ['push', 'README.md', 'src/../README.md'], exit: 2, message: 'push: two paths are named "README.md"' },
+  { name: 'push --name bad', dryRun: false, args: () => ['push', '--name', 'a b', 'README.md'], exit: 2, message: '--name "a b" is not a session name' },
+  { name: 'pull into a missing DEST_DIR', dryRun: false, args: () => ['pull', 'out.txt', 'nope'], exit: 2, message: 'pull: DEST_DIR "nope" does not exist' },
+  { name: 'pull into a file', dryRun: false, args: () => ['pull', 'out.txt', 'README.md'], exit: 2, message: 'pull: DEST_DIR "README.md" is not a directory' },
+  { name: 'pull an empty CONTAINER_PATH', dryRun: false, args: () => ['pull', ''], exit: 2, message: 'pull: CONTAINER_PATH is empty' },
   { name: '--config missing', args: () => ['--config', 'missing.toml'], exit: 2, message: '--config "missing.toml" does not exist' },
   { name: '--config dir without config.toml', args: () => ['--config', 'src'], exit: 2, message: '--config "src" has no config.toml' },
   { name: 'CODEX_CONFIG_DIR missing', args: () => [], env: (l) => ({ CODEX_CONFIG_DIR: path.join(l.tmp, 'nocfg') }), exit: 2, message: 'CODEX_CONFIG_DIR' },
@@ -77,6 +112,23 @@ const CASES: BadCase[] = [
   { name: 'positional argument without --', args: () => ['--model'], exit: 2, message: 'Unknown argument: model' },
   { name: 'bare positional word without --', args: () => ['fix-the-bug'], exit: 2, message: 'fix-the-bug' },
   { name: 'shell: unknown flag', args: () => ['shell', '--bogus'], exit: 2, message: 'Unknown argument: bogus' },
+  // Issue 4: exec, --repo/--ref/--repo-dir, diff.
+  { name: 'exec without a prompt', args: () => ['exec'], exit: 2, message: 'exec needs a PROMPT: run-in-container exec [options] "what to do"' },
+  { name: "exec ''", args: () => ['exec', ''], exit: 2, message: 'exec needs a PROMPT' },
+  { name: 'exec - (stdin)', dryRun: false, args: () => ['exec', '-'], exit: 2, message: 'exec needs a PROMPT' },
+  { name: 'exec: two prompts', args: () => ['exec', 'one', 'two'], exit: 2, message: 'Unknown argument: two (see --help)' },
+  { name: 'exec --out a non-empty directory (real run)', dryRun: false, args: () => ['exec', '--out', 'src', 'go'], exit: 2, message: '--out "src" is not empty: give a new or empty directory' },
+  { name: 'exec --out a file', args: () => ['exec', '--out', 'README.md', 'go'], exit: 2, message: '--out "README.md" is not a directory' },
+  { name: '--repo ssh URL', args: () => ['--repo', 'git@github.com:o/r.git'], env: () => ({ OPENAI_ALLOWED_DOMAINS: 'github.com' }), exit: 2, message: 'ssh and git:// URLs cannot pass the sandbox firewall (only ports 80/443)' },
+  { name: '--repo host not allowed (real run)', dryRun: false, args: () => ['exec', '--repo', 'https://gitlab.com/o/r.git', 'go'], exit: 2, message: '--repo host gitlab.com is not allowed through the firewall: allow it with OPENAI_ALLOWED_DOMAINS=gitlab.com' },
+  { name: '--repo file:// URL', args: () => ['--repo', 'file:///etc'], exit: 2, message: '--repo "file:///etc": file: URLs are not supported' },
+  { name: '--repo with credentials', args: () => ['--repo', 'https://u:tok@github.com/o/r.git'], env: () => ({ OPENAI_ALLOWED_DOMAINS: 'github.com' }), exit: 2, message: 'credentials in the URL' },
+  { name: '--ref option injection', args: () => ['--repo', 'https://github.com/o/r.git', '--ref=--upload-pack=touch'], env: () => ({ OPENAI_ALLOWED_DOMAINS: 'github.com' }), exit: 2, message: '--ref "--upload-pack=touch" is not a git ref' },
+  { name: '--repo-dir ..', args: () => ['--repo', 'https://github.com/o/r.git', '--repo-dir', '..'], env: () => ({ OPENAI_ALLOWED_DOMAINS: 'github.com' }), exit: 2, message: '--repo-dir ".." is not a safe directory name' },
+  { name: '--ref without --repo', args: () => ['shell', '--ref', 'main'], exit: 2, message: '--ref needs --repo URL' },
+  { name: 'diff with no tracked run', dryRun: false, args: () => ['diff'], exit: 2, message: 'no tracked runs for this workdir: run with --track first' },
+  { name: 'diff with a bad target', dryRun: false, args: () => ['diff', '../x'], exit: 2, message: 'diff "../x" is not a session name' },
+  { name: 'diff: unknown flag', dryRun: false, args: () => ['diff', '--bogus'], exit: 2, message: 'Unknown argument: bogus' },
   {
     name: '--codex-home outside the workdir, non-interactive, no --yes (real run)',
     dryRun: false,
@@ -109,6 +161,34 @@ const CASES: BadCase[] = [
     oneLine: false,
     message: 'rerun with --yes',
   },
+  // Issue 6: the other commands, odd missing paths, config files.
+  { name: 'build --node 19 (real run)', dryRun: false, args: () => ['build', '--node', '19'], exit: 2, message: '--node 19 is not supported: use one of 18, 20, 22' },
+  { name: 'build --codex-version injection (real run)', dryRun: false, args: () => ['build', '--codex-version', '1.0.0;rm -rf /'], exit: 2, message: '--codex-version "1.0.0;rm -rf /" is not a version' },
+  { name: 'build --base-image option injection (real run)', dryRun: false, args: () => ['build', '--base-image=--squash'], exit: 2, message: '--base-image "--squash" is not an image reference' },
+  { name: 'build: stray word (real run)', dryRun: false, args: () => ['build', 'now'], exit: 2, message: 'Unknown argument: now (see --help)' },
+  { name: 'build: unknown flag (real run)', dryRun: false, args: () => ['build', '--work_dir', '.'], exit: 2, message: 'Unknown argument' },
+  { name: 'missing workdir with a newline, comma and colon', args: (l) => ['--work_dir', path.join(l.tmp, 'a\nb,c:d')], exit: 2, message: (l) => `--work_dir ${JSON.stringify(path.join(l.tmp, 'a\nb,c:d'))} does not exist (ENOENT)` },
+  { name: 'missing workdir named $(touch pwned)', args: () => ['--work_dir', '$(touch pwned)'], exit: 2, message: '--work_dir "$(touch pwned)" does not exist' },
+  { name: 'CODEX_AUTH_FILE is a directory', args: () => [], env: (l) => ({ CODEX_AUTH_FILE: path.join(l.work, 'src') }), exit: 2, message: 'is not a regular file' },
+  { name: '--dns given an empty value', args: () => ['--dns', ''], exit: 2, message: '--dns needs a non-empty value' },
+  { name: '--config malformed config.toml', files: (l) => ({ [path.join(l.tmp, 'bad.toml')]: 'model = "x\n[[[\n' }), args: (l) => ['--config', path.join(l.tmp, 'bad.toml')], exit: 2, message: 'malformed TOML' },
+  // Issue 5: settings files.
+  { name: 'settings: malformed ini line', files: (l) => ({ [USER_INI(l)]: '[network\nallow = a.test\n' }), args: () => [], exit: 2, message: (l) => `${USER_INI(l)}:1: "[network" is neither "[section]" nor "key = value": fix the line` },
+  { name: 'settings: binary garbage', files: (l) => ({ [USER_INI(l)]: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01]) }), args: () => [], exit: 2, message: (l) => `${USER_INI(l)} is not a text file (binary data): fix or delete it` },
+  { name: 'settings: unknown key', files: (l) => ({ [USER_INI(l)]: '[network]\nallowed = a.test\n' }), args: () => [], exit: 2, message: (l) => `${USER_INI(l)}:2: unknown key allowed in [network]` },
+  { name: 'settings: unknown section', files: (l) => ({ [USER_INI(l)]: '[proxy]\n' }), args: () => [], exit: 2, message: (l) => `${USER_INI(l)}:1: unknown section [proxy]` },
+  { name: 'settings: bad port (real run)', dryRun: false, files: (l) => ({ [USER_INI(l)]: '[network]\nallow_host_ports = 3000 99999\n' }), args: () => [], exit: 2, message: (l) => `${USER_INI(l)}:2: [network] allow_host_ports: "99999" is not a TCP port` },
+  { name: 'settings: IP in allow', files: (l) => ({ [USER_INI(l)]: '[network]\nallow = 169.254.169.254\n' }), args: () => [], exit: 2, message: 'is not a valid host name (IP addresses are not allowed' },
+  { name: 'settings: bad image', files: (l) => ({ [USER_INI(l)]: '[run]\nimage = --privileged\n' }), args: () => [], exit: 2, message: (l) => `${USER_INI(l)} [run] image "--privileged" is not an image reference` },
+  {
+    name: 'settings: untrusted project file, non-interactive (real run)',
+    dryRun: false,
+    files: (l) => ({ [path.join(l.work, '.codex', 'sandbox.ini')]: '[network]\nallow = pypi.org\n' }),
+    args: () => [],
+    exit: 2,
+    oneLine: false,
+    message: (l) => `${path.join(l.work, '.codex', 'sandbox.ini')} is not trusted: run \`run-in-container trust\` to approve`,
+  },
 ];
 
 describe('run-in-container: bad input', () => {
@@ -139,6 +219,10 @@ describe('run-in-container: bad input', () => {
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    for (const [file, content] of Object.entries(c.files?.(layout) ?? {})) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content);
+    }
     const before = snapshotTree(layout.tmp);
     const args = [...c.args(layout), ...(c.dryRun === false ? [] : ['--dry-run'])];
     const result = runCli(args, { cwd: c.cwd?.(layout) ?? layout.work, home: layout.home, env: c.env?.(layout) });
@@ -152,7 +236,7 @@ describe('run-in-container: bad input', () => {
     expect(lines[lines.length - 1]).toContain(message);
     expect(result.stderr).not.toContain('unexpected error');
     expect(snapshotTree(layout.tmp)).toEqual(before);
-    expect(fs.existsSync(path.join(layout.work, '.codex'))).toBe(false);
+    expect(fs.existsSync(path.join(layout.work, '.codex', '.environment'))).toBe(false);
   });
 
   it('dry run with workdir == HOME only warns (exit 0) and creates nothing', () => {

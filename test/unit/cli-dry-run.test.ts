@@ -72,6 +72,7 @@ describe('run-in-container --dry-run', () => {
       ...CAPS,
       '--mount', `type=bind,source=${work},target=/app${work}`,
       '--mount', `type=bind,source=${work}/.codex/.environment,target=/codex_home`,
+      '--mount', `type=bind,source=${home}/.local/state/codex-sandbox/egress/${runId},target=/var/lib/codex-sandbox/private/egress`,
       '-w', `/app${work}`,
       '-e', 'CODEX_HOME=/codex_home',
       '-e', 'HOME=/codex_home',
@@ -80,6 +81,7 @@ describe('run-in-container --dry-run', () => {
       '-e', `SANDBOX_ALLOWED_DOMAINS=${DEFAULT_DOMAINS}`,
       '-e', `SANDBOX_HOST_UID=${uid}`,
       '-e', `SANDBOX_HOST_GID=${gid}`,
+      '-e', 'SANDBOX_EGRESS_LOG=1',
       'codex-sandbox:latest',
     ]);
     expect(argv).not.toContain('-t');
@@ -109,6 +111,7 @@ describe('run-in-container --dry-run', () => {
     expect(mounts).toEqual([
       `type=bind,source=${work},target=/app${work}`,
       `type=bind,source=${work}/.codex/.environment,target=/codex_home`,
+      `type=bind,source=${home}/.local/state/codex-sandbox/egress/${runIdentity(argv).runId},target=/var/lib/codex-sandbox/private/egress`,
       `type=bind,source=${home}/.codex/auth.json,target=/codex_home/auth.json,readonly`,
     ]);
     expect(result.stderr.split('\n')).toEqual([
@@ -150,6 +153,7 @@ describe('run-in-container --dry-run', () => {
     expect(mounts).toEqual([
       `type=bind,"source=${quotedWeird}","target=/app${quotedWeird}"`,
       `type=bind,"source=${quotedWeird}/.codex/.environment",target=/codex_home`,
+      `type=bind,source=${home}/.local/state/codex-sandbox/egress/${runIdentity(argv).runId},target=/var/lib/codex-sandbox/private/egress`,
       `type=bind,"source=${ro}","target=/app${ro}",readonly`,
     ]);
     expect(argv[argv.indexOf('-w') + 1]).toBe(`/app${weird}`);

@@ -23,6 +23,7 @@ function resolved(overrides: Partial<ResolvedRun> = {}): ResolvedRun {
     launcherHost: 'host1',
     launcherVersion: '9.9.9',
     args: [],
+    egressLogDir: '/state/egress/r1d2',
     ...overrides,
   };
 }
@@ -55,6 +56,7 @@ const SECURITY = [
 const BASE_MOUNTS = [
   '--mount', 'type=bind,source=/w/proj,target=/app/w/proj',
   '--mount', 'type=bind,source=/w/proj/.codex/.environment,target=/codex_home',
+  '--mount', 'type=bind,source=/state/egress/r1d2,target=/var/lib/codex-sandbox/private/egress',
 ];
 const WORKDIR = ['-w', '/app/w/proj'];
 const envArgs = (envDir = '/app/w/proj/.codex/.environment') => [
@@ -65,6 +67,7 @@ const envArgs = (envDir = '/app/w/proj/.codex/.environment') => [
   '-e', 'SANDBOX_ALLOWED_DOMAINS=api.openai.com x.io',
   '-e', 'SANDBOX_HOST_UID=1000',
   '-e', 'SANDBOX_HOST_GID=1001',
+  '-e', 'SANDBOX_EGRESS_LOG=1',
 ];
 
 const argvFor = (overrides: Partial<ResolvedRun>) => buildDockerRunArgs(assembleRunPlan(resolved(overrides)));
@@ -137,6 +140,7 @@ describe('buildDockerRunArgs(assembleRunPlan(…)): whole argv', () => {
       ...HEAD, ...IDENTITY, ...SECURITY,
       '--mount', 'type=bind,source=/w/proj,target=/app/w/proj',
       '--mount', 'type=bind,source=/elsewhere/home,target=/codex_home',
+      '--mount', 'type=bind,source=/state/egress/r1d2,target=/var/lib/codex-sandbox/private/egress',
       ...WORKDIR, ...envArgs('/codex_home'), 'codex-sandbox:latest',
     ]);
   });
@@ -146,6 +150,7 @@ describe('buildDockerRunArgs(assembleRunPlan(…)): whole argv', () => {
       ...HEAD, ...IDENTITY, ...SECURITY,
       '--mount', 'type=bind,source=/w/proj,target=/app/w/proj',
       '--mount', 'type=bind,source=/w/proj/ch,target=/codex_home',
+      '--mount', 'type=bind,source=/state/egress/r1d2,target=/var/lib/codex-sandbox/private/egress',
       ...WORKDIR, ...envArgs('/app/w/proj/ch'), 'codex-sandbox:latest',
     ]);
   });
@@ -158,7 +163,7 @@ describe('buildDockerRunArgs(assembleRunPlan(…)): whole argv', () => {
   it('never uses -v and never builds a shell string', () => {
     const argv = argvFor({ authFile: '/a/auth.json', readOnly: ['/r'], sessionsDir: '/s', tty: true });
     expect(argv.filter((word) => word === '-v' || word === '--volume')).toEqual([]);
-    expect(argv.filter((word) => word === '--mount')).toHaveLength(5);
+    expect(argv.filter((word) => word === '--mount')).toHaveLength(6);
   });
 });
 
@@ -180,6 +185,7 @@ describe('assembleRunPlan', () => {
       mounts: [
         { source: '/w/proj', target: '/app/w/proj', readonly: false },
         { source: '/w/proj/.codex/.environment', target: '/codex_home', readonly: false },
+        { source: '/state/egress/r1d2', target: '/var/lib/codex-sandbox/private/egress', readonly: false },
       ],
       workingDir: '/app/w/proj',
       env: [
@@ -190,6 +196,7 @@ describe('assembleRunPlan', () => {
         ['SANDBOX_ALLOWED_DOMAINS', 'api.openai.com x.io'],
         ['SANDBOX_HOST_UID', '1000'],
         ['SANDBOX_HOST_GID', '1001'],
+        ['SANDBOX_EGRESS_LOG', '1'],
       ],
       tty: true,
       network: 'n1',

@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+// `npm run bench`: measures the launcher against bare docker on this machine and writes
+// bench/results/latest.json. Builds nothing: it uses the existing sandbox image.
+// All traffic stays on a private, labelled docker network (a DNS server and an HTTP
+// file server started here); nothing leaves the machine.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatTable, summarize } from './stats.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = path.join(ROOT, 'dist/scripts/cli/main.js');
+const IMAGE = process.env.CODEX_DOCKER_IMAGE || 'codex-sandbox:latest';
+const RUNS = Math.max(10, Number(process.env.BENCH_RUNS) || 10);
+const LABEL = 'codex-sandbox.bench=1';
+const FILE_MB = 200;
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+  if (result.error) throw result.error;
+  return result;
+}
+
+function docker(args) {
+  const result = run('docker', args);
+  if (result.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr.trim()}`);
+  return result.stdout.trim();
+}
+
+/** Wall time of one command in seconds; fails loudly when the command fails. */
+function time(command, args, options = {}) {
+  const start = process.hrtime.bigint();
+  const result = run(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.trim().split('\n').pop()}`);
+  return seconds;
+}
+
+/** Warm-up once each, then RUNS rounds alternating the cases (so drift hits all alike). */
+function measure(cases) {
+  for (const c of cases) c.fn();
+  const samples = cases.map(() => []);
+  for (let i = 0; i < RUNS; i += 1) cases.forEach((c, index) => samples[index].push(c.fn()));
+  return samples;
+}
+
+function checkPrerequisites() {
+  const info = run('docker', ['info', '--format', '{{.ServerVersion}}']);
+  if (info.error || info.status !== 0) {
+    console.error('bench: no Docker engine answers: start it (eval "$(../shared/docker-up)") and run again');
+    process.exit(1);
+  }
+  const image = run('docker', ['image', 'inspect', '--format', '{{index .Config.Labels "codex-sandbox.entrypoint"}}', IMAGE]);
+  if (image.status !== 0 || image.stdout.trim() !== '1') {
+    console.error(`bench: image ${IMAGE} is missing (or not a sandbox image): run \`npx run-in-container build\` first; the bench builds nothing`);
+    process.exit(1);
+  }
+  if (run('test', ['-f', CLI]).status !== 0) {
+    console.error(`bench: ${CLI} missing: run npm run build first`);
+    process.exit(1);
+  }
+  return info.stdout.trim();
+}
+
+const HTTP_SERVER = `
+const fs = require('fs'); const http = require('http');
+http.createServer((q, s) => {
+  if (q.url === '/file') { s.writeHead(200, { 'content-length': fs.statSync('/tmp/file').size }); fs.createReadStream('/tmp/file').pipe(s); }
+  else s.end('ok\\n');
+}).listen(80);`;
+
+/** Private network: DNS (answers *.test names we list, NXDOMAIN otherwise), an allowed and a blocked host. */
+function startNetwork(domains) {
+  const name = `cs-bench-${randomBytes(3).toString('hex')}`;
+  const containers = [];
+  const start = (suffix, args) => {
+    const container = `${name}-${suffix}`;
+    docker(['run', '-d', '--rm', '--label', LABEL, '--name', container, '--network', name, ...args]);
+    containers.push(container);
+    return container;
+  };
+  const ipOf = (container) => docker(['inspect', '-f', `{{(index .NetworkSettings.Networks "${name}").IPAddress}}`, container]);
+  const cleanup = () => {
+    if (containers.length > 0) run('docker', ['rm', '-f', ...containers]);
+    run('docker', ['network', 'rm', name]);
+  };
+  docker(['network', 'create', '--label', LABEL, name]);
+  try {
+    const file = start('files', ['--network-alias', 'allowed.test', '--entrypoint', 'sh', IMAGE, '-c',
+      `head -c ${FILE_MB}M /dev/urandom > /tmp/file && exec node -e "$0"`, HTTP_SERVER]);
+    const blocked = start('blocked', ['--entrypoint', 'node', IMAGE, '-e', HTTP_SERVER]);
+    const fileIp = ipOf(file);
+    const addresses = domains.map((domain) => `--address=/${domain}/${fileIp}`);
+    const dns = start('dns', ['--entrypoint', 'dnsmasq', IMAGE, '-k', '--no-resolv', '--no-hosts', '--user=root',
+      `--address=/allowed.test/${fileIp}`, ...addresses, '--address=/#/']);
+    for (let i = 0; i < 300; i += 1) {
+      const probe = run('docker', ['exec', file, 'node', '-e',
+        "require('http').get('http://127.0.0.1/file',r=>{r.resume();process.exit(r.statusCode===200?0:1)}).on('error',()=>process.exit(1))"]);
+      if (probe.status === 0) break;
+      if (i === 299) throw new Error('bench file server did not start');
+    }
+    return { name, fileIp, blockedIp: ipOf(blocked), dnsIp: ipOf(dns), cleanup };
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+}
+
+function machine(dockerVersion) {
+  return {
+    date: new Date().toISOString(),
+    nproc: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    docker: dockerVersion,
+    node: process.version,
+    kernel: os.release(),
+    image: IMAGE,
+  };
+}
+
+function main() {
+  const dockerVersion = checkPrerequisites();
+  const extra500 = Array.from({ length: 500 }, (_, i) => `host${i}.bench.test`);
+  const extra5 = extra500.slice(0, 5);
+  const net = startNetwork(extra500);
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'cs-bench-'));
+  const home = path.join(scratch, 'home');
+  const work = path.join(scratch, 'work');
+  mkdirSync(home);
+  mkdirSync(work);
+  const interrupt = () => {
+    net.cleanup();
+    rmSync(scratch, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  const env = (domains) => ({ PATH: process.env.PATH, HOME: home, OPENAI_ALLOWED_DOMAINS: domains.join(' '), ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}) });
+  const sandbox = (domains, command) => ['shell', '--work_dir', work, '--network', net.name, '--dns', net.dnsIp, '--', ...command];
+  const launcher = (domains, command = ['true']) => time(process.execPath, [CLI, ...sandbox(domains, command)], { cwd: work, env: env(domains) });
+  try {
+    console.error(`bench: ${RUNS} runs per case after a warm-up, image ${IMAGE}, network ${net.name}`);
+    const results = [];
+
+    const [sandboxLaunch, bareLaunch] = measure([
+      { fn: () => launcher(['allowed.test']) },
+      { fn: () => time('docker', ['run', '--rm', '-i', '--network', net.name, '--entrypoint', 'true', IMAGE]) },
+    ]);
+    results.push(row('launch', 'run-in-container shell -- true', sandboxLaunch, 'docker run --rm IMAGE true (entrypoint true)', bareLaunch, 'ratio <= 1.3', (r) => r <= 1.3));
+
+    const [help, bareNode] = measure([
+      { fn: () => time(process.execPath, [CLI, '--help']) },
+      { fn: () => time(process.execPath, ['-e', '0']) },
+    ]);
+    results.push(row('CLI start', 'run-in-container --help', help, 'node -e 0', bareNode, 'ratio <= 2.5', (r) => r <= 2.5));
+
+    const [with500, with5] = measure([
+      { fn: () => launcher(extra500) },
+      { fn: () => launcher(extra5) },
+    ]);
+    results.push(row('allowlist size', 'launch, 500 extra domains', with500, 'launch, 5 extra domains', with5, 'ratio <= 1.1', (r) => r <= 1.1));
+
+    // Blocked connect: one sandbox run, a warm-up connect, then RUNS timed connects to a
+    // host that is up but not allowlisted (REJECT: must fail at once, not time out).
+    const connectScript = `const net=require('net');const ip=process.argv[1];const n=Number(process.argv[2]);const out=[];
+const one=()=>new Promise(r=>{const s=process.hrtime.bigint();const c=net.connect(80,ip);c.setTimeout(5000,()=>c.destroy(new Error('timeout')));
+c.on('connect',()=>{c.destroy();r(-1)});c.on('error',()=>r(Number(process.hrtime.bigint()-s)/1e9));});
+(async()=>{await one();for(let i=0;i<n;i++)out.push(await one());console.log(JSON.stringify(out));})();`;
+    const blockedRun = run(process.execPath, [CLI, ...sandbox(['allowed.test'], ['node', '-e', connectScript, net.blockedIp, String(RUNS)])], { cwd: work, env: env(['allowed.test']) });
+    const connects = JSON.parse(blockedRun.stdout.trim().split('\n').pop() || '[]');
+    if (blockedRun.status !== 0 || connects.length < RUNS || connects.some((s) => s < 0)) {
+      throw new Error(`blocked connect case failed (exit ${blockedRun.status}): ${blockedRun.stdout}${blockedRun.stderr}`);
+    }
+    results.push(row('blocked connect', 'TCP connect to a blocked host, in the sandbox', connects, undefined, undefined, '< 0.1 s', (_r, median) => median < 0.1));
+
+    // Throughput: RUNS downloads of the file inside the sandbox vs an unfiltered container.
+    const download = `curl -s -o /dev/null --max-time 120 -w '%{speed_download}\\n' "$1"; for i in $(seq "$2"); do curl -s -o /dev/null --max-time 120 -w '%{speed_download}\\n' "$1"; done`;
+    const speeds = (output) => output.trim().split('\n').slice(1).map((line) => Number(line) / 2 ** 20);
+    const inSandbox = run(process.execPath, [CLI, ...sandbox(['allowed.test'], ['sh', '-c', download, 'sh', 'http://allowed.test/file', String(RUNS)])], { cwd: work, env: env(['allowed.test']) });
+    const unfiltered = run('docker', ['run', '--rm', '--network', net.name, '--entrypoint', 'sh', IMAGE, '-c', download, 'sh', `http://${net.fileIp}/file`, String(RUNS)]);
+    if (inSandbox.status !== 0 || unfiltered.status !== 0) throw new Error(`throughput case failed: ${inSandbox.stderr}${unfiltered.stderr}`);
+    results.push(row('throughput', `${FILE_MB} MB download in the sandbox (MiB/s)`, speeds(inSandbox.stdout), 'unfiltered container, same network (MiB/s)', speeds(unfiltered.stdout), 'ratio >= 0.95', (r) => r >= 0.95, 'MiB/s'));
+
+    const report = { machine: machine(dockerVersion), runs: RUNS, results };
+    mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+    writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+    const m = report.machine;
+    console.log(`Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB RAM, Docker ${m.docker}, Node ${m.node}, ${m.date.slice(0, 10)}; ${RUNS} runs per case after a warm-up\n`);
+    console.log(formatTable(results));
+    if (results.some((r) => !r.met)) process.exitCode = 3;
+  } finally {
+    net.cleanup();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function row(name, what, samples, baselineWhat, baselineSamples, goal, check, unit = 's') {
+  const subject = summarize(samples);
+  const baseline = baselineSamples === undefined ? undefined : summarize(baselineSamples);
+  const ratio = baseline === undefined ? undefined : subject.median / baseline.median;
+  return { case: name, what, unit, subject, baselineWhat, baseline, ratio, goal, met: check(ratio, subject.median) };
+}
+
+main();

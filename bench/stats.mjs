@@ -1,0 +1,31 @@
+// Pure helpers for the benchmark: summary statistics and the Markdown table.
+
+/** Median, min and max of a non-empty list of numbers. */
+export function summarize(samples) {
+  if (samples.length === 0) throw new Error('no samples');
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1], n: sorted.length };
+}
+
+function cell(stats, unit) {
+  if (stats === undefined) return '—';
+  const digits = unit === 's' ? 3 : 0;
+  return `${stats.median.toFixed(digits)} (${stats.min.toFixed(digits)}–${stats.max.toFixed(digits)})`;
+}
+
+/** One Markdown table: medians with (min–max), the ratio and whether the goal holds. */
+export function formatTable(results) {
+  const lines = [
+    '| case | measured: median (min–max) | baseline: median (min–max) | ratio | goal | met |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of results) {
+    const unit = r.unit === 's' ? ' s' : ` ${r.unit}`;
+    lines.push(
+      `| ${r.case} | ${r.what}: ${cell(r.subject, r.unit)}${unit} | ${r.baselineWhat === undefined ? '—' : `${r.baselineWhat}: ${cell(r.baseline, r.unit)}${unit}`} | ${r.ratio === undefined ? '—' : r.ratio.toFixed(2)} | ${r.goal} | ${r.met ? 'yes' : '**no**'} |`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,33 @@
+#!/bin/bash
+# sandbox-enter [codex|shell] ARGS... — for `docker exec` into a running sandbox (e.g. a
+# session). Runs as root and drops to the agent exactly like the entrypoint: codex's current
+# uid/gid (mapped at start), setpriv flags, environment; cwd is docker exec's (-w, else the
+# container's working directory). The exit code is the command's.
+set -Eeuo pipefail
+umask 022
+
+# shellcheck source=lib-common.sh
+. /usr/local/lib/codex-sandbox/lib-common.sh
+arm_err_trap
+# shellcheck source=lib-user.sh
+. "${LIB_DIR}/lib-user.sh"
+# shellcheck source=lib-session.sh
+. "${LIB_DIR}/lib-session.sh"
+
+main() {
+  STEP="enter"
+  require_root
+  wait_until_ready "${SANDBOX_ENTER_WAIT:-300}"
+  local mode=codex
+  case "${1:-}" in
+    codex | shell) mode=$1; shift ;;
+  esac
+  load_agent_ids
+  agent_env
+  if [[ "$PWD" == / && -n "${SANDBOX_WORKDIR:-}" ]]; then cd "$SANDBOX_WORKDIR"; fi
+  set_agent_command "$mode" "$@"
+  trap - ERR
+  drop_privileges_exec "${AGENT_ARGV[@]}"
+}
+
+main "$@"

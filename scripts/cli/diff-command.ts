@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import type { CommandModule } from 'yargs';
+import { UsageError } from '../core/errors.js';
+import { SESSION_LABELS, validateSessionName } from '../core/session-identity.js';
+import { LABELS } from '../core/container-identity.js';
+import { isRunId } from '../core/track-changes.js';
+import { queryDocker } from '../host/docker.js';
+import type { HostContext } from '../host/host-context.js';
+import { listTrackedRuns, renderTrackedDiff, resolveTrackedRun, trackGitDir, trackRoot } from '../host/track-store.js';
+import { resolveWorkdir } from '../host/workdir.js';
+
+export interface DiffOptions {
+  /** A run id (8 hex) or a session name; default: the last tracked run of the workdir. */
+  target?: string;
+  workDir?: string;
+  stat: boolean;
+  list: boolean;
+}
+
+/** The workdir a session was started for (its container's workdir label). */
+async function sessionWorkdir(name: string): Promise<string> {
+  validateSessionName(name, 'diff');
+  const out = await queryDocker(['ps', '-a', '--filter', `label=${SESSION_LABELS.session}=${name}`, '--format', `{{.Label "${LABELS.workdir}"}}`]);
+  const workdir = out.split('\n').find((line) => line.trim() !== '');
+  if (workdir === undefined) throw new UsageError(`no session named ${name} and no run id ${JSON.stringify(name)}: give a run id (8 hex) or a session name`);
+  return workdir.trim();
+}
+
+/**
+ * `run-in-container diff [NAME|RUN] [--stat] [--list]`: what a `--track` run changed, from
+ * the tracking repository of the workdir (never the project's own .git). Output on stdout.
+ */
+export async function diffCommand(options: DiffOptions, ctx: HostContext): Promise<number> {
+  const target = options.target;
+  let workdir: string;
+  let runId: string | undefined;
+  if (target !== undefined && !isRunId(target)) {
+    if (options.workDir !== undefined) throw new UsageError('give either a session name or --work_dir, not both');
+    workdir = await sessionWorkdir(target);
+  } else {
+    workdir = (await resolveWorkdir(options.workDir, ctx)).path;
+    runId = target;
+  }
+  const gitDir = trackGitDir(trackRoot(ctx.env, ctx.home), createHash('sha256').update(workdir).digest('hex'));
+  if (options.list) {
+    const runs = await listTrackedRuns(gitDir).catch(() => []);
+    if (runs.length === 0) throw new UsageError(`no tracked runs for ${workdir}: run with --track first`);
+    process.stdout.write(`${runs.join('\n')}\n`);
+    return 0;
+  }
+  const run = await resolveTrackedRun(gitDir, runId);
+  process.stderr.write(`changes of run ${run} in ${workdir}\n`);
+  const text = await renderTrackedDiff(gitDir, run, options.stat, process.stdout.isTTY === true);
+  process.stdout.write(text);
+  if (text === '') process.stderr.write('no files changed\n');
+  return 0;
+}
+
+/** `diff [NAME|RUN] [--stat] [--list] [--work_dir DIR]`, as a yargs command module for main.ts. */
+export function diffCommandModule(ctx: HostContext, setExitCode: (code: number) => void): CommandModule {
+  return {
+    command: 'diff [target]',
+    describe: 'show what a --track run changed in the workdir: diff [RUN|SESSION] (default: the last tracked run)',
+    builder: (y) =>
+      y
+        .positional('target', { type: 'string', describe: 'run id (8 hex, printed when the run starts) or session name' })
+        .option('work_dir', { alias: 'work-dir', type: 'string', describe: 'workdir whose runs to show (default: current directory)' })
+        .option('stat', { type: 'boolean', default: false, describe: 'only a per-file summary (like git diff --stat)' })
+        .option('list', { type: 'boolean', default: false, describe: 'list the tracked runs of the workdir, newest first' }),
+    handler: async (args) => {
+      const record = args as Record<string, unknown>;
+      if ((record._ as unknown[]).length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(String((record._ as unknown[])[1]))}`);
+      if (Array.isArray(record.work_dir)) throw new UsageError('--work_dir was given more than once: give it once');
+      const target = record.target === undefined ? undefined : String(record.target);
+      const workDir = typeof record.work_dir === 'string' ? record.work_dir : undefined;
+      setExitCode(await diffCommand({ target, workDir, stat: record.stat === true, list: record.list === true }, ctx));
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { assembleRunPlan } from '../core/assemble-run-plan.js';
+import { UsageError } from '../core/errors.js';
+import {
+  buildExecArgs,
+  lastMessagePaths,
+  renderExitJson,
+  renderSummary,
+  reportDirName,
+  validatePrompt,
+  type ExecOutcome,
+} from '../core/exec-report.js';
+import { isSameOrInside } from '../core/path-rules.js';
+import { compareSnapshots, type ChangedFile } from '../core/track-changes.js';
+import { runDockerAttached } from '../host/docker.js';
+import { createLogSink, createReportFiles, readCodexVersion, readLastMessage, readRepoCommit, resolveReportDir } from '../host/exec-run.js';
+import type { HostContext } from '../host/host-context.js';
+import { startTracking } from '../host/track-run.js';
+import { snapshotWorkspace } from '../host/workspace-snapshot.js';
+import type { PreparedRun } from './prepare-run.js';
+import { runInContainer, type RunOverride } from './run-command.js';
+import { declareRunOptions, toRunOptions, type RunOptions } from './run-options.js';
+
+export interface ExecOptions extends RunOptions {
+  prompt: string;
+  out?: string;
+}
+
+/**
+ * Issue 5 reports refused connections; until then the count is unknown (null). The hook
+ * gets the finished run and may return a count.
+ */
+export type BlockedEgressHook = (run: { runId: string; containerName: string }) => Promise<number | null>;
+let blockedEgressHook: BlockedEgressHook = async () => null;
+export function setBlockedEgressHook(hook: BlockedEgressHook): void {
+  blockedEgressHook = hook;
+}
+
+/**
+ * `run-in-container exec PROMPT`: exactly the flow of a plain run (runInContainer: validation,
+ * consent, trust, image, Codex home, egress log), with codex's argv replaced by `codex exec`,
+ * no TTY, and the container step capturing the output into a report directory (run.log,
+ * summary.md, exit.json). Progress and the agent's output go to stderr; the final message
+ * to stdout. Resolves with the agent's exit code.
+ */
+export async function execCommand(options: ExecOptions, ctx: HostContext, launcherVersion: string): Promise<number> {
+  const prompt = validatePrompt(options.prompt);
+  if ((options as { session?: unknown }).session !== undefined) throw new UsageError('exec runs in a new sandbox each time: drop --name');
+  let reportDir = '';
+  const override: RunOverride = {
+    async adjust(prepared) {
+      const { runId, workdir } = prepared.resolved;
+      reportDir = await resolveReportDir(options.out, ctx.cwd, workdir, reportDirName(new Date().toISOString(), runId));
+      if (options.dryRun) process.stderr.write(`would write the report to ${reportDir}\n`);
+      // Same plan, headless: never -t, codex exec with our report flags.
+      const args = buildExecArgs(prompt, options.passThrough, lastMessagePaths(runId).container);
+      const resolved = { ...prepared.resolved, tty: false, args };
+      return { ...prepared, resolved, plan: assembleRunPlan(resolved) };
+    },
+    run: (dockerArgs, prepared) => runWithReport(dockerArgs, prepared, { prompt, reportDir, track: options.track === true, ctx }),
+  };
+  // --track is handled here, so the summary can list the tracked changes.
+  return runInContainer({ ...options, track: false }, ctx, 'codex', launcherVersion, override);
+}
+
+async function runWithReport(
+  dockerArgs: string[],
+  prepared: PreparedRun,
+  job: { prompt: string; reportDir: string; track: boolean; ctx: HostContext },
+): Promise<number> {
+  const { resolved, plan } = prepared;
+  const { runId, workdir, envDir } = resolved;
+  const lastMessage = lastMessagePaths(runId);
+  const messageDir = path.dirname(path.join(envDir, lastMessage.relative));
+  if (!isSameOrInside(envDir, messageDir)) throw new UsageError(`${messageDir} is outside the Codex home: check --codex-home`);
+  await mkdir(messageDir, { recursive: true });
+  const codexVersion = await readCodexVersion(resolved.image);
+  const report = await createReportFiles(job.reportDir);
+  process.stderr.write(`run ${runId}: report in ${job.reportDir}\n`);
+
+  // Leave the report directory out of the change list when it lies inside the workdir.
+  const reportInside = isSameOrInside(workdir, job.reportDir) && job.reportDir !== workdir;
+  const exclude = reportInside ? [path.relative(workdir, job.reportDir).split(path.sep).join('/')] : [];
+  const tracking = job.track ? await startTracking(job.ctx, resolved, exclude) : undefined;
+  const before = tracking === undefined ? await snapshotWorkspace(workdir, exclude) : undefined;
+
+  const sink = createLogSink(report.runLog);
+  const startedAt = new Date().toISOString();
+  let exitCode: number;
+  try {
+    exitCode = await runDockerAttached(dockerArgs, { containerName: plan.containerName, capture: sink.onData });
+  } finally {
+    await sink.flush();
+  }
+  const endedAt = new Date().toISOString();
+
+  let changes: ChangedFile[];
+  if (tracking !== undefined) changes = await tracking.finish();
+  else changes = compareSnapshots(before ?? new Map(), await snapshotWorkspace(workdir, exclude));
+  const finalMessage = await readLastMessage(envDir, lastMessage.relative);
+  const repo =
+    resolved.repo === undefined
+      ? undefined
+      : { url: resolved.repo.url, ref: resolved.repo.ref, commit: await readRepoCommit(path.join(workdir, resolved.repo.dir)) };
+  const outcome: ExecOutcome = {
+    prompt: job.prompt,
+    finalMessage,
+    changes,
+    changesSource: tracking === undefined ? 'snapshot' : 'track',
+    exitCode,
+    startedAt,
+    endedAt,
+    image: resolved.image,
+    codexVersion,
+    workdir,
+    runId,
+    repo,
+    blockedEgress: await blockedEgressHook({ runId, containerName: plan.containerName }).catch(() => null),
+  };
+  await report.summary.write(renderSummary(outcome));
+  await report.exitJson.write(renderExitJson(outcome));
+  await Promise.all([report.runLog.close(), report.summary.close(), report.exitJson.close()]);
+  process.stderr.write(`run ${runId} ended with exit code ${exitCode}; report: ${job.reportDir}\n`);
+  if (finalMessage !== undefined) process.stdout.write(finalMessage.endsWith('\n') ? finalMessage : `${finalMessage}\n`);
+  return exitCode;
+}
+
+/** `exec [options] PROMPT [-- codex exec flags…]`, as a yargs command module for main.ts. */
+export function execCommandModule(ctx: HostContext, version: string, setExitCode: (code: number) => void): CommandModule {
+  return {
+    command: 'exec [prompt]',
+    describe: 'run `codex exec PROMPT` headless in the sandbox and write a report (run.log, summary.md, exit.json): exec [options] PROMPT [-- codex exec flags…]',
+    builder: (y) =>
+      declareRunOptions(y)
+        .positional('prompt', { type: 'string', describe: 'what the agent should do (one argument: quote it)' })
+        .option('out', { type: 'string', describe: 'report directory (new or empty; default WORK_DIR/.codex/runs/<UTC time>-<run id>)' }),
+    handler: async (args) => {
+      const record = args as Record<string, unknown>;
+      if (Array.isArray(record.out)) throw new UsageError('--out was given more than once: give it once');
+      if (record.out !== undefined && (typeof record.out !== 'string' || record.out === '')) throw new UsageError('--out needs a directory');
+      const out = record.out as string | undefined;
+      setExitCode(await execCommand({ ...toRunOptions(record), prompt: validatePrompt(record.prompt), ...(out === undefined ? {} : { out }) }, ctx, version));
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import type { CommandModule } from 'yargs';
+import { UsageError } from '../core/errors.js';
+import type { HostContext } from '../host/host-context.js';
+import { doctorCommand } from './doctor-command.js';
+import { egressCommand } from './egress-command.js';
+import { trustCommand } from './trust-command.js';
+
+type Args = Record<string, unknown>;
+
+function singleString(args: Args, key: string, flag = key): string | undefined {
+  const value = args[key];
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) throw new UsageError(`--${flag} was given more than once: give it once`);
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${flag} needs a value`);
+  return value;
+}
+
+function noExtraWords(args: Args, allowed: number): void {
+  const words = (args._ as unknown[] | undefined) ?? [];
+  if (words.length > allowed) throw new UsageError(`unexpected argument ${JSON.stringify(String(words[allowed]))} (see --help)`);
+}
+
+const WORK_DIR = { alias: 'work-dir', type: 'string', describe: 'project directory (default: current directory)' } as const;
+
+/** `trust [--revoke]`, `egress [RUN|--last] [--json]` and `doctor [--json]` (issue 5). */
+export function inspectCommandModules(ctx: HostContext, setExitCode: (code: number) => void): CommandModule[] {
+  return [
+    {
+      command: 'trust',
+      describe: "approve the workdir's .codex/sandbox.ini (shows the policy it sets; records its hash in ~/.config/codex-sandbox/trust.json)",
+      builder: (y) =>
+        y.option('work_dir', WORK_DIR).option('revoke', { type: 'boolean', default: false, describe: 'forget the approval: runs refuse the file again' }),
+      handler: async (args) => {
+        noExtraWords(args, 1);
+        setExitCode(await trustCommand({ workDir: singleString(args, 'work_dir'), revoke: args.revoke === true }, ctx));
+      },
+    },
+    {
+      command: 'egress [run]',
+      describe: 'show what a run of this workdir was refused: egress [RUN|--last] [--json] (default: the last run)',
+      builder: (y) =>
+        y
+          .positional('run', { type: 'string', describe: 'run id or a prefix of it (the last part of the container name)' })
+          .option('last', { type: 'boolean', default: false, describe: 'the newest run' })
+          .option('json', { type: 'boolean', default: false, describe: 'print {runId, destinations[]} as JSON' })
+          .option('work_dir', WORK_DIR)
+          .option('codex-home', { type: 'string', describe: 'the Codex home the run used, if not WORK_DIR/.codex/.environment' }),
+      handler: async (args) => {
+        noExtraWords(args, 1);
+        const run = args.run === undefined ? undefined : String(args.run);
+        setExitCode(
+          await egressCommand(
+            { run, last: args.last === true, json: args.json === true, workDir: singleString(args, 'work_dir'), codexHome: singleString(args, 'codex-home') },
+            ctx,
+          ),
+        );
+      },
+    },
+    {
+      command: 'doctor',
+      describe: 'check Docker, the engine, the image, iptables/ipset, auth, config, settings trust and proxy/CA; one line each with the fix',
+      builder: (y) =>
+        y
+          .option('json', { type: 'boolean', default: false, describe: 'print an array of {check, ok, detail, fix}' })
+          .option('work_dir', WORK_DIR)
+          .option('image', { type: 'string', describe: 'sandbox image to check (default CODEX_DOCKER_IMAGE or codex-sandbox:latest)' }),
+      handler: async (args) => {
+        noExtraWords(args, 1);
+        setExitCode(await doctorCommand({ json: args.json === true, workDir: singleString(args, 'work_dir'), image: singleString(args, 'image') }, ctx));
+      },
+    },
+  ];
+}

@@ -1,0 +1,61 @@
+import { DEFAULT_ALLOWED_DOMAINS } from '../core/allowlist.js';
+import type { HomeFacts } from '../core/codex-home-plan.js';
+import { buildEgressPolicy, layerFromText, type EgressLayer, type EgressPolicy } from '../core/egress-policy.js';
+import { describeEgressPolicy } from '../core/egress-run-args.js';
+import { selectProxy } from '../core/proxy-spec.js';
+import type { BuildEgress } from '../core/build-egress-args.js';
+import { findCaCertificates } from '../host/ca-certs.js';
+import type { HostContext } from '../host/host-context.js';
+import { findProviderAllowances } from '../host/provider-hosts.js';
+import type { EgressOptions } from './egress-options.js';
+
+export interface PreparedEgress {
+  policy: EgressPolicy;
+  caFiles: string[];
+  /** What is allowed beyond the defaults and why (stderr; no credentials). */
+  messages: string[];
+  warnings: string[];
+}
+
+/**
+ * Reads what the egress policy depends on (provider hosts in config.toml, CA files, the
+ * proxy variables) and merges every source: flags > environment > `settingsLayers`
+ * (project file, then user file) > defaults. Changes nothing on the host.
+ */
+export async function prepareEgress(
+  options: EgressOptions,
+  ctx: HostContext,
+  facts: HomeFacts,
+  agentWritable: readonly string[],
+  settingsLayers: readonly EgressLayer[] = [],
+): Promise<PreparedEgress> {
+  const providers = options.providerAllow ? await findProviderAllowances(facts, agentWritable) : { allow: [], messages: [] };
+  const layers: EgressLayer[] = [
+    { source: '--allow', allow: options.allow },
+    { source: '--deny', deny: options.deny },
+    { source: '--allow-host-port', hostPorts: options.allowHostPorts },
+    layerFromText('OPENAI_ALLOWED_DOMAINS', { allow: ctx.env.OPENAI_ALLOWED_DOMAINS ?? '' }),
+    ...settingsLayers,
+    // Lowest: provider hosts are a default derived from the user's own config.
+    { source: 'config.toml model_providers', allow: providers.allow },
+  ];
+  const policy = buildEgressPolicy(layers, selectProxy(options.proxy, ctx.env));
+  const ca = await findCaCertificates(options.caCerts, ctx);
+  const messages = [...providers.messages, ...describeEgressPolicy(policy, [...DEFAULT_ALLOWED_DOMAINS, ...providers.allow])];
+  for (const file of ca.files) messages.push(`trusting CA ${file}`);
+  return { policy, caFiles: ca.files, messages, warnings: ca.warnings };
+}
+
+/** Proxy and extra CAs for `build` and automatic builds (same sources as a run). */
+export async function prepareBuildEgress(
+  options: { proxy?: string; caCerts: readonly string[] },
+  ctx: HostContext,
+): Promise<{ egress?: BuildEgress; messages: string[] }> {
+  const proxy = selectProxy(options.proxy, ctx.env);
+  const ca = await findCaCertificates(options.caCerts, ctx);
+  const messages = ca.warnings.map((warning) => `warning: ${warning}`);
+  if (proxy !== undefined) messages.push(`building through the proxy from ${proxy.source} (not stored in the image)`);
+  for (const file of ca.files) messages.push(`trusting CA ${file} during the build`);
+  if (proxy === undefined && ca.files.length === 0) return { messages };
+  return { egress: { proxy, caPem: ca.pem === '' ? undefined : ca.pem }, messages };
+}

@@ -1,0 +1,54 @@
+import type { EgressLayer } from '../core/egress-policy.js';
+import { DEFAULT_IMAGE, validateImageReference } from '../core/image-tags.js';
+import { SETTINGS_FILE_KEYS, type SettingsLayer } from '../core/settings.js';
+import { mergeSettings, toEgressLayer } from '../core/settings-merge.js';
+import type { HostContext } from '../host/host-context.js';
+import { readProjectSettings, readUserSettings, resolveSettingsPaths, type SettingsFile } from '../host/settings-file.js';
+import type { RunOptions } from './run-options.js';
+
+export interface PreparedSettings {
+  image: string;
+  initScript?: string;
+  readOnly: string[];
+  /** The files' network keys, project first, for prepareEgress (which merges them). */
+  egressLayers: EgressLayer[];
+  /** Needs trust before the run when it sets anything (cli/trust-command.ts). */
+  projectFile?: SettingsFile;
+}
+
+/**
+ * Reads `WORKDIR/.codex/sandbox.ini` and `~/.config/codex-sandbox/config.ini` and merges
+ * them with the flags and the environment (core/settings-merge.ts). Changes nothing.
+ */
+export async function prepareSettings(options: RunOptions, ctx: HostContext, workdir: string): Promise<PreparedSettings> {
+  const project = await readProjectSettings(workdir);
+  const user = await readUserSettings(ctx);
+  const envImage = ctx.env.CODEX_DOCKER_IMAGE;
+  const flags: SettingsLayer = {
+    ...(options.image === undefined ? {} : { image: options.image }),
+    ...(options.initScript === undefined ? {} : { initScript: options.initScript }),
+    ...(options.readOnly.length === 0 ? {} : { readOnly: options.readOnly }),
+  };
+  const environment: SettingsLayer = envImage === undefined || envImage === '' ? {} : { image: envImage };
+  const merged = mergeSettings({
+    flags,
+    environment,
+    project: resolveSettingsPaths(project, ctx.home),
+    user: resolveSettingsPaths(user, ctx.home),
+  });
+  const imageSource = merged.sources.image[0];
+  const imageWhat =
+    imageSource === 'flag' ? '--image'
+    : imageSource === 'environment' ? 'CODEX_DOCKER_IMAGE'
+    : `${(imageSource === 'project file' ? project : user)?.path ?? ''} ${SETTINGS_FILE_KEYS.image}`;
+  return {
+    image: validateImageReference(merged.values.image ?? DEFAULT_IMAGE, imageWhat),
+    initScript: merged.values.initScript,
+    readOnly: merged.values.readOnly,
+    egressLayers: [
+      ...(project === undefined ? [] : [toEgressLayer(project.layer, project.path)]),
+      ...(user === undefined ? [] : [toEgressLayer(user.layer, user.path)]),
+    ],
+    ...(project === undefined ? {} : { projectFile: project }),
+  };
+}

@@ -1,0 +1,94 @@
+import { assembleRunPlan } from '../core/assemble-run-plan.js';
+import { UsageError } from '../core/errors.js';
+import { buildDockerRunArgs, type RunPlan } from '../core/run-plan.js';
+import { chooseExecDir, listSessionNames } from '../core/session-choice.js';
+import { buildEnterArgs } from '../core/session-docker-args.js';
+import { pickParallelName, SESSION_LABELS } from '../core/session-identity.js';
+import { isRunning, type SessionRecord } from '../core/session-list.js';
+import { compareMountSets, describeMountDiff } from '../core/session-mounts.js';
+import { queryDocker, runDockerAttached } from '../host/docker.js';
+import { listManagedContainers, removeContainers, SessionSetupError, startContainer, waitForSessionReady } from '../host/sessions.js';
+import type { PreparedRun } from './prepare-run.js';
+import type { SessionOptions } from './session-options.js';
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * `--name NAME`: find the session by its label; create it (detached, SANDBOX_COMMAND=session)
+ * or re-enter it, wait until its setup is done, then run the agent (or the shell command)
+ * with `docker exec … sandbox-enter`. A session this run created without --keep is removed
+ * afterwards; one that existed before is never removed by a run. Resolves with the exit code.
+ */
+export async function runSession(prepared: PreparedRun, session: SessionOptions): Promise<number> {
+  const records = await listManagedContainers();
+  const existing = records.find((record) => record.name === session.name);
+  let reentered: SessionRecord | undefined;
+  let plan: RunPlan = prepared.plan;
+  if (existing !== undefined && session.replace) {
+    say(`replacing session ${session.name}: removing ${existing.container}`);
+    await removeContainers([existing.container]);
+  } else if (session.parallel) {
+    const name = pickParallelName(session.name, listSessionNames(records));
+    if (name !== session.name) plan = assembleRunPlan({ ...prepared.resolved, session: { name } });
+  } else if (existing !== undefined) {
+    reentered = existing;
+  }
+
+  const container = reentered?.container ?? plan.containerName;
+  const name = reentered?.name ?? sessionNameOf(plan);
+  if (reentered === undefined) {
+    await createSession(plan, name);
+  } else {
+    await reenterSession(reentered, prepared, session.strictMounts);
+  }
+
+  const removeAfter = reentered === undefined && !session.keep;
+  const argv = buildEnterArgs({
+    container,
+    tty: prepared.resolved.tty,
+    workingDir: reentered === undefined ? plan.workingDir : chooseExecDir(prepared.resolved.workdir, reentered),
+    mode: prepared.resolved.command,
+    args: prepared.resolved.args,
+  });
+  try {
+    return await runDockerAttached(argv.slice(1), removeAfter ? { containerName: container } : { keep: true });
+  } finally {
+    if (removeAfter) await removeContainers([container]).catch(() => undefined);
+    else say(`session ${name} is still running: run-in-container attach ${name} | stop ${name} | destroy ${name}`);
+  }
+}
+
+function sessionNameOf(plan: RunPlan): string {
+  return plan.labels.find(([key]) => key === SESSION_LABELS.session)?.[1] ?? plan.containerName;
+}
+
+async function createSession(plan: RunPlan, name: string): Promise<void> {
+  say(`starting session ${name} (container ${plan.containerName})`);
+  await queryDocker(buildDockerRunArgs(plan).slice(1), 120000);
+  const remove = () => removeContainers([plan.containerName]).catch(() => undefined);
+  try {
+    await waitForSessionReady(plan.containerName, remove);
+  } catch (error) {
+    // A session that never finished its setup is of no use: nothing is left behind.
+    if (error instanceof SessionSetupError) await remove();
+    throw error;
+  }
+}
+
+async function reenterSession(record: SessionRecord, prepared: PreparedRun, strict: boolean): Promise<void> {
+  const diff = compareMountSets(record.mounts, prepared.plan.mounts);
+  if (!diff.same) {
+    if (strict) {
+      throw new UsageError(
+        `session ${record.name} has other mounts (${describeMountDiff(diff)}): drop --strict-mounts to use it anyway, or add --replace to recreate it`,
+      );
+    }
+    say(`warning: session ${record.name} has other mounts than asked for (${describeMountDiff(diff)}); using it as it is (--replace recreates it)`);
+  }
+  say(`re-entering session ${record.name}`);
+  if (!isRunning(record)) {
+    say(`session ${record.name} is ${record.status}: starting it (the firewall is set up again)`);
+    await startContainer(record.container);
+    await waitForSessionReady(record.container, async () => undefined);
+  }
+}

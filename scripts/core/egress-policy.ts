@@ -1,0 +1,107 @@
+import { formatPortEntry, parseAllowSpec, parsePort, splitSpecList, type PortEntry } from './allow-spec.js';
+import { DEFAULT_ALLOWED_DOMAINS } from './allowlist.js';
+import { UsageError } from './errors.js';
+import { type ProxySpec } from './proxy-spec.js';
+
+/**
+ * One source of egress settings: flags, environment, project file, user file, defaults,
+ * a model provider. Values are the raw strings the user wrote; `source` names them in
+ * errors ("--allow", "OPENAI_ALLOWED_DOMAINS", ".codex/sandbox.ini [network] allow").
+ */
+export interface EgressLayer {
+  source: string;
+  allow?: readonly string[];
+  deny?: readonly string[];
+  hostPorts?: readonly string[];
+}
+
+/** Everything the sandbox may reach, computed once and passed to the image as env values. */
+export interface EgressPolicy {
+  /** Host names (exact, or `*.name` for subdomains) reachable on 80/443. */
+  domains: string[];
+  /** Host names reachable on one other TCP port each. */
+  ports: PortEntry[];
+  /** Denied names the image must answer NXDOMAIN although an allowed wildcard covers them. */
+  denied: string[];
+  /** TCP ports on the Docker host (host.docker.internal). */
+  hostPorts: number[];
+  /** Host ports the user asked for (the rest were added for a proxy on the host's loopback). */
+  userHostPorts: number[];
+  proxy?: ProxySpec;
+}
+
+/** The layer every run starts from: the OpenAI/ChatGPT hosts Codex needs. */
+export const DEFAULT_LAYER: EgressLayer = { source: 'defaults', allow: DEFAULT_ALLOWED_DOMAINS };
+
+/** A list value as users write it in a variable or a settings file: SPECs split on spaces and commas. */
+export function layerFromText(source: string, text: { allow?: string; deny?: string; hostPorts?: string }): EgressLayer {
+  return {
+    source,
+    allow: text.allow === undefined ? undefined : splitSpecList(text.allow),
+    deny: text.deny === undefined ? undefined : splitSpecList(text.deny),
+    hostPorts: text.hostPorts === undefined ? undefined : splitSpecList(text.hostPorts),
+  };
+}
+
+/** Does `pattern` (a host or `*.name`) cover `name` (a host or `*.name`)? */
+export function coversName(pattern: string, name: string): boolean {
+  if (!pattern.startsWith('*.')) return pattern === name;
+  const base = pattern.slice(2);
+  const host = name.startsWith('*.') ? name.slice(2) : name;
+  // `*.a.b` covers `x.a.b` and `*.x.a.b`, and `*.a.b` itself; never `a.b`.
+  return name === pattern || host.endsWith(`.${base}`);
+}
+
+function addUnique<T>(list: T[], value: T, key: (entry: T) => string): void {
+  if (!list.some((entry) => key(entry) === key(value))) list.push(value);
+}
+
+/**
+ * Merges the layers (highest precedence first: flags, environment, project file, user
+ * file, defaults). Lists add up across layers; a deny from any layer wins over every
+ * allow: exact entries it matches are dropped, and names it takes out of an allowed
+ * wildcard are passed on so the image answers them NXDOMAIN. Throws a UsageError naming
+ * the first bad value and its source.
+ */
+export function buildEgressPolicy(layers: readonly EgressLayer[], proxy?: ProxySpec): EgressPolicy {
+  const allowedDomains: string[] = [];
+  const allowedPorts: PortEntry[] = [];
+  const deniedDomains: string[] = [];
+  const deniedPorts: PortEntry[] = [];
+  const userHostPorts: number[] = [];
+  // Lowest precedence first, so the defaults lead the list (as before this feature); the
+  // defaults are always there (Codex cannot work without them) unless denied explicitly.
+  for (const layer of [DEFAULT_LAYER, ...[...layers].reverse()]) {
+    for (const raw of layer.allow ?? []) {
+      const parsed = parseAllowSpec(raw, layer.source);
+      for (const domain of parsed.domains) addUnique(allowedDomains, domain, String);
+      for (const entry of parsed.ports) addUnique(allowedPorts, entry, formatPortEntry);
+    }
+    for (const raw of layer.deny ?? []) {
+      const parsed = parseAllowSpec(raw, layer.source);
+      for (const domain of parsed.domains) addUnique(deniedDomains, domain, String);
+      for (const entry of parsed.ports) addUnique(deniedPorts, entry, formatPortEntry);
+    }
+    for (const raw of layer.hostPorts ?? []) {
+      addUnique(userHostPorts, parsePort(raw, `${layer.source}: host port`), String);
+    }
+  }
+  const isDenied = (name: string) => deniedDomains.some((deny) => coversName(deny, name));
+  const domains = allowedDomains.filter((name) => !isDenied(name));
+  const ports = allowedPorts.filter(
+    (entry) => !isDenied(entry.host) && !deniedPorts.some((deny) => deny.port === entry.port && coversName(deny.host, entry.host)),
+  );
+  for (const deny of deniedPorts) {
+    const wildcard = ports.find((entry) => entry.port === deny.port && entry.host !== deny.host && coversName(entry.host, deny.host));
+    if (wildcard !== undefined) {
+      throw new UsageError(
+        `--deny ${formatPortEntry(deny)}: one port of a name inside the wildcard ${formatPortEntry(wildcard)} cannot be denied alone; deny the name (${deny.host}) instead`,
+      );
+    }
+  }
+  const wildcards = [...domains, ...ports.map((entry) => entry.host)].filter((name) => name.startsWith('*.'));
+  const denied = deniedDomains.filter((name) => wildcards.some((wildcard) => wildcard !== name && coversName(wildcard, name)));
+  const hostPorts = [...userHostPorts];
+  if (proxy?.viaHostGateway === true) addUnique(hostPorts, proxy.port, String);
+  return { domains, ports, denied, hostPorts, userHostPorts, proxy };
+}

@@ -1,0 +1,73 @@
+import { formatPortEntry } from './allow-spec.js';
+import type { EgressPolicy } from './egress-policy.js';
+import type { Mount } from './mount-spec.js';
+import { formatProxyTarget, HOST_GATEWAY_NAME, type ProxySpec } from './proxy-spec.js';
+
+/** Where extra CA files are mounted; the entrypoint runs update-ca-certificates over it. */
+export const CA_TARGET_DIR = '/usr/local/share/ca-certificates/codex-sandbox';
+
+/** Destinations that never go through the proxy. */
+const NO_PROXY_HOSTS = ['localhost', '127.0.0.1', '::1'];
+
+/** The proxy variables programs read (curl, git, pip: either case; npm: npm_config_*). */
+export function listProxyVariables(proxy: ProxySpec, url: string, extraNoProxy: readonly string[] = []): Array<[string, string]> {
+  const noProxy = [...NO_PROXY_HOSTS, ...extraNoProxy].join(',');
+  return [
+    ['HTTP_PROXY', url],
+    ['HTTPS_PROXY', url],
+    ['http_proxy', url],
+    ['https_proxy', url],
+    ['NO_PROXY', noProxy],
+    ['no_proxy', noProxy],
+    ['npm_config_proxy', url],
+    ['npm_config_https_proxy', url],
+  ];
+}
+
+/**
+ * Environment for the image beyond SANDBOX_ALLOWED_DOMAINS, present only for the features
+ * used (a plain run's argv does not change). See image/CONTRACT.md.
+ */
+export function listEgressEnv(policy: EgressPolicy): Array<[string, string]> {
+  const env: Array<[string, string]> = [];
+  if (policy.ports.length > 0) env.push(['SANDBOX_ALLOWED_PORTS', policy.ports.map(formatPortEntry).join(' ')]);
+  if (policy.denied.length > 0) env.push(['SANDBOX_DENIED_DOMAINS', policy.denied.join(' ')]);
+  if (policy.hostPorts.length > 0) env.push(['SANDBOX_HOST_PORTS', policy.hostPorts.join(' ')]);
+  const proxy = policy.proxy;
+  if (proxy !== undefined) {
+    // A proxy on the host's loopback is reached through the host-port rule instead.
+    if (!proxy.viaHostGateway) env.push(['SANDBOX_PROXY', formatProxyTarget(proxy)]);
+    env.push(...listProxyVariables(proxy, proxy.url, policy.userHostPorts.length > 0 ? [HOST_GATEWAY_NAME] : []));
+  }
+  return env;
+}
+
+/** `--add-host` entries the policy needs: the host's gateway name for host ports. */
+export function listEgressAddHosts(policy: EgressPolicy): string[] {
+  return policy.hostPorts.length > 0 ? [`${HOST_GATEWAY_NAME}:host-gateway`] : [];
+}
+
+/** Extra CA files (host paths, already checked) mounted read-only as <n>.crt, n from 1. */
+export function listCaMounts(caFiles: readonly string[]): Mount[] {
+  return caFiles.map((source, index) => ({ source, target: `${CA_TARGET_DIR}/${index + 1}.crt`, readonly: true }));
+}
+
+/** One stderr line per allowance beyond the defaults (credentials never shown). */
+export function describeEgressPolicy(policy: EgressPolicy, defaults: readonly string[]): string[] {
+  const lines: string[] = [];
+  const extra = policy.domains.filter((name) => !defaults.includes(name));
+  if (extra.length > 0) lines.push(`allowing ${extra.join(' ')} (ports 80/443)`);
+  for (const entry of policy.ports) lines.push(`allowing ${formatPortEntry(entry)}`);
+  if (policy.denied.length > 0) lines.push(`denying ${policy.denied.join(' ')} (inside allowed wildcards)`);
+  if (policy.userHostPorts.length > 0) lines.push(`allowing ${HOST_GATEWAY_NAME} port ${policy.userHostPorts.join(', ')} (the Docker host)`);
+  const proxy = policy.proxy;
+  if (proxy !== undefined) {
+    lines.push(`using proxy ${proxy.redacted} (from ${proxy.source})`);
+    if (proxy.viaHostGateway) {
+      lines.push(
+        `the proxy is on the host's loopback: the sandbox reaches it as ${HOST_GATEWAY_NAME}:${proxy.port}, so it must also listen on the Docker bridge address (e.g. 0.0.0.0)`,
+      );
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,120 @@
+import { CODEX_HOME_TARGET } from './assemble-run-plan.js';
+import { UsageError } from './errors.js';
+import { parseSandboxTag } from './image-tags.js';
+import { formatChangeList, type ChangedFile } from './track-changes.js';
+
+/** Everything `exec` knows once the agent has ended; rendered into summary.md and exit.json. */
+export interface ExecOutcome {
+  prompt: string;
+  /** The agent's final message (codex --output-last-message), undefined when it wrote none. */
+  finalMessage?: string;
+  changes: readonly ChangedFile[];
+  /** How the change list was computed, for the reader. */
+  changesSource: 'track' | 'snapshot';
+  exitCode: number;
+  startedAt: string;
+  endedAt: string;
+  image: string;
+  codexVersion?: string;
+  workdir: string;
+  runId: string;
+  repo?: { url: string; ref?: string; commit?: string };
+  /** Refused outbound connections (issue 5 fills it in); null while unknown. */
+  blockedEgress: number | null;
+}
+
+/** The codex argv for `exec`: our fixed flags, the user's flags, then the prompt after `--`. */
+export function buildExecArgs(prompt: string, passThrough: readonly string[], lastMessagePath: string): string[] {
+  return ['exec', '--skip-git-repo-check', '--output-last-message', lastMessagePath, ...passThrough, '--', prompt];
+}
+
+/** The prompt is one argv element; empty or `-` (read stdin) make no sense headless. */
+export function validatePrompt(prompt: unknown): string {
+  if (typeof prompt !== 'string' || prompt.trim() === '' || prompt === '-') {
+    throw new UsageError('exec needs a PROMPT: run-in-container exec [options] "what to do"');
+  }
+  return prompt;
+}
+
+/** Where codex writes its last message, inside the container and relative to the Codex home. */
+export function lastMessagePaths(runId: string): { container: string; relative: string } {
+  const relative = `runs/${runId}/last-message.md`;
+  return { container: `${CODEX_HOME_TARGET}/${relative}`, relative };
+}
+
+/** `20261122T193840Z-<run id>`: sortable, unique per run, no characters needing quotes. */
+export function reportDirName(startedAt: string, runId: string): string {
+  return `${startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${runId}`;
+}
+
+/** One run.log line: ISO timestamp, stream, the text as printed. */
+export function formatLogLine(at: string, stream: 'stdout' | 'stderr', text: string): string {
+  return `${at} ${stream} ${text}\n`;
+}
+
+/** `codex-sandbox:<version>-node<N>` among an image's tags gives the codex version. */
+export function codexVersionFromTags(tags: readonly string[]): string | undefined {
+  for (const tag of tags) {
+    const parsed = parseSandboxTag(tag);
+    if (parsed?.codexVersion !== undefined && parsed.codexVersion !== 'latest') return parsed.codexVersion;
+  }
+  return undefined;
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  const minutes = Math.floor(seconds / 60);
+  return minutes > 0 ? `${minutes} min ${seconds % 60} s` : `${seconds} s`;
+}
+
+/** A fence longer than any backtick run in `text`, so the text cannot close it. */
+function fence(text: string): string {
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  return '`'.repeat(longest + 1);
+}
+
+function quoteBlock(text: string): string[] {
+  const marker = fence(text);
+  return [`${marker}text`, text.replace(/\n$/, ''), marker];
+}
+
+export function renderSummary(outcome: ExecOutcome): string {
+  const duration = Date.parse(outcome.endedAt) - Date.parse(outcome.startedAt);
+  const lines = [
+    `# codex exec ${outcome.runId}`,
+    '',
+    `- exit code: ${outcome.exitCode}`,
+    `- duration: ${formatDuration(duration)} (${outcome.startedAt} to ${outcome.endedAt})`,
+    `- workdir: ${outcome.workdir}`,
+    `- image: ${outcome.image}${outcome.codexVersion === undefined ? '' : ` (codex ${outcome.codexVersion})`}`,
+  ];
+  if (outcome.repo !== undefined) {
+    const ref = outcome.repo.ref === undefined ? '' : ` ${outcome.repo.ref}`;
+    const commit = outcome.repo.commit === undefined ? '' : ` at ${outcome.repo.commit}`;
+    lines.push(`- repository: ${outcome.repo.url}${ref}${commit}`);
+  }
+  lines.push('', '## Prompt', '', ...quoteBlock(outcome.prompt), '', '## Final message', '');
+  lines.push(...(outcome.finalMessage === undefined ? ['(the agent wrote no final message; see run.log)'] : quoteBlock(outcome.finalMessage)));
+  const source = outcome.changesSource === 'track' ? 'tracked with --track' : 'compared by size and modification time';
+  lines.push('', `## Files changed in the workdir (${source})`, '', ...quoteBlock(formatChangeList(outcome.changes).join('\n')), '');
+  return lines.join('\n');
+}
+
+export function renderExitJson(outcome: ExecOutcome): string {
+  return `${JSON.stringify(
+    {
+      exitCode: outcome.exitCode,
+      startedAt: outcome.startedAt,
+      endedAt: outcome.endedAt,
+      runId: outcome.runId,
+      image: outcome.image,
+      codexVersion: outcome.codexVersion ?? null,
+      workdir: outcome.workdir,
+      repo: outcome.repo === undefined ? null : { url: outcome.repo.url, ref: outcome.repo.ref ?? null, commit: outcome.repo.commit ?? null },
+      changedFiles: outcome.changes.length,
+      blockedEgress: outcome.blockedEgress,
+    },
+    null,
+    2,
+  )}\n`;
+}

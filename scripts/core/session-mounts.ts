@@ -1,0 +1,71 @@
+import type { Mount } from './mount-spec.js';
+
+/** One mount as recorded in the session's label: [source, target, "ro"|"rw"]. */
+export type MountEntry = [string, string, 'ro' | 'rw'];
+
+function toEntry(mount: Mount): MountEntry {
+  return [mount.source, mount.target, mount.readonly ? 'ro' : 'rw'];
+}
+
+const key = (entry: readonly string[]) => JSON.stringify(entry);
+
+/**
+ * The mounts a user asks for: workdirs and other /app paths, the Codex home and what is
+ * mounted into it. Per-run state (egress logs) and CA files are policy, not compared.
+ */
+export function isComparedMount(mount: Mount): boolean {
+  return mount.target.startsWith('/app/') || mount.target === '/codex_home' || mount.target.startsWith('/codex_home/');
+}
+
+function toEntries(mounts: readonly Mount[]): MountEntry[] {
+  return mounts.filter(isComparedMount).map(toEntry).sort((a, b) => key(a).localeCompare(key(b)));
+}
+
+/** Canonical (sorted) JSON of the compared mounts: equal sets give equal strings. */
+export function serializeMountSet(mounts: readonly Mount[]): string {
+  return JSON.stringify(toEntries(mounts));
+}
+
+/** Parses a label written by serializeMountSet; anything else is an unknown set. */
+export function parseMountSet(label: string): MountEntry[] | undefined {
+  try {
+    const parsed = JSON.parse(label) as unknown;
+    if (!Array.isArray(parsed)) return undefined;
+    const valid = parsed.every(
+      (entry) =>
+        Array.isArray(entry) && entry.length === 3 && typeof entry[0] === 'string' && typeof entry[1] === 'string' && (entry[2] === 'ro' || entry[2] === 'rw'),
+    );
+    return valid ? (parsed as MountEntry[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface MountDiff {
+  same: boolean;
+  /** Asked for now, missing from the session. */
+  missing: MountEntry[];
+  /** In the session, not asked for now. */
+  extra: MountEntry[];
+}
+
+/** Compares the session's recorded mounts (label text) with the ones asked for now. */
+export function compareMountSets(sessionLabel: string, asked: readonly Mount[]): MountDiff {
+  const wanted = toEntries(asked);
+  const existing = parseMountSet(sessionLabel);
+  if (existing === undefined) return { same: false, missing: wanted, extra: [] };
+  const have = new Set(existing.map(key));
+  const want = new Set(wanted.map(key));
+  const missing = wanted.filter((entry) => !have.has(key(entry)));
+  const extra = existing.filter((entry) => !want.has(key(entry)));
+  return { same: missing.length === 0 && extra.length === 0, missing, extra };
+}
+
+/** One line: "not mounted: A -> /app/A; mounted but not asked for: B -> /app/B". */
+export function describeMountDiff(diff: MountDiff): string {
+  const show = (entries: MountEntry[]) => entries.map(([source, target, mode]) => `${source} -> ${target}${mode === 'ro' ? ' (ro)' : ''}`).join(', ');
+  const parts: string[] = [];
+  if (diff.missing.length > 0) parts.push(`not mounted: ${show(diff.missing)}`);
+  if (diff.extra.length > 0) parts.push(`mounted but not asked for: ${show(diff.extra)}`);
+  return parts.join('; ');
+}

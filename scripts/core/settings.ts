@@ -1,0 +1,144 @@
+import ini from 'ini';
+import { parseAllowSpec, parsePort } from './allow-spec.js';
+import { UsageError } from './errors.js';
+
+/**
+ * The values a settings file (`.codex/sandbox.ini`, `~/.config/codex-sandbox/config.ini`),
+ * the environment or the flags can set. allow/deny entries are SPECs as `--allow` takes
+ * them (checked here, expanded by core/egress-policy.ts); paths are resolved by the host.
+ */
+export interface SettingsValues {
+  allow: string[];
+  deny: string[];
+  allowHostPorts: number[];
+  readOnly: string[];
+  image?: string;
+  initScript?: string;
+}
+
+export type SettingsKey = keyof SettingsValues;
+
+/** One source's values: only the keys it sets. */
+export type SettingsLayer = Partial<SettingsValues>;
+
+/** `[section] key` → the typed key, and how its text is read. */
+const SCHEMA: Record<string, Record<string, { key: SettingsKey; kind: 'list' | 'ports' | 'single' }>> = {
+  network: {
+    allow: { key: 'allow', kind: 'list' },
+    deny: { key: 'deny', kind: 'list' },
+    allow_host_ports: { key: 'allowHostPorts', kind: 'ports' },
+  },
+  mounts: { read_only: { key: 'readOnly', kind: 'list' } },
+  run: {
+    image: { key: 'image', kind: 'single' },
+    init_script: { key: 'initScript', kind: 'single' },
+  },
+};
+
+/** How each key is spelled in a settings file, for messages. */
+export const SETTINGS_FILE_KEYS: Record<SettingsKey, string> = {
+  allow: '[network] allow',
+  deny: '[network] deny',
+  allowHostPorts: '[network] allow_host_ports',
+  readOnly: '[mounts] read_only',
+  image: '[run] image',
+  initScript: '[run] init_script',
+};
+
+const MAX_SETTINGS_BYTES = 64 * 1024;
+
+/** Settings files are small UTF-8 text; anything else is refused before parsing. */
+export function decodeSettingsBytes(bytes: Uint8Array, file: string): string {
+  if (bytes.length > MAX_SETTINGS_BYTES) {
+    throw new UsageError(`${file} is larger than 64 KiB: a settings file is a few lines of text; fix or delete it`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    text = '\0';
+  }
+  if (text.includes('\0') || /[\u0001-\u0008\u000e-\u001f\u007f]/.test(text)) {
+    throw new UsageError(`${file} is not a text file (binary data): fix or delete it`);
+  }
+  return text.replace(/^\uFEFF/, '');
+}
+
+/** Splits a list value: spaces, commas or newlines. */
+export function splitSettingsList(text: string): string[] {
+  return text.split(/[\s,]+/).filter((entry) => entry.length > 0);
+}
+
+/**
+ * Checks every line (so errors name file:line) and returns where each key was set.
+ * `ini` itself accepts almost anything (a line without `=` becomes `key = true`, an
+ * unclosed `[section` a key), so the structure is checked here first.
+ */
+function checkStructure(text: string, file: string): Map<string, number> {
+  const seen = new Map<string, number>();
+  let section: string | undefined;
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    const where = `${file}:${index + 1}`;
+    if (line === '' || line.startsWith(';') || line.startsWith('#')) return;
+    const header = /^\[([^\]]*)\]$/.exec(line);
+    if (header !== null) {
+      section = (header[1] ?? '').trim();
+      if (SCHEMA[section] === undefined) {
+        throw new UsageError(`${where}: unknown section [${section}]: use [network], [mounts] or [run]`);
+      }
+      return;
+    }
+    const assignment = /^([A-Za-z0-9_.-]+)\s*=/.exec(line);
+    if (assignment === null) {
+      throw new UsageError(`${where}: ${JSON.stringify(line.slice(0, 60))} is neither "[section]" nor "key = value": fix the line`);
+    }
+    const key = assignment[1] ?? '';
+    if (section === undefined) {
+      throw new UsageError(`${where}: ${key} is outside a section: put it under [network], [mounts] or [run]`);
+    }
+    if (SCHEMA[section]?.[key] === undefined) {
+      const known = Object.keys(SCHEMA[section] ?? {}).join(', ');
+      throw new UsageError(`${where}: unknown key ${key} in [${section}]: use ${known}`);
+    }
+    const id = `${section}.${key}`;
+    if (seen.has(id)) throw new UsageError(`${where}: ${key} is set twice in [${section}] (also line ${seen.get(id)}): keep one`);
+    seen.set(id, index + 1);
+  });
+  return seen;
+}
+
+/**
+ * Parses one settings file's text into the keys it sets. `file` names it in errors
+ * (file:line for structure, file [section] key for values).
+ */
+export function parseSettingsText(text: string, file: string): SettingsLayer {
+  const lines = checkStructure(text, file);
+  const parsed = ini.parse(text) as Record<string, Record<string, unknown>>;
+  const layer: SettingsLayer = {};
+  for (const [section, keys] of Object.entries(SCHEMA)) {
+    for (const [name, spec] of Object.entries(keys)) {
+      const raw = parsed[section]?.[name];
+      if (raw === undefined || raw === null) continue;
+      const value = String(raw).trim();
+      const what = `${file}:${lines.get(`${section}.${name}`) ?? '?'}: [${section}] ${name}`;
+      if (spec.kind === 'ports') {
+        layer.allowHostPorts = [...new Set(splitSettingsList(value).map((entry) => parsePort(entry, `${what}:`)))];
+      } else if (spec.kind === 'list') {
+        const entries = splitSettingsList(value);
+        // Same syntax and errors as --allow/--deny, but naming file:line.
+        if (spec.key !== 'readOnly') for (const entry of entries) parseAllowSpec(entry, what);
+        (layer as Record<string, string[]>)[spec.key] = entries;
+      } else {
+        if (value === '') throw new UsageError(`${what} is empty: give a value or remove the line`);
+        (layer as Record<string, string>)[spec.key] = value;
+      }
+    }
+  }
+  return layer;
+}
+
+/** True when the layer sets anything at all (an empty or comment-only file needs no trust). */
+export function hasSettings(layer: SettingsLayer): boolean {
+  return Object.values(layer).some((value) => value !== undefined);
+}

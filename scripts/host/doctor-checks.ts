@@ -1,0 +1,140 @@
+import path from 'node:path';
+import { LABELS } from '../core/container-identity.js';
+import type { DoctorCheck } from '../core/doctor-report.js';
+import { selectProxy } from '../core/proxy-spec.js';
+import { hasSettings } from '../core/settings.js';
+import { trustStateOf } from '../core/trust.js';
+import { inspectCodexHome } from './codex-home.js';
+import { inspectImage, queryDocker } from './docker.js';
+import type { HostContext } from './host-context.js';
+import { readProjectSettings, readUserSettings } from './settings-file.js';
+import { readTrustStore } from './trust-store.js';
+import { resolveWorkdir } from './workdir.js';
+
+/** A dead engine must not hang doctor: every docker call gets a short deadline. */
+const QUICK_MS = 3000;
+const PROBE_MS = 30000;
+const PROBE_SCRIPT = 'iptables -S >/dev/null && ipset list -n >/dev/null && cat /etc/codex-sandbox/codex-version';
+
+const pass = (check: string, detail: string, essential = true): DoctorCheck => ({ check, ok: true, detail, fix: '', essential });
+const fail = (check: string, detail: string, fix: string, essential = true): DoctorCheck => ({ check, ok: false, detail, fix, essential });
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** docker CLI, engine, image, a probe container with iptables/ipset: the essentials, in order. */
+async function checkDocker(image: string): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  try {
+    checks.push(pass('docker CLI', (await queryDocker(['--version'], QUICK_MS)).trim()));
+  } catch (error) {
+    return [fail('docker CLI', 'not found on PATH', 'install Docker (Docker Engine or docker.io) and put `docker` on PATH')];
+  }
+  try {
+    const version = (await queryDocker(['version', '--format', '{{.Server.Version}}'], QUICK_MS)).trim();
+    checks.push(pass('docker engine', `reachable, version ${version}`));
+  } catch (error) {
+    // "Docker engine is not running: start it (…)": the part after the colon is the fix.
+    const [what = '', ...rest] = messageOf(error).split(': ');
+    checks.push(fail('docker engine', `not reachable (${what})`, rest.length > 0 ? rest.join(': ') : what));
+    checks.push(fail('sandbox image', 'skipped: no engine', 'start the engine first'));
+    checks.push(fail('iptables/ipset in a container', 'skipped: no engine', 'start the engine first'));
+    return checks;
+  }
+  const info = await inspectImage(image).catch(() => ({ exists: false, labels: {} as Record<string, string> }));
+  if (!info.exists) {
+    checks.push(fail('sandbox image', `${image} not found`, 'run `run-in-container build` (a run builds it automatically too)'));
+    checks.push(fail('iptables/ipset in a container', 'skipped: no sandbox image to probe with', 'run `run-in-container build`'));
+    return checks;
+  }
+  if (info.labels[LABELS.entrypoint] !== '1') {
+    checks.push(fail('sandbox image', `${image} lacks the codex-sandbox entrypoint label`, 'use an image built by `run-in-container build`'));
+    return checks;
+  }
+  try {
+    const probe = ['run', '--rm', '--label', `${LABELS.managed.replace('managed', 'doctor')}=1`, '--cap-drop', 'ALL', '--cap-add', 'NET_ADMIN', '--cap-add', 'NET_RAW'];
+    const output = await queryDocker([...probe, '--network', 'none', '--entrypoint', 'sh', image, '-c', PROBE_SCRIPT], PROBE_MS);
+    const codexVersion = output.trim().split('\n').pop() ?? 'unknown';
+    checks.push(pass('sandbox image', `${image}, codex ${codexVersion}`));
+    checks.push(pass('iptables/ipset in a container', 'a probe container listed its rules and sets'));
+  } catch (error) {
+    checks.push(pass('sandbox image', `${image} present`));
+    checks.push(
+      fail(
+        'iptables/ipset in a container',
+        `the probe failed: ${messageOf(error)}`,
+        'the engine must allow NET_ADMIN/NET_RAW and have the iptables/ip_set kernel modules (load them: sudo modprobe ip_tables ip_set)',
+      ),
+    );
+  }
+  return checks;
+}
+
+/** auth.json and config.toml as a run would find them (the launcher's own search, read only). */
+async function checkCodexHome(ctx: HostContext, workdir: string): Promise<DoctorCheck[]> {
+  const envDir = path.join(workdir, '.codex', '.environment');
+  try {
+    const home = await inspectCodexHome({ workdir, envDir, sessionsDir: path.join(envDir, 'sessions'), ctx });
+    const config = home.facts.configSource?.path;
+    return [
+      home.authFile === undefined
+        ? fail('auth', 'no auth.json found', 'log in once with `codex login` on the host (~/.codex/auth.json), or pass --auth_file', false)
+        : pass('auth', `${home.authFile} (mounted read-only)`, false),
+      config === undefined
+        ? pass('config source', 'none found: Codex starts with its defaults', false)
+        : pass('config source', home.facts.configTargetExists ? `${envDir}/config.toml (already copied from a source)` : config, false),
+    ];
+  } catch (error) {
+    return [fail('auth', messageOf(error), 'fix the path named', false)];
+  }
+}
+
+/** User defaults and the project file: do they parse, is the project file trusted? */
+async function checkSettings(ctx: HostContext, workdir: string): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  try {
+    const user = await readUserSettings(ctx);
+    checks.push(pass('user settings', user === undefined ? 'none (~/.config/codex-sandbox/config.ini)' : `${user.path}`, false));
+  } catch (error) {
+    checks.push(fail('user settings', messageOf(error), 'fix the line named, or delete the file', false));
+  }
+  try {
+    const project = await readProjectSettings(workdir);
+    if (project === undefined || !hasSettings(project.layer)) {
+      checks.push(pass('project settings', project === undefined ? `none (${workdir}/.codex/sandbox.ini)` : `${project.path} sets nothing`, false));
+    } else {
+      const state = trustStateOf(await readTrustStore(ctx), project.path, project.sha256);
+      checks.push(
+        state === 'trusted'
+          ? pass('project settings', `${project.path} (trusted)`, false)
+          : fail('project settings', `${project.path} is ${state === 'changed' ? 'changed since you approved it' : 'not trusted'}`, `review it, then run \`run-in-container trust --work_dir ${workdir}\``, false),
+      );
+    }
+  } catch (error) {
+    checks.push(fail('project settings', messageOf(error), 'fix the line named, or delete the file', false));
+  }
+  return checks;
+}
+
+function checkProxyAndCa(ctx: HostContext): DoctorCheck {
+  const cas = [ctx.env.SANDBOX_CA_CERTS, ctx.env.NODE_EXTRA_CA_CERTS].filter((v): v is string => v !== undefined && v !== '');
+  try {
+    const proxy = selectProxy(undefined, ctx.env);
+    const parts = [proxy === undefined ? 'no proxy' : `proxy ${proxy.redacted} (from ${proxy.source})`, cas.length === 0 ? 'no extra CA' : `extra CA ${cas.join(' ')}`];
+    return pass('proxy/CA', parts.join(', '), false);
+  } catch (error) {
+    return fail('proxy/CA', messageOf(error), 'fix or unset the proxy variable', false);
+  }
+}
+
+/** Every doctor check, in the order printed. */
+export async function runDoctorChecks(ctx: HostContext, options: { workDir?: string; image: string }): Promise<DoctorCheck[]> {
+  const checks = await checkDocker(options.image);
+  let workdir: string | undefined;
+  try {
+    workdir = (await resolveWorkdir(options.workDir, ctx)).path;
+  } catch (error) {
+    checks.push(fail('workdir', messageOf(error), 'run doctor in your project, or pass --work_dir', false));
+  }
+  if (workdir !== undefined) checks.push(...(await checkCodexHome(ctx, workdir)), ...(await checkSettings(ctx, workdir)));
+  checks.push(checkProxyAndCa(ctx));
+  return checks;
+}

@@ -1,0 +1,77 @@
+import { readFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import TOML from '@iarna/toml';
+import type { HomeFacts } from '../core/codex-home-plan.js';
+import { UsageError } from '../core/errors.js';
+import { isSameOrInside } from '../core/path-rules.js';
+import { listProviderHosts, type ProviderHost } from '../core/provider-allowances.js';
+
+export interface ProviderAllowances {
+  /** --allow SPECs for provider hosts from configs the agent cannot write. */
+  allow: string[];
+  /** Lines for stderr: what was allowed, and what was not and why. */
+  messages: string[];
+}
+
+/** Parses a config.toml; a malformed file is a usage error naming the file and the line. */
+export async function readCodexConfig(file: string): Promise<unknown> {
+  const text = await readFile(file, 'utf8');
+  try {
+    return TOML.parse(text);
+  } catch (error) {
+    const details = error as { line?: number; message?: string };
+    const line = typeof details.line === 'number' ? details.line + 1 : 0;
+    const why = (details.message ?? 'parse error').split('\n')[0]?.replace(/ at row \d+, col \d+, pos \d+:?$/, '') ?? 'parse error';
+    throw new UsageError(`${file}:${line}: malformed TOML (${why}): fix that line`);
+  }
+}
+
+/** Is `file` (resolved) outside every tree the agent can write? */
+async function isOutside(file: string, agentWritable: readonly string[]): Promise<boolean> {
+  const real = await realpath(file).catch(() => file);
+  return !agentWritable.some((root) => isSameOrInside(root, real) || isSameOrInside(root, file));
+}
+
+/**
+ * Model-provider hosts to allow for this run. The config Codex will use is the explicit
+ * --config, else the copy already in the Codex home, else the search-order source. Hosts
+ * are allowed only from a file outside every agent-writable tree (the workdir, the Codex
+ * home, the sessions directory): otherwise the agent could widen its own allowlist for
+ * the next run by editing config.toml. Such hosts are named with the flag that allows them.
+ */
+export async function findProviderAllowances(facts: HomeFacts, agentWritable: readonly string[]): Promise<ProviderAllowances> {
+  const envCopy = path.join(facts.envDir, 'config.toml');
+  const source = facts.configSource;
+  const used = source?.explicit === true ? source.path : facts.configTargetExists ? envCopy : source?.path;
+  const trusted = source !== undefined && (await isOutside(source.path, agentWritable)) ? source.path : undefined;
+
+  const allow: string[] = [];
+  const messages: string[] = [];
+  const allowedHosts = new Set<string>();
+  if (trusted !== undefined) {
+    for (const provider of listProviderHosts(await readCodexConfig(trusted))) {
+      if (provider.spec === undefined) {
+        messages.push(notAllowing(provider, provider.problem ?? 'unusable'));
+        continue;
+      }
+      allow.push(provider.spec);
+      allowedHosts.add(provider.spec);
+      messages.push(`allowing ${provider.spec} (model provider ${provider.name})`);
+    }
+  }
+  if (used !== undefined && used !== trusted) {
+    for (const provider of listProviderHosts(await readCodexConfig(used))) {
+      if (provider.spec !== undefined && allowedHosts.has(provider.spec)) continue;
+      messages.push(
+        provider.spec === undefined
+          ? notAllowing(provider, provider.problem ?? 'unusable')
+          : notAllowing(provider, `the config (${used}) is writable by the agent; allow it with --allow ${provider.spec}`),
+      );
+    }
+  }
+  return { allow, messages };
+}
+
+function notAllowing(provider: ProviderHost, why: string): string {
+  return `not auto-allowing ${provider.host} (model provider ${provider.name}): ${why}`;
+}

@@ -1,0 +1,191 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { docker, IMAGE, runLauncher, type LauncherResult } from './helpers/run-launcher.js';
+import { TEST_LABEL } from './helpers/test-network.js';
+
+/**
+ * Issue 5's allowances on the real engine: each one reachable while its neighbour stays
+ * blocked. Test hosts live on a private docker network; the host-port listeners are bound
+ * to the host-gateway address only. Nothing leaves the machine.
+ */
+
+// Plain TCP on 2222/2223 and HTTP on 80 (answers with the Host header it was asked for).
+const TCP_HTTP_SERVER = `const net=require('net'),http=require('http');
+for (const p of [2222,2223]) net.createServer(s=>{s.on('error',()=>{});s.end('port '+p+'\\n');}).listen(p);
+http.createServer((q,r)=>r.end('ok '+q.headers.host+'\\n')).listen(80);`;
+// A forward proxy for absolute-URI GETs on 3128 (logs each request); 3129 is a neighbour.
+const PROXY_SERVER = `const http=require('http'),net=require('net');
+http.createServer((q,r)=>{console.log('PROXY '+q.method+' '+q.url);
+ let u;try{u=new URL(q.url);}catch{r.writeHead(400);r.end();return;}http.get({host:u.hostname,port:u.port||80,path:u.pathname,headers:{host:u.host}},up=>{r.writeHead(up.statusCode);up.pipe(r);}).on('error',e=>{r.writeHead(502);r.end(String(e));});
+}).listen(3128);
+net.createServer(s=>{s.on('error',()=>{});s.end('neighbour\\n');}).listen(3129);`;
+const HTTPS_SERVER = `const https=require('https'),fs=require('fs');
+https.createServer({key:fs.readFileSync('/certs/server.key'),cert:fs.readFileSync('/certs/server.crt')},(q,r)=>r.end('tls ok\\n')).listen(443);`;
+
+/** Runs inside the sandbox as the agent: one PASS/FAIL line per check. */
+const CHECKS = String.raw`
+ok()   { if "$@" >/dev/null 2>&1; then echo "PASS $NAME"; else echo "FAIL $NAME"; fi; }
+fails(){ if "$@" >/dev/null 2>&1; then echo "FAIL $NAME"; else echo "PASS $NAME"; fi; }
+tcp()  { timeout 5 bash -c "exec 3<>/dev/tcp/$1/$2 && head -c 64 <&3 | grep -q ."; }
+web()  { curl --noproxy '*' -fsS --max-time 5 "http://$1/"; }
+NAME="wildcard allows a.lab.test";                ok   web a.lab.test
+NAME="wildcard does not allow lab.test";          fails getent hosts lab.test
+NAME="wildcard does not allow lab.test.evil.test"; fails getent hosts lab.test.evil.test
+NAME="deny beats the wildcard: bad.lab.test";     fails getent hosts bad.lab.test
+NAME="wildcard opens 80 only: a.lab.test:2222";   fails tcp a.lab.test 2222
+NAME="git.test:2222 allowed";                     ok   tcp git.test 2222
+NAME="git.test:2223 blocked";                     fails tcp git.test 2223
+NAME="git.test:80 blocked (port entry only)";     fails web git.test
+NAME="host port allowed";                         ok   tcp host.docker.internal "$HOST_PORT"
+NAME="other host port blocked";                   fails tcp host.docker.internal "$OTHER_HOST_PORT"
+NAME="hidden.test does not resolve directly";     fails getent hosts hidden.test
+NAME="proxy variables set";                       ok   test "$https_proxy" = "$HTTP_PROXY"
+NAME="curl reaches hidden.test through the proxy"; ok  curl -fsS --max-time 10 http://hidden.test/
+NAME="proxy neighbour port blocked";              fails tcp proxy.test 3129
+NAME="CA trusted by curl";                        ok   curl --noproxy '*' -fsS --max-time 5 https://tls.test/
+NAME="CA trusted by node";                        ok   node -e "require('https').get('https://tls.test/',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
+`;
+const CHECK_NAMES = [...CHECKS.matchAll(/^NAME="([^"]+)"/gm)].map((match) => match[1] as string);
+
+let scratch: string;
+let networkName: string;
+const containers: string[] = [];
+let hostListener: ChildProcess | undefined;
+let withAll: LauncherResult;
+let withoutCa: LauncherResult;
+let proxyContainer: string;
+
+function startHost(suffix: string, aliases: string[], script: string, extra: string[] = []): string {
+  const name = `${networkName}-${suffix}`;
+  const aliasArgs = aliases.flatMap((alias) => ['--network-alias', alias]);
+  docker(['run', '-d', '--rm', '--label', TEST_LABEL, '--name', name, '--network', networkName, ...aliasArgs, ...extra, '--entrypoint', 'node', IMAGE, '-e', script]);
+  containers.push(name);
+  return name;
+}
+
+function waitForPort(container: string, port: number, tls = false): void {
+  const probe = tls
+    ? `require('https').get({host:'127.0.0.1',port:${port},rejectUnauthorized:false},()=>process.exit(0)).on('error',()=>process.exit(1))`
+    : `require('net').connect(${port},'127.0.0.1',()=>process.exit(0)).on('error',()=>process.exit(1))`;
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    try {
+      docker(['exec', container, 'node', '-e', probe]);
+      return;
+    } catch {
+      // not listening yet
+    }
+  }
+  throw new Error(`${container} did not listen on ${port}`);
+}
+
+/**
+ * Two TCP listeners on `address`, in a child process: the launcher runs through spawnSync,
+ * which blocks this process's event loop, so a server here could not answer.
+ */
+function startHostListeners(address: string): Promise<{ child: ChildProcess; ports: [string, string] }> {
+  const script = `const net=require('net');const ports=[];let n=0;
+for (let i=0;i<2;i++){const s=net.createServer(c=>{c.on('error',()=>{});c.end('host service\\n');});s.listen(0,process.argv[1],()=>{ports[i]=s.address().port;if(++n===2)console.log(ports.join(' '));});}`;
+  const child = spawn(process.execPath, ['-e', script, address], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`host listener exited with ${code}`)));
+    child.stdout?.once('data', (chunk: Buffer) => {
+      const [first = '', second = ''] = chunk.toString().trim().split(' ');
+      resolve({ child, ports: [first, second] });
+    });
+  });
+}
+
+function makeCertificates(dir: string): void {
+  const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=codex-sandbox test CA']);
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=tls.test']);
+  writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=DNS:tls.test\n');
+  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext']);
+  execFileSync('chmod', ['a+r', 'server.key', 'server.crt', 'ca.pem'], { cwd: dir });
+}
+
+beforeAll(async () => {
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'cs-e2e-egress-'));
+  const certs = path.join(scratch, 'certs');
+  const workdir = path.join(scratch, 'project');
+  const home = path.join(scratch, 'home');
+  for (const dir of [certs, workdir, home]) mkdirSync(dir);
+  if (process.getuid?.() === 0) execFileSync('chown', ['4242:4242', workdir]);
+  makeCertificates(certs);
+
+  networkName = `cs-e2e-egress-${randomBytes(3).toString('hex')}`;
+  docker(['network', 'create', '--label', TEST_LABEL, networkName]);
+  const lab = startHost('lab', ['a.lab.test', 'lab.test', 'lab.test.evil.test', 'bad.lab.test', 'hidden.test'], TCP_HTTP_SERVER);
+  const git = startHost('git', ['git.test'], TCP_HTTP_SERVER);
+  proxyContainer = startHost('proxy', ['proxy.test'], PROXY_SERVER);
+  const tls = startHost('tls', ['tls.test'], HTTPS_SERVER, ['--mount', `type=bind,source=${certs},target=/certs,readonly`]);
+  for (const [container, port] of [[lab, 80], [lab, 2222], [git, 2222], [proxyContainer, 3128], [proxyContainer, 3129]] as const) waitForPort(container, port);
+  waitForPort(tls, 443, true);
+
+  // host.docker.internal:host-gateway is the default bridge's gateway: listen there only.
+  const gatewayLine = docker(['run', '--rm', '--label', TEST_LABEL, '--add-host', 'host.docker.internal:host-gateway', '--network', networkName, '--entrypoint', 'getent', IMAGE, 'hosts', 'host.docker.internal']);
+  const gateway = gatewayLine.split(/\s+/)[0] ?? '';
+  const listeners = await startHostListeners(gateway);
+  hostListener = listeners.child;
+  const [hostPort, otherHostPort] = listeners.ports;
+
+  const common = ['shell', '--work_dir', workdir, '--network', networkName, '--allow', '*.lab.test', '--allow', 'git.test:2222', '--deny', 'bad.lab.test', '--allow-host-port', hostPort, '--allow', 'tls.test'];
+  const command = ['--', 'env', `HOST_PORT=${hostPort}`, `OTHER_HOST_PORT=${otherHostPort}`, 'bash', '-s'];
+  const env = { HOME: home };
+  withAll = runLauncher([...common, '--proxy', 'http://proxy.test:3128', '--ca-cert', path.join(certs, 'ca.pem'), ...command], { cwd: scratch, env, input: CHECKS });
+  withoutCa = runLauncher([...common, ...command], {
+    cwd: scratch,
+    env,
+    input: 'curl --noproxy "*" -sS --max-time 5 https://tls.test/; echo "curl exit $?"\n',
+  });
+}, 400000);
+
+afterAll(() => {
+  hostListener?.kill();
+  for (const container of containers) {
+    try {
+      docker(['rm', '-f', container]);
+    } catch {
+      // already gone
+    }
+  }
+  if (networkName !== undefined) {
+    try {
+      docker(['network', 'rm', networkName]);
+    } catch {
+      // already gone
+    }
+  }
+  if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('egress allowances, each with its neighbour blocked', () => {
+  test('the launcher printed every allowance and the run finished', () => {
+    expect(withAll.stderr).toContain('allowing *.lab.test tls.test (ports 80/443)');
+    expect(withAll.stderr).toContain('allowing git.test:2222');
+    expect(withAll.stderr).toContain('denying bad.lab.test (inside allowed wildcards)');
+    expect(withAll.stderr).toContain('using proxy http://proxy.test:3128 (from --proxy)');
+    const reported = withAll.stdout.split('\n').filter((line) => /^(PASS|FAIL) /.test(line));
+    expect({ reported: reported.length, stderr: withAll.stderr }).toEqual({ reported: CHECK_NAMES.length, stderr: expect.any(String) });
+  });
+
+  test.each(CHECK_NAMES)('%s', (name) => {
+    const line = withAll.stdout.split('\n').find((entry) => entry === `PASS ${name}` || entry === `FAIL ${name}`);
+    expect(line ?? `missing: ${name}\n${withAll.stderr}`).toBe(`PASS ${name}`);
+  });
+
+  test('the proxy really carried the request', () => {
+    const result = docker(['logs', proxyContainer]);
+    expect(result).toContain('PROXY GET http://hidden.test/');
+  });
+
+  test('without --ca-cert the same TLS host is not trusted', () => {
+    expect(withoutCa.status).toBe(0);
+    expect(withoutCa.stdout).toMatch(/curl exit 60\b/);
+    expect(withoutCa.stdout).not.toContain('tls ok');
+  });
+});

@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { runCli } from './helpers/run-cli.js';
+import { makeTempDir, removeTempDir, snapshotTree, writeFile } from './helpers/temp-dir.js';
+
+const DEFAULTS = 'api.openai.com chatgpt.com chat.openai.com auth.openai.com auth0.openai.com platform.openai.com openai.com';
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
+let tmp: string;
+let home: string;
+let work: string;
+beforeEach(() => {
+  tmp = makeTempDir('codex-sandbox-egress-cli-');
+  home = path.join(tmp, 'home');
+  work = path.join(tmp, 'work');
+  fs.mkdirSync(home);
+  fs.mkdirSync(work);
+});
+afterEach(() => removeTempDir(tmp));
+
+/** `-e` values of the dry-run argv, and everything between the security options and the first mount. */
+function dryRun(args: string[], env: Record<string, string> = {}) {
+  const result = runCli(['--dry-run', ...args], { cwd: work, home, env });
+  expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
+  const argv = JSON.parse(result.stdout) as string[];
+  const env_ = argv.flatMap((word, index) => (argv[index - 1] === '-e' ? [word] : []));
+  const mounts = argv.flatMap((word, index) => (argv[index - 1] === '--mount' ? [word] : []));
+  const addHosts = argv.flatMap((word, index) => (argv[index - 1] === '--add-host' ? [word] : []));
+  return { env: env_, mounts, addHosts, stderr: result.stderr, stdout: result.stdout };
+}
+
+describe('egress flags in --dry-run', () => {
+  it('every allowance is visible in the argv; stderr says what was allowed', () => {
+    const ca = writeFile(path.join(tmp, 'corp-ca.pem'), PEM);
+    const run = dryRun(
+      ['--allow', '@npm', '--allow', '*.lab.test', '--allow', 'git.lab.test:2222', '--deny', 'evil.lab.test', '--allow-host-port', '3000', '--proxy', 'http://user:secret@proxy.test:3128', '--ca-cert', ca],
+      { OPENAI_ALLOWED_DOMAINS: 'extra.test' },
+    );
+    expect(run.env.filter((value) => !/^(CODEX_HOME|HOME|SANDBOX_WORKDIR|SANDBOX_ENV_DIR|SANDBOX_HOST_UID|SANDBOX_HOST_GID|SANDBOX_EGRESS_LOG)=/.test(value))).toEqual([
+      `SANDBOX_ALLOWED_DOMAINS=${DEFAULTS} extra.test registry.npmjs.org registry.yarnpkg.com *.lab.test`,
+      'SANDBOX_ALLOWED_PORTS=git.lab.test:2222',
+      'SANDBOX_DENIED_DOMAINS=evil.lab.test',
+      'SANDBOX_HOST_PORTS=3000',
+      'SANDBOX_PROXY=proxy.test:3128',
+      'HTTP_PROXY=http://user:secret@proxy.test:3128',
+      'HTTPS_PROXY=http://user:secret@proxy.test:3128',
+      'http_proxy=http://user:secret@proxy.test:3128',
+      'https_proxy=http://user:secret@proxy.test:3128',
+      'NO_PROXY=localhost,127.0.0.1,::1,host.docker.internal',
+      'no_proxy=localhost,127.0.0.1,::1,host.docker.internal',
+      'npm_config_proxy=http://user:secret@proxy.test:3128',
+      'npm_config_https_proxy=http://user:secret@proxy.test:3128',
+    ]);
+    expect(run.addHosts).toEqual(['host.docker.internal:host-gateway']);
+    expect(run.mounts).toContain(`type=bind,source=${ca},target=/usr/local/share/ca-certificates/codex-sandbox/1.crt,readonly`);
+    expect(run.stderr).toContain('allowing extra.test registry.npmjs.org registry.yarnpkg.com *.lab.test (ports 80/443)\n');
+    expect(run.stderr).toContain('using proxy http://***@proxy.test:3128 (from --proxy)\n');
+    expect(run.stderr).toContain(`trusting CA ${ca}\n`);
+    expect(run.stderr).not.toContain('secret');
+  });
+
+  it('HTTPS_PROXY on the host is picked up; a loopback proxy goes through host.docker.internal', () => {
+    const run = dryRun([], { https_proxy: 'http://127.0.0.1:3128' });
+    expect(run.env).toContain('SANDBOX_HOST_PORTS=3128');
+    expect(run.env).toContain('HTTPS_PROXY=http://host.docker.internal:3128');
+    expect(run.env.some((value) => value.startsWith('SANDBOX_PROXY='))).toBe(false);
+    expect(run.addHosts).toEqual(['host.docker.internal:host-gateway']);
+    expect(run.stderr).toContain("the proxy is on the host's loopback");
+  });
+
+  it('model providers: allowed from ~/.codex, refused from the workdir, off with --no-provider-allow', () => {
+    writeFile(path.join(home, '.codex', 'config.toml'), '[model_providers.corp]\nbase_url = "https://llm.corp.test/v1"\n');
+    const allowed = dryRun([]);
+    expect(allowed.stderr).toContain('allowing llm.corp.test (model provider corp)\n');
+    expect(allowed.env).toContain(`SANDBOX_ALLOWED_DOMAINS=${DEFAULTS} llm.corp.test`);
+    const off = dryRun(['--no-provider-allow']);
+    expect(off.env).toContain(`SANDBOX_ALLOWED_DOMAINS=${DEFAULTS}`);
+    expect(off.stderr).not.toContain('model provider');
+
+    fs.rmSync(path.join(home, '.codex'), { recursive: true });
+    const inWorkdir = writeFile(path.join(work, '.codex', 'config.toml'), '[model_providers.p]\nbase_url = "https://p.test:8443"\n');
+    const refused = dryRun([]);
+    expect(refused.env).toContain(`SANDBOX_ALLOWED_DOMAINS=${DEFAULTS}`);
+    expect(refused.env.some((value) => value.startsWith('SANDBOX_ALLOWED_PORTS='))).toBe(false);
+    expect(refused.stderr).toContain(`not auto-allowing p.test (model provider p): the config (${inWorkdir}) is writable by the agent; allow it with --allow p.test:8443\n`);
+  });
+});
+
+describe('bad egress input: exit 2, one line, nothing created', () => {
+  it.each<[string[], Record<string, string>, string]>([
+    [['--allow', '@nope'], {}, 'run-in-container: --allow: unknown preset "@nope": use one of @npm @pypi @github @maven @debian @rust @go\n'],
+    [['--allow', '192.168.1.10'], {}, 'run-in-container: --allow: "192.168.1.10" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT\n'],
+    [['--allow-host-port', '0'], {}, 'run-in-container: --allow-host-port: host port "0" is not a TCP port: use a number from 1 to 65535\n'],
+    [['--deny', 'x:99999'], {}, 'run-in-container: --deny: port in "x:99999": "99999" is not a TCP port: use a number from 1 to 65535\n'],
+    [['--proxy', 'socks5://p:1080'], {}, 'run-in-container: --proxy must be an http:// proxy URL (it starts with socks5:): use http://host:port (or http://user:password@host:port)\n'],
+    [[], { HTTP_PROXY: 'proxy.corp:3128' }, 'run-in-container: HTTP_PROXY must be an http:// proxy URL (it starts with proxy.corp:): use http://host:port (or http://user:password@host:port)\n'],
+    [['--ca-cert', 'nope.pem'], {}, 'run-in-container: --ca-cert "nope.pem" does not exist (ENOENT): check the path\n'],
+    [[], { OPENAI_ALLOWED_DOMAINS: 'ok.test @nope' }, 'run-in-container: OPENAI_ALLOWED_DOMAINS: unknown preset "@nope": use one of @npm @pypi @github @maven @debian @rust @go\n'],
+  ])('%j %j', (args, env, stderr) => {
+    const before = snapshotTree(tmp);
+    for (const dry of [true, false]) {
+      const result = runCli([...(dry ? ['--dry-run'] : []), ...args], { cwd: work, home, env });
+      expect(result).toEqual({ status: 2, stdout: '', stderr });
+    }
+    expect(snapshotTree(tmp)).toEqual(before);
+  });
+
+  it('malformed config.toml names the file and line', () => {
+    const config = writeFile(path.join(home, '.codex', 'config.toml'), 'a = 1\n[model_providers\n');
+    const result = runCli(['--dry-run'], { cwd: work, home });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`^run-in-container: ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: malformed TOML \\(.*\\): fix that line\\n$`));
+  });
+
+  it('--help lists the presets with their hosts', () => {
+    const result = runCli(['--help'], { cwd: work, home });
+    expect(result.stdout).toContain('@npm     registry.npmjs.org registry.yarnpkg.com');
+    expect(result.stdout).toContain('@go      proxy.golang.org sum.golang.org');
+  });
+});

@@ -1,0 +1,143 @@
+import { UsageError } from '../../scripts/core/errors.js';
+import {
+  buildExecArgs,
+  codexVersionFromTags,
+  formatDuration,
+  formatLogLine,
+  lastMessagePaths,
+  renderExitJson,
+  renderSummary,
+  reportDirName,
+  validatePrompt,
+  type ExecOutcome,
+} from '../../scripts/core/exec-report.js';
+
+const OUTCOME: ExecOutcome = {
+  prompt: 'fix the bug',
+  finalMessage: 'fixed it\n',
+  changes: [
+    { path: 'src/a.ts', kind: 'modified', added: 3, removed: 1 },
+    { path: 'new.txt', kind: 'added' },
+  ],
+  changesSource: 'snapshot',
+  exitCode: 0,
+  startedAt: '2026-11-22T19:00:00.000Z',
+  endedAt: '2026-11-22T19:01:05.400Z',
+  image: 'codex-sandbox:latest',
+  codexVersion: '0.169.0',
+  workdir: '/w/proj',
+  runId: 'abcd1234',
+  blockedEgress: null,
+};
+
+describe('exec argv and names', () => {
+  it('codex exec: fixed flags, the user flags, then the prompt after --', () => {
+    expect(buildExecArgs('-rm everything', ['--model', 'o4'], '/codex_home/runs/r/last-message.md')).toEqual([
+      'exec', '--skip-git-repo-check', '--output-last-message', '/codex_home/runs/r/last-message.md', '--model', 'o4', '--', '-rm everything',
+    ]);
+  });
+
+  it('the last message lives in the Codex home under the run id', () => {
+    expect(lastMessagePaths('abcd1234')).toEqual({ container: '/codex_home/runs/abcd1234/last-message.md', relative: 'runs/abcd1234/last-message.md' });
+  });
+
+  it.each([
+    ['2026-11-22T19:38:40.123Z', 'abcd1234', '20261122T193840Z-abcd1234'],
+    ['2026-01-02T03:04:05.000Z', '00000000', '20260102T030405Z-00000000'],
+  ])('reportDirName(%s, %s) = %s', (at, id, expected) => {
+    expect(reportDirName(at, id)).toBe(expected);
+  });
+
+  it.each([[''], ['   '], ['-'], [undefined], [42]])('prompt %j is refused', (prompt) => {
+    expect(() => validatePrompt(prompt)).toThrow(UsageError);
+    expect(() => validatePrompt(prompt)).toThrow('exec needs a PROMPT');
+  });
+
+  it('run.log lines: timestamp, stream, text', () => {
+    expect(formatLogLine('2026-11-22T19:00:00.000Z', 'stderr', 'hello')).toBe('2026-11-22T19:00:00.000Z stderr hello\n');
+  });
+
+  it.each([
+    [['codex-sandbox:latest', 'codex-sandbox:0.169.0-node22'], '0.169.0'],
+    [['codex-sandbox:latest'], undefined],
+    [['other:1.2.3-node22', 'codex-sandbox:1.0.0-beta.1-node20'], '1.0.0-beta.1'],
+    [[], undefined],
+  ])('codex version from tags %j', (tags, expected) => {
+    expect(codexVersionFromTags(tags)).toBe(expected);
+  });
+
+  it.each([[0, '0 s'], [1499, '1 s'], [65400, '1 min 5 s'], [-5, '0 s']])('formatDuration(%d)', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe('renderSummary', () => {
+  it('whole document', () => {
+    expect(renderSummary(OUTCOME)).toBe(
+      [
+        '# codex exec abcd1234',
+        '',
+        '- exit code: 0',
+        '- duration: 1 min 5 s (2026-11-22T19:00:00.000Z to 2026-11-22T19:01:05.400Z)',
+        '- workdir: /w/proj',
+        '- image: codex-sandbox:latest (codex 0.169.0)',
+        '',
+        '## Prompt',
+        '',
+        '```text',
+        'fix the bug',
+        '```',
+        '',
+        '## Final message',
+        '',
+        '```text',
+        'fixed it',
+        '```',
+        '',
+        '## Files changed in the workdir (compared by size and modification time)',
+        '',
+        '```text',
+        ' src/a.ts | +3 -1',
+        ' new.txt  | added',
+        ' 2 files changed, 3 insertions(+), 1 deletions(-)',
+        '```',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('repository line, no final message, a message that tries to close the fence', () => {
+    const text = renderSummary({
+      ...OUTCOME,
+      finalMessage: 'look: ```\n# injected heading',
+      repo: { url: 'https://github.com/o/r.git', ref: 'main', commit: 'abc' },
+      changesSource: 'track',
+      changes: [],
+    });
+    expect(text).toContain('- repository: https://github.com/o/r.git main at abc');
+    expect(text).toContain('````text\nlook: ```\n# injected heading\n````');
+    expect(text).toContain('## Files changed in the workdir (tracked with --track)');
+    expect(text).toContain('(no files changed)');
+    expect(renderSummary({ ...OUTCOME, finalMessage: undefined })).toContain('(the agent wrote no final message; see run.log)');
+  });
+});
+
+describe('renderExitJson', () => {
+  it('all fields; null for unknowns', () => {
+    expect(JSON.parse(renderExitJson({ ...OUTCOME, codexVersion: undefined, exitCode: 3 }))).toEqual({
+      exitCode: 3,
+      startedAt: '2026-11-22T19:00:00.000Z',
+      endedAt: '2026-11-22T19:01:05.400Z',
+      runId: 'abcd1234',
+      image: 'codex-sandbox:latest',
+      codexVersion: null,
+      workdir: '/w/proj',
+      repo: null,
+      changedFiles: 2,
+      blockedEgress: null,
+    });
+    expect(JSON.parse(renderExitJson({ ...OUTCOME, repo: { url: 'u', ref: undefined, commit: 'c' }, blockedEgress: 4 }))).toEqual(
+      expect.objectContaining({ repo: { url: 'u', ref: null, commit: 'c' }, blockedEgress: 4 }),
+    );
+  });
+});

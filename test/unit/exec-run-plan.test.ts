@@ -1,0 +1,69 @@
+import { assembleRunPlan, type ResolvedRun } from '../../scripts/core/assemble-run-plan.js';
+import { buildExecArgs } from '../../scripts/core/exec-report.js';
+import { buildDockerRunArgs } from '../../scripts/core/run-plan.js';
+
+/**
+ * Issue 4 additions to the run plan: --repo env, --protect-git mounts, exec args. Each whole
+ * argv is compared with the plain run's argv plus exactly the expected elements, so nothing
+ * else may change (and without the features, nothing changes at all).
+ */
+const BASE: ResolvedRun = {
+  command: 'codex',
+  workdir: '/w/proj',
+  envDir: '/w/proj/.codex/.environment',
+  sessionsDir: '/w/proj/.codex/.environment/sessions',
+  readOnly: [],
+  allowlist: ['api.openai.com', 'git.test'],
+  image: 'codex-sandbox:latest',
+  dns: [],
+  uid: 1000,
+  gid: 1000,
+  tty: false,
+  runId: 'abcd1234',
+  workdirHash: '0'.repeat(64),
+  launcherPid: 1,
+  launcherHost: 'h',
+  launcherVersion: '1.0.0',
+  args: [],
+};
+
+const plain = buildDockerRunArgs(assembleRunPlan(BASE));
+const at = (argv: string[], value: string) => argv.indexOf(value);
+
+test('without the features the argv has no trace of them', () => {
+  expect(plain.join('\n')).not.toMatch(/SANDBOX_REPO|\.git,|readonly.*\.git/);
+});
+
+test('--repo adds SANDBOX_REPO_URL/REF/DIR after the other env, nothing else', () => {
+  const argv = buildDockerRunArgs(assembleRunPlan({ ...BASE, repo: { url: 'http://git.test/p.git', ref: 'main', dir: 'p' } }));
+  const image = at(plain, 'codex-sandbox:latest');
+  expect(argv).toEqual([
+    ...plain.slice(0, image),
+    '-e', 'SANDBOX_REPO_URL=http://git.test/p.git',
+    '-e', 'SANDBOX_REPO_REF=main',
+    '-e', 'SANDBOX_REPO_DIR=p',
+    ...plain.slice(image),
+  ]);
+  const noRef = buildDockerRunArgs(assembleRunPlan({ ...BASE, repo: { url: 'http://git.test/p.git', dir: 'p' } }));
+  expect(noRef).toEqual([...plain.slice(0, image), '-e', 'SANDBOX_REPO_URL=http://git.test/p.git', '-e', 'SANDBOX_REPO_DIR=p', ...plain.slice(image)]);
+});
+
+test('--protect-git mounts each .git read-only onto itself, after every other mount', () => {
+  const argv = buildDockerRunArgs(assembleRunPlan({ ...BASE, protectedGit: ['/w/proj/.git'] }));
+  const workdirFlag = at(plain, '-w');
+  expect(argv).toEqual([
+    ...plain.slice(0, workdirFlag),
+    '--mount', 'type=bind,source=/w/proj/.git,target=/app/w/proj/.git,readonly',
+    ...plain.slice(workdirFlag),
+  ]);
+});
+
+test('exec: codex exec args after the image, never -t', () => {
+  const args = buildExecArgs('do it', ['--model', 'm'], '/codex_home/runs/abcd1234/last-message.md');
+  const argv = buildDockerRunArgs(assembleRunPlan({ ...BASE, args }));
+  expect(argv).toEqual([
+    ...plain,
+    'exec', '--skip-git-repo-check', '--output-last-message', '/codex_home/runs/abcd1234/last-message.md', '--model', 'm', '--', 'do it',
+  ]);
+  expect(argv).not.toContain('-t');
+});

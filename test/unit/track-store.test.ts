@@ -1,0 +1,79 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { listTrackedChanges, listTrackedRuns, recordWorkspace, renderTrackedDiff, resolveTrackedRun, trackRoot } from '../../scripts/host/track-store.js';
+import { makeTempDir, removeTempDir, writeFile } from './helpers/temp-dir.js';
+
+describe('track-store (host git on temp dirs)', () => {
+  let tmp: string;
+  let work: string;
+  let gitDir: string;
+
+  beforeEach(() => {
+    tmp = makeTempDir('codex-sandbox-track-');
+    work = path.join(tmp, 'work');
+    gitDir = path.join(tmp, 'state', 'codex-sandbox', 'track', 'abc.git');
+    writeFile(path.join(work, 'keep.txt'), 'same\n');
+    writeFile(path.join(work, 'edit.txt'), 'one\ntwo\n');
+    writeFile(path.join(work, 'gone.txt'), 'bye\n');
+    writeFile(path.join(work, '.codex', '.environment', 'config.toml'), 'x');
+  });
+
+  afterEach(() => removeTempDir(tmp));
+
+  it('records before/after and lists exactly the changes, outside the workdir', async () => {
+    await recordWorkspace(gitDir, work, 'aaaa0001', 'before');
+    fs.writeFileSync(path.join(work, 'edit.txt'), 'one\nTWO\nthree\n');
+    fs.rmSync(path.join(work, 'gone.txt'));
+    writeFile(path.join(work, 'sub', 'new.sh'), '#!/bin/sh\n', 0o755);
+    writeFile(path.join(work, '.codex', 'runs', 'r', 'run.log'), 'ignored');
+    await recordWorkspace(gitDir, work, 'aaaa0001', 'after');
+
+    expect(await listTrackedChanges(gitDir, 'aaaa0001')).toEqual([
+      { path: 'edit.txt', kind: 'modified', added: 2, removed: 1 },
+      { path: 'gone.txt', kind: 'deleted', added: 0, removed: 1 },
+      { path: 'sub/new.sh', kind: 'added', added: 1, removed: 0 },
+    ]);
+    expect(await resolveTrackedRun(gitDir, undefined)).toBe('aaaa0001');
+    expect(await renderTrackedDiff(gitDir, 'aaaa0001', true, false)).toContain('3 files changed, 3 insertions(+), 2 deletions(-)');
+    expect(await renderTrackedDiff(gitDir, 'aaaa0001', false, false)).toContain('new file mode 100755');
+    expect(fs.existsSync(path.join(work, '.git'))).toBe(false);
+    expect((await listTrackedRuns(gitDir))[0]).toMatch(/^aaaa0001 {2}\d{4}-/);
+  });
+
+  it('nothing the workdir holds decides what is recorded or runs a command', async () => {
+    // A filter driver named in .gitattributes, a .gitignore, a nested repository with an
+    // fsmonitor hook, and a symlink to a secret outside the workdir.
+    writeFile(path.join(work, '.gitattributes'), '* filter=evil\n');
+    writeFile(path.join(work, '.gitignore'), 'hidden.txt\n');
+    writeFile(path.join(work, 'nested', '.git', 'config'), `[core]\n\tfsmonitor = touch ${path.join(tmp, 'pwned')}\n`);
+    writeFile(path.join(tmp, 'secret'), 'TOP SECRET\n');
+    await recordWorkspace(gitDir, work, 'aaaa0002', 'before');
+    writeFile(path.join(work, 'hidden.txt'), 'not hidden\n');
+    writeFile(path.join(work, 'nested', 'inner.txt'), 'inner\n');
+    fs.symlinkSync(path.join(tmp, 'secret'), path.join(work, 'link'));
+    await recordWorkspace(gitDir, work, 'aaaa0002', 'after');
+
+    const changes = await listTrackedChanges(gitDir, 'aaaa0002');
+    expect(changes.map((change) => change.path)).toEqual(['hidden.txt', 'link', 'nested/inner.txt']);
+    const patch = await renderTrackedDiff(gitDir, 'aaaa0002', false, false);
+    expect(patch).toContain(`+${path.join(tmp, 'secret')}`);
+    expect(patch).not.toContain('TOP SECRET');
+    expect(patch).toContain('new file mode 120000');
+    expect(fs.existsSync(path.join(tmp, 'pwned'))).toBe(false);
+    expect(execFileSync('git', ['--git-dir', gitDir, 'config', '--list', '--local'], { encoding: 'utf8' })).not.toContain('filter');
+  });
+
+  it('unknown runs and missing repositories are usage errors', async () => {
+    await expect(resolveTrackedRun(gitDir, undefined)).rejects.toThrow('no tracked runs for this workdir: run with --track first');
+    await recordWorkspace(gitDir, work, 'aaaa0003', 'before');
+    await expect(resolveTrackedRun(gitDir, 'bbbb0000')).rejects.toThrow('no tracked run bbbb0000 for this workdir');
+    await expect(resolveTrackedRun(gitDir, '../HEAD')).rejects.toThrow('is not a run id');
+  });
+
+  it('trackRoot: XDG_STATE_HOME, else ~/.local/state; relative refused', () => {
+    expect(trackRoot({ XDG_STATE_HOME: '/s' }, '/h')).toBe('/s/codex-sandbox/track');
+    expect(trackRoot({}, '/h')).toBe('/h/.local/state/codex-sandbox/track');
+    expect(() => trackRoot({ XDG_STATE_HOME: 'rel' }, undefined)).toThrow('--track needs a state directory');
+  });
+});
