@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { EnvironmentError, UsageError } from '../core/errors.js';
 import { describeDestination, formatEgressSummary, type EgressDestination } from '../core/egress-summary.js';
-import { finishEgressLogOf, listEgressRuns, readEgressCopy } from '../host/egress-log.js';
-import { setBlockedEgressHook } from './exec-command.js';
+import { listEgressRuns, readEgressCopy } from '../host/egress-log.js';
 import type { HostContext } from '../host/host-context.js';
 import { resolveFuturePath } from '../host/resolve-path.js';
 import { resolveWorkdir } from '../host/workdir.js';
@@ -47,9 +46,4 @@ export async function egressCommand(options: EgressOptions, ctx: HostContext): P
   process.stdout.write(`run ${chosen.runId} (${chosen.file}):\n`);
   process.stdout.write(destinations.length === 0 ? 'nothing was blocked\n' : `${formatTable(destinations)}\n${formatEgressSummary(destinations)}\n`);
   return 0;
-}
-
-/** exec's exit.json gets the blocked count of its run (the summary is printed at that moment, once). */
-export function connectEgressReport(): void {
-  setBlockedEgressHook(async ({ runId }) => (await finishEgressLogOf(runId)).blocked);
 }

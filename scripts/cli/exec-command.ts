@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { CommandModule } from 'yargs';
 import { assembleRunPlan } from '../core/assemble-run-plan.js';
 import { UsageError } from '../core/errors.js';
 import {
@@ -15,27 +14,18 @@ import {
 import { isSameOrInside } from '../core/path-rules.js';
 import { compareSnapshots, type ChangedFile } from '../core/track-changes.js';
 import { runDockerAttached } from '../host/docker.js';
+import { finishEgressLogOf } from '../host/egress-log.js';
 import { createLogSink, createReportFiles, readCodexVersion, readLastMessage, readRepoCommit, resolveReportDir } from '../host/exec-run.js';
 import type { HostContext } from '../host/host-context.js';
 import { startTracking } from '../host/track-run.js';
 import { snapshotWorkspace } from '../host/workspace-snapshot.js';
 import type { PreparedRun } from './prepare-run.js';
 import { runInContainer, type RunOverride } from './run-command.js';
-import { declareRunOptions, toRunOptions, type RunOptions } from './run-options.js';
+import type { RunOptions } from './run-options.js';
 
 export interface ExecOptions extends RunOptions {
   prompt: string;
   out?: string;
-}
-
-/**
- * Issue 5 reports refused connections; until then the count is unknown (null). The hook
- * gets the finished run and may return a count.
- */
-export type BlockedEgressHook = (run: { runId: string; containerName: string }) => Promise<number | null>;
-let blockedEgressHook: BlockedEgressHook = async () => null;
-export function setBlockedEgressHook(hook: BlockedEgressHook): void {
-  blockedEgressHook = hook;
 }
 
 /**
@@ -117,7 +107,7 @@ async function runWithReport(
     workdir,
     runId,
     repo,
-    blockedEgress: await blockedEgressHook({ runId, containerName: plan.containerName }).catch(() => null),
+    blockedEgress: await finishEgressLogOf(runId).then((outcome) => outcome.blocked, () => null),
   };
   await report.summary.write(renderSummary(outcome));
   await report.exitJson.write(renderExitJson(outcome));
@@ -125,23 +115,4 @@ async function runWithReport(
   process.stderr.write(`run ${runId} ended with exit code ${exitCode}; report: ${job.reportDir}\n`);
   if (finalMessage !== undefined) process.stdout.write(finalMessage.endsWith('\n') ? finalMessage : `${finalMessage}\n`);
   return exitCode;
-}
-
-/** `exec [options] PROMPT [-- codex exec flags…]`, as a yargs command module for main.ts. */
-export function execCommandModule(ctx: HostContext, version: string, setExitCode: (code: number) => void): CommandModule {
-  return {
-    command: 'exec [prompt]',
-    describe: 'run `codex exec PROMPT` headless in the sandbox and write a report (run.log, summary.md, exit.json): exec [options] PROMPT [-- codex exec flags…]',
-    builder: (y) =>
-      declareRunOptions(y)
-        .positional('prompt', { type: 'string', describe: 'what the agent should do (one argument: quote it)' })
-        .option('out', { type: 'string', describe: 'report directory (new or empty; default WORK_DIR/.codex/runs/<UTC time>-<run id>)' }),
-    handler: async (args) => {
-      const record = args as Record<string, unknown>;
-      if (Array.isArray(record.out)) throw new UsageError('--out was given more than once: give it once');
-      if (record.out !== undefined && (typeof record.out !== 'string' || record.out === '')) throw new UsageError('--out needs a directory');
-      const out = record.out as string | undefined;
-      setExitCode(await execCommand({ ...toRunOptions(record), prompt: validatePrompt(record.prompt), ...(out === undefined ? {} : { out }) }, ctx, version));
-    },
-  };
 }

@@ -1,9 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import type { HostContext } from '../host/host-context.js';
-import { doctorCommand } from './doctor-command.js';
-import { egressCommand } from './egress-command.js';
-import { trustCommand } from './trust-command.js';
 
 type Args = Record<string, unknown>;
 
@@ -32,7 +29,7 @@ export function inspectCommandModules(ctx: HostContext, setExitCode: (code: numb
         y.option('work_dir', WORK_DIR).option('revoke', { type: 'boolean', default: false, describe: 'forget the approval: runs refuse the file again' }),
       handler: async (args) => {
         noExtraWords(args, 1);
-        setExitCode(await trustCommand({ workDir: singleString(args, 'work_dir'), revoke: args.revoke === true }, ctx));
+        setExitCode(await (await import('./trust-command.js')).trustCommand({ workDir: singleString(args, 'work_dir'), revoke: args.revoke === true }, ctx));
       },
     },
     {
@@ -49,7 +46,7 @@ export function inspectCommandModules(ctx: HostContext, setExitCode: (code: numb
         noExtraWords(args, 1);
         const run = args.run === undefined ? undefined : String(args.run);
         setExitCode(
-          await egressCommand(
+          await (await import('./egress-command.js')).egressCommand(
             { run, last: args.last === true, json: args.json === true, workDir: singleString(args, 'work_dir'), codexHome: singleString(args, 'codex-home') },
             ctx,
           ),
@@ -66,7 +63,7 @@ export function inspectCommandModules(ctx: HostContext, setExitCode: (code: numb
           .option('image', { type: 'string', describe: 'sandbox image to check (default CODEX_DOCKER_IMAGE or codex-sandbox:latest)' }),
       handler: async (args) => {
         noExtraWords(args, 1);
-        setExitCode(await doctorCommand({ json: args.json === true, workDir: singleString(args, 'work_dir'), image: singleString(args, 'image') }, ctx));
+        setExitCode(await (await import('./doctor-command.js')).doctorCommand({ json: args.json === true, workDir: singleString(args, 'work_dir'), image: singleString(args, 'image') }, ctx));
       },
     },
   ];

@@ -3,15 +3,12 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { SandboxError, UsageError } from '../core/errors.js';
 import { readHostContext } from '../host/host-context.js';
-import { buildCommand } from './build-command.js';
-import { diffCommandModule } from './diff-command.js';
-import { execCommandModule } from './exec-command.js';
+import { diffCommandModule } from './diff-command-module.js';
+import { execCommandModule } from './exec-command-module.js';
 import { inspectCommandModules } from './inspect-commands.js';
-import { connectEgressReport } from './egress-command.js';
 import { readPackageVersion } from './package-version.js';
 import { presetsHelp, toBuildEgressOptions } from './egress-options.js';
 import { declareRunOptions, toRunOptions } from './run-options.js';
-import { runInContainer } from './run-command.js';
 import { sessionCommandModules } from './session-commands.js';
 import { declareSessionOptions, withSession } from './session-options.js';
 
@@ -28,7 +25,6 @@ async function main(argv: string[]): Promise<number> {
   const ctx = readHostContext();
   const version = readPackageVersion();
   let exitCode = 0;
-  connectEgressReport();
   const parser = yargs(argv)
     .scriptName('run-in-container')
     .parserConfiguration({ 'populate--': true, 'duplicate-arguments-array': true })
@@ -38,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
       'run codex in the sandbox for the workdir: [options] [DIR…] [-- codex args…] (several DIRs: all mounted, the first is the working directory)',
       (y) => declareSessionOptions(declareRunOptions(y)),
       async (args) => {
+        const { runInContainer } = await import('./run-command.js');
         exitCode = await runInContainer(withSession(toRunOptions(args, { dirs: true }), args), ctx, 'codex', version);
       },
     )
@@ -46,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
       'run a command (default: an interactive bash) in the same sandbox instead of codex: shell [options] [DIR…] [-- CMD ARGS…]',
       (y) => declareSessionOptions(declareRunOptions(y)),
       async (args) => {
+        const { runInContainer } = await import('./run-command.js');
         exitCode = await runInContainer(withSession(toRunOptions(args, { dirs: true }), args), ctx, 'shell', version);
       },
     )
@@ -66,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
           .option('ca-cert', { type: 'string', describe: 'extra CA certificate (PEM) trusted while building (repeatable; also SANDBOX_CA_CERTS, NODE_EXTRA_CA_CERTS)' }),
       async (args) => {
         if ((args._ as unknown[]).length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(String((args._ as unknown[])[1]))}`);
+        const { buildCommand } = await import('./build-command.js');
         exitCode = await buildCommand(
           {
             codexVersion: args['codex-version'],

@@ -48,10 +48,7 @@ export async function prepareRun(
   // Issue 5: .codex/sandbox.ini and ~/.config/codex-sandbox/config.ini under flags and environment.
   const settings = await prepareSettings(options, ctx, workdir.path);
   const image = settings.image;
-  const exposures: string[] = [];
-  if (workdir.exposesHome) {
-    exposures.push(`the workdir ${workdir.path} is your home directory or contains it: the agent could read and change ~/.ssh, shell start-up files and credentials`);
-  }
+  const exposures: string[] = [...workdir.exposures];
   // Issue 4: more workdirs (DIR… or repeated --work_dir), same rules; the first holds .codex.
   const extraWorkdirs = await resolveExtraWorkdirs(workdir.path, options.extraWorkDirs ?? [], ctx);
   exposures.push(...extraWorkdirs.exposures);

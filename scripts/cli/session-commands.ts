@@ -1,10 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import type { HostContext } from '../host/host-context.js';
-import { attachCommand } from './attach-command.js';
-import { listCommand, toListOptions } from './list-command.js';
-import { pullCommand, pushCommand } from './push-pull-command.js';
-import { destroyCommand, stopCommand } from './stop-destroy-command.js';
 
 type SetExitCode = (code: number) => void;
 
@@ -31,7 +27,10 @@ export function sessionCommandModules(ctx: HostContext, setExitCode: SetExitCode
           .option('stopped', { type: 'boolean', describe: 'only stopped containers' })
           .option('format', { type: 'string', describe: 'table (default), json (an array of {name, container, status, workdir, workdirs, image, created, runId}) or names' })
           .option('filter', { type: 'string', describe: 'key=value with key name, workdir, image or status (repeatable; all must match)' }),
-      handler: async (args) => setExitCode(await listCommand(toListOptions(args), ctx)),
+      handler: async (args) => {
+        const { listCommand, toListOptions } = await import('./list-command.js');
+        setExitCode(await listCommand(toListOptions(args), ctx));
+      },
     },
     {
       command: 'attach [name]',
@@ -39,7 +38,7 @@ export function sessionCommandModules(ctx: HostContext, setExitCode: SetExitCode
       builder: (y) => y.positional('name', { type: 'string', describe: 'session name (default: the only running session of the current directory)' }),
       handler: async (args) => {
         const command = ((args['--'] as unknown[] | undefined) ?? []).map(String);
-        setExitCode(await attachCommand(optionalString(args.name, 'NAME'), command, ctx));
+        setExitCode(await (await import('./attach-command.js')).attachCommand(optionalString(args.name, 'NAME'), command, ctx));
       },
     },
     {
@@ -50,7 +49,7 @@ export function sessionCommandModules(ctx: HostContext, setExitCode: SetExitCode
           .positional('name', { type: 'string', describe: 'session name (default: the only running session of the current directory)' })
           .option('all', { type: 'boolean', default: false, describe: 'every running session' }),
       handler: async (args) =>
-        setExitCode(await stopCommand({ name: optionalString(args.name, 'NAME'), all: args.all === true, stopped: false, force: false }, ctx)),
+        setExitCode(await (await import('./stop-destroy-command.js')).stopCommand({ name: optionalString(args.name, 'NAME'), all: args.all === true, stopped: false, force: false }, ctx)),
     },
     {
       command: 'destroy [name]',
@@ -63,7 +62,7 @@ export function sessionCommandModules(ctx: HostContext, setExitCode: SetExitCode
           .option('force', forceOption('do not ask before removing several sessions')),
       handler: async (args) =>
         setExitCode(
-          await destroyCommand(
+          await (await import('./stop-destroy-command.js')).destroyCommand(
             { name: optionalString(args.name, 'NAME'), all: args.all === true, stopped: args.stopped === true, force: args.force === true },
             ctx,
           ),
@@ -79,7 +78,7 @@ export function sessionCommandModules(ctx: HostContext, setExitCode: SetExitCode
           .option('force', forceOption('overwrite what already exists in the workdir')),
       handler: async (args) => {
         const paths = ((args.paths as unknown[] | undefined) ?? []).map(String);
-        setExitCode(await pushCommand({ name: optionalString(args.name, '--name'), paths, force: args.force === true }, ctx));
+        setExitCode(await (await import('./push-pull-command.js')).pushCommand({ name: optionalString(args.name, '--name'), paths, force: args.force === true }, ctx));
       },
     },
     {
@@ -93,7 +92,7 @@ export function sessionCommandModules(ctx: HostContext, setExitCode: SetExitCode
           .option('force', forceOption('overwrite existing host files')),
       handler: async (args) => {
         setExitCode(
-          await pullCommand(
+          await (await import('./push-pull-command.js')).pullCommand(
             {
               name: optionalString(args.name, '--name'),
               containerPath: String(args['container-path'] ?? ''),

@@ -22,11 +22,11 @@ export async function confirmExposures(reasons: readonly string[], options: Conf
     return;
   }
   if (!options.interactive) {
-    throw new UsageError('refusing writable mounts outside the workdir without confirmation: rerun with --yes to accept');
+    throw new UsageError('refusing to start without confirmation of the warnings above: rerun with --yes to accept');
   }
   const { default: prompts } = await import('prompts');
   const answer = await prompts(
-    { type: 'confirm', name: 'ok', message: 'Mount these writable into the sandbox?', initial: false, stdout: process.stderr },
+    { type: 'confirm', name: 'ok', message: 'Start the sandbox anyway?', initial: false, stdout: process.stderr },
     { onCancel: () => false },
   );
   if (answer.ok !== true) throw new AbortError('not confirmed: nothing was created or mounted');

@@ -15,9 +15,7 @@ export async function resolveExtraWorkdirs(
   const resolved: string[] = [];
   for (const input of inputs) {
     const workdir = await resolveWorkdir(input, ctx, 'workdir');
-    if (workdir.exposesHome) {
-      exposures.push(`the workdir ${workdir.path} is your home directory or contains it: the agent could read and change ~/.ssh, shell start-up files and credentials`);
-    }
+    exposures.push(...workdir.exposures);
     resolved.push(workdir.path);
   }
   const [, ...paths] = checkWorkdirSet([first, ...resolved]);

@@ -60,7 +60,13 @@ export async function findProviderAllowances(facts: HomeFacts, agentWritable: re
     }
   }
   if (used !== undefined && used !== trusted) {
-    for (const provider of listProviderHosts(await readCodexConfig(used))) {
+    // The agent can write this file: a broken one must not lock the user out of the sandbox
+    // (e.g. `shell` to repair it); Codex reports it itself when it starts.
+    const config = await readCodexConfig(used).catch((error: unknown) => {
+      messages.push(`not checking model providers: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    });
+    for (const provider of config === undefined ? [] : listProviderHosts(config)) {
       if (provider.spec !== undefined && allowedHosts.has(provider.spec)) continue;
       messages.push(
         provider.spec === undefined

@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { UsageError } from '../core/errors.js';
 import { exposesHome, isSameOrInside } from '../core/path-rules.js';
 import type { HostContext } from './host-context.js';
@@ -7,8 +7,8 @@ import { resolveExistingPath } from './resolve-path.js';
 export interface ResolvedWorkdir {
   /** realpath of the workdir. */
   path: string;
-  /** True when it is the home directory or one of its ancestors (needs consent). */
-  exposesHome: boolean;
+  /** Why mounting it needs the user's consent (empty when it does not). */
+  exposures: string[];
 }
 
 /**
@@ -34,5 +34,16 @@ export async function resolveWorkdir(
     }
   }
   const home = ctx.home === undefined ? undefined : await realpath(ctx.home).catch(() => ctx.home);
-  return { path: workdir, exposesHome: exposesHome(workdir, home) };
+  const exposures: string[] = [];
+  if (exposesHome(workdir, home)) {
+    exposures.push(`the workdir ${workdir} is your home directory or contains it: the agent could read and change ~/.ssh, shell start-up files and credentials`);
+  }
+  // The agent never runs as root: run by root on a root-owned tree, the sandbox must hand
+  // the tree to uid 1000 (chown -R), which changes the host. Say so and ask first.
+  if (ctx.uid === 0 && (await stat(workdir)).uid === 0) {
+    exposures.push(
+      `the workdir ${workdir} is owned by root and you run as root: the agent never runs as root, so the sandbox will chown -R it to uid 1000 (run as its owner, or chown it, to avoid this)`,
+    );
+  }
+  return { path: workdir, exposures };
 }

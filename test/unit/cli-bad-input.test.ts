@@ -135,7 +135,7 @@ const CASES: BadCase[] = [
     args: (l) => ['--codex-home', path.join(l.outside, 'codex-home')],
     exit: 2,
     oneLine: false,
-    message: 'refusing writable mounts outside the workdir without confirmation: rerun with --yes to accept',
+    message: 'refusing to start without confirmation of the warnings above: rerun with --yes to accept',
   },
   {
     name: '--sessions-path outside the workdir, non-interactive, no --yes (real run)',
@@ -203,6 +203,8 @@ describe('run-in-container: bad input', () => {
       root: path.join(tmp, 'root'),
       outside: path.join(tmp, 'outside'),
     };
+    // A normal user's project: run by root, a root-owned one needs consent first.
+    if (process.getuid?.() === 0) fs.chownSync(layout.work, 4242, 4242);
     fs.mkdirSync(layout.home);
     fs.mkdirSync(path.join(layout.root, 'proj'), { recursive: true });
     fs.mkdirSync(layout.outside);

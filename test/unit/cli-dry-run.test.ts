@@ -24,9 +24,37 @@ beforeEach(() => {
   home = path.join(tmp, 'home');
   fs.mkdirSync(home);
   work = copyFixture('basic-project', path.join(tmp, 'work'));
+  // A normal user's project: a root-owned one run by root needs consent (tested below).
+  if (process.getuid?.() === 0) fs.chownSync(work, 4242, 4242);
 });
 
 afterEach(() => removeTempDir(tmp));
+
+describe('a root-owned workdir', () => {
+  const WARNING = 'is owned by root and you run as root';
+  test('run by root: the dry run warns that the tree would be handed to uid 1000', () => {
+    if (process.getuid?.() === 0) fs.chownSync(work, 0, 0);
+    const result = runCli(['--dry-run'], { cwd: work, home });
+    expect(result.status).toBe(0);
+    if (process.getuid?.() === 0) expect(result.stderr).toContain(`the workdir ${work} ${WARNING}`);
+    else expect(result.stderr).not.toContain(WARNING);
+  });
+
+  test('run by root without --yes: refused before anything is created', () => {
+    if (process.getuid?.() === 0) fs.chownSync(work, 0, 0);
+    const before = snapshotTree(tmp);
+    const result = runCli([], { cwd: work, home });
+    if (process.getuid?.() === 0) {
+      expect({ status: result.status, last: result.stderr.trim().split('\n').pop() }).toEqual({
+        status: 2,
+        last: 'run-in-container: refusing to start without confirmation of the warnings above: rerun with --yes to accept',
+      });
+      expect(snapshotTree(tmp)).toEqual(before);
+    } else {
+      expect(result.stderr).not.toContain(WARNING);
+    }
+  });
+});
 
 /** Parses stdout: exactly one line holding a JSON array of strings. */
 function parseArgv(result: CliResult): string[] {

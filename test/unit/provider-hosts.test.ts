@@ -92,6 +92,13 @@ describe('model-provider hosts', () => {
     expect((await findProviderAllowances(facts({ path: link, explicit: true }, false), writable())).allow).toEqual([]);
   });
 
+  it('a malformed config the agent can write is reported, not fatal (the agent must not lock the user out)', async () => {
+    const envCopy = writeFile(path.join(envDir, 'config.toml'), 'model = "m"\nbroken =\n');
+    const result = await findProviderAllowances(facts(undefined, true), writable());
+    expect(result.allow).toEqual([]);
+    expect(result.messages).toEqual([expect.stringMatching(new RegExp(`^not checking model providers: ${envCopy.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: malformed TOML`))]);
+  });
+
   it('malformed TOML: one line naming the file and the line', async () => {
     const config = writeFile(path.join(tmp, 'bad.toml'), 'model = "m"\nbroken =\n');
     await expect(readCodexConfig(config)).rejects.toThrow(UsageError);
