@@ -22,5 +22,5 @@ arm_err_trap() { trap 'on_err "$?" "$BASH_COMMAND"' ERR; }
 warn() { printf 'codex-sandbox: warning: %s\n' "$1" >&2; }
 
 require_root() {
-  [[ "$(id -u)" == 0 ]] || fail "must start as root (got uid $(id -u))"
+  [[ "$EUID" == 0 ]] || fail "must start as root (got uid ${EUID})"
 }

@@ -2,8 +2,8 @@
 # Default-deny egress firewall, IPv4 and IPv6. Sourced by sandbox-entrypoint.
 #
 # Only the filter table is touched: the nat table holds Docker's DNAT of
-# 127.0.0.11:53 (embedded DNS) and must stay as it is. Policies go to DROP
-# before any rule is added, so there is never an open window.
+# 127.0.0.11:53 (embedded DNS) and must stay as it is. The DROP policies and all
+# rules commit in one transaction per family, so there is never an open window.
 
 IPV6_MODE=""   # "filter" (ip6tables rules) or "off" (IPv6 disabled / absent)
 
@@ -11,49 +11,53 @@ iptables_works() { "$1" -w 5 -S >/dev/null 2>&1; }
 
 create_ipsets() { # sets filled by dnsmasq with the answers for allowlisted names
   iptables_works iptables || fail "iptables does not work here (is NET_ADMIN granted?)"
-  ipset create allow4 hash:ip family inet -exist
-  ipset create allow6 hash:ip family inet6 -exist
-  ipset flush allow4
-  ipset flush allow6
-  local port
-  for port in "${PORTS[@]}"; do
-    ipset create "p${port}v4" hash:ip family inet -exist
-    ipset create "p${port}v6" hash:ip family inet6 -exist
-    ipset flush "p${port}v4"
-    ipset flush "p${port}v6"
+  local name sets=""
+  for name in allow "${PORTS[@]/#/p}"; do # one `ipset restore` instead of 4 calls per set pair
+    [[ "$name" == allow ]] || name+=v # allow4/allow6, p<port>v4/p<port>v6
+    sets+="create ${name}4 hash:ip family inet"$'\n'"flush ${name}4"$'\n'
+    sets+="create ${name}6 hash:ip family inet6"$'\n'"flush ${name}6"$'\n'
   done
+  ipset -exist restore <<< "$sets" || fail "ipset restore failed"
 }
 
-reject() { # reject CMD MATCH... -- REJECT-WITH: log (rate-limited NFLOG), then reject
-  local ipt=$1
-  shift
+# The rules of each family are built as iptables-restore input and applied in ONE
+# transaction: the DROP policies and every rule commit together (there is never an
+# ACCEPT rule under an ACCEPT policy) and a failed restore changes nothing (exit 71).
+# No --noflush: iptables-restore then replaces the filter table only (the nat table is
+# not in the input and stays as it is). With --noflush the nft backend cannot clear old
+# rules in the same transaction: "-F" there resets the policies to ACCEPT.
+RULES=""
+
+rule() { RULES+="$*"$'\n'; } # rule ARGS...: append one rule line (no argument has blanks)
+
+reject() { # reject MATCH... -- REJECT-WITH: log (rate-limited NFLOG), then reject
   local -a match=()
   while [[ "$1" != -- ]]; do match+=("$1"); shift; done
   shift
   if [[ "$EGRESS_LOG" == 1 ]]; then
-    "$ipt" -w 5 -A OUTPUT "${match[@]}" -m limit --limit 20/second --limit-burst 100 \
+    rule -A OUTPUT "${match[@]}" -m limit --limit 20/second --limit-burst 100 \
       -j NFLOG --nflog-group "$NFLOG_GROUP" --nflog-prefix "$NFLOG_PREFIX"
   fi
-  "$ipt" -w 5 -A OUTPUT "${match[@]}" -j REJECT --reject-with "$1"
+  rule -A OUTPUT "${match[@]}" -j REJECT --reject-with "$1"
 }
 
 family_of() { if [[ "$1" == *:* ]]; then echo 6; else echo 4; fi; }
 
-policy_rules() { # policy_rules CMD 4|6: extra ports, host ports, direct (proxy) addresses
-  local ipt=$1 fam=$2 port entry ip
+policy_rules() { # policy_rules 4|6: extra ports, host ports, direct (proxy) addresses
+  local fam=$1 port entry ip
   local new=(-p tcp -m conntrack --ctstate NEW)
   for port in "${PORTS[@]}"; do
-    "$ipt" -w 5 -A OUTPUT "${new[@]}" --dport "$port" -m set --match-set "p${port}v${fam}" dst -j ACCEPT
+    rule -A OUTPUT "${new[@]}" --dport "$port" -m set --match-set "p${port}v${fam}" dst -j ACCEPT
   done
   if [[ -n "$HOST_GATEWAY_IP" && "$(family_of "$HOST_GATEWAY_IP")" == "$fam" ]]; then
     for port in "${HOST_PORTS[@]}"; do
-      "$ipt" -w 5 -A OUTPUT "${new[@]}" -d "$HOST_GATEWAY_IP" --dport "$port" -j ACCEPT
+      rule -A OUTPUT "${new[@]}" -d "$HOST_GATEWAY_IP" --dport "$port" -j ACCEPT
     done
   fi
   for entry in "${DIRECT_ALLOWS[@]}"; do
     ip="${entry% *}" port="${entry#* }"
     [[ "$(family_of "$ip")" == "$fam" ]] || continue
-    "$ipt" -w 5 -A OUTPUT "${new[@]}" -d "$ip" --dport "$port" -j ACCEPT
+    rule -A OUTPUT "${new[@]}" -d "$ip" --dport "$port" -j ACCEPT
   done
 }
 
@@ -69,18 +73,22 @@ disable_ipv6() { # best effort: /proc/sys is usually read-only in containers
   return 0
 }
 
-default_deny() { # default_deny CMD: DROP policies first, then clear the filter table only
-  local ipt=$1 chain
-  for chain in INPUT OUTPUT FORWARD; do "$ipt" -w 5 -P "$chain" DROP; done
-  "$ipt" -w 5 -F
-  "$ipt" -w 5 -X
+default_deny() { # start RULES: the filter table with DROP policies, before any rule
+  RULES=$'*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n'
 }
 
-allow_dnsmasq_upstream() { # allow_dnsmasq_upstream CMD IP: DNS from dnsmasq's uid only
-  local ipt=$1 up=$2 proto
+commit_rules() { # commit_rules CMD-restore: apply RULES in one transaction or stop (71)
+  local restore=$1 err
+  RULES+=$'COMMIT\n'
+  err="$("$restore" -w 5 2>&1 <<< "$RULES")" \
+    || fail "${restore} failed: $(head -n 1 <<< "$err")"
+}
+
+allow_dnsmasq_upstream() { # allow_dnsmasq_upstream IP: DNS from dnsmasq's uid only
+  local up=$1 proto
   # Docker DNATs 127.0.0.11:53 to a random port: match the original destination.
   for proto in udp tcp; do
-    "$ipt" -w 5 -A OUTPUT -p "$proto" -m owner --uid-owner dnsmasq \
+    rule -A OUTPUT -p "$proto" -m owner --uid-owner dnsmasq \
       -m conntrack --ctorigdst "$up" --ctorigdstport 53 -j ACCEPT
   done
 }
@@ -91,54 +99,56 @@ uses_docker_dns() { # is Docker's embedded resolver one of dnsmasq's upstreams?
   return 1
 }
 
-allow_docker_dns_forwarding() { # allow_docker_dns_forwarding CMD
+allow_docker_dns_forwarding() {
   # Docker's embedded resolver (dockerd, uid 0) forwards names it does not know
   # from inside this network namespace, to servers not listed in resolv.conf.
   # Only its root-owned sockets may send DNS out: after the privilege drop no
   # process of the agent can be uid 0, and the agent cannot reach 127.0.0.11.
-  local ipt=$1 proto
+  local proto
   for proto in udp tcp; do
-    "$ipt" -w 5 -A OUTPUT -p "$proto" --dport 53 -m owner --uid-owner 0 -j ACCEPT
+    rule -A OUTPUT -p "$proto" --dport 53 -m owner --uid-owner 0 -j ACCEPT
   done
 }
 
-common_rules() { # common_rules CMD 4|6 UNREACH: loopback, established, allowlist, reject tail
-  local ipt=$1 fam=$2 unreach=$3
-  "$ipt" -w 5 -A OUTPUT -o lo -j ACCEPT
-  "$ipt" -w 5 -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
-  "$ipt" -w 5 -A OUTPUT -p tcp -m conntrack --ctstate NEW -m multiport --dports 80,443 \
+common_rules() { # common_rules 4|6 UNREACH: loopback, established, allowlist, reject tail
+  local fam=$1 unreach=$2
+  rule -A OUTPUT -o lo -j ACCEPT
+  rule -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+  rule -A OUTPUT -p tcp -m conntrack --ctstate NEW -m multiport --dports 80,443 \
     -m set --match-set "allow${fam}" dst -j ACCEPT
-  policy_rules "$ipt" "$fam"
-  reject "$ipt" -p tcp -- tcp-reset
-  reject "$ipt" -- "$unreach"
-  "$ipt" -w 5 -A INPUT -i lo -j ACCEPT
-  "$ipt" -w 5 -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+  policy_rules "$fam"
+  reject -p tcp -- tcp-reset
+  reject -- "$unreach"
+  rule -A INPUT -i lo -j ACCEPT
+  rule -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
 }
 
 apply_ipv4() {
   local up
-  default_deny iptables
-  for up in "${UPSTREAMS4[@]}"; do allow_dnsmasq_upstream iptables "$up"; done
-  if uses_docker_dns; then allow_docker_dns_forwarding iptables; fi
+  default_deny
+  for up in "${UPSTREAMS4[@]}"; do allow_dnsmasq_upstream "$up"; done
+  if uses_docker_dns; then allow_docker_dns_forwarding; fi
   # Nobody else may talk to Docker's embedded resolver (it forwards any name).
-  reject iptables -d 127.0.0.11 -p tcp -- tcp-reset
-  reject iptables -d 127.0.0.11 -- icmp-port-unreachable
-  common_rules iptables 4 icmp-port-unreachable
+  reject -d 127.0.0.11 -p tcp -- tcp-reset
+  reject -d 127.0.0.11 -- icmp-port-unreachable
+  common_rules 4 icmp-port-unreachable
+  commit_rules iptables-restore
 }
 
 apply_ipv6() {
   local up t
-  default_deny ip6tables
-  for up in "${UPSTREAMS6[@]}"; do allow_dnsmasq_upstream ip6tables "$up"; done
-  if uses_docker_dns; then allow_docker_dns_forwarding ip6tables; fi
+  default_deny
+  for up in "${UPSTREAMS6[@]}"; do allow_dnsmasq_upstream "$up"; done
+  if uses_docker_dns; then allow_docker_dns_forwarding; fi
   # Neighbour discovery is IPv6's ARP: without it no allowlisted IPv6 host is reachable.
   for t in router-solicitation neighbour-solicitation neighbour-advertisement; do
-    ip6tables -w 5 -A OUTPUT -p ipv6-icmp --icmpv6-type "$t" -m hl --hl-eq 255 -j ACCEPT
+    rule -A OUTPUT -p ipv6-icmp --icmpv6-type "$t" -m hl --hl-eq 255 -j ACCEPT
   done
   for t in router-advertisement neighbour-solicitation neighbour-advertisement; do
-    ip6tables -w 5 -A INPUT -p ipv6-icmp --icmpv6-type "$t" -m hl --hl-eq 255 -j ACCEPT
+    rule -A INPUT -p ipv6-icmp --icmpv6-type "$t" -m hl --hl-eq 255 -j ACCEPT
   done
-  common_rules ip6tables 6 icmp6-port-unreachable
+  common_rules 6 icmp6-port-unreachable
+  commit_rules ip6tables-restore
 }
 
 apply_firewall() {
@@ -155,30 +165,41 @@ apply_firewall() {
   IPV6_MODE=off
 }
 
-policy_is_drop() { # policy_is_drop CMD CHAIN
-  "$1" -w 5 -S "$2" 2>/dev/null | head -n 1 | grep -qx -- "-P $2 DROP"
+check_filter_table() { # check_filter_table CMD-save 4|6 NAME: one dump, parsed once in bash
+  local save=$1 fam=$2 name=$3 dump line chain rejects=0 allow=0
+  local -A policy=()
+  dump="$("$save" -t filter 2>/dev/null)" || fail "${save} failed"
+  while IFS= read -r line; do
+    case "$line" in
+      :INPUT\ * | :OUTPUT\ * | :FORWARD\ *) line=${line#:} policy[${line%% *}]=${line#* } ;;
+      "-A OUTPUT "*"-j REJECT"*) rejects=$((rejects + 1)) ;;
+      "-A OUTPUT "*" --match-set allow${fam} dst "*"-j ACCEPT"*) allow=1 ;;
+    esac
+  done <<< "$dump"
+  for chain in INPUT OUTPUT FORWARD; do
+    [[ "${policy[$chain]:-}" == DROP\ * ]] || fail "${name} ${chain} policy is not DROP"
+  done
+  (( rejects >= 2 )) || fail "${name} reject rules missing"
+  (( allow == 1 )) || fail "${name} allowlist rule missing"
 }
 
 self_check() { # verify what was applied, without sending anything outside
-  local chain
-  for chain in INPUT OUTPUT FORWARD; do
-    policy_is_drop iptables "$chain" || fail "IPv4 ${chain} policy is not DROP"
-    if [[ "$IPV6_MODE" == filter ]]; then
-      policy_is_drop ip6tables "$chain" || fail "IPv6 ${chain} policy is not DROP"
-    fi
-  done
-  if [[ "$IPV6_MODE" != filter ]] && ipv6_addresses_present; then
+  check_filter_table iptables-save 4 IPv4
+  if [[ "$IPV6_MODE" == filter ]]; then
+    check_filter_table ip6tables-save 6 IPv6
+  elif ipv6_addresses_present; then
     fail "IPv6 is configured but not filtered"
   fi
-  [[ "$(iptables -w 5 -S OUTPUT | grep -c -- '-j REJECT')" -ge 2 ]] || fail "IPv4 reject rules missing"
-  ipset list -n | grep -qx allow4 || fail "ipset allow4 missing"
-  ipset list -n | grep -qx allow6 || fail "ipset allow6 missing"
-  local port
-  for port in "${PORTS[@]}"; do
-    ipset list -n | grep -qx "p${port}v4" || fail "ipset p${port}v4 missing"
+  local sets set port key value _rest servers=""
+  sets=$'\n'"$(ipset list -n)"$'\n'
+  for set in allow4 allow6 "${PORTS[@]/%/v4}"; do
+    [[ "$set" == allow* ]] || set="p${set}"
+    [[ "$sets" == *$'\n'"$set"$'\n'* ]] || fail "ipset ${set} missing"
   done
-  [[ "$(grep -E '^[[:space:]]*nameserver' /etc/resolv.conf | awk '{print $2}' | sort -u)" == "$DNS_LOCAL" ]] \
-    || fail "/etc/resolv.conf does not point only at ${DNS_LOCAL}"
+  while read -r key value _rest; do
+    [[ "$key" == nameserver && " $servers " != *" $value "* ]] && servers+="${servers:+ }${value}"
+  done < /etc/resolv.conf
+  [[ "$servers" == "$DNS_LOCAL" ]] || fail "/etc/resolv.conf does not point only at ${DNS_LOCAL}"
   dnsmasq_running || fail "dnsmasq is not running"
   [[ "$(dnsmasq_status "$SELFCHECK_NAME")" == NXDOMAIN ]] \
     || fail "a name outside the allowlist did not get NXDOMAIN"

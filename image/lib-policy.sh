@@ -132,12 +132,58 @@ parse_policy() {
   parse_proxy
 }
 
+# Extra CAs without update-ca-certificates (seconds with a big mounted bundle): the system
+# bundle is rebuilt from its pristine copy plus the mounted certificates it lacks (one
+# awk pass, compared on their base64 body), so a restart never appends twice. New ones
+# also get a hash link in /etc/ssl/certs (OpenSSL's CApath), like update-ca-certificates.
+readonly CA_ORIG=/var/lib/codex-sandbox/ca-certificates.orig.crt
+readonly CA_LINK_PREFIX=codex-sandbox-extra-
+# shellcheck disable=SC2016 # awk program
+readonly CA_MERGE_AWK='
+{ sub(/\r$/, "") }
+/^-----BEGIN CERTIFICATE-----$/ { inb = 1; body = ""; block = "" }
+inb { block = block $0 "\n"; if ($0 !~ /^-----/) { gsub(/[ \t]/, ""); body = body $0 } }
+/^-----END CERTIFICATE-----$/ && inb {
+  inb = 0; found[FILENAME] = 1
+  if (FILENAME == ARGV[1]) known[body] = 1
+  else if (!(body in known)) { known[body] = 1; printf "%s", block }
+}
+END {
+  for (i = 2; i < ARGC; i++) if (!(ARGV[i] in found))
+    printf "codex-sandbox: warning: ignoring %s: no PEM certificate in it\n", ARGV[i] > "/dev/stderr"
+}'
+
+link_extra_ca() { # link_extra_ca FILE: one new certificate -> <hash>.N link (CApath)
+  local f=$1 hash n=0
+  hash="$(openssl x509 -hash -noout -in "$f")" || return 0
+  while [[ -e "/etc/ssl/certs/${hash}.${n}" ]]; do n=$((n + 1)); done
+  ln -s "$(basename "$f")" "/etc/ssl/certs/${hash}.${n}"
+}
+
 install_extra_ca() { # trust CA files the launcher mounted (root); the agent gets the env vars
-  local f
+  local f tmp=/etc/ssl/certs/.codex-sandbox-bundle.tmp
   [[ -d "$CA_DIR" ]] || return 0
   for f in "$CA_DIR"/*; do
     if [[ -e "$f" && "$f" != *.crt ]]; then warn "ignoring ${f}: CA files must end in .crt"; fi
   done
+  if [[ -f "$CA_ORIG" ]]; then # an earlier start changed the store: undo it first
+    find /etc/ssl/certs -maxdepth 1 \( -name "${CA_LINK_PREFIX}*" -o -lname "${CA_LINK_PREFIX}*" \) -delete
+    cmp -s "$CA_ORIG" "$CA_BUNDLE" || install -m 0644 "$CA_ORIG" "$CA_BUNDLE"
+  fi
   has_extra_ca || return 0
-  update-ca-certificates >/dev/null 2>&1 || fail "update-ca-certificates failed"
+  if [[ ! -f "$CA_ORIG" ]]; then
+    cp "$CA_BUNDLE" "${CA_ORIG}.tmp"
+    mv -f "${CA_ORIG}.tmp" "$CA_ORIG"
+  fi
+  awk "$CA_MERGE_AWK" "$CA_ORIG" "$CA_DIR"/*.crt > "${tmp}.new" || fail "cannot read the CA files"
+  cat "$CA_ORIG" "${tmp}.new" > "$tmp"
+  chmod 0644 "$tmp"
+  mv -f "$tmp" "$CA_BUNDLE"
+  if [[ -s "${tmp}.new" ]]; then
+    # One file per new certificate (csplit-free: awk), then its hash link.
+    awk -v dir=/etc/ssl/certs -v prefix="$CA_LINK_PREFIX" \
+      '/^-----BEGIN/ { n++ } { print > (dir "/" prefix n ".pem") }' "${tmp}.new"
+    for f in /etc/ssl/certs/"${CA_LINK_PREFIX}"*.pem; do link_extra_ca "$f"; done
+  fi
+  rm -f "${tmp}.new"
 }

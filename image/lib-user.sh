@@ -85,13 +85,16 @@ separate_dnsmasq_uid() { # the agent must never share dnsmasq's uid (owner match
 }
 
 map_agent_user() { # give codex the host uid/gid so workdir files belong to the host user
-  if [[ "$(id -g "$AGENT_USER")" != "$TARGET_GID" ]]; then
+  local cur_uid cur_gid
+  IFS=: read -r _ _ cur_uid cur_gid _ < <(getent passwd "$AGENT_USER")
+  # Nothing to do when already mapped (same host user, or a restarted session).
+  if [[ "$cur_gid" != "$TARGET_GID" ]]; then
     groupmod -o -g "$TARGET_GID" "$AGENT_USER"
   fi
-  if [[ "$(id -u "$AGENT_USER")" != "$TARGET_UID" ]]; then
+  if [[ "$cur_uid" != "$TARGET_UID" ]]; then
     usermod -o -u "$TARGET_UID" -g "$TARGET_GID" "$AGENT_USER" >/dev/null
   fi
-  chown -R -h "${TARGET_UID}:${TARGET_GID}" /home/codex
+  chown_changed /home/codex
   if [[ "$CHOWN_TREES" == 1 ]]; then
     chown_tree /codex_home
     if [[ -n "${SANDBOX_WORKDIR:-}" ]]; then chown_tree "$SANDBOX_WORKDIR"; fi
@@ -117,14 +120,28 @@ warn_unreadable_auth() { # auth.json is never chowned/chmod-ed; say so when the 
 mount_points_under() { # print mount points strictly below $1, one per line
   local dir=$1 mp
   while read -r _ _ _ _ mp _; do
-    mp="$(printf '%b' "$mp")" # mountinfo escapes: \040 space, \011 tab, ...
+    printf -v mp '%b' "$mp" # mountinfo escapes: \040 space, \011 tab, ... (no fork per line)
     [[ "$mp" == "$dir"/* ]] && printf '%s\n' "$mp"
   done < /proc/self/mountinfo
   return 0
 }
 
-mount_is_rw() { # is mount point $1 writable (not mounted readonly)?
-  findmnt -n -o OPTIONS --target "$1" | tr ',' '\n' | grep -qx rw
+mount_is_rw() { # is the mount holding $1 writable (per-mount "rw", like findmnt --target)?
+  # Read in bash from mountinfo: no process per call. The longest (last on ties) wins.
+  local path=$1 mp opts best="" best_opts=""
+  while read -r _ _ _ _ mp opts _; do
+    printf -v mp '%b' "$mp"
+    if [[ "$mp" == / || "$path" == "$mp" || "$path" == "$mp"/* ]] && (( ${#mp} >= ${#best} )); then
+      best=$mp best_opts=$opts
+    fi
+  done < /proc/self/mountinfo
+  [[ -n "$best" && ",${best_opts}," == *,rw,* ]]
+}
+
+chown_changed() { # chown_changed FIND-ARGS...: chown -h only what is not the agent's yet
+  # A restart or an already-mapped tree costs one walk and no chown at all.
+  find "$@" \( ! -uid "$TARGET_UID" -o ! -gid "$TARGET_GID" \) -print0 \
+    | xargs -0 -r chown -h "${TARGET_UID}:${TARGET_GID}"
 }
 
 chown_top() { # chown one directory (not recursive), never on a readonly mount
@@ -144,7 +161,7 @@ chown_tree() { # chown -R, skipping readonly mounts (auth.json, --read-only path
     nested+=("$mp")
     prune+=(-path "$mp" -prune -o)
   done < <(mount_points_under "$dir")
-  find "$dir" "${prune[@]}" -print0 | xargs -0 -r chown -h "${TARGET_UID}:${TARGET_GID}"
+  chown_changed "$dir" "${prune[@]}"
   for mp in "${nested[@]}"; do
     if [[ -d "$mp" ]] && mount_is_rw "$mp"; then chown_tree "$mp"; fi
   done
