@@ -5,7 +5,7 @@
 // file server started here); nothing leaves the machine.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,6 +132,8 @@ function main() {
   const work = path.join(scratch, 'work');
   mkdirSync(home);
   mkdirSync(work);
+  // A normal user's project (run by root, a root-owned one needs --yes and a chown -R).
+  if (process.getuid?.() === 0) chownSync(work, 4242, 4242);
   const interrupt = () => {
     net.cleanup();
     rmSync(scratch, { recursive: true, force: true });
