@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { containersFor, docker, dockerLogs, IMAGE, runLauncher } from './helpers/run-launcher.js';
-import { TEST_LABEL } from './helpers/test-network.js';
+import { containersFor, dockerLogs, IMAGE, runLauncher } from './helpers/run-launcher.js';
+import { startTestService, type TestService } from './helpers/test-service.js';
 
 /**
  * Issue 4 items 4 and 6. Clone mode: a bare repository on this machine, served over git's
@@ -26,10 +25,7 @@ let home: string;
 let network: string;
 let server: string;
 let commits: { main: string; other: string };
-
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
+let service: TestService | undefined;
 
 /** Host git for building fixtures only, with no user or system config. */
 function git(cwd: string, args: string[]): string {
@@ -77,27 +73,17 @@ beforeAll(() => {
   git(scratch, ['clone', '-q', '--bare', source, path.join(served, 'project.git')]);
   git(path.join(served, 'project.git'), ['update-server-info']);
 
-  network = `cs-e2e-clone-${randomBytes(3).toString('hex')}`;
-  server = `${network}-git`;
-  docker(['network', 'create', '--label', TEST_LABEL, network]);
-  docker([
-    'run', '-d', '--rm', '--label', TEST_LABEL, '--name', server, '--network', network, '--network-alias', 'git.test',
-    '--mount', `type=bind,source=${served},target=/srv,readonly`, '--entrypoint', 'node', IMAGE, '-e', STATIC_SERVER,
-  ]);
-  for (let attempt = 0; !dockerLogs(server).includes('STATIC-LISTENING'); attempt += 1) {
-    if (attempt >= 100) throw new Error(`static git server ${server} did not start:\n${dockerLogs(server)}`);
-    sleep(100);
-  }
+  service = startTestService(
+    'cs-e2e-clone',
+    ['--network-alias', 'git.test', '--mount', `type=bind,source=${served},target=/srv,readonly`, '--entrypoint', 'node', IMAGE, '-e', STATIC_SERVER],
+    'STATIC-LISTENING',
+  );
+  network = service.network;
+  server = service.container;
 });
 
 afterAll(() => {
-  for (const args of [['rm', '-f', server], ['network', 'rm', network]]) {
-    try {
-      docker(args);
-    } catch {
-      // already gone
-    }
-  }
+  service?.remove();
   rmSync(scratch, { recursive: true, force: true });
 });
 

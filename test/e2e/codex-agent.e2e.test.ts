@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { containersFor, docker, dockerLogs, IMAGE, REPO_ROOT, runLauncher } from './helpers/run-launcher.js';
-import { TEST_LABEL } from './helpers/test-network.js';
+import { containersFor, dockerLogs, IMAGE, runLauncher } from './helpers/run-launcher.js';
+import { MOCK_MODEL_CONFIG, startMockModel, type TestService } from './helpers/test-service.js';
 
 /**
  * Issue 3g: the real codex binary, run by `run-in-container` and driven by a local mock of
@@ -19,17 +18,6 @@ const FINAL = 'done: file created'; // the mock's last message when the tool out
 const PROMPT = 'create the file';
 const AGENT_UID = 4242; // workdir owner when the tests run as root: the agent takes it
 
-// `model` must be one codex has no metadata for: it then offers the plain function tools
-// (exec_command) that the mock answers. No API key or auth.json is needed for a custom
-// provider without `env_key`.
-const CONFIG = `model = "mock-model"
-model_provider = "mock"
-
-[model_providers.mock]
-name = "mock"
-base_url = "http://model.test/v1"
-wire_api = "responses"
-`;
 
 interface MockRequest {
   method: string;
@@ -42,40 +30,22 @@ let home: string;
 let config: string;
 let network: string;
 let mock: string;
-
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
+let service: TestService | undefined;
 
 beforeAll(() => {
   scratch = mkdtempSync(path.join(os.tmpdir(), 'cs-e2e-agent-'));
   home = path.join(scratch, 'home');
   mkdirSync(home);
   config = path.join(scratch, 'config.toml');
-  writeFileSync(config, CONFIG);
+  writeFileSync(config, MOCK_MODEL_CONFIG);
 
-  network = `cs-e2e-agent-${randomBytes(3).toString('hex')}`;
-  mock = `${network}-model`;
-  docker(['network', 'create', '--label', TEST_LABEL, network]);
-  docker([
-    'run', '-d', '--rm', '--label', TEST_LABEL, '--name', mock, '--network', network, '--network-alias', 'model.test',
-    '--mount', `type=bind,source=${path.join(REPO_ROOT, 'test/e2e/mock-model')},target=/mock,readonly`,
-    '--entrypoint', 'node', IMAGE, '/mock/server.js',
-  ]);
-  for (let attempt = 0; !dockerLogs(mock).includes('MOCK-LISTENING'); attempt += 1) {
-    if (attempt >= 100) throw new Error(`mock model ${mock} did not start:\n${dockerLogs(mock)}`);
-    sleep(100);
-  }
+  service = startMockModel('cs-e2e-agent');
+  network = service.network;
+  mock = service.container;
 });
 
 afterAll(() => {
-  for (const args of [['rm', '-f', mock], ['network', 'rm', network]]) {
-    try {
-      docker(args);
-    } catch {
-      // already gone
-    }
-  }
+  service?.remove();
   rmSync(scratch, { recursive: true, force: true });
 });
 

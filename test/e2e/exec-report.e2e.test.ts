@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { containersFor, docker, dockerLogs, IMAGE, REPO_ROOT, runLauncher } from './helpers/run-launcher.js';
-import { TEST_LABEL } from './helpers/test-network.js';
+import { containersFor, IMAGE, runLauncher } from './helpers/run-launcher.js';
+import { MOCK_MODEL_CONFIG, startMockModel, type TestService } from './helpers/test-service.js';
 
 /**
  * Issue 4 item 3: `run-in-container exec PROMPT` runs the real codex binary headless against
@@ -15,53 +14,27 @@ import { TEST_LABEL } from './helpers/test-network.js';
 const FILE = 'agent-made-this.txt'; // what the mock's tool call creates
 const FINAL = 'done: file created'; // the mock's final message
 const AGENT_UID = 4242;
-const CONFIG = `model = "mock-model"
-model_provider = "mock"
-
-[model_providers.mock]
-name = "mock"
-base_url = "http://model.test/v1"
-wire_api = "responses"
-`;
 
 let scratch: string;
 let home: string;
 let config: string;
 let network: string;
 let mock: string;
-
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
+let service: TestService | undefined;
 
 beforeAll(() => {
   scratch = mkdtempSync(path.join(os.tmpdir(), 'cs-e2e-exec-'));
   home = path.join(scratch, 'home');
   mkdirSync(home);
   config = path.join(scratch, 'config.toml');
-  writeFileSync(config, CONFIG);
-  network = `cs-e2e-exec-${randomBytes(3).toString('hex')}`;
-  mock = `${network}-model`;
-  docker(['network', 'create', '--label', TEST_LABEL, network]);
-  docker([
-    'run', '-d', '--rm', '--label', TEST_LABEL, '--name', mock, '--network', network, '--network-alias', 'model.test',
-    '--mount', `type=bind,source=${path.join(REPO_ROOT, 'test/e2e/mock-model')},target=/mock,readonly`,
-    '--entrypoint', 'node', IMAGE, '/mock/server.js',
-  ]);
-  for (let attempt = 0; !dockerLogs(mock).includes('MOCK-LISTENING'); attempt += 1) {
-    if (attempt >= 100) throw new Error(`mock model ${mock} did not start:\n${dockerLogs(mock)}`);
-    sleep(100);
-  }
+  writeFileSync(config, MOCK_MODEL_CONFIG);
+  service = startMockModel('cs-e2e-exec');
+  network = service.network;
+  mock = service.container;
 });
 
 afterAll(() => {
-  for (const args of [['rm', '-f', mock], ['network', 'rm', network]]) {
-    try {
-      docker(args);
-    } catch {
-      // already gone
-    }
-  }
+  service?.remove();
   rmSync(scratch, { recursive: true, force: true });
 });
 
