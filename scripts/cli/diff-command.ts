@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
 import { SESSION_LABELS, validateSessionName } from '../core/session-identity.js';
 import { LABELS } from '../core/container-identity.js';
@@ -6,7 +5,7 @@ import { isRunId } from '../core/track-changes.js';
 import { queryDocker } from '../host/docker.js';
 import type { HostContext } from '../host/host-context.js';
 import { listTrackedRuns, renderTrackedDiff, resolveTrackedRun, trackGitDir, trackRoot } from '../host/track-store.js';
-import { resolveWorkdir } from '../host/workdir.js';
+import { hashWorkdir, resolveWorkdir } from '../host/workdir.js';
 
 export interface DiffOptions {
   /** A run id (8 hex) or a session name; default: the last tracked run of the workdir. */
@@ -40,7 +39,7 @@ export async function diffCommand(options: DiffOptions, ctx: HostContext): Promi
     workdir = (await resolveWorkdir(options.workDir, ctx)).path;
     runId = target;
   }
-  const gitDir = trackGitDir(trackRoot(ctx.env, ctx.home), createHash('sha256').update(workdir).digest('hex'));
+  const gitDir = trackGitDir(trackRoot(ctx.env, ctx.home), hashWorkdir(workdir));
   if (options.list) {
     const runs = await listTrackedRuns(gitDir).catch(() => []);
     if (runs.length === 0) throw new UsageError(`no tracked runs for ${workdir}: run with --track first`);

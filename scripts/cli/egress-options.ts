@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
+import { readRepeatedValues } from './flag-values.js';
 import { describePresets } from '../core/presets.js';
 
 /** Egress flags of the default command and `shell` (issue 5). */
@@ -35,25 +36,16 @@ export function declareEgressOptions<T>(yargs: Argv<T>) {
     });
 }
 
-function many(value: unknown, flag: string): string[] {
-  if (value === undefined) return [];
-  const values = Array.isArray(value) ? value : [value];
-  return values.map((entry) => {
-    if (typeof entry !== 'string' || entry.trim() === '') throw new UsageError(`--${flag} needs a non-empty value`);
-    return entry;
-  });
-}
-
 export function toEgressOptions(argv: Record<string, unknown>): EgressOptions {
   const proxy = argv.proxy;
   if (Array.isArray(proxy)) throw new UsageError('--proxy was given more than once: give it once');
   if (proxy !== undefined && (typeof proxy !== 'string' || proxy === '')) throw new UsageError('--proxy needs a URL: use http://host:port');
   return {
-    allow: many(argv.allow, 'allow'),
-    deny: many(argv.deny, 'deny'),
-    allowHostPorts: many(argv['allow-host-port'], 'allow-host-port'),
+    allow: readRepeatedValues(argv.allow, '--allow'),
+    deny: readRepeatedValues(argv.deny, '--deny'),
+    allowHostPorts: readRepeatedValues(argv['allow-host-port'], '--allow-host-port'),
     proxy,
-    caCerts: many(argv['ca-cert'], 'ca-cert'),
+    caCerts: readRepeatedValues(argv['ca-cert'], '--ca-cert'),
     providerAllow: argv['provider-allow'] !== false,
   };
 }

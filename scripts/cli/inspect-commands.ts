@@ -1,16 +1,9 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import type { HostContext } from '../host/host-context.js';
+import { readSingleValue } from './flag-values.js';
 
 type Args = Record<string, unknown>;
-
-function singleString(args: Args, key: string, flag = key): string | undefined {
-  const value = args[key];
-  if (value === undefined) return undefined;
-  if (Array.isArray(value)) throw new UsageError(`--${flag} was given more than once: give it once`);
-  if (typeof value !== 'string' || value === '') throw new UsageError(`--${flag} needs a value`);
-  return value;
-}
 
 function noExtraWords(args: Args, allowed: number): void {
   const words = (args._ as unknown[] | undefined) ?? [];
@@ -29,7 +22,7 @@ export function inspectCommandModules(ctx: HostContext, setExitCode: (code: numb
         y.option('work_dir', WORK_DIR).option('revoke', { type: 'boolean', default: false, describe: 'forget the approval: runs refuse the file again' }),
       handler: async (args) => {
         noExtraWords(args, 1);
-        setExitCode(await (await import('./trust-command.js')).trustCommand({ workDir: singleString(args, 'work_dir'), revoke: args.revoke === true }, ctx));
+        setExitCode(await (await import('./trust-command.js')).trustCommand({ workDir: readSingleValue(args['work_dir'], '--work_dir'), revoke: args.revoke === true }, ctx));
       },
     },
     {
@@ -47,7 +40,7 @@ export function inspectCommandModules(ctx: HostContext, setExitCode: (code: numb
         const run = args.run === undefined ? undefined : String(args.run);
         setExitCode(
           await (await import('./egress-command.js')).egressCommand(
-            { run, last: args.last === true, json: args.json === true, workDir: singleString(args, 'work_dir'), codexHome: singleString(args, 'codex-home') },
+            { run, last: args.last === true, json: args.json === true, workDir: readSingleValue(args['work_dir'], '--work_dir'), codexHome: readSingleValue(args['codex-home'], '--codex-home') },
             ctx,
           ),
         );
@@ -63,7 +56,7 @@ export function inspectCommandModules(ctx: HostContext, setExitCode: (code: numb
           .option('image', { type: 'string', describe: 'sandbox image to check (default CODEX_DOCKER_IMAGE or codex-sandbox:latest)' }),
       handler: async (args) => {
         noExtraWords(args, 1);
-        setExitCode(await (await import('./doctor-command.js')).doctorCommand({ json: args.json === true, workDir: singleString(args, 'work_dir'), image: singleString(args, 'image') }, ctx));
+        setExitCode(await (await import('./doctor-command.js')).doctorCommand({ json: args.json === true, workDir: readSingleValue(args['work_dir'], '--work_dir'), image: readSingleValue(args['image'], '--image') }, ctx));
       },
     },
   ];

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { assembleRunPlan, type ResolvedRun } from '../core/assemble-run-plan.js';
 import { planCodexHome, type HomeAction } from '../core/codex-home-plan.js';
@@ -11,7 +11,7 @@ import { inspectCodexHome } from '../host/codex-home.js';
 import type { HostContext } from '../host/host-context.js';
 import { resolveProtectedGit } from '../host/protect-git.js';
 import { resolveExistingPath, resolveFuturePath } from '../host/resolve-path.js';
-import { resolveWorkdir } from '../host/workdir.js';
+import { hashWorkdir, resolveWorkdir } from '../host/workdir.js';
 import { resolveExtraWorkdirs } from '../host/extra-workdirs.js';
 import { prepareEgress } from './prepare-egress.js';
 import { prepareSettings } from './prepare-settings.js';
@@ -110,7 +110,7 @@ export async function prepareRun(
     gid: ctx.gid,
     tty: ctx.stdinIsTTY && ctx.stdoutIsTTY,
     runId,
-    workdirHash: createHash('sha256').update(workdir.path).digest('hex'),
+    workdirHash: hashWorkdir(workdir.path),
     launcherPid: ctx.pid,
     launcherHost: ctx.hostname,
     launcherVersion,

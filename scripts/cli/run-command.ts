@@ -60,8 +60,12 @@ async function runPrepared(
     return 0;
   }
   // An automatic build goes through the same proxy and trusts the same CAs as the run.
-  const buildEgress = (await prepareBuildEgress(options.egress, ctx)).egress;
-  await ensureSandboxImage(prepared.resolved.image, emptyToUndefined(ctx.env.SANDBOX_BASE_IMAGE), prepared.resolved.runId, buildEgress);
+  await ensureSandboxImage(
+    prepared.resolved.image,
+    emptyToUndefined(ctx.env.SANDBOX_BASE_IMAGE),
+    prepared.resolved.runId,
+    async () => (await prepareBuildEgress(options.egress, ctx)).egress,
+  );
   await applyHomeActions(prepared.actions, prepared.writeRoots);
   // --track (issue 4): the workdir is recorded before the agent starts and after it ends.
   const tracking = options.track === true ? await startTracking(ctx, prepared.resolved) : undefined;

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
+import { readRepeatedValues, readSingleValue } from './flag-values.js';
 import { declareEgressOptions, toEgressOptions, type EgressOptions } from './egress-options.js';
 import type { SessionOptions } from './session-options.js';
 
@@ -57,23 +58,6 @@ export function declareRunOptions<T>(yargs: Argv<T>) {
     .option('protect-git', { type: 'boolean', describe: "mount each workdir's .git read-only (history readable, not changeable)" });
 }
 
-/** One string, or the last one when a single-valued flag was repeated. */
-function single(value: unknown, flag: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (Array.isArray(value)) throw new UsageError(`--${flag} was given more than once: give it once`);
-  if (typeof value !== 'string') throw new UsageError(`--${flag} needs a value`);
-  return value;
-}
-
-function many(value: unknown, flag: string): string[] {
-  if (value === undefined) return [];
-  const values = Array.isArray(value) ? value : [value];
-  return values.map((entry) => {
-    if (typeof entry !== 'string' || entry === '') throw new UsageError(`--${flag} needs a non-empty value`);
-    return entry;
-  });
-}
-
 /**
  * Maps yargs' parsed argv to RunOptions. With `dirs` (the default command and `shell`),
  * positional words are more workdirs (after any --work_dir); otherwise they are refused
@@ -93,16 +77,16 @@ export function toRunOptions(argv: Record<string, unknown>, options: { dirs?: bo
   return {
     workDir,
     ...(extraWorkDirs.length > 0 ? { extraWorkDirs } : {}),
-    config: single(argv.config, 'config'),
-    authFile: single(argv.auth_file, 'auth_file'),
-    initScript: single(argv.init_script, 'init_script'),
-    readOnly: many(argv['read-only'], 'read-only'),
-    sessionsPath: single(argv['sessions-path'], 'sessions-path'),
-    codexHome: single(argv['codex-home'], 'codex-home'),
+    config: readSingleValue(argv.config, '--config', { allowEmpty: true }),
+    authFile: readSingleValue(argv.auth_file, '--auth_file', { allowEmpty: true }),
+    initScript: readSingleValue(argv.init_script, '--init_script', { allowEmpty: true }),
+    readOnly: readRepeatedValues(argv['read-only'], '--read-only'),
+    sessionsPath: readSingleValue(argv['sessions-path'], '--sessions-path', { allowEmpty: true }),
+    codexHome: readSingleValue(argv['codex-home'], '--codex-home', { allowEmpty: true }),
     yes: argv.yes === true,
-    image: single(argv.image, 'image'),
-    network: single(argv.network, 'network'),
-    dns: many(argv.dns, 'dns'),
+    image: readSingleValue(argv.image, '--image', { allowEmpty: true }),
+    network: readSingleValue(argv.network, '--network', { allowEmpty: true }),
+    dns: readRepeatedValues(argv.dns, '--dns'),
     dryRun: argv['dry-run'] === true,
     passThrough: ((argv['--'] as unknown[] | undefined) ?? []).map(String),
     egress: toEgressOptions(argv),
@@ -112,9 +96,9 @@ export function toRunOptions(argv: Record<string, unknown>, options: { dirs?: bo
 
 /** Issue 4's clone/track/protect-git flags; absent keys stay absent so plain runs are unchanged. */
 function repoOptions(argv: Record<string, unknown>): Pick<RunOptions, 'repo' | 'repoRef' | 'repoDir' | 'track' | 'protectGit'> {
-  const repo = single(argv.repo, 'repo');
-  const repoRef = single(argv.ref, 'ref');
-  const repoDir = single(argv['repo-dir'], 'repo-dir');
+  const repo = readSingleValue(argv.repo, '--repo', { allowEmpty: true });
+  const repoRef = readSingleValue(argv.ref, '--ref', { allowEmpty: true });
+  const repoDir = readSingleValue(argv['repo-dir'], '--repo-dir', { allowEmpty: true });
   if (repo === undefined && (repoRef !== undefined || repoDir !== undefined)) {
     throw new UsageError(`--${repoRef !== undefined ? 'ref' : 'repo-dir'} needs --repo URL`);
   }

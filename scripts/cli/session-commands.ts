@@ -1,15 +1,8 @@
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../core/errors.js';
 import type { HostContext } from '../host/host-context.js';
+import { readSingleValue } from './flag-values.js';
 
 type SetExitCode = (code: number) => void;
-
-function optionalString(value: unknown, what: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (Array.isArray(value)) throw new UsageError(`${what} was given more than once: give it once`);
-  if (typeof value !== 'string' || value === '') throw new UsageError(`${what} needs a value`);
-  return value;
-}
 
 const nameOption = { type: 'string', describe: 'session name (default: the only running session of the current directory)' } as const;
 const forceOption = (describe: string) => ({ type: 'boolean', default: false, describe }) as const;
@@ -38,7 +31,7 @@ export function sessionCommandModules(ctx: HostContext, setExitCode: SetExitCode
       builder: (y) => y.positional('name', { type: 'string', describe: 'session name (default: the only running session of the current directory)' }),
       handler: async (args) => {
         const command = ((args['--'] as unknown[] | undefined) ?? []).map(String);
-        setExitCode(await (await import('./attach-command.js')).attachCommand(optionalString(args.name, 'NAME'), command, ctx));
+        setExitCode(await (await import('./attach-command.js')).attachCommand(readSingleValue(args.name, 'NAME'), command, ctx));
       },
     },
     {
@@ -49,7 +42,7 @@ export function sessionCommandModules(ctx: HostContext, setExitCode: SetExitCode
           .positional('name', { type: 'string', describe: 'session name (default: the only running session of the current directory)' })
           .option('all', { type: 'boolean', default: false, describe: 'every running session' }),
       handler: async (args) =>
-        setExitCode(await (await import('./stop-destroy-command.js')).stopCommand({ name: optionalString(args.name, 'NAME'), all: args.all === true, stopped: false, force: false }, ctx)),
+        setExitCode(await (await import('./stop-destroy-command.js')).stopCommand({ name: readSingleValue(args.name, 'NAME'), all: args.all === true, stopped: false, force: false }, ctx)),
     },
     {
       command: 'destroy [name]',
@@ -63,7 +56,7 @@ export function sessionCommandModules(ctx: HostContext, setExitCode: SetExitCode
       handler: async (args) =>
         setExitCode(
           await (await import('./stop-destroy-command.js')).destroyCommand(
-            { name: optionalString(args.name, 'NAME'), all: args.all === true, stopped: args.stopped === true, force: args.force === true },
+            { name: readSingleValue(args.name, 'NAME'), all: args.all === true, stopped: args.stopped === true, force: args.force === true },
             ctx,
           ),
         ),
@@ -78,7 +71,7 @@ export function sessionCommandModules(ctx: HostContext, setExitCode: SetExitCode
           .option('force', forceOption('overwrite what already exists in the workdir')),
       handler: async (args) => {
         const paths = ((args.paths as unknown[] | undefined) ?? []).map(String);
-        setExitCode(await (await import('./push-pull-command.js')).pushCommand({ name: optionalString(args.name, '--name'), paths, force: args.force === true }, ctx));
+        setExitCode(await (await import('./push-pull-command.js')).pushCommand({ name: readSingleValue(args.name, '--name'), paths, force: args.force === true }, ctx));
       },
     },
     {
@@ -94,9 +87,9 @@ export function sessionCommandModules(ctx: HostContext, setExitCode: SetExitCode
         setExitCode(
           await (await import('./push-pull-command.js')).pullCommand(
             {
-              name: optionalString(args.name, '--name'),
+              name: readSingleValue(args.name, '--name'),
               containerPath: String(args['container-path'] ?? ''),
-              dest: optionalString(args['dest-dir'], 'DEST_DIR'),
+              dest: readSingleValue(args['dest-dir'], 'DEST_DIR'),
               force: args.force === true,
             },
             ctx,

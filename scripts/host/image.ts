@@ -53,8 +53,8 @@ export async function ensureSandboxImage(
   image: string,
   baseImage: string | undefined,
   runId: string,
-  /** Proxy and extra CAs for an automatic build (issue 5). */
-  egress?: BuildEgress,
+  /** Proxy and extra CAs for an automatic build (issue 5); read only when a build is needed. */
+  loadEgress: () => Promise<BuildEgress | undefined> = async () => undefined,
 ): Promise<void> {
   let info = await inspectImage(image);
   if (!info.exists) {
@@ -63,6 +63,7 @@ export async function ensureSandboxImage(
       throw new EnvironmentError(`image ${image} not found: build it with \`run-in-container build\` or pull it`);
     }
     process.stderr.write(`image ${image} not found: building it first (one-time, a few minutes)\n`);
+    const egress = await loadEgress();
     await buildSandboxImage({ ...tag, baseImage, noCache: false, ...(egress === undefined ? {} : { egress }) }, runId);
     info = await inspectImage(image);
     if (!info.exists) throw new EnvironmentError(`image ${image} still missing after the build: run \`run-in-container build\``);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import { UsageError } from '../core/errors.js';
 import { exposesHome, isSameOrInside } from '../core/path-rules.js';
@@ -46,4 +47,9 @@ export async function resolveWorkdir(
     );
   }
   return { path: workdir, exposures };
+}
+
+/** Hex sha256 of a workdir's realpath: its identity in container names and tracking stores. */
+export function hashWorkdir(workdir: string): string {
+  return createHash('sha256').update(workdir).digest('hex');
 }

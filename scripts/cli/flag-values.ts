@@ -1,0 +1,23 @@
+import { UsageError } from '../core/errors.js';
+
+/**
+ * The one check for a single-valued flag as yargs hands it over: absent, one string, or
+ * refused when repeated or given without a value. `what` names it in the message
+ * (e.g. "--config"). With `allowEmpty`, '' passes through so the path check can say
+ * "is empty: give a path".
+ */
+export function readSingleValue(value: unknown, what: string, options: { allowEmpty?: boolean } = {}): string | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) throw new UsageError(`${what} was given more than once: give it once`);
+  if (typeof value !== 'string' || (value === '' && options.allowEmpty !== true)) throw new UsageError(`${what} needs a value`);
+  return value;
+}
+
+/** A repeatable flag: every occurrence must carry a non-blank value. */
+export function readRepeatedValues(value: unknown, what: string): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map((entry) => {
+    if (typeof entry !== 'string' || entry.trim() === '') throw new UsageError(`${what} needs a non-empty value`);
+    return entry;
+  });
+}
