@@ -1,6 +1,6 @@
 #!/bin/bash
 # codex-sandbox entrypoint (runs as root under tini). See image/CONTRACT.md.
-# Order: validate -> DNS (dnsmasq) -> firewall (IPv4 + IPv6) -> self-check ->
+# Order: verify mounts -> validate -> DNS (dnsmasq) -> firewall (IPv4 + IPv6) -> self-check ->
 # user mapping -> clone -> init hook -> privilege drop + exec (or keep a session alive).
 # Any failure before the agent starts: one line "codex-sandbox: <what>: <why>"
 # on stderr and exit 71. The agent never runs on a half-applied firewall.
@@ -25,6 +25,8 @@ arm_err_trap
 . "${LIB_DIR}/lib-clone.sh"
 # shellcheck source=lib-session.sh
 . "${LIB_DIR}/lib-session.sh"
+# shellcheck source=lib-mounts.sh
+. "${LIB_DIR}/lib-mounts.sh"
 
 run_init_hook() { # run the project's init.sh as the agent user; stop on failure
   STEP="init hook"
@@ -51,6 +53,10 @@ run_init_hook() { # run the project's init.sh as the agent user; stop on failure
 main() {
   STEP="start"
   require_root
+  # Before anything reads or writes below a mount: each is what the launcher checked.
+  STEP="mounts"
+  verify_mounts
+  STEP="start"
   clear_ready
   local mode="${SANDBOX_COMMAND:-codex}"
   case "$mode" in
@@ -63,6 +69,7 @@ main() {
   parse_policy
   STEP="user mapping"
   read_workdirs
+  link_codex_home
   resolve_target_ids
   separate_dnsmasq_uid
   STEP="egress log"

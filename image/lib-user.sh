@@ -95,12 +95,15 @@ map_agent_user() { # give codex the host uid/gid so workdir files belong to the 
     usermod -o -u "$TARGET_UID" -g "$TARGET_GID" "$AGENT_USER" >/dev/null
   fi
   chown_changed /home/codex
+  # The Codex home's real directory: never the /codex_home link itself (lib-mounts.sh).
+  local home_dir="${CODEX_HOME_LINK:-}"
+  [[ -n "$home_dir" ]] || home_dir=/codex_home
   if [[ "$CHOWN_TREES" == 1 ]]; then
-    chown_tree /codex_home
+    chown_tree "$home_dir"
     if [[ -n "${SANDBOX_WORKDIR:-}" ]]; then chown_tree "$SANDBOX_WORKDIR"; fi
   elif [[ "$CHOWN_HOME" == 1 ]]; then
-    chown_tree /codex_home
-  elif ! mountpoint -q /codex_home; then
+    chown_tree "$home_dir"
+  elif [[ ! -L /codex_home ]] && ! mountpoint -q /codex_home; then
     chown_top /codex_home # image directory (no host mount): make it the agent's
   fi
   warn_unreadable_auth
@@ -117,11 +120,23 @@ warn_unreadable_auth() { # auth.json is never chowned/chmod-ed; say so when the 
   return 0
 }
 
-mount_points_under() { # print mount points strictly below $1, one per line
+glob_quote() { # glob_quote PATH: PATH as a find -path pattern matching only itself
+  local text=$1 out="" c i
+  for (( i = 0; i < ${#text}; i++ )); do
+    c=${text:i:1}
+    case "$c" in
+      '*' | '?' | '[' | ']' | \\) out+="\\$c" ;;
+      *) out+=$c ;;
+    esac
+  done
+  printf '%s' "$out"
+}
+
+mount_points_under() { # print mount points strictly below $1, NUL-terminated (paths may hold newlines)
   local dir=$1 mp
   while read -r _ _ _ _ mp _; do
     printf -v mp '%b' "$mp" # mountinfo escapes: \040 space, \011 tab, ... (no fork per line)
-    [[ "$mp" == "$dir"/* ]] && printf '%s\n' "$mp"
+    if [[ "$mp" == "$dir"/* ]]; then printf '%s\0' "$mp"; fi
   done < /proc/self/mountinfo
   return 0
 }
@@ -139,9 +154,12 @@ mount_is_rw() { # is the mount holding $1 writable (per-mount "rw", like findmnt
 }
 
 chown_changed() { # chown_changed FIND-ARGS...: chown -h only what is not the agent's yet
-  # A restart or an already-mapped tree costs one walk and no chown at all.
-  find "$@" \( ! -uid "$TARGET_UID" -o ! -gid "$TARGET_GID" \) -print0 \
-    | xargs -0 -r chown -h "${TARGET_UID}:${TARGET_GID}"
+  # A restart or an already-mapped tree costs one walk and no chown at all. Root never
+  # follows a link the agent planted (R110): find -P does not, and -execdir runs chown -h
+  # on ./NAME from inside the directory find holds, so renaming a parent meanwhile cannot
+  # redirect it (a path printed by find and chown-ed later could be).
+  find -P "$@" \( ! -uid "$TARGET_UID" -o ! -gid "$TARGET_GID" \) \
+    -execdir chown -h "${TARGET_UID}:${TARGET_GID}" -- {} +
 }
 
 chown_top() { # chown one directory (not recursive), never on a readonly mount
@@ -157,9 +175,9 @@ chown_tree() { # chown -R, skipping readonly mounts (auth.json, --read-only path
   mount_is_rw "$dir" || return 0
   local -a prune=()
   local -a nested=()
-  while IFS= read -r mp; do
+  while IFS= read -r -d '' mp; do
     nested+=("$mp")
-    prune+=(-path "$mp" -prune -o)
+    prune+=(-path "$(glob_quote "$mp")" -prune -o)
   done < <(mount_points_under "$dir")
   chown_changed "$dir" "${prune[@]}"
   for mp in "${nested[@]}"; do

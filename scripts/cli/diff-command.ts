@@ -1,6 +1,8 @@
 import { UsageError } from '../core/errors.js';
 import { SESSION_LABELS, validateSessionName } from '../core/session-identity.js';
 import { LABELS } from '../core/container-identity.js';
+import { renderDiffForTerminal } from '../core/diff-view.js';
+import { escapeTerminalText } from '../core/terminal-text.js';
 import { isRunId } from '../core/track-changes.js';
 import { queryDocker } from '../host/docker.js';
 import type { HostContext } from '../host/host-context.js';
@@ -47,9 +49,10 @@ export async function diffCommand(options: DiffOptions, ctx: HostContext): Promi
     return 0;
   }
   const run = await resolveTrackedRun(gitDir, runId);
-  process.stderr.write(`changes of run ${run} in ${workdir}\n`);
-  const text = await renderTrackedDiff(gitDir, run, options.stat, process.stdout.isTTY === true);
-  process.stdout.write(text);
+  process.stderr.write(`changes of run ${run} in ${escapeTerminalText(workdir)}\n`);
+  const text = await renderTrackedDiff(gitDir, run, options.stat);
+  // On a terminal, what the agent wrote is shown escaped (R100); piped, the patch as git made it.
+  process.stdout.write(process.stdout.isTTY === true ? renderDiffForTerminal(text, true) : text);
   if (text === '') process.stderr.write('no files changed\n');
   return 0;
 }

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { assembleRunPlan } from '../core/assemble-run-plan.js';
 import { UsageError } from '../core/errors.js';
@@ -12,10 +11,11 @@ import {
   type ExecOutcome,
 } from '../core/exec-report.js';
 import { isSameOrInside } from '../core/path-rules.js';
+import { escapeTerminalLines, escapeTerminalText } from '../core/terminal-text.js';
 import { compareSnapshots, type ChangedFile } from '../core/track-changes.js';
 import { runDockerAttached } from '../host/docker.js';
 import { finishEgressLogOf } from '../host/egress-log.js';
-import { createLogSink, createReportFiles, readCodexVersion, readLastMessage, readRepoCommit, resolveReportDir } from '../host/exec-run.js';
+import { createLogSink, createMessageDir, createReportFiles, readCodexVersion, readLastMessage, readRepoCommit, resolveReportDir } from '../host/exec-run.js';
 import type { HostContext } from '../host/host-context.js';
 import { startTracking } from '../host/track-run.js';
 import { snapshotWorkspace } from '../host/workspace-snapshot.js';
@@ -43,7 +43,7 @@ export async function execCommand(options: ExecOptions, ctx: HostContext, launch
     async adjust(prepared) {
       const { runId, workdir } = prepared.resolved;
       reportDir = await resolveReportDir(options.out, ctx.cwd, workdir, reportDirName(new Date().toISOString(), runId));
-      if (options.dryRun) process.stderr.write(`would write the report to ${reportDir}\n`);
+      if (options.dryRun) process.stderr.write(`would write the report to ${escapeTerminalText(reportDir)}\n`);
       // Same plan, headless: never -t, codex exec with our report flags.
       const args = buildExecArgs(prompt, options.passThrough, lastMessagePaths(runId).container);
       const resolved = { ...prepared.resolved, tty: false, args };
@@ -65,10 +65,11 @@ async function runWithReport(
   const lastMessage = lastMessagePaths(runId);
   const messageDir = path.dirname(path.join(envDir, lastMessage.relative));
   if (!isSameOrInside(envDir, messageDir)) throw new UsageError(`${messageDir} is outside the Codex home: check --codex-home`);
-  await mkdir(messageDir, { recursive: true });
+  // Both in trees the agent can write: created without following a link (R108).
+  await createMessageDir(messageDir, prepared.trees);
   const codexVersion = await readCodexVersion(resolved.image);
-  const report = await createReportFiles(job.reportDir);
-  process.stderr.write(`run ${runId}: report in ${job.reportDir}\n`);
+  const report = await createReportFiles(job.reportDir, prepared.trees);
+  process.stderr.write(`run ${runId}: report in ${escapeTerminalText(job.reportDir)}\n`);
 
   // Leave the report directory out of the change list when it lies inside the workdir.
   const reportInside = isSameOrInside(workdir, job.reportDir) && job.reportDir !== workdir;
@@ -112,7 +113,11 @@ async function runWithReport(
   await report.summary.write(renderSummary(outcome));
   await report.exitJson.write(renderExitJson(outcome));
   await Promise.all([report.runLog.close(), report.summary.close(), report.exitJson.close()]);
-  process.stderr.write(`run ${runId} ended with exit code ${exitCode}; report: ${job.reportDir}\n`);
-  if (finalMessage !== undefined) process.stdout.write(finalMessage.endsWith('\n') ? finalMessage : `${finalMessage}\n`);
+  process.stderr.write(`run ${runId} ended with exit code ${exitCode}; report: ${escapeTerminalText(job.reportDir)}\n`);
+  if (finalMessage !== undefined) {
+    // The agent wrote it: on a terminal, control characters are shown escaped (R100).
+    const text = process.stdout.isTTY === true ? escapeTerminalLines(finalMessage) : finalMessage;
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
   return exitCode;
 }

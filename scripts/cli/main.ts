@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { SandboxError, UsageError } from '../core/errors.js';
+import { escapeTerminalLines, escapeTerminalText } from '../core/terminal-text.js';
 import { readHostContext } from '../host/host-context.js';
 import { diffCommandModule } from './diff-command-module.js';
 import { execCommandModule } from './exec-command-module.js';
@@ -97,11 +98,12 @@ main(hideBin(process.argv)).then(
   },
   (error: unknown) => {
     if (error instanceof SandboxError) {
-      process.stderr.write(`run-in-container: ${error.message}\n`);
+      // Messages may name files or containers the agent chose (R100).
+      process.stderr.write(`run-in-container: ${escapeTerminalText(error.message)}\n`);
       process.exitCode = error.exitCode;
       return;
     }
-    process.stderr.write(`run-in-container: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`run-in-container: unexpected error: ${escapeTerminalLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
     process.exitCode = 1;
   },
 );

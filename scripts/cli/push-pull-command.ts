@@ -7,7 +7,9 @@ import { validateSessionName } from '../core/session-identity.js';
 import { isRunning, type SessionRecord } from '../core/session-list.js';
 import type { HostContext } from '../host/host-context.js';
 import { resolveExistingPath } from '../host/resolve-path.js';
-import { checkPushSources, pullPath, pushPaths } from '../host/session-copy.js';
+import { escapeTerminalText } from '../core/terminal-text.js';
+import { checkPushSources, pushPaths } from '../host/session-copy.js';
+import { pullPath, pullScratchParent } from '../host/session-pull.js';
 import { listManagedContainers } from '../host/sessions.js';
 
 async function pickRunningSession(name: string | undefined, ctx: HostContext, verb: string): Promise<SessionRecord> {
@@ -25,7 +27,7 @@ export async function pushCommand(options: { name?: string; paths: string[]; for
   const sources = await checkPushSources(options.paths, ctx.cwd);
   const session = await pickRunningSession(options.name, ctx, 'push');
   const copied = await pushPaths(session.container, session.workdir, sources, options.force);
-  for (const target of copied) process.stdout.write(`${target}\n`);
+  for (const target of copied) process.stdout.write(`${escapeTerminalText(target)}\n`);
   return 0;
 }
 
@@ -40,7 +42,8 @@ export async function pullCommand(
   const dest = await resolveExistingPath(options.dest ?? '.', ctx.cwd, 'pull: DEST_DIR', 'directory');
   const session = await pickRunningSession(options.name, ctx, 'pull');
   const containerPath = path.posix.resolve(containerPathFor(session.workdir), options.containerPath);
-  const pulled = await pullPath(session.container, containerPath, dest, options.force);
-  for (const target of pulled) process.stdout.write(`${target}\n`);
+  const pulled = await pullPath(session.container, containerPath, dest, options.force, pullScratchParent(ctx.env, ctx.home));
+  // Names chosen in the sandbox: one per line, escaped (R100).
+  for (const target of pulled) process.stdout.write(`${escapeTerminalText(target)}\n`);
   return 0;
 }

@@ -1,5 +1,7 @@
 import { describeHomeAction } from '../core/codex-home-plan.js';
 import { buildDockerRunArgs } from '../core/run-plan.js';
+import { escapeTerminalText } from '../core/terminal-text.js';
+import { pinMountSources } from '../host/mount-pins.js';
 import type { ResolvedRun } from '../core/assemble-run-plan.js';
 import { applyHomeActions } from '../host/apply-home-actions.js';
 import { confirmExposures } from '../host/confirm.js';
@@ -44,19 +46,20 @@ async function runPrepared(
   override?: RunOverride,
 ): Promise<number> {
   const validated = await prepareRun(options, ctx, command, launcherVersion);
-  const prepared = override === undefined ? validated : await override.adjust(validated);
-  for (const warning of prepared.warnings) process.stderr.write(`warning: ${warning}\n`);
-  for (const note of prepared.egressNotes) process.stderr.write(`${note}\n`);
+  let prepared = override === undefined ? validated : await override.adjust(validated);
+  // Names in these come from files the agent can write (R100).
+  for (const warning of prepared.warnings) process.stderr.write(`warning: ${escapeTerminalText(warning)}\n`);
+  for (const note of prepared.egressNotes) process.stderr.write(`${escapeTerminalText(note)}\n`);
   await confirmExposures(prepared.exposures, {
     yes: options.yes,
     interactive: ctx.stdinIsTTY,
     dryRun: options.dryRun,
   });
   await ensureProjectSettingsTrusted(prepared.projectSettings, prepared.resolved.workdir, ctx, { interactive: ctx.stdinIsTTY, dryRun: options.dryRun });
-  const argv = buildDockerRunArgs(prepared.plan);
   if (options.dryRun) {
-    for (const action of prepared.actions) process.stderr.write(`would ${describeHomeAction(action)}\n`);
-    process.stdout.write(`${JSON.stringify(argv)}\n`);
+    const ids = await pinMountSources(prepared.plan.mounts, prepared.trees, { allowMissing: true });
+    for (const action of prepared.actions) process.stderr.write(`would ${escapeTerminalText(describeHomeAction(action))}\n`);
+    process.stdout.write(`${JSON.stringify(buildDockerRunArgs({ ...prepared.plan, ...(ids === undefined ? {} : { mountIds: ids }) }))}\n`);
     return 0;
   }
   // An automatic build goes through the same proxy and trusts the same CAs as the run.
@@ -66,12 +69,15 @@ async function runPrepared(
     prepared.resolved.runId,
     async () => (await prepareBuildEgress(options.egress, ctx)).egress,
   );
-  await applyHomeActions(prepared.actions, prepared.writeRoots);
+  await applyHomeActions(prepared.actions, prepared.contents, prepared.trees);
   // --track (issue 4): the workdir is recorded before the agent starts and after it ends.
   const tracking = options.track === true ? await startTracking(ctx, prepared.resolved) : undefined;
   // Issue 5: the raw egress log's host dir must exist before docker mounts it.
   const egressLog = await startEgressLog(prepared.resolved);
   try {
+    // R103: every mount source pinned last, right before docker resolves the paths again.
+    prepared = await pinPlan(prepared);
+    const argv = buildDockerRunArgs(prepared.plan);
     // --name (issue 4): a detached session entered with docker exec (cli/session-run.ts).
     if (options.session !== undefined) return await runSession(prepared, options.session);
     const exitCode =
@@ -91,6 +97,11 @@ export interface RunOverride {
   adjust(prepared: PreparedRun): Promise<PreparedRun>;
   /** Replaces the attached `docker run ARGS`; resolves with the exit code. */
   run(dockerArgs: string[], prepared: PreparedRun): Promise<number>;
+}
+
+async function pinPlan(prepared: PreparedRun): Promise<PreparedRun> {
+  const ids = await pinMountSources(prepared.plan.mounts, prepared.trees, { allowMissing: false });
+  return ids === undefined ? prepared : { ...prepared, plan: { ...prepared.plan, mountIds: ids } };
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {

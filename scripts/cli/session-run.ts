@@ -1,5 +1,6 @@
 import { assembleRunPlan } from '../core/assemble-run-plan.js';
 import { UsageError } from '../core/errors.js';
+import { escapeTerminalText } from '../core/terminal-text.js';
 import { buildDockerRunArgs, type RunPlan } from '../core/run-plan.js';
 import { chooseExecDir, listSessionNames } from '../core/session-choice.js';
 import { buildEnterArgs } from '../core/session-docker-args.js';
@@ -11,7 +12,7 @@ import { listManagedContainers, removeContainers, SessionSetupError, startContai
 import type { PreparedRun } from './prepare-run.js';
 import type { SessionOptions } from './session-options.js';
 
-const say = (line: string) => process.stderr.write(`${line}\n`);
+const say = (line: string) => process.stderr.write(`${escapeTerminalText(line)}\n`);
 
 /**
  * `--name NAME`: find the session by its label; create it (detached, SANDBOX_COMMAND=session)
@@ -29,7 +30,8 @@ export async function runSession(prepared: PreparedRun, session: SessionOptions)
     await removeContainers([existing.container]);
   } else if (session.parallel) {
     const name = pickParallelName(session.name, listSessionNames(records));
-    if (name !== session.name) plan = assembleRunPlan({ ...prepared.resolved, session: { name } });
+    // Same mounts, another name: the pinned identities stay valid (R103).
+    if (name !== session.name) plan = { ...assembleRunPlan({ ...prepared.resolved, session: { name } }), ...(prepared.plan.mountIds === undefined ? {} : { mountIds: prepared.plan.mountIds }) };
   } else if (existing !== undefined) {
     reentered = existing;
   }

@@ -3,7 +3,8 @@ import { AbortError, UsageError } from '../core/errors.js';
 import { hasSettings } from '../core/settings.js';
 import { describeSettingsPolicy, diffPolicy, recordTrust, revokeTrust, trustStateOf } from '../core/trust.js';
 import type { HostContext } from '../host/host-context.js';
-import { PROJECT_SETTINGS_RELATIVE, readProjectSettings, type SettingsFile } from '../host/settings-file.js';
+import { escapeTerminalText } from '../core/terminal-text.js';
+import { PROJECT_SETTINGS_RELATIVE, readProjectSettings, resolveProjectPaths, type SettingsFile } from '../host/settings-file.js';
 import { readTrustStore, writeTrustStore } from '../host/trust-store.js';
 import { resolveWorkdir } from '../host/workdir.js';
 
@@ -16,10 +17,19 @@ function trustHint(workdir: string, ctx: HostContext): string {
   return workdir === ctx.cwd ? 'run-in-container trust' : `run-in-container trust --work_dir ${JSON.stringify(workdir)}`;
 }
 
-async function approve(file: SettingsFile, ctx: HostContext): Promise<void> {
+async function approve(file: SettingsFile, resolved: readonly string[], ctx: HostContext): Promise<void> {
   const store = await readTrustStore(ctx);
-  const entry = { sha256: file.sha256, approvedAt: new Date().toISOString(), policy: describeSettingsPolicy(file.layer) };
+  const entry = { sha256: file.sha256, approvedAt: new Date().toISOString(), policy: describeSettingsPolicy(file.layer), ...(resolved.length === 0 ? {} : { resolved: [...resolved] }) };
   await writeTrustStore(ctx, recordTrust(store, file.path, entry));
+}
+
+/** Policy lines followed by what each path resolves to (both shown, both approved). */
+function shownLines(file: SettingsFile, resolved: readonly string[]): string[] {
+  return [...describeSettingsPolicy(file.layer), ...resolved];
+}
+
+function approvedLines(entry: { policy: string[]; resolved?: string[] } | undefined): string[] | undefined {
+  return entry === undefined ? undefined : [...entry.policy, ...(entry.resolved ?? [])];
 }
 
 /**
@@ -28,18 +38,19 @@ async function approve(file: SettingsFile, ctx: HostContext): Promise<void> {
  * version), then asks (TTY) or refuses (non-interactive). `--yes` does not approve it.
  */
 export async function ensureProjectSettingsTrusted(
-  file: SettingsFile | undefined,
+  settings: { file: SettingsFile; resolved: readonly string[] } | undefined,
   workdir: string,
   ctx: HostContext,
   options: { interactive: boolean; dryRun: boolean },
 ): Promise<void> {
-  if (file === undefined || !hasSettings(file.layer)) return;
+  if (settings === undefined || !hasSettings(settings.file.layer)) return;
+  const { file, resolved } = settings;
   const store = await readTrustStore(ctx);
-  const state = trustStateOf(store, file.path, file.sha256);
+  const state = trustStateOf(store, file.path, file.sha256, resolved);
   if (state === 'trusted') return;
-  const what = state === 'changed' ? 'has changed since you approved it' : 'is not trusted yet';
-  process.stderr.write(`warning: ${file.path} ${what}; the policy it sets:\n`);
-  for (const line of diffPolicy(store.files[file.path]?.policy, describeSettingsPolicy(file.layer))) process.stderr.write(`  ${line}\n`);
+  const what = state === 'changed' ? 'has changed since you approved it (or a path in it resolves elsewhere now)' : 'is not trusted yet';
+  process.stderr.write(`warning: ${escapeTerminalText(file.path)} ${what}; the policy it sets:\n`);
+  for (const line of diffPolicy(approvedLines(store.files[file.path]), shownLines(file, resolved))) process.stderr.write(`  ${escapeTerminalText(line)}\n`);
   if (options.dryRun) {
     process.stderr.write(`dry run: a real run asks whether to trust it (or run \`${trustHint(workdir, ctx)}\`)\n`);
     return;
@@ -51,7 +62,7 @@ export async function ensureProjectSettingsTrusted(
     { onCancel: () => false },
   );
   if (answer.ok !== true) throw new AbortError(`${file.path} not trusted: nothing was started (edit or delete it, or approve it)`);
-  await approve(file, ctx);
+  await approve(file, resolved, ctx);
 }
 
 /** `run-in-container trust [--revoke]`: shows the project file's policy and records (or drops) its hash. */
@@ -71,12 +82,14 @@ export async function trustCommand(options: TrustOptions, ctx: HostContext): Pro
   }
   const file = await readProjectSettings(workdir);
   if (file === undefined) throw new UsageError(`no ${PROJECT_SETTINGS_RELATIVE} in ${workdir}: nothing to trust (create it, or pass --work_dir)`);
+  const resolved = await resolveProjectPaths(file, ctx.home, ctx.cwd, [workdir]);
   const previous = store.files[file.path];
-  process.stdout.write(`${file.path} sets:\n`);
-  const policy = describeSettingsPolicy(file.layer);
-  const lines = previous === undefined || previous.sha256 === file.sha256 ? policy.map((line) => `  ${line}`) : diffPolicy(previous.policy, policy);
-  for (const line of lines.length === 0 ? ['  (nothing)'] : lines) process.stdout.write(`  ${line}\n`);
-  await approve(file, ctx);
+  process.stdout.write(`${escapeTerminalText(file.path)} sets:\n`);
+  const policy = shownLines(file, resolved);
+  const unchanged = previous === undefined || trustStateOf(store, file.path, file.sha256, resolved) === 'trusted';
+  const lines = unchanged ? policy.map((line) => `  ${line}`) : diffPolicy(approvedLines(previous), policy);
+  for (const line of lines.length === 0 ? ['  (nothing)'] : lines) process.stdout.write(`  ${escapeTerminalText(line)}\n`);
+  await approve(file, resolved, ctx);
   process.stderr.write(`trusted ${file.path} (sha256 ${file.sha256.slice(0, 12)}…); any change needs approval again\n`);
   return 0;
 }

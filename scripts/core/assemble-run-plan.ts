@@ -40,8 +40,10 @@ export interface ResolvedRun {
   args: readonly string[];
   /** `--repo`: cloned by the entrypoint into SANDBOX_WORKDIR/<dir> (issue 4); absent: no clone. */
   repo?: { url: string; ref?: string; dir: string };
-  /** `--protect-git`: host paths of `.git` entries (dir or file) to mount read-only in place. */
+  /** `--protect-git`: host paths of `.git` entries (dir or file) and gitdirs to mount read-only in place. */
   protectedGit?: readonly string[];
+  /** `--protect-git`: directories between a workdir and a nested `.git`, bound onto themselves (writable) so the agent cannot rename them away and put its own repository there (R105). */
+  pinnedDirs?: readonly string[];
   /** More workdirs after the first (issue 4), each mounted at /app<path>; absent: just one. */
   extraWorkdirs?: readonly string[];
   /** `--name`: a session started detached (SANDBOX_COMMAND=session), entered with docker exec. */
@@ -53,26 +55,36 @@ export interface ResolvedRun {
 /** Where the entrypoint writes dns.log and packets.json (image/CONTRACT.md). */
 export const EGRESS_LOG_TARGET = '/var/lib/codex-sandbox/private/egress';
 
-/** Mounts in a fixed order: workdir, Codex home, auth (read-only), sessions, extra read-only paths. */
+/**
+ * Where the Codex home is reached in the container. Inside a workdir it is already mounted
+ * with it: it is not bound a second time (a second bind would hand docker a path the agent
+ * can swap, R103); the entrypoint makes /codex_home a symlink to it instead.
+ */
+export function codexHomeInContainer(run: Pick<ResolvedRun, 'workdir' | 'extraWorkdirs' | 'envDir'>): string {
+  const workdirs = [run.workdir, ...(run.extraWorkdirs ?? [])];
+  return workdirs.some((dir) => isSameOrInside(dir, run.envDir)) ? containerPathFor(run.envDir) : CODEX_HOME_TARGET;
+}
+
+/** Mounts in a fixed order: workdirs, Codex home (when outside them), auth (read-only), sessions, extra read-only paths. */
 function listMounts(run: ResolvedRun): Mount[] {
-  const mounts: Mount[] = [
-    { source: run.workdir, target: containerPathFor(run.workdir), readonly: false },
-    { source: run.envDir, target: CODEX_HOME_TARGET, readonly: false },
-  ];
+  const home = codexHomeInContainer(run);
+  const mounts: Mount[] = [{ source: run.workdir, target: containerPathFor(run.workdir), readonly: false }];
+  if (home === CODEX_HOME_TARGET) mounts.push({ source: run.envDir, target: CODEX_HOME_TARGET, readonly: false });
   if (run.egressLogDir !== undefined) mounts.push({ source: run.egressLogDir, target: EGRESS_LOG_TARGET, readonly: false });
   const extraWorkdirMounts = (run.extraWorkdirs ?? []).map((dir) => ({ source: dir, target: containerPathFor(dir), readonly: false }));
   mounts.splice(1, 0, ...extraWorkdirMounts);
   if (run.authFile !== undefined) {
-    mounts.push({ source: run.authFile, target: `${CODEX_HOME_TARGET}/auth.json`, readonly: true });
+    mounts.push({ source: run.authFile, target: `${home}/auth.json`, readonly: true });
   }
   if (run.sessionsDir !== path.join(run.envDir, 'sessions')) {
-    mounts.push({ source: run.sessionsDir, target: `${CODEX_HOME_TARGET}/sessions`, readonly: false });
+    mounts.push({ source: run.sessionsDir, target: `${home}/sessions`, readonly: false });
   }
   for (const readOnly of run.readOnly) {
     mounts.push({ source: readOnly, target: containerPathFor(readOnly), readonly: true });
   }
   mounts.push(...listCaMounts(run.caFiles ?? []));
   // After the workdir mounts; docker mounts parents first, so these cover the writable .git.
+  for (const dir of run.pinnedDirs ?? []) mounts.push({ source: dir, target: containerPathFor(dir), readonly: false });
   for (const gitEntry of run.protectedGit ?? []) {
     mounts.push({ source: gitEntry, target: containerPathFor(gitEntry), readonly: true });
   }
@@ -95,6 +107,8 @@ export function assembleRunPlan(run: ResolvedRun): RunPlan {
     ['SANDBOX_HOST_GID', String(run.gid)],
   ];
   if (run.egressLogDir !== undefined) env.push(['SANDBOX_EGRESS_LOG', '1']);
+  const home = codexHomeInContainer(run);
+  if (home !== CODEX_HOME_TARGET) env.push(['SANDBOX_CODEX_HOME', home]);
   const workdirs = [run.workdir, ...(run.extraWorkdirs ?? [])];
   if (workdirs.length > 1) env.push(['SANDBOX_WORKDIRS', workdirs.map(containerPathFor).join('\n')]);
   if (run.session !== undefined) env.push(['SANDBOX_COMMAND', 'session']);

@@ -118,3 +118,46 @@ export function renderExitJson(outcome: ExecOutcome): string {
     2,
   )}\n`;
 }
+
+/**
+ * Splits streamed text into lines and keeps at most `max` characters of each (R108): one
+ * huge line without a newline must not grow a buffer without limit. A cut line ends with a
+ * note of how many characters were left out.
+ */
+export class LineCutter {
+  private pending = '';
+  private dropped = 0;
+
+  constructor(private readonly max: number) {}
+
+  /** Complete lines in `text` (with what came before); the unfinished rest is kept. */
+  push(text: string): string[] {
+    const lines: string[] = [];
+    let start = 0;
+    for (;;) {
+      const newline = text.indexOf('\n', start);
+      this.add(newline === -1 ? text.slice(start) : text.slice(start, newline));
+      if (newline === -1) return lines;
+      lines.push(this.take());
+      start = newline + 1;
+    }
+  }
+
+  /** The unfinished last line, if any. */
+  end(): string | undefined {
+    return this.pending === '' && this.dropped === 0 ? undefined : this.take();
+  }
+
+  private add(piece: string): void {
+    const room = Math.max(0, this.max - this.pending.length);
+    this.pending += piece.slice(0, room);
+    this.dropped += Math.max(0, piece.length - room);
+  }
+
+  private take(): string {
+    const line = this.dropped > 0 ? `${this.pending} [codex-sandbox: line cut, ${this.dropped} more characters left out]` : this.pending;
+    this.pending = '';
+    this.dropped = 0;
+    return line;
+  }
+}

@@ -1,3 +1,4 @@
+import { formatMountIds, MOUNT_IDS_ENV, type MountIdentity } from './mount-ids.js';
 import { formatMount, type Mount } from './mount-spec.js';
 
 /** Everything `docker run` needs, as plain values computed after all I/O is done. */
@@ -19,6 +20,8 @@ export interface RunPlan {
   args: readonly string[];
   /** Named sessions: `docker run -d` (no --rm, no -i/-t); absent for plain runs. */
   detach?: boolean;
+  /** Identity of each mount source by target (R103), checked first by the entrypoint; absent: not checked. */
+  mountIds?: ReadonlyMap<string, MountIdentity>;
 }
 
 /**
@@ -54,6 +57,7 @@ export function buildDockerRunArgs(plan: RunPlan): string[] {
   for (const entry of plan.addHosts ?? []) argv.push('--add-host', entry);
   for (const mount of plan.mounts) argv.push('--mount', formatMount(mount));
   argv.push('-w', plan.workingDir);
+  if (plan.mountIds !== undefined) argv.push('-e', `${MOUNT_IDS_ENV}=${formatMountIds(plan.mounts, plan.mountIds)}`);
   for (const [key, value] of plan.env) argv.push('-e', `${key}=${value}`);
   argv.push(plan.image, ...plan.args);
   return argv;

@@ -1,6 +1,7 @@
 import { LABELS } from './container-identity.js';
 import { UsageError } from './errors.js';
 import { SESSION_LABELS } from './session-identity.js';
+import { escapeTerminalText } from './terminal-text.js';
 
 /** One managed container as `list` shows it (plain runs have no session name). */
 export interface SessionRecord {
@@ -127,20 +128,23 @@ export function renderRecords(records: readonly SessionRecord[], format: ListFor
     }));
     return `${JSON.stringify(rows, null, 2)}\n`;
   }
+  // Labels and paths are shown escaped: one record per line, no terminal control (R100).
   if (format === 'names') {
-    return records.flatMap((record) => (record.name === null ? [] : [`${record.name}\n`])).join('');
+    return records.flatMap((record) => (record.name === null ? [] : [`${escapeTerminalText(record.name)}\n`])).join('');
   }
   if (records.length === 0) return '';
   const rows = [
     ['NAME', 'CONTAINER', 'STATUS', 'WORKDIR', 'IMAGE', 'CREATED'],
-    ...records.map((record) => [
-      record.name ?? '-',
-      record.container,
-      record.status,
-      record.workdirs.length > 1 ? `${record.workdir} (+${record.workdirs.length - 1})` : record.workdir,
-      record.image,
-      record.created,
-    ]),
+    ...records.map((record) =>
+      [
+        record.name ?? '-',
+        record.container,
+        record.status,
+        record.workdirs.length > 1 ? `${record.workdir} (+${record.workdirs.length - 1})` : record.workdir,
+        record.image,
+        record.created,
+      ].map(escapeTerminalText),
+    ),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n') + '\n';

@@ -1,3 +1,5 @@
+import { escapeTerminalText } from './terminal-text.js';
+
 /** What changed in the workdir during a run, and how it is shown (`git diff --stat` style). */
 
 export type ChangeKind = 'added' | 'modified' | 'deleted';
@@ -73,11 +75,8 @@ export function parseGitChanges(numstatZ: string, nameStatusZ: string): ChangedF
   return changes;
 }
 
-/** Escapes control characters so a file name cannot forge lines in a report or terminal. */
-export function printablePath(file: string): string {
-  // eslint-disable-next-line no-control-regex
-  return file.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+/** Escapes control characters so a file name cannot forge lines in a report or terminal (R100). */
+export const printablePath = escapeTerminalText;
 
 /**
  * ` path | +3 -1` lines plus a total, like `git diff --stat`; the kind is named when there

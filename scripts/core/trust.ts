@@ -8,6 +8,8 @@ export interface TrustEntry {
   approvedAt: string;
   /** The policy lines it implied then, to show a diff when it changes. */
   policy: string[];
+  /** What its paths resolved to then (`mounts read_only data -> /real/path`, R104); absent: none. */
+  resolved?: string[];
 }
 
 export interface TrustStore {
@@ -44,10 +46,17 @@ export function diffPolicy(previous: readonly string[] | undefined, next: readon
   ];
 }
 
-export function trustStateOf(store: TrustStore, file: string, sha256: string): TrustState {
+/**
+ * Trusted: the same bytes, and every path in them resolving where it did when approved
+ * (R104): a symlink the agent re-pointed (inside the workdir) or a path that now resolves
+ * elsewhere needs approval again.
+ */
+export function trustStateOf(store: TrustStore, file: string, sha256: string, resolved: readonly string[] = []): TrustState {
   const entry = store.files[file];
   if (entry === undefined) return 'untrusted';
-  return entry.sha256 === sha256 ? 'trusted' : 'changed';
+  const before = entry.resolved ?? [];
+  const same = before.length === resolved.length && before.every((line, index) => line === resolved[index]);
+  return entry.sha256 === sha256 && same ? 'trusted' : 'changed';
 }
 
 export function recordTrust(store: TrustStore, file: string, entry: TrustEntry): TrustStore {
@@ -82,11 +91,12 @@ export function parseTrustStore(text: string, file: string): TrustStore {
       !/^[0-9a-f]{64}$/.test(e.sha256) ||
       typeof e.approvedAt !== 'string' ||
       !Array.isArray(e.policy) ||
-      !e.policy.every((line) => typeof line === 'string')
+      !e.policy.every((line) => typeof line === 'string') ||
+      (e.resolved !== undefined && (!Array.isArray(e.resolved) || !e.resolved.every((line) => typeof line === 'string')))
     ) {
       throw damaged();
     }
-    result.files[path] = { sha256: e.sha256, approvedAt: e.approvedAt, policy: e.policy };
+    result.files[path] = { sha256: e.sha256, approvedAt: e.approvedAt, policy: e.policy, ...(e.resolved === undefined ? {} : { resolved: e.resolved }) };
   }
   return result;
 }

@@ -1,49 +1,54 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, copyFile, link, mkdir, realpath, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { HomeAction } from '../core/codex-home-plan.js';
 import { EnvironmentError } from '../core/errors.js';
-import { isSameOrInside } from '../core/path-rules.js';
-import { errorCode, resolveFuturePath } from './resolve-path.js';
+import { UnsafePathError } from './safe-tree.js';
+import { openHostDir } from './tree-paths.js';
+
+/** uid/gid that directories and files the launcher creates get (the root launcher's agent). */
+export interface Owner {
+  uid: number;
+  gid: number;
+}
 
 /**
- * Carries out the planned host changes. Files are written to a temporary name and then
- * renamed (or hard-linked, when nothing may be overwritten), so a concurrent run never
- * reads a half-written file and a planted symlink is replaced, never written through.
- * `roots` are the directories writes must stay in (checked after following links).
+ * Carries out the planned host changes through directory descriptors (R101, R11b): every
+ * directory on the way is opened without following links inside the trees the agent can
+ * write (`trees`), missing ones are created; files get the bytes read when the run was
+ * planned (`contents`, keyed by source path), written to a temporary name and renamed (or
+ * hard-linked, when nothing may be overwritten), so a concurrent run never reads half a file
+ * and a planted symlink is replaced, never written through.
  */
-export async function applyHomeActions(actions: readonly HomeAction[], roots: readonly string[]): Promise<void> {
+export async function applyHomeActions(
+  actions: readonly HomeAction[],
+  contents: ReadonlyMap<string, Uint8Array>,
+  trees: readonly string[],
+  owner?: Owner,
+): Promise<void> {
+  const create = { mode: 0o755, ...(owner === undefined ? {} : { owner }) };
   for (const action of actions) {
     if (action.kind === 'mkdir') {
-      await mkdir(action.path, { recursive: true });
+      const { dir } = await openTarget(action.path, trees, create);
+      await dir.close();
       continue;
     }
-    const directory = path.dirname(action.to);
-    // Checked before mkdir (nothing may be created outside) and after (nothing raced in).
-    assertInsideRoots(await resolveFuturePath(directory, '/', 'Codex home directory'), directory, roots);
-    await mkdir(directory, { recursive: true });
-    const realDirectory = await realpath(directory);
-    assertInsideRoots(realDirectory, directory, roots);
-    const target = path.join(realDirectory, path.basename(action.to));
-    const temporary = path.join(realDirectory, `.${path.basename(action.to)}.${randomBytes(4).toString('hex')}.tmp`);
-    await copyFile(action.from, temporary);
+    const data = contents.get(action.from);
+    if (data === undefined) throw new Error(`internal: ${action.from} was not read while planning`);
+    const { dir } = await openTarget(path.dirname(action.to), trees, create);
     try {
-      if (action.mode !== undefined) await chmod(temporary, action.mode);
-      if (action.overwrite) {
-        await rename(temporary, target);
-      } else {
-        await link(temporary, target).catch((error: unknown) => {
-          if (errorCode(error) !== 'EEXIST') throw error;
-        });
-      }
+      await dir.writeFile(path.basename(action.to), data, { replace: action.overwrite, mode: action.mode ?? 0o644, owner });
     } finally {
-      await unlink(temporary).catch(() => undefined);
+      await dir.close();
     }
   }
 }
 
-function assertInsideRoots(resolved: string, directory: string, roots: readonly string[]): void {
-  if (!roots.some((root) => isSameOrInside(root, resolved))) {
-    throw new EnvironmentError(`${directory} leads outside the Codex home (a symlink?): remove it and run again`);
+async function openTarget(directory: string, trees: readonly string[], create: { mode: number; owner?: Owner }) {
+  try {
+    return await openHostDir(directory, trees, create);
+  } catch (error) {
+    if (error instanceof UnsafePathError) {
+      throw new EnvironmentError(`${error.path} leads outside the Codex home (a symlink?): remove it and run again`);
+    }
+    throw error;
   }
 }

@@ -1,9 +1,9 @@
 import { constants } from 'node:fs';
-import { access, lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { HomeFacts } from '../core/codex-home-plan.js';
 import { UsageError } from '../core/errors.js';
-import { isSameOrInside } from '../core/path-rules.js';
+import { READ_LIMITS } from '../core/read-limits.js';
 import {
   listAuthCandidates,
   listConfigCandidates,
@@ -11,12 +11,18 @@ import {
   type SearchInputs,
 } from '../core/search-order.js';
 import type { HostContext } from './host-context.js';
-import { errorCode, resolveExistingPath } from './resolve-path.js';
+import { errorCode } from './resolve-path.js';
+import { UnsafePathError } from './safe-tree.js';
+import { listTreeFiles } from './tree-walk.js';
+import { readHostFile, statHostPath } from './tree-paths.js';
+import { resolveInputPath } from './input-path.js';
 
 export interface HomeInputs {
   workdir: string;
   envDir: string;
   sessionsDir: string;
+  /** Every tree the agent can write (workdirs, Codex home, sessions); default the three above. */
+  trees?: readonly string[];
   configFlag?: string;
   authFlag?: string;
   initScript?: string;
@@ -25,157 +31,159 @@ export interface HomeInputs {
 
 export interface HomeInspection {
   facts: HomeFacts;
-  /** auth.json to mount read-only, if any was found. */
+  /** auth.json to mount read-only, if any was found (its physical, symlink-free path). */
   authFile?: string;
+  /** The bytes of every file to copy, read once now (R101): what was checked is what is written. */
+  contents: Map<string, Buffer>;
   warnings: string[];
 }
 
 /**
  * Reads (never writes) everything the per-project Codex home is assembled from:
  * config.toml, auth.json and prompts in the seed's search orders, and the init script.
+ * Anything in a tree the agent can write is resolved beneath that tree (R102): a planted
+ * symlink leading out (to ~/.ssh/id_rsa, say) is ignored with a warning, never followed.
  */
 export async function inspectCodexHome(inputs: HomeInputs): Promise<HomeInspection> {
   const { ctx } = inputs;
+  const trees = inputs.trees ?? [inputs.workdir, inputs.envDir, inputs.sessionsDir];
   const warnings: string[] = [];
-  // The agent can write these trees: a file found there must not lead outside them
-  // (a planted symlink to ~/.ssh/id_rsa must never be copied or mounted).
-  const agentWritable = [inputs.workdir, inputs.envDir, inputs.sessionsDir];
-  const isUsable = (candidate: string) => isUsableFile(candidate, agentWritable, warnings);
+  const contents = new Map<string, Buffer>();
+  const usable = (candidate: string, want: 'file' | 'dir') => findUsable(candidate, trees, want, warnings);
 
   const search: SearchInputs = { workdir: inputs.workdir, envDir: inputs.envDir, home: ctx.home };
   let explicitConfig: string | undefined;
   if (inputs.configFlag !== undefined) {
-    const resolved = await resolveExistingPath(inputs.configFlag, ctx.cwd, '--config', 'any');
-    const isDirectory = (await stat(resolved)).isDirectory();
-    search.configFlag = { path: resolved, isDirectory };
-    explicitConfig = isDirectory ? path.join(resolved, 'config.toml') : resolved;
-    if (!(await isRegularFile(explicitConfig))) {
+    const resolved = await resolveInputPath(inputs.configFlag, ctx.cwd, '--config', 'any', trees);
+    const isDirectory = resolved.isDirectory;
+    search.configFlag = { path: resolved.physical, isDirectory };
+    explicitConfig = isDirectory ? await usable(path.join(resolved.physical, 'config.toml'), 'file') : resolved.physical;
+    if (explicitConfig === undefined) {
       throw new UsageError(`--config ${JSON.stringify(inputs.configFlag)} has no config.toml: give the file or a directory containing it`);
     }
   }
   const configDirEnv = ctx.env.CODEX_CONFIG_DIR;
   if (configDirEnv !== undefined && configDirEnv !== '') {
-    search.configDir = await resolveExistingPath(configDirEnv, ctx.cwd, 'CODEX_CONFIG_DIR', 'directory');
+    search.configDir = (await resolveInputPath(configDirEnv, ctx.cwd, 'CODEX_CONFIG_DIR', 'directory', trees)).physical;
   }
 
-  const configSource =
-    explicitConfig !== undefined
-      ? { path: explicitConfig, explicit: true }
-      : await firstMatch(listConfigCandidates(search), isUsable).then((found) =>
-          found === undefined ? undefined : { path: found, explicit: false },
-        );
+  const configPath = explicitConfig ?? (await firstMatch(listConfigCandidates(search), (candidate) => usable(candidate, 'file')));
+  const configSource = configPath === undefined ? undefined : { path: configPath, explicit: explicitConfig !== undefined };
+  if (configSource !== undefined) contents.set(configSource.path, await readSource(configSource.path, trees, READ_LIMITS.configToml, 'config.toml'));
 
-  const authFile = await findAuthFile(inputs, search, isUsable);
-  if (authFile === undefined) {
-    warnings.push('no auth.json found: Codex will ask you to log in inside the container');
+  const authFile = await findAuthFile(inputs, search, trees, (candidate) => usable(candidate, 'file'));
+  if (authFile === undefined) warnings.push('no auth.json found: Codex will ask you to log in inside the container');
+
+  const promptsDir = await firstMatch(listPromptsCandidates(search), (dir) => findUsable(dir, trees, 'dir', undefined));
+  const prompts = promptsDir === undefined ? undefined : await readPrompts(promptsDir, inputs.envDir, trees, contents);
+
+  let initScript: string | undefined;
+  if (inputs.initScript !== undefined) {
+    initScript = (await resolveInputPath(inputs.initScript, ctx.cwd, '--init_script', 'file', trees)).physical;
+    contents.set(initScript, await readSource(initScript, trees, READ_LIMITS.initScript, '--init_script'));
   }
-
-  const promptsDir = await firstMatch(listPromptsCandidates(search), (dir) => isUsableDirectory(dir, agentWritable));
-  const prompts =
-    promptsDir === undefined
-      ? undefined
-      : { dir: promptsDir, files: await listPromptFiles(promptsDir, path.join(inputs.envDir, 'prompts')) };
-
-  const initScript =
-    inputs.initScript === undefined
-      ? undefined
-      : await resolveExistingPath(inputs.initScript, ctx.cwd, '--init_script', 'file');
 
   const facts: HomeFacts = {
     envDir: inputs.envDir,
-    envDirExists: await exists(inputs.envDir),
+    envDirExists: await exists(inputs.envDir, trees),
     sessionsDir: inputs.sessionsDir,
-    sessionsDirExists: await exists(inputs.sessionsDir),
+    sessionsDirExists: await exists(inputs.sessionsDir, trees),
     configSource,
-    configTargetExists: await exists(path.join(inputs.envDir, 'config.toml')),
+    configTargetExists: await exists(path.join(inputs.envDir, 'config.toml'), trees),
     prompts,
     initScript,
   };
-  return { facts, authFile, warnings };
+  return { facts, authFile, contents, warnings };
 }
 
 /** `--auth_file`/`CODEX_AUTH_FILE` must exist and be readable; otherwise the first usable file in the seed's order. */
 async function findAuthFile(
   inputs: HomeInputs,
   search: SearchInputs,
-  isUsable: (candidate: string) => Promise<boolean>,
+  trees: readonly string[],
+  usable: (candidate: string) => Promise<string | undefined>,
 ): Promise<string | undefined> {
   const envValue = inputs.ctx.env.CODEX_AUTH_FILE;
   const explicit = inputs.authFlag ?? (envValue === '' ? undefined : envValue);
   if (explicit !== undefined) {
     const what = inputs.authFlag !== undefined ? '--auth_file' : 'CODEX_AUTH_FILE';
-    const resolved = await resolveExistingPath(explicit, inputs.ctx.cwd, what, 'file');
+    const resolved = (await resolveInputPath(explicit, inputs.ctx.cwd, what, 'file', trees)).physical;
     await access(resolved, constants.R_OK).catch(() => {
       throw new UsageError(`${what} ${JSON.stringify(explicit)} is not readable: fix its permissions`);
     });
     return resolved;
   }
-  return firstMatch(listAuthCandidates(search), async (candidate) => {
+  for (const candidate of listAuthCandidates(search)) {
+    const found = await usable(candidate);
     // An empty auth.json in the Codex home is the mount point Docker left behind.
-    if (!(await isUsable(candidate))) return false;
-    return (await stat(candidate)).size > 0;
-  });
-}
-
-async function firstMatch(candidates: readonly string[], test: (candidate: string) => Promise<boolean>): Promise<string | undefined> {
-  for (const candidate of candidates) {
-    if (await test(candidate)) return candidate;
+    if (found !== undefined && ((await statHostPath(found, trees))?.info.size ?? 0) > 0) return found;
   }
   return undefined;
 }
 
-/** Does `candidate` exist as a file (or dir), and stay inside the agent-writable tree it lies in? */
-async function isUsableEntry(
-  candidate: string,
-  agentWritable: readonly string[],
-  warnings: string[] | undefined,
-  wantDirectory: boolean,
-): Promise<boolean> {
-  let real: string;
-  try {
-    real = await realpath(candidate);
-  } catch {
-    return false;
+async function firstMatch(candidates: readonly string[], test: (candidate: string) => Promise<string | undefined>): Promise<string | undefined> {
+  for (const candidate of candidates) {
+    const found = await test(candidate);
+    if (found !== undefined) return found;
   }
-  const info = await stat(real);
-  if (wantDirectory ? !info.isDirectory() : !info.isFile()) return false;
-  const escapes = agentWritable.some((root) => isSameOrInside(root, candidate) && !isSameOrInside(root, real));
-  if (escapes) {
-    warnings?.push(`ignoring ${candidate}: it is a link leading out of a directory the agent can write`);
-    return false;
-  }
-  return true;
+  return undefined;
 }
 
-const isUsableFile = (candidate: string, roots: readonly string[], warnings: string[]) =>
-  isUsableEntry(candidate, roots, warnings, false);
-const isUsableDirectory = (candidate: string, roots: readonly string[]) => isUsableEntry(candidate, roots, undefined, true);
-
-/** Regular files below `dir` (symlinks are skipped: they could point anywhere on the host). */
-async function listPromptFiles(dir: string, targetDir: string): Promise<Array<{ relative: string; targetExists: boolean }>> {
-  const files: Array<{ relative: string; targetExists: boolean }> = [];
-  const walk = async (relative: string): Promise<void> => {
-    for (const entry of await readdir(path.join(dir, relative), { withFileTypes: true })) {
-      const child = path.join(relative, entry.name);
-      if (entry.isDirectory()) await walk(child);
-      else if (entry.isFile()) files.push({ relative: child, targetExists: await exists(path.join(targetDir, child)) });
-    }
-  };
-  await walk('');
-  return files.sort((a, b) => a.relative.localeCompare(b.relative));
-}
-
-async function isRegularFile(file: string): Promise<boolean> {
-  return stat(file).then((info) => info.isFile(), () => false);
-}
-
-/** lstat, so a dangling symlink counts as "exists" and is never written through. */
-async function exists(target: string): Promise<boolean> {
+/**
+ * The physical path of `candidate` when it is a file (or directory) that, inside an
+ * agent-writable tree, resolves beneath that tree; undefined otherwise (with a warning for
+ * a link leading out).
+ */
+async function findUsable(candidate: string, trees: readonly string[], want: 'file' | 'dir', warnings: string[] | undefined): Promise<string | undefined> {
   try {
-    await lstat(target);
-    return true;
+    const entry = await statHostPath(candidate, trees);
+    if (entry === undefined) return undefined;
+    return (want === 'dir' ? entry.info.isDirectory() : entry.info.isFile()) ? entry.physical : undefined;
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return false;
+    if (error instanceof UnsafePathError && (error.reason === 'link-out' || error.reason === 'loop')) {
+      warnings?.push(`ignoring ${candidate}: it is a link leading out of a directory the agent can write`);
+      return undefined;
+    }
+    if (error instanceof UnsafePathError || ['ENOTDIR', 'EACCES', 'ENOENT'].includes(errorCode(error))) return undefined;
+    throw error;
+  }
+}
+
+/** Reads a file to copy (regular, capped); a failure names the file and says what to do. */
+async function readSource(file: string, trees: readonly string[], maxBytes: number, what: string): Promise<Buffer> {
+  try {
+    return (await readHostFile(file, trees, maxBytes)).bytes;
+  } catch (error) {
+    if (error instanceof UnsafePathError && error.reason === 'too-large') {
+      throw new UsageError(`${what} ${file} is larger than ${maxBytes / 1024 / 1024} MiB: that cannot be right; check the file`);
+    }
+    const why = error instanceof UnsafePathError ? error.detail : `${file} cannot be read (${errorCode(error)})`;
+    throw new UsageError(`${what}: ${why}: replace it with a regular file`);
+  }
+}
+
+/** Regular files below `dir` (symlinks and special files skipped), read now, with targetExists. */
+async function readPrompts(
+  dir: string,
+  envDir: string,
+  trees: readonly string[],
+  contents: Map<string, Buffer>,
+): Promise<HomeFacts['prompts']> {
+  const found = await listTreeFiles(dir, trees, { maxFiles: READ_LIMITS.promptFiles, maxFileBytes: READ_LIMITS.promptFile, maxTotalBytes: READ_LIMITS.promptBytes });
+  const files: Array<{ relative: string; targetExists: boolean }> = [];
+  for (const file of found) {
+    contents.set(path.join(dir, file.relative), file.bytes);
+    files.push({ relative: file.relative, targetExists: await exists(path.join(envDir, 'prompts', file.relative), trees) });
+  }
+  return { dir, files: files.sort((a, b) => a.relative.localeCompare(b.relative)) };
+}
+
+/** lstat semantics, so a dangling symlink counts as "exists" and is never written through. */
+async function exists(target: string, trees: readonly string[]): Promise<boolean> {
+  try {
+    return (await statHostPath(target, trees, false)) !== undefined;
+  } catch (error) {
+    if (error instanceof UnsafePathError || errorCode(error) === 'ENOTDIR') return true;
     throw error;
   }
 }

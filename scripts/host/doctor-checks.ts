@@ -7,7 +7,7 @@ import { trustStateOf } from '../core/trust.js';
 import { inspectCodexHome } from './codex-home.js';
 import { inspectImage, queryDocker } from './docker.js';
 import type { HostContext } from './host-context.js';
-import { readProjectSettings, readUserSettings } from './settings-file.js';
+import { readProjectSettings, readUserSettings, resolveProjectPaths } from './settings-file.js';
 import { readTrustStore } from './trust-store.js';
 import { resolveWorkdir } from './workdir.js';
 
@@ -101,7 +101,8 @@ async function checkSettings(ctx: HostContext, workdir: string): Promise<DoctorC
     if (project === undefined || !hasSettings(project.layer)) {
       checks.push(pass('project settings', project === undefined ? `none (${workdir}/.codex/sandbox.ini)` : `${project.path} sets nothing`, false));
     } else {
-      const state = trustStateOf(await readTrustStore(ctx), project.path, project.sha256);
+      const resolved = await resolveProjectPaths(project, ctx.home, ctx.cwd, [workdir]);
+      const state = trustStateOf(await readTrustStore(ctx), project.path, project.sha256, resolved);
       checks.push(
         state === 'trusted'
           ? pass('project settings', `${project.path} (trusted)`, false)

@@ -1,11 +1,13 @@
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, realpath, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../core/errors.js';
-import { codexVersionFromTags, formatLogLine } from '../core/exec-report.js';
-import { isSameOrInside } from '../core/path-rules.js';
+import { codexVersionFromTags, formatLogLine, LineCutter } from '../core/exec-report.js';
+import { READ_LIMITS } from '../core/read-limits.js';
 import { queryDocker } from './docker.js';
-import { resolveFuturePath } from './resolve-path.js';
+import { resolveWritableDir } from './input-path.js';
+import { TreeDir } from './safe-tree.js';
+import { openHostDir, walkBeneath } from './tree-paths.js';
 
 /** The three report files, created (exclusively) before the agent starts and held open. */
 export interface ReportFiles {
@@ -15,63 +17,86 @@ export interface ReportFiles {
   exitJson: FileHandle;
 }
 
-/** Largest final message copied into the report and printed (codex messages are small). */
-const MAX_MESSAGE_BYTES = 1024 * 1024;
-
 /**
  * Resolves the report directory: `--out DIR` (must not exist or be empty), else
- * WORK_DIR/.codex/runs/<name>, which must stay inside the workdir (a planted symlink is
- * refused). Nothing is created here.
+ * WORK_DIR/.codex/runs/<name>. Inside the workdir no symlink may lead there (R101, R108).
+ * Nothing is created here.
  */
 export async function resolveReportDir(out: string | undefined, cwd: string, workdir: string, name: string): Promise<string> {
   if (out === undefined) {
-    const dir = await resolveFuturePath(path.join(workdir, '.codex', 'runs', name), cwd, 'the report directory');
-    if (!isSameOrInside(workdir, dir)) {
-      throw new UsageError(`${path.join(workdir, '.codex', 'runs')} leads outside the workdir (a symlink?): remove it or choose --out DIR`);
-    }
-    return dir;
+    const runs = path.join(workdir, '.codex', 'runs');
+    const found = await resolveWritableDir(path.join(runs, name), cwd, [workdir], () => `${runs} leads outside the workdir (a symlink?): remove it or choose --out DIR`);
+    return found.physical;
   }
-  const dir = await resolveFuturePath(out, cwd, '--out');
-  if (dir === '/') throw new UsageError('--out / is not a report directory: give a new or empty directory');
-  const existing = await readdir(dir).catch((error: { code?: string }) => (error.code === 'ENOENT' ? [] : undefined));
-  if (existing === undefined) throw new UsageError(`--out ${JSON.stringify(out)} cannot be read: give a new or empty directory`);
+  const found = await resolveWritableDir(out, cwd, [workdir], (error) =>
+    error.reason === 'not-dir' ? `--out ${JSON.stringify(out)} is not a directory: give a new or empty directory` : `--out ${JSON.stringify(out)} cannot be used: ${error.detail}: give a new or empty directory`,
+  );
+  if (found.physical === '/') throw new UsageError('--out / is not a report directory: give a new or empty directory');
+  if (!found.exists) return found.physical;
+  const { dir } = await openHostDir(found.physical, [workdir]);
+  const existing = await dir.readdir().finally(() => dir.close());
   if (existing.length > 0) throw new UsageError(`--out ${JSON.stringify(out)} is not empty: give a new or empty directory`);
-  return dir;
+  return found.physical;
 }
 
 /**
- * Creates the directory and the three files with O_EXCL|O_NOFOLLOW and keeps them open:
- * later writes go to these files even if the agent renames or replaces the directory.
+ * Creates the directory (no link followed on the way) and the three files with
+ * O_EXCL|O_NOFOLLOW in it, and keeps them open: later writes go to these files even if the
+ * agent renames or replaces the directory.
  */
-export async function createReportFiles(dir: string): Promise<ReportFiles> {
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-  const create = (name: string) => open(path.join(dir, name), flags, 0o644);
-  return { dir, runLog: await create('run.log'), summary: await create('summary.md'), exitJson: await create('exit.json') };
+export async function createReportFiles(dir: string, trees: readonly string[] = []): Promise<ReportFiles> {
+  const { dir: reportDir } = await openHostDir(dir, trees, { mode: 0o755 });
+  try {
+    return { dir, runLog: await reportDir.createFile('run.log'), summary: await reportDir.createFile('summary.md'), exitJson: await reportDir.createFile('exit.json') };
+  } finally {
+    await reportDir.close();
+  }
+}
+
+/** Makes the directory codex writes its last message to (in the Codex home), without following links. */
+export async function createMessageDir(dir: string, trees: readonly string[]): Promise<void> {
+  const { dir: created } = await openHostDir(dir, trees, { mode: 0o755 });
+  await created.close();
 }
 
 /**
  * Splits a stream's chunks into lines: each complete line goes to run.log with a timestamp,
- * and every chunk is echoed to our stderr (stdout is kept for the final message).
+ * and every chunk is echoed to our stderr (stdout is kept for the final message). Bounded
+ * (R108): a line longer than READ_LIMITS.logLine is cut (the rest up to its newline counted,
+ * not kept), and run.log stops at READ_LIMITS.runLog with a note of what was left out.
  */
-export function createLogSink(log: FileHandle, now: () => Date = () => new Date()) {
-  const pending = { stdout: '', stderr: '' };
+export function createLogSink(log: FileHandle, now: () => Date = () => new Date(), limits = { line: READ_LIMITS.logLine, total: READ_LIMITS.runLog }) {
+  const streams = {
+    stdout: new LineCutter(limits.line),
+    stderr: new LineCutter(limits.line),
+  };
+  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
   let writes = Promise.resolve();
+  let written = 0;
+  let dropped = 0;
   const write = (stream: 'stdout' | 'stderr', text: string) => {
     const line = formatLogLine(now().toISOString(), stream, text);
+    if (written + line.length > limits.total) {
+      dropped += 1;
+      return;
+    }
+    written += line.length;
     writes = writes.then(() => log.write(line).then(() => undefined));
   };
   return {
     onData(stream: 'stdout' | 'stderr', chunk: Buffer): void {
       process.stderr.write(chunk);
-      const lines = (pending[stream] + chunk.toString('utf8')).split('\n');
-      pending[stream] = lines.pop() ?? '';
-      for (const line of lines) write(stream, line.replace(/\r$/, ''));
+      for (const line of streams[stream].push(decoders[stream].write(chunk))) write(stream, line.replace(/\r$/, ''));
     },
     async flush(): Promise<void> {
       for (const stream of ['stdout', 'stderr'] as const) {
-        if (pending[stream] !== '') write(stream, pending[stream]);
-        pending[stream] = '';
+        for (const line of streams[stream].push(decoders[stream].end())) write(stream, line);
+        const rest = streams[stream].end();
+        if (rest !== undefined) write(stream, rest);
+      }
+      if (dropped > 0) {
+        const note = formatLogLine(now().toISOString(), 'stderr', `[codex-sandbox: run.log reached ${limits.total} bytes; ${dropped} more line(s) left out]`);
+        writes = writes.then(() => log.write(note).then(() => undefined));
       }
       await writes;
     },
@@ -80,23 +105,30 @@ export function createLogSink(log: FileHandle, now: () => Date = () => new Date(
 
 /**
  * Reads the final message codex wrote into the Codex home. The agent could have replaced
- * it with a symlink (say, to ~/.ssh/id_rsa) that we would copy into the report: only a
- * regular file whose real path stays in the Codex home is read.
+ * it (or a directory on the way) with a symlink (say, to ~/.ssh/id_rsa) that we would copy
+ * into the report: only a regular file reached with no symlink at all, at most
+ * READ_LIMITS.lastMessage bytes, is read.
  */
 export async function readLastMessage(envDir: string, relative: string): Promise<string | undefined> {
-  const file = path.join(envDir, relative);
   try {
-    const real = await realpath(file);
-    const home = await realpath(envDir);
-    const info = await lstat(file);
-    if (!info.isFile() || real !== file.replace(envDir, home) || !isSameOrInside(home, real)) return undefined;
-    const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const root = await TreeDir.openRoot(envDir);
     try {
-      const buffer = Buffer.alloc(Math.min(info.size, MAX_MESSAGE_BYTES));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-      return buffer.subarray(0, bytesRead).toString('utf8');
+      const found = await walkBeneath(root, relative.split('/'), { followFinal: false, noLinks: true });
+      try {
+        if (found.name === undefined) return undefined;
+        const handle = await found.parent.openFile(found.name);
+        try {
+          const buffer = Buffer.alloc(READ_LIMITS.lastMessage);
+          const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+          return buffer.subarray(0, bytesRead).toString('utf8');
+        } finally {
+          await handle.close();
+        }
+      } finally {
+        if (found.parent !== root) await found.parent.close();
+      }
     } finally {
-      await handle.close();
+      await root.close();
     }
   } catch {
     return undefined;
@@ -105,28 +137,39 @@ export async function readLastMessage(envDir: string, relative: string): Promise
 
 /**
  * HEAD of the cloned repository after the run, read from files (no git command runs in a
- * repository the agent could write: its config could run commands on the host).
+ * repository the agent could write: its config could run commands on the host), through
+ * directory descriptors with no link followed and small caps (a FIFO or /dev/zero planted
+ * as a ref never blocks or floods).
  */
 export async function readRepoCommit(repoPath: string): Promise<string | undefined> {
-  const gitDir = path.join(repoPath, '.git');
-  const readSmall = async (file: string) => {
-    const info = await lstat(file);
-    if (!info.isFile() || info.size > 1024 * 1024) throw new Error('not a plain file');
-    return readFile(file, 'utf8');
+  let gitDir: TreeDir;
+  try {
+    gitDir = (await openHostDir(path.join(repoPath, '.git'), [repoPath])).dir;
+  } catch {
+    return undefined;
+  }
+  const readSmall = async (relative: string, cap: number) => {
+    const found = await walkBeneath(gitDir, relative.split('/'), { followFinal: false, noLinks: true });
+    try {
+      if (found.name === undefined) throw new Error('not a file');
+      return (await found.parent.readFile(found.name, cap)).toString('utf8');
+    } finally {
+      if (found.parent !== gitDir) await found.parent.close();
+    }
   };
   try {
-    const info = await lstat(gitDir);
-    if (!info.isDirectory()) return undefined;
-    const head = (await readSmall(path.join(gitDir, 'HEAD'))).trim();
+    const head = (await readSmall('HEAD', READ_LIMITS.gitFile)).trim();
     if (/^[0-9a-f]{40,64}$/.test(head)) return head;
     const ref = /^ref: (refs\/[A-Za-z0-9._/-]+)$/.exec(head)?.[1];
-    if (ref === undefined || ref.includes('..')) return undefined;
-    const loose = await readSmall(path.join(gitDir, ref)).catch(() => undefined);
+    if (ref === undefined || ref.split('/').some((part) => part === '..' || part === '.' || part === '')) return undefined;
+    const loose = await readSmall(ref, READ_LIMITS.gitFile).catch(() => undefined);
     if (loose !== undefined) return /^[0-9a-f]{40,64}/.exec(loose.trim())?.[0];
-    const packed = await readSmall(path.join(gitDir, 'packed-refs'));
+    const packed = await readSmall('packed-refs', READ_LIMITS.packedRefs);
     return packed.split('\n').map((line) => line.split(' ')).find(([, name]) => name === ref)?.[0];
   } catch {
     return undefined;
+  } finally {
+    await gitDir.close();
   }
 }
 

@@ -1,10 +1,13 @@
-import { readFile, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import TOML from '@iarna/toml';
 import type { HomeFacts } from '../core/codex-home-plan.js';
 import { UsageError } from '../core/errors.js';
 import { isSameOrInside } from '../core/path-rules.js';
 import { listProviderHosts, type ProviderHost } from '../core/provider-allowances.js';
+import { READ_LIMITS } from '../core/read-limits.js';
+import { UnsafePathError } from './safe-tree.js';
+import { readHostFile } from './tree-paths.js';
 
 export interface ProviderAllowances {
   /** --allow SPECs for provider hosts from configs the agent cannot write. */
@@ -13,9 +16,19 @@ export interface ProviderAllowances {
   messages: string[];
 }
 
-/** Parses a config.toml; a malformed file is a usage error naming the file and the line. */
-export async function readCodexConfig(file: string): Promise<unknown> {
-  const text = await readFile(file, 'utf8');
+/**
+ * Parses a config.toml; a malformed file is a usage error naming the file and the line.
+ * Read once, capped, only when it is a regular file (a FIFO planted as the Codex home's
+ * config.toml must not hang every launch, R109), beneath the tree it lies in (R102).
+ */
+export async function readCodexConfig(file: string, trees: readonly string[] = []): Promise<unknown> {
+  let text: string;
+  try {
+    text = (await readHostFile(file, trees, READ_LIMITS.configToml)).bytes.toString('utf8');
+  } catch (error) {
+    const why = error instanceof UnsafePathError ? error.detail : `${file} cannot be read (${String((error as { code?: unknown }).code ?? error)})`;
+    throw new UsageError(`${why}: replace it with a regular file`);
+  }
   try {
     return TOML.parse(text);
   } catch (error) {
@@ -49,7 +62,7 @@ export async function findProviderAllowances(facts: HomeFacts, agentWritable: re
   const messages: string[] = [];
   const allowedHosts = new Set<string>();
   if (trusted !== undefined) {
-    for (const provider of listProviderHosts(await readCodexConfig(trusted))) {
+    for (const provider of listProviderHosts(await readCodexConfig(trusted, agentWritable))) {
       if (provider.spec === undefined) {
         messages.push(notAllowing(provider, provider.problem ?? 'unusable'));
         continue;
@@ -62,7 +75,7 @@ export async function findProviderAllowances(facts: HomeFacts, agentWritable: re
   if (used !== undefined && used !== trusted) {
     // The agent can write this file: a broken one must not lock the user out of the sandbox
     // (e.g. `shell` to repair it); Codex reports it itself when it starts.
-    const config = await readCodexConfig(used).catch((error: unknown) => {
+    const config = await readCodexConfig(used, agentWritable).catch((error: unknown) => {
       messages.push(`not checking model providers: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     });

@@ -13,6 +13,7 @@ import {
   type ContainerState,
 } from '../core/session-docker-args.js';
 import { parsePsOutput, type SessionRecord } from '../core/session-list.js';
+import { escapeTerminalText } from '../core/terminal-text.js';
 import { probeDocker, queryDocker } from './docker.js';
 
 /** Session effects: every container is found by its labels (never by parsing names). */
@@ -99,7 +100,8 @@ export class SessionSetupError extends SandboxError {
 async function explainSetupExit(container: string, exitCode: number): Promise<SessionSetupError> {
   const logs = await probeDocker(buildLogsTailArgs(container, 15).slice(1)).catch(() => ({ stdout: '', stderr: '' }));
   const lines = `${logs.stdout}\n${logs.stderr}`.split('\n').filter((line) => line.trim() !== '');
-  for (const line of lines) process.stderr.write(`  | ${line}\n`);
+  // The container's output: the init hook and the agent chose it (R100).
+  for (const line of lines) process.stderr.write(`  | ${escapeTerminalText(line)}\n`);
   const last = lines.filter((line) => line.startsWith('codex-sandbox:')).pop() ?? lines.pop() ?? 'no output';
   return new SessionSetupError(`session ${container} stopped during setup (exit ${exitCode}): ${last}`, exitCode);
 }

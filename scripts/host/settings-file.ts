@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, open, realpath } from 'node:fs/promises';
+import { open, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { isSameOrInside } from '../core/path-rules.js';
+import { READ_LIMITS } from '../core/read-limits.js';
 import { decodeSettingsBytes, parseSettingsText, type SettingsLayer } from '../core/settings.js';
 import type { HostContext } from './host-context.js';
+import { resolveInputPath } from './input-path.js';
 import { errorCode } from './resolve-path.js';
+import { readCapped, TreeDir, UnsafePathError } from './safe-tree.js';
+import { walkBeneath } from './tree-paths.js';
 
 /** Where the per-project file lives in the (first) workdir. */
 export const PROJECT_SETTINGS_RELATIVE = path.join('.codex', 'sandbox.ini');
@@ -27,13 +30,13 @@ export function userSettingsPath(ctx: HostContext): string | undefined {
 
 /** Reads the bytes once (no FIFOs, devices or huge files), then hashes and parses those. */
 async function readSettingsBytes(file: string): Promise<Buffer> {
-  // O_NONBLOCK: a FIFO planted in the workdir must not hang the launcher.
-  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  // O_NONBLOCK: a FIFO must not hang the launcher.
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new UsageError(`${file} is not a regular file: replace it with a text file or delete it`);
-    if (info.size > 64 * 1024) throw new UsageError(`${file} is larger than 64 KiB: a settings file is a few lines of text; fix or delete it`);
-    return await handle.readFile();
+    if (!(await handle.stat()).isFile()) throw new UsageError(`${file} is not a regular file: replace it with a text file or delete it`);
+    return await readCapped(handle, READ_LIMITS.settings, file).catch(() => {
+      throw new UsageError(`${file} is larger than 64 KiB: a settings file is a few lines of text; fix or delete it`);
+    });
   } finally {
     await handle.close();
   }
@@ -41,24 +44,37 @@ async function readSettingsBytes(file: string): Promise<Buffer> {
 
 /**
  * `WORKDIR/.codex/sandbox.ini`, or undefined when there is none. The agent can write the
- * workdir, so the file must be a regular file really inside it: a symlink could make
- * another project's approved file (trusted by its realpath) apply here.
+ * workdir, so it is read through directory descriptors with no symlink followed (R101): a
+ * symlinked file or `.codex` could make another project's approved file (trusted by its
+ * path) apply here; a FIFO, device or huge file is refused without blocking.
  */
 export async function readProjectSettings(workdir: string): Promise<SettingsFile | undefined> {
   const file = path.join(workdir, PROJECT_SETTINGS_RELATIVE);
-  let info;
+  const root = await TreeDir.openRoot(workdir);
   try {
-    info = await lstat(file);
+    const found = await walkBeneath(root, ['.codex', 'sandbox.ini'], { followFinal: false, noLinks: true });
+    try {
+      const info = await found.parent.lstat('sandbox.ini');
+      if (info === undefined) return undefined;
+      if (info.isSymbolicLink()) throw new UsageError(`${file} is a symlink: settings must be a regular file in the workdir; replace or delete it`);
+      if (!info.isFile()) throw new UsageError(`${file} is not a regular file: replace it with a text file or delete it`);
+      if (info.size > READ_LIMITS.settings) throw new UsageError(`${file} is larger than 64 KiB: a settings file is a few lines of text; fix or delete it`);
+      return parseSettings(await found.parent.readFile('sandbox.ini', READ_LIMITS.settings), file, workdir);
+    } finally {
+      if (found.parent !== root) await found.parent.close();
+    }
   } catch (error) {
-    if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') return undefined;
+    if (errorCode(error) === 'ENOENT') return undefined;
+    if (error instanceof UnsafePathError) {
+      if (error.reason === 'too-large') throw new UsageError(`${file} is larger than 64 KiB: a settings file is a few lines of text; fix or delete it`);
+      if (error.reason === 'not-file') throw new UsageError(`${file} is not a regular file: replace it with a text file or delete it`);
+      throw new UsageError(`${file} leads outside the workdir (a symlinked .codex?): remove the link and run again`);
+    }
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`${file} cannot be read (${errorCode(error)}): fix its permissions or delete it`);
+  } finally {
+    await root.close();
   }
-  if (info.isSymbolicLink()) throw new UsageError(`${file} is a symlink: settings must be a regular file in the workdir; replace or delete it`);
-  const real = await realpath(file);
-  if (!isSameOrInside(workdir, real)) {
-    throw new UsageError(`${file} leads outside the workdir (a symlinked .codex?): remove the link and run again`);
-  }
-  return readSettingsAt(real, workdir);
 }
 
 /** `~/.config/codex-sandbox/config.ini` (always trusted: the agent cannot reach it), or undefined. */
@@ -77,8 +93,33 @@ async function readSettingsAt(file: string, baseDir: string): Promise<SettingsFi
     if (error instanceof UsageError) throw error;
     throw new UsageError(`${file} cannot be read (${errorCode(error)}): fix its permissions or delete it`);
   });
+  return parseSettings(bytes, file, baseDir);
+}
+
+function parseSettings(bytes: Buffer, file: string, baseDir: string): SettingsFile {
   const layer = parseSettingsText(decodeSettingsBytes(bytes, file), file);
   return { path: file, sha256: createHash('sha256').update(bytes).digest('hex'), layer, baseDir };
+}
+
+/**
+ * What each path of the project file resolves to now (R104), one line per path, recorded
+ * with the approval: inside a tree the agent can write a path may only lead to another
+ * place inside it (a link leading out is refused here), and a path whose resolution changed
+ * since the approval needs approval again (trustStateOf).
+ */
+export async function resolveProjectPaths(file: SettingsFile, home: string | undefined, cwd: string, trees: readonly string[]): Promise<string[]> {
+  const resolved = resolveSettingsPaths(file, home);
+  const lines: string[] = [];
+  const what = (key: string) => `${file.path} ${key}`;
+  for (const [index, entry] of (file.layer.readOnly ?? []).entries()) {
+    const physical = (await resolveInputPath(resolved?.readOnly?.[index] ?? entry, cwd, what('[mounts] read_only'), 'any', trees)).physical;
+    lines.push(`mounts read_only ${entry} -> ${physical}`);
+  }
+  if (file.layer.initScript !== undefined) {
+    const physical = (await resolveInputPath(resolved?.initScript ?? file.layer.initScript, cwd, what('[run] init_script'), 'file', trees)).physical;
+    lines.push(`run init_script ${file.layer.initScript} -> ${physical}`);
+  }
+  return lines;
 }
 
 /** Resolves the file's paths (read_only, init_script): `~/` is the home, relative is the base directory. */

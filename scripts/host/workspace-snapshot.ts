@@ -1,38 +1,53 @@
-import { lstat, readdir } from 'node:fs/promises';
-import path from 'node:path';
 import { isExcludedPath, type Snapshot, type SnapshotEntry } from '../core/track-changes.js';
+import { TreeDir, type Name } from './safe-tree.js';
+import { walkTree } from './tree-walk.js';
+
+/** One file or symlink met by walkWorkspace, with the directory that holds it (open during the visit). */
+export interface WorkspaceFile {
+  relative: string;
+  entry: SnapshotEntry;
+  dir: TreeDir;
+  name: Name;
+}
 
 /**
- * Every file and symlink below `root` (symlinks are never followed), with size and mtime,
- * keyed by '/'-separated relative path; `.git` anywhere, top-level `.codex` and `exclude`
- * (relative prefixes, e.g. a report directory inside the workdir) are left out.
+ * Every file and symlink below `root` through directory descriptors (R101): symlinks are
+ * never followed (nor entered), special files are left out, `.git` anywhere, top-level
+ * `.codex` and `exclude` (relative prefixes, e.g. a report directory inside the workdir)
+ * are skipped. `onFile` runs while the entry's directory is open (to read it safely);
+ * names that are not UTF-8 go to `onSkipped`.
  */
+export async function walkWorkspace(
+  root: string,
+  exclude: readonly string[],
+  onFile: (file: WorkspaceFile) => Promise<void>,
+  onSkipped?: (relative: string, why: string) => void,
+): Promise<void> {
+  const rootDir = await TreeDir.openRoot(root);
+  try {
+    await walkTree(rootDir, {
+      onSkipped,
+      async visit({ relative, dir, name, dirent }) {
+        if (isExcludedPath(relative, exclude)) return 'skip';
+        if (dirent.isDirectory()) return undefined;
+        if (!dirent.isFile() && !dirent.isSymbolicLink()) return 'skip';
+        const info = await dir.lstat(name);
+        if (info === undefined || (!info.isFile() && !info.isSymbolicLink())) return 'skip';
+        const type = info.isFile() ? 'file' : 'link';
+        await onFile({ relative, dir, name, entry: { size: info.size, mtimeMs: info.mtimeMs, type, mode: info.mode } });
+        return undefined;
+      },
+    });
+  } finally {
+    await rootDir.close();
+  }
+}
+
+/** Size, mtime, type and mode of every file and symlink (see walkWorkspace), keyed by '/'-separated relative path. */
 export async function snapshotWorkspace(root: string, exclude: readonly string[] = []): Promise<Snapshot> {
   const entries = new Map<string, SnapshotEntry>();
-  const walk = async (relativeDir: string): Promise<void> => {
-    let names: string[];
-    try {
-      names = await readdir(path.join(root, relativeDir));
-    } catch {
-      return; // unreadable or vanished directory: nothing to record
-    }
-    for (const name of names.sort()) {
-      const relative = relativeDir === '' ? name : `${relativeDir}/${name}`;
-      if (isExcludedPath(relative, exclude)) continue;
-      let info;
-      try {
-        info = await lstat(path.join(root, relative));
-      } catch {
-        continue;
-      }
-      if (info.isDirectory()) await walk(relative);
-      else {
-        const type = info.isFile() ? 'file' : info.isSymbolicLink() ? 'link' : 'other';
-        if (type === 'other') continue;
-        entries.set(relative, { size: info.size, mtimeMs: info.mtimeMs, type, mode: info.mode });
-      }
-    }
-  };
-  await walk('');
+  await walkWorkspace(root, exclude, async (file) => {
+    entries.set(file.relative, file.entry);
+  });
   return entries;
 }

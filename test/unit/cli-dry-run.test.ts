@@ -78,6 +78,16 @@ function runIdentity(argv: string[]): { runId: string; pid: string } {
 }
 
 const sha8 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 8);
+
+/** SANDBOX_MOUNT_IDS (R103) as the dry run prints it: dev:ino of each existing source, 0:0 for one the run would create. */
+function mountIds(mounts: Array<[source: string | undefined, kind: 'f' | 'd', target: string]>): string {
+  const id = (source: string | undefined) => {
+    if (source === undefined) return '0:0';
+    const info = fs.statSync(source, { bigint: true });
+    return `${info.dev}:${info.ino}`;
+  };
+  return `SANDBOX_MOUNT_IDS=${mounts.map(([source, kind, target]) => `${id(source)} ${kind} ${target.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`)}`).join('\n')}`;
+}
 const uid = String(process.getuid?.() ?? 1000);
 const gid = String(process.getgid?.() ?? 1000);
 
@@ -99,9 +109,9 @@ describe('run-in-container --dry-run', () => {
       '--label', `codex-sandbox.version=${PACKAGE_VERSION}`,
       ...CAPS,
       '--mount', `type=bind,source=${work},target=/app${work}`,
-      '--mount', `type=bind,source=${work}/.codex/.environment,target=/codex_home`,
       '--mount', `type=bind,source=${home}/.local/state/codex-sandbox/egress/${runId},target=/var/lib/codex-sandbox/private/egress`,
       '-w', `/app${work}`,
+      '-e', mountIds([[work, 'd', `/app${work}`], [undefined, 'd', '/var/lib/codex-sandbox/private/egress']]),
       '-e', 'CODEX_HOME=/codex_home',
       '-e', 'HOME=/codex_home',
       '-e', `SANDBOX_WORKDIR=/app${work}`,
@@ -110,6 +120,7 @@ describe('run-in-container --dry-run', () => {
       '-e', `SANDBOX_HOST_UID=${uid}`,
       '-e', `SANDBOX_HOST_GID=${gid}`,
       '-e', 'SANDBOX_EGRESS_LOG=1',
+      '-e', `SANDBOX_CODEX_HOME=/app${work}/.codex/.environment`,
       'codex-sandbox:latest',
     ]);
     expect(argv).not.toContain('-t');
@@ -138,10 +149,16 @@ describe('run-in-container --dry-run', () => {
     const mounts = argv.flatMap((word, index) => (argv[index - 1] === '--mount' ? [word] : []));
     expect(mounts).toEqual([
       `type=bind,source=${work},target=/app${work}`,
-      `type=bind,source=${work}/.codex/.environment,target=/codex_home`,
       `type=bind,source=${home}/.local/state/codex-sandbox/egress/${runIdentity(argv).runId},target=/var/lib/codex-sandbox/private/egress`,
-      `type=bind,source=${home}/.codex/auth.json,target=/codex_home/auth.json,readonly`,
+      `type=bind,source=${home}/.codex/auth.json,target=/app${work}/.codex/.environment/auth.json,readonly`,
     ]);
+    expect(argv).toContain(
+      mountIds([
+        [work, 'd', `/app${work}`],
+        [undefined, 'd', '/var/lib/codex-sandbox/private/egress'],
+        [path.join(home, '.codex', 'auth.json'), 'f', `/app${work}/.codex/.environment/auth.json`],
+      ]),
+    );
     expect(result.stderr.split('\n')).toEqual([
       `would create ${work}/.codex/.environment`,
       `would create ${work}/.codex/.environment/sessions`,
@@ -180,10 +197,11 @@ describe('run-in-container --dry-run', () => {
     const mounts = argv.flatMap((word, index) => (argv[index - 1] === '--mount' ? [word] : []));
     expect(mounts).toEqual([
       `type=bind,"source=${quotedWeird}","target=/app${quotedWeird}"`,
-      `type=bind,"source=${quotedWeird}/.codex/.environment",target=/codex_home`,
       `type=bind,source=${home}/.local/state/codex-sandbox/egress/${runIdentity(argv).runId},target=/var/lib/codex-sandbox/private/egress`,
       `type=bind,"source=${ro}","target=/app${ro}",readonly`,
     ]);
+    expect(argv).toContain(`SANDBOX_CODEX_HOME=/app${weird}/.codex/.environment`);
+    expect(argv).toContain(mountIds([[weird, 'd', `/app${weird}`], [undefined, 'd', '/var/lib/codex-sandbox/private/egress'], [ro, 'd', `/app${ro}`]]));
     expect(argv[argv.indexOf('-w') + 1]).toBe(`/app${weird}`);
     expect(argv).toContain(`codex-sandbox.workdir=${weird}`);
     expect(argv).toContain(`SANDBOX_ENV_DIR=/app${weird}/.codex/.environment`);
@@ -234,10 +252,10 @@ describe('run-in-container --dry-run', () => {
     expect(snapshotTree(tmp)).toEqual(before);
   });
 
-  it('--sessions-path outside with -y: extra mount at /codex_home/sessions', () => {
+  it('--sessions-path outside with -y: extra mount at the sessions directory of the Codex home', () => {
     const sessions = path.join(tmp, 'sessions');
     const argv = parseArgv(runCli(['--dry-run', '-y', '--sessions-path', sessions], { cwd: work, home }));
-    expect(argv).toContain(`type=bind,source=${sessions},target=/codex_home/sessions`);
+    expect(argv).toContain(`type=bind,source=${sessions},target=/app${work}/.codex/.environment/sessions`);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { planCodexHome } from '../../scripts/core/codex-home-plan.js';
+import { planCodexHome, type HomeAction } from '../../scripts/core/codex-home-plan.js';
 import { EnvironmentError, UsageError } from '../../scripts/core/errors.js';
 import { applyHomeActions } from '../../scripts/host/apply-home-actions.js';
 import { inspectCodexHome, type HomeInputs } from '../../scripts/host/codex-home.js';
@@ -173,11 +173,12 @@ describe('inspectCodexHome: auth.json search order', () => {
     expect(inspection.warnings).toContain(`ignoring ${path.join(work, 'codex', 'config.toml')}: it is a link leading out of a directory the agent can write`);
   });
 
-  it('a symlink inside the workdir to a file inside the workdir is fine', async () => {
+  it('a symlink inside the workdir to a file inside the workdir is fine (the mount source is the real file, R102)', async () => {
     const real = writeFile(path.join(work, 'secrets', 'auth.json'), '{}');
     fs.mkdirSync(path.join(work, 'codex'));
     fs.symlinkSync(real, path.join(work, 'codex', 'auth.json'));
-    expect((await inspectCodexHome(inputs())).authFile).toBe(path.join(work, 'codex', 'auth.json'));
+    // Docker is handed the symlink-free path, so re-pointing the link later changes nothing.
+    expect((await inspectCodexHome(inputs())).authFile).toBe(real);
   });
 });
 
@@ -239,10 +240,18 @@ describe('inspectCodexHome: prompts, init script, existing targets', () => {
 });
 
 describe('applyHomeActions', () => {
+  /** The bytes are read while planning (inspectCodexHome); here straight from each source. */
+  const apply = (actions: HomeAction[], _roots: string[]) => {
+    const contents = new Map<string, Buffer>();
+    for (const action of actions) if (action.kind === 'copy-file') contents.set(action.from, fs.readFileSync(action.from));
+    return applyHomeActions(actions, contents, [work, envDir, sessionsDir]);
+  };
+
+
   it('creates directories and copies files, leaving no temporary files', async () => {
     const config = writeFile(path.join(home, '.codex', 'config.toml'), 'model = "o3"\n');
     const prompt = writeFile(path.join(home, '.codex', 'prompts', 'sub', 'p.md'), 'prompt');
-    await applyHomeActions(
+    await apply(
       [
         { kind: 'mkdir', path: envDir },
         { kind: 'mkdir', path: sessionsDir },
@@ -262,7 +271,7 @@ describe('applyHomeActions', () => {
     writeFile(path.join(envDir, 'prompts', 'a.md'), 'mine');
     const victim = writeFile(path.join(outside, 'victim'), 'victim');
     fs.symlinkSync(victim, path.join(envDir, 'prompts', 'b.md'));
-    await applyHomeActions(
+    await apply(
       [
         { kind: 'copy-file', from: source, to: path.join(envDir, 'prompts', 'a.md'), overwrite: false },
         { kind: 'copy-file', from: source, to: path.join(envDir, 'prompts', 'b.md'), overwrite: false },
@@ -281,7 +290,7 @@ describe('applyHomeActions', () => {
     const victimBefore = snapshotTree(outside);
     fs.mkdirSync(envDir, { recursive: true });
     fs.symlinkSync(victim, path.join(envDir, 'config.toml'));
-    await applyHomeActions([{ kind: 'copy-file', from: source, to: path.join(envDir, 'config.toml'), overwrite: true }], [envDir]);
+    await apply([{ kind: 'copy-file', from: source, to: path.join(envDir, 'config.toml'), overwrite: true }], [envDir]);
     const target = path.join(envDir, 'config.toml');
     expect(fs.lstatSync(target).isFile()).toBe(true);
     expect(fs.readFileSync(target, 'utf8')).toBe('explicit');
@@ -291,14 +300,14 @@ describe('applyHomeActions', () => {
   it('explicit config overwrites an existing regular file', async () => {
     const source = writeFile(path.join(tmp, 'cfg', 'config.toml'), 'explicit');
     writeFile(path.join(envDir, 'config.toml'), 'old');
-    await applyHomeActions([{ kind: 'copy-file', from: source, to: path.join(envDir, 'config.toml'), overwrite: true }], [envDir]);
+    await apply([{ kind: 'copy-file', from: source, to: path.join(envDir, 'config.toml'), overwrite: true }], [envDir]);
     expect(fs.readFileSync(path.join(envDir, 'config.toml'), 'utf8')).toBe('explicit');
     expect(fs.readdirSync(envDir)).toEqual(['config.toml']);
   });
 
   it('init script gets mode 0o755', async () => {
     const source = writeFile(path.join(work, 'setup.sh'), '#!/bin/sh\n', 0o600);
-    await applyHomeActions([{ kind: 'copy-file', from: source, to: path.join(envDir, 'init.sh'), overwrite: true, mode: 0o755 }], [envDir]);
+    await apply([{ kind: 'copy-file', from: source, to: path.join(envDir, 'init.sh'), overwrite: true, mode: 0o755 }], [envDir]);
     expect(fs.statSync(path.join(envDir, 'init.sh')).mode & 0o7777).toBe(0o755);
     expect(fs.statSync(source).mode & 0o7777).toBe(0o600);
   });
@@ -309,8 +318,8 @@ describe('applyHomeActions', () => {
     fs.symlinkSync(outside, path.join(envDir, 'prompts'));
     const before = snapshotTree(outside);
     const action = { kind: 'copy-file', from: source, to: path.join(envDir, 'prompts', 'p.md'), overwrite: false } as const;
-    await expect(applyHomeActions([action], [envDir])).rejects.toThrow(EnvironmentError);
-    await expect(applyHomeActions([action], [envDir])).rejects.toThrow(`${path.join(envDir, 'prompts')} leads outside the Codex home`);
+    await expect(apply([action], [envDir])).rejects.toThrow(EnvironmentError);
+    await expect(apply([action], [envDir])).rejects.toThrow(`${path.join(envDir, 'prompts')} leads outside the Codex home`);
     expect(snapshotTree(outside)).toEqual(before);
   });
 
@@ -324,7 +333,7 @@ describe('applyHomeActions', () => {
     fs.symlinkSync(outside, path.join(envDir, 'prompts'));
     const before = snapshotTree(outside);
     const action = { kind: 'copy-file', from: source, to: path.join(envDir, 'prompts', 'sub', 'p.md'), overwrite: false } as const;
-    await expect(applyHomeActions([action], [envDir])).rejects.toThrow(EnvironmentError);
+    await expect(apply([action], [envDir])).rejects.toThrow(EnvironmentError);
     expect(snapshotTree(outside)).toEqual(before);
   });
 
@@ -338,7 +347,7 @@ describe('applyHomeActions', () => {
 
     const inspection = await inspectCodexHome(inputs({ initScript: writeFile(path.join(work, 'i.sh'), 'i') }));
     expect(inspection.authFile).toBe(auth);
-    await applyHomeActions(planCodexHome(inspection.facts), [envDir, sessionsDir]);
+    await applyHomeActions(planCodexHome(inspection.facts), inspection.contents, [work, envDir, sessionsDir]);
 
     expect(fs.existsSync(path.join(envDir, 'auth.json'))).toBe(false);
     expect(Object.keys(snapshotTree(envDir)).sort()).toEqual(['config.toml', 'init.sh', 'prompts', 'prompts/p.md', 'sessions']);

@@ -36,7 +36,8 @@ describe('egress flags in --dry-run', () => {
       ['--allow', '@npm', '--allow', '*.lab.test', '--allow', 'git.lab.test:2222', '--deny', 'evil.lab.test', '--allow-host-port', '3000', '--proxy', 'http://user:secret@proxy.test:3128', '--ca-cert', ca],
       { OPENAI_ALLOWED_DOMAINS: 'extra.test' },
     );
-    expect(run.env.filter((value) => !/^(CODEX_HOME|HOME|SANDBOX_WORKDIR|SANDBOX_ENV_DIR|SANDBOX_HOST_UID|SANDBOX_HOST_GID|SANDBOX_EGRESS_LOG)=/.test(value))).toEqual([
+    // Not egress: the Codex home link and the mount identities (R103), tested in cli-dry-run.
+    expect(run.env.filter((value) => !/^(CODEX_HOME|HOME|SANDBOX_WORKDIR|SANDBOX_ENV_DIR|SANDBOX_HOST_UID|SANDBOX_HOST_GID|SANDBOX_EGRESS_LOG|SANDBOX_CODEX_HOME|SANDBOX_MOUNT_IDS)=/.test(value))).toEqual([
       `SANDBOX_ALLOWED_DOMAINS=${DEFAULTS} extra.test registry.npmjs.org registry.yarnpkg.com *.lab.test`,
       'SANDBOX_ALLOWED_PORTS=git.lab.test:2222',
       'SANDBOX_DENIED_DOMAINS=evil.lab.test',

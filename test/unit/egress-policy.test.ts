@@ -208,7 +208,6 @@ describe('what reaches docker run', () => {
     expect(argv.slice(start)).toEqual([
       '--add-host', 'host.docker.internal:host-gateway',
       '--mount', 'type=bind,source=/w,target=/app/w',
-      '--mount', 'type=bind,source=/w/.codex/.environment,target=/codex_home',
       '--mount', 'type=bind,source=/etc/corp-ca.pem,target=/usr/local/share/ca-certificates/codex-sandbox/1.crt,readonly',
       '-w', '/app/w',
       '-e', 'CODEX_HOME=/codex_home',
@@ -218,6 +217,7 @@ describe('what reaches docker run', () => {
       '-e', `SANDBOX_ALLOWED_DOMAINS=${DEFAULTS.join(' ')}`,
       '-e', 'SANDBOX_HOST_UID=1000',
       '-e', 'SANDBOX_HOST_GID=1000',
+      '-e', 'SANDBOX_CODEX_HOME=/app/w/.codex/.environment',
       '-e', 'SANDBOX_HOST_PORTS=3000',
       'codex-sandbox:latest',
     ]);

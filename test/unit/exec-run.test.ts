@@ -112,6 +112,7 @@ describe('exec report files (host, temp dirs)', () => {
     fs.symlinkSync(path.join(withDir, '.git'), path.join(linked, '.git'));
     expect(await resolveProtectedGit([withDir, withFile, without])).toEqual({
       paths: [path.join(withDir, '.git'), path.join(withFile, '.git')],
+      pinned: [],
       warnings: [`--protect-git: ${without} has no .git, nothing to protect there`],
     });
     await expect(resolveProtectedGit([linked])).rejects.toThrow('is a symlink and cannot be protected in place');

@@ -53,13 +53,14 @@ const SECURITY = [
   '--cap-add', 'NET_RAW',
   '--security-opt', 'no-new-privileges',
 ];
+// R103: the Codex home inside the workdir is not bound a second time (/codex_home links to it).
 const BASE_MOUNTS = [
   '--mount', 'type=bind,source=/w/proj,target=/app/w/proj',
-  '--mount', 'type=bind,source=/w/proj/.codex/.environment,target=/codex_home',
   '--mount', 'type=bind,source=/state/egress/r1d2,target=/var/lib/codex-sandbox/private/egress',
 ];
+const HOME_IN_WORKDIR = '/app/w/proj/.codex/.environment';
 const WORKDIR = ['-w', '/app/w/proj'];
-const envArgs = (envDir = '/app/w/proj/.codex/.environment') => [
+const envArgs = (envDir = HOME_IN_WORKDIR) => [
   '-e', 'CODEX_HOME=/codex_home',
   '-e', 'HOME=/codex_home',
   '-e', 'SANDBOX_WORKDIR=/app/w/proj',
@@ -68,6 +69,7 @@ const envArgs = (envDir = '/app/w/proj/.codex/.environment') => [
   '-e', 'SANDBOX_HOST_UID=1000',
   '-e', 'SANDBOX_HOST_GID=1001',
   '-e', 'SANDBOX_EGRESS_LOG=1',
+  ...(envDir === '/codex_home' ? [] : ['-e', `SANDBOX_CODEX_HOME=${envDir}`]),
 ];
 
 const argvFor = (overrides: Partial<ResolvedRun>) => buildDockerRunArgs(assembleRunPlan(resolved(overrides)));
@@ -84,19 +86,19 @@ describe('buildDockerRunArgs(assembleRunPlan(…)): whole argv', () => {
     expect(argvFor({ tty: false })).not.toContain('-t');
   });
 
-  it('auth.json is mounted read-only at /codex_home/auth.json', () => {
+  it('auth.json is mounted read-only as auth.json of the Codex home (in the workdir mount)', () => {
     expect(argvFor({ authFile: '/home/me/.codex/auth.json' })).toEqual([
       ...HEAD, ...IDENTITY, ...SECURITY, ...BASE_MOUNTS,
-      '--mount', 'type=bind,source=/home/me/.codex/auth.json,target=/codex_home/auth.json,readonly',
+      '--mount', `type=bind,source=/home/me/.codex/auth.json,target=${HOME_IN_WORKDIR}/auth.json,readonly`,
       ...WORKDIR, ...envArgs(), 'codex-sandbox:latest',
     ]);
   });
 
-  it('sessions elsewhere get their own mount at /codex_home/sessions, after auth', () => {
+  it('sessions elsewhere get their own mount at the Codex home\'s sessions, after auth', () => {
     expect(argvFor({ sessionsDir: '/data/sessions', authFile: '/a/auth.json' })).toEqual([
       ...HEAD, ...IDENTITY, ...SECURITY, ...BASE_MOUNTS,
-      '--mount', 'type=bind,source=/a/auth.json,target=/codex_home/auth.json,readonly',
-      '--mount', 'type=bind,source=/data/sessions,target=/codex_home/sessions',
+      '--mount', `type=bind,source=/a/auth.json,target=${HOME_IN_WORKDIR}/auth.json,readonly`,
+      '--mount', `type=bind,source=/data/sessions,target=${HOME_IN_WORKDIR}/sessions`,
       ...WORKDIR, ...envArgs(), 'codex-sandbox:latest',
     ]);
   });
@@ -145,11 +147,10 @@ describe('buildDockerRunArgs(assembleRunPlan(…)): whole argv', () => {
     ]);
   });
 
-  it('SANDBOX_ENV_DIR is /app<path> for a --codex-home inside the workdir', () => {
+  it('SANDBOX_ENV_DIR is /app<path> for a --codex-home inside the workdir (not bound again: SANDBOX_CODEX_HOME)', () => {
     expect(argvFor({ envDir: '/w/proj/ch', sessionsDir: '/w/proj/ch/sessions' })).toEqual([
       ...HEAD, ...IDENTITY, ...SECURITY,
       '--mount', 'type=bind,source=/w/proj,target=/app/w/proj',
-      '--mount', 'type=bind,source=/w/proj/ch,target=/codex_home',
       '--mount', 'type=bind,source=/state/egress/r1d2,target=/var/lib/codex-sandbox/private/egress',
       ...WORKDIR, ...envArgs('/app/w/proj/ch'), 'codex-sandbox:latest',
     ]);
@@ -163,7 +164,7 @@ describe('buildDockerRunArgs(assembleRunPlan(…)): whole argv', () => {
   it('never uses -v and never builds a shell string', () => {
     const argv = argvFor({ authFile: '/a/auth.json', readOnly: ['/r'], sessionsDir: '/s', tty: true });
     expect(argv.filter((word) => word === '-v' || word === '--volume')).toEqual([]);
-    expect(argv.filter((word) => word === '--mount')).toHaveLength(6);
+    expect(argv.filter((word) => word === '--mount')).toHaveLength(5);
   });
 });
 
@@ -184,7 +185,6 @@ describe('assembleRunPlan', () => {
       ],
       mounts: [
         { source: '/w/proj', target: '/app/w/proj', readonly: false },
-        { source: '/w/proj/.codex/.environment', target: '/codex_home', readonly: false },
         { source: '/state/egress/r1d2', target: '/var/lib/codex-sandbox/private/egress', readonly: false },
       ],
       workingDir: '/app/w/proj',
@@ -197,6 +197,7 @@ describe('assembleRunPlan', () => {
         ['SANDBOX_HOST_UID', '1000'],
         ['SANDBOX_HOST_GID', '1001'],
         ['SANDBOX_EGRESS_LOG', '1'],
+        ['SANDBOX_CODEX_HOME', '/app/w/proj/.codex/.environment'],
       ],
       tty: true,
       network: 'n1',

@@ -51,6 +51,8 @@ const ENV = [
   '-e', 'SANDBOX_ALLOWED_DOMAINS=api.openai.com',
   '-e', 'SANDBOX_HOST_UID=1000',
   '-e', 'SANDBOX_HOST_GID=1001',
+  // R103: the Codex home inside the workdir is reached through /codex_home -> this, not bound again.
+  '-e', 'SANDBOX_CODEX_HOME=/app/w/proj/.codex/.environment',
 ];
 
 describe('several workdirs', () => {
@@ -65,7 +67,6 @@ describe('several workdirs', () => {
       '--mount', 'type=bind,source=/w/proj,target=/app/w/proj',
       '--mount', 'type=bind,source=/w/lib,target=/app/w/lib',
       '--mount', 'type=bind,source=/x/docs,target=/app/x/docs',
-      '--mount', 'type=bind,source=/w/proj/.codex/.environment,target=/codex_home',
       '-w', '/app/w/proj',
       ...ENV,
       '-e', 'SANDBOX_WORKDIRS=/app/w/proj\n/app/w/lib\n/app/x/docs',
@@ -93,10 +94,7 @@ describe('several workdirs', () => {
 describe('named session', () => {
   it('starts detached (no --rm/-i/-t), labelled, SANDBOX_COMMAND=session, no command args', () => {
     const argv = buildDockerRunArgs(assembleRunPlan(resolved({ command: 'shell', session: { name: 'dev' } })));
-    const mounts = JSON.stringify([
-      ['/w/proj', '/app/w/proj', 'rw'],
-      ['/w/proj/.codex/.environment', '/codex_home', 'rw'],
-    ]);
+    const mounts = JSON.stringify([['/w/proj', '/app/w/proj', 'rw']]);
     expect(argv).toEqual([
       'docker', 'run', '-d',
       '--name', 'codex-session-dev',
@@ -105,7 +103,6 @@ describe('named session', () => {
       '--label', `codex-sandbox.mounts=${mounts}`,
       ...SECURITY,
       '--mount', 'type=bind,source=/w/proj,target=/app/w/proj',
-      '--mount', 'type=bind,source=/w/proj/.codex/.environment,target=/codex_home',
       '-w', '/app/w/proj',
       ...ENV,
       '-e', 'SANDBOX_COMMAND=session',

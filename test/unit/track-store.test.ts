@@ -35,8 +35,8 @@ describe('track-store (host git on temp dirs)', () => {
       { path: 'sub/new.sh', kind: 'added', added: 1, removed: 0 },
     ]);
     expect(await resolveTrackedRun(gitDir, undefined)).toBe('aaaa0001');
-    expect(await renderTrackedDiff(gitDir, 'aaaa0001', true, false)).toContain('3 files changed, 3 insertions(+), 2 deletions(-)');
-    expect(await renderTrackedDiff(gitDir, 'aaaa0001', false, false)).toContain('new file mode 100755');
+    expect(await renderTrackedDiff(gitDir, 'aaaa0001', true)).toContain('3 files changed, 3 insertions(+), 2 deletions(-)');
+    expect(await renderTrackedDiff(gitDir, 'aaaa0001', false)).toContain('new file mode 100755');
     expect(fs.existsSync(path.join(work, '.git'))).toBe(false);
     expect((await listTrackedRuns(gitDir))[0]).toMatch(/^aaaa0001 {2}\d{4}-/);
   });
@@ -56,7 +56,7 @@ describe('track-store (host git on temp dirs)', () => {
 
     const changes = await listTrackedChanges(gitDir, 'aaaa0002');
     expect(changes.map((change) => change.path)).toEqual(['hidden.txt', 'link', 'nested/inner.txt']);
-    const patch = await renderTrackedDiff(gitDir, 'aaaa0002', false, false);
+    const patch = await renderTrackedDiff(gitDir, 'aaaa0002', false);
     expect(patch).toContain(`+${path.join(tmp, 'secret')}`);
     expect(patch).not.toContain('TOP SECRET');
     expect(patch).toContain('new file mode 120000');

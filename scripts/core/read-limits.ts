@@ -1,0 +1,31 @@
+/**
+ * How much the launcher ever reads (or keeps) of something the agent can write (R109): a
+ * huge, sparse or endless file is refused or cut, never read whole.
+ */
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export const READ_LIMITS = {
+  /** config.toml (copied into the Codex home, parsed for model providers). */
+  configToml: 1 * MiB,
+  /** The init script copied to the Codex home. */
+  initScript: 4 * MiB,
+  /** One prompt file; how many; all of them together. */
+  promptFile: 1 * MiB,
+  promptFiles: 1000,
+  promptBytes: 16 * MiB,
+  /** `.codex/sandbox.ini` and the user's config.ini. */
+  settings: 64 * KiB,
+  /** The agent's final message (`exec`). */
+  lastMessage: 1 * MiB,
+  /** `.git` files (gitdir: …), HEAD, loose refs; packed-refs. */
+  gitFile: 64 * KiB,
+  packedRefs: 4 * MiB,
+  /** One file recorded by --track (larger ones are recorded as a note with their size). */
+  trackedFile: 128 * MiB,
+  /** One line of `exec` output in run.log; the whole run.log. */
+  logLine: 64 * KiB,
+  runLog: 64 * MiB,
+  /** Entries `--protect-git` visits looking for nested repositories. */
+  gitSearchEntries: 200_000,
+} as const;

@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { isSameOrInside } from '../core/path-rules.js';
+import { errorCode, resolveFuturePath } from './resolve-path.js';
+import { UnsafePathError } from './safe-tree.js';
+import { probeHostDir, statHostPath } from './tree-paths.js';
+
+export type InputKind = 'directory' | 'file' | 'any';
+
+/**
+ * A path the user typed (a flag, a variable, a settings entry), resolved like
+ * resolveExistingPath but immune to what the agent planted (R102): where it enters a tree
+ * the agent can write, symlinks are followed only beneath that tree. Returns the physical,
+ * symlink-free path (the one handed to docker or read).
+ */
+export async function resolveInputPath(
+  input: string,
+  cwd: string,
+  what: string,
+  kind: InputKind,
+  trees: readonly string[],
+): Promise<{ physical: string; isDirectory: boolean; inTree: boolean }> {
+  if (input.trim() === '') throw new UsageError(`${what} is empty: give a path`);
+  let entry;
+  try {
+    entry = await statHostPath(path.resolve(cwd, input), trees);
+  } catch (error) {
+    if (error instanceof UnsafePathError) {
+      throw new UsageError(`${what} ${JSON.stringify(input)} cannot be used: ${error.detail}: give the real path`);
+    }
+    throw new UsageError(`${what} ${JSON.stringify(input)} does not exist (${errorCode(error)}): check the path`);
+  }
+  if (entry === undefined) throw new UsageError(`${what} ${JSON.stringify(input)} does not exist (ENOENT): check the path`);
+  const isDirectory = entry.info.isDirectory();
+  if (kind === 'directory' && !isDirectory) throw new UsageError(`${what} ${JSON.stringify(input)} is not a directory: give a directory`);
+  if (kind === 'file' && !entry.info.isFile()) throw new UsageError(`${what} ${JSON.stringify(input)} is not a regular file: give a file`);
+  return { physical: entry.physical, isDirectory, inTree: entry.inTree };
+}
+
+/**
+ * A directory the launcher creates or writes (the Codex home, the sessions directory, a
+ * report directory; R101): the user's own links outside the trees are resolved, but inside
+ * a tree the agent can write no symlink may lead there at all. Returns the physical path;
+ * `describe` words the refusal.
+ */
+export async function resolveWritableDir(
+  input: string,
+  cwd: string,
+  trees: readonly string[],
+  describe: (error: UnsafePathError) => string,
+): Promise<{ physical: string; exists: boolean }> {
+  const lexical = path.resolve(cwd, input);
+  const inTree = trees.some((tree) => isSameOrInside(tree, lexical));
+  const start = inTree ? lexical : await resolveFuturePath(input, cwd, 'the directory').catch(() => lexical);
+  try {
+    return await probeHostDir(start, trees);
+  } catch (error) {
+    if (error instanceof UnsafePathError) throw new UsageError(describe(error));
+    throw error;
+  }
+}

@@ -1,0 +1,276 @@
+import { constants, existsSync, type BigIntStats, type Dirent, type Stats } from 'node:fs';
+import { link, lstat, mkdir, open, readdir, readlink, rename, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { UsageError } from '../core/errors.js';
+
+/**
+ * The one way the launcher touches a tree the agent can write (R101): the workdirs, the
+ * Codex home, the sessions directory, report directories and `pull` destinations.
+ *
+ * Every directory is held as an open file descriptor, and every name is looked up *in that
+ * directory* through `/proc/self/fd/<fd>/<name>` (Linux resolves the magic link to the
+ * directory itself, so this is openat()): renaming or replacing an ancestor after it was
+ * opened changes nothing. Each component is opened with O_NOFOLLOW (a symlink is never
+ * followed by the kernel), files with O_NONBLOCK (a FIFO never blocks) and must be regular
+ * files of bounded size. Elsewhere (no /proc) the same calls fall back to paths: each
+ * component is still checked, but a swap racing between two calls is not excluded (R111).
+ */
+
+const PROC_FD = process.platform === 'linux' && existsSync('/proc/self/fd') ? '/proc/self/fd' : undefined;
+const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+/** True when directory descriptors make every lookup immune to concurrent swaps (Linux). */
+export const SWAP_IMMUNE = PROC_FD !== undefined;
+
+export type UnsafeReason = 'link' | 'link-out' | 'not-dir' | 'not-file' | 'too-large' | 'loop' | 'bad-name';
+
+/**
+ * A path in an agent-writable tree that the launcher refuses to use, and why. Callers word
+ * it for their context; one that reaches the entry is a one-line usage error (exit 2).
+ */
+export class UnsafePathError extends UsageError {
+  /** `<path> <why>`, without advice. */
+  readonly detail: string;
+
+  constructor(
+    readonly path: string,
+    readonly reason: UnsafeReason,
+  ) {
+    super(`${path} ${describeReason(reason)}: remove or replace it and run again`);
+    this.name = 'UnsafePathError';
+    this.detail = `${path} ${describeReason(reason)}`;
+  }
+}
+
+function describeReason(reason: UnsafeReason): string {
+  switch (reason) {
+    case 'link': return 'is a symlink (never followed in a directory the agent can write)';
+    case 'link-out': return 'is a symlink leading out of the directory the agent can write';
+    case 'not-dir': return 'is not a directory';
+    case 'not-file': return 'is not a regular file (a FIFO, device or directory?)';
+    case 'too-large': return 'is larger than the launcher reads';
+    case 'loop': return 'has too many levels of symlinks';
+    case 'bad-name': return 'is not a single path component';
+  }
+}
+
+export type Name = string | Buffer;
+
+function nameText(name: Name): string {
+  return typeof name === 'string' ? name : name.toString('utf8');
+}
+
+function checkName(name: Name, where: string): void {
+  const text = typeof name === 'string' ? name : name.toString('latin1');
+  if (text === '' || text === '.' || text === '..' || text.includes('/') || text.includes('\0')) {
+    throw new UnsafePathError(path.join(where, nameText(name)), 'bad-name');
+  }
+}
+
+const isErrno = (error: unknown, ...codes: string[]) =>
+  typeof error === 'object' && error !== null && codes.includes(String((error as { code?: unknown }).code));
+
+/** An open directory; every method works on one name directly inside it. Close it when done. */
+export class TreeDir {
+  private constructor(
+    private readonly handle: FileHandle,
+    /** Host path, for messages (and for the path fallback). */
+    readonly path: string,
+  ) {}
+
+  /** Opens an absolute path from `/`, component by component, refusing a symlink anywhere. */
+  static async openRoot(absolute: string): Promise<TreeDir> {
+    if (!path.isAbsolute(absolute)) throw new Error(`not absolute: ${absolute}`);
+    let dir = new TreeDir(await open('/', DIR_FLAGS), '/');
+    for (const part of absolute.split('/').filter((segment) => segment !== '')) {
+      const next = await dir.openDir(part).finally(() => dir.close());
+      dir = next;
+    }
+    return dir;
+  }
+
+  /** `/proc/self/fd/<fd>/<name>` (openat through the kernel), or the plain path elsewhere. */
+  at(name: Name): string | Buffer {
+    checkName(name, this.path);
+    if (PROC_FD === undefined) return typeof name === 'string' ? path.join(this.path, name) : Buffer.concat([Buffer.from(`${this.path}/`), name]);
+    const prefix = `${PROC_FD}/${this.handle.fd}/`;
+    return typeof name === 'string' ? `${prefix}${name}` : Buffer.concat([Buffer.from(prefix), name]);
+  }
+
+  child(name: Name): string {
+    return path.join(this.path, nameText(name));
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+  }
+
+  async stat(): Promise<Stats> {
+    return this.handle.stat();
+  }
+
+  async statBig(): Promise<BigIntStats> {
+    return this.handle.stat({ bigint: true });
+  }
+
+  /** lstat of one entry (never follows it); undefined when it does not exist. */
+  async lstat(name: Name): Promise<Stats | undefined> {
+    try {
+      return await lstat(this.at(name));
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return undefined;
+      throw error;
+    }
+  }
+
+  /** Opens a subdirectory; `create` makes it (mode) when missing. A symlink or file there is refused. */
+  async openDir(name: Name, create?: { mode: number }): Promise<TreeDir> {
+    const where = this.child(name);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return new TreeDir(await open(this.at(name), DIR_FLAGS), where);
+      } catch (error) {
+        if (isErrno(error, 'ELOOP')) throw new UnsafePathError(where, 'link');
+        if (isErrno(error, 'ENOTDIR')) throw new UnsafePathError(where, (await this.lstat(name))?.isSymbolicLink() === true ? 'link' : 'not-dir');
+        if (!isErrno(error, 'ENOENT') || create === undefined || attempt > 0) throw error;
+        await this.mkdir(name, create.mode).catch((mkdirError: unknown) => {
+          if (!isErrno(mkdirError, 'EEXIST')) throw mkdirError;
+        });
+      }
+    }
+  }
+
+  async mkdir(name: Name, mode = 0o755): Promise<void> {
+    await mkdir(this.at(name), { mode });
+  }
+
+  async readdir(): Promise<Array<Dirent<Buffer>>> {
+    return readdir(PROC_FD === undefined ? this.path : `${PROC_FD}/${this.handle.fd}`, { withFileTypes: true, encoding: 'buffer' });
+  }
+
+  /** Opens a regular file for reading (never a link, FIFO or device). */
+  async openFile(name: Name): Promise<FileHandle> {
+    let handle: FileHandle;
+    try {
+      handle = await open(this.at(name), FILE_FLAGS);
+    } catch (error) {
+      if (isErrno(error, 'ELOOP')) throw new UnsafePathError(this.child(name), 'link');
+      if (isErrno(error, 'ENXIO', 'EISDIR')) throw new UnsafePathError(this.child(name), 'not-file');
+      throw error;
+    }
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      await handle.close();
+      throw new UnsafePathError(this.child(name), 'not-file');
+    }
+    return handle;
+  }
+
+  /** The whole content of a regular file of at most `maxBytes` (larger: refused, never read whole). */
+  async readFile(name: Name, maxBytes: number): Promise<Buffer> {
+    const handle = await this.openFile(name);
+    try {
+      return await readCapped(handle, maxBytes, this.child(name));
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async readLink(name: Name): Promise<Buffer> {
+    return readlink(this.at(name), { encoding: 'buffer' });
+  }
+
+  /**
+   * Writes `data` under `name` through a temporary file created O_EXCL|O_NOFOLLOW in this
+   * directory, then renamed over the name (`replace`) or hard-linked (nothing existing is
+   * touched; returns false when the name exists). A symlink there is replaced, never followed.
+   */
+  async writeFile(name: Name, data: Uint8Array | string, options: { mode?: number; replace: boolean; owner?: { uid: number; gid: number } }): Promise<boolean> {
+    const temporary = `.${nameText(name).slice(0, 40)}.${randomBytes(6).toString('hex')}.tmp`;
+    const mode = options.mode ?? 0o644;
+    const handle = await open(this.at(temporary), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+    try {
+      await handle.writeFile(data);
+      await handle.chmod(mode);
+      if (options.owner !== undefined) await handle.chown(options.owner.uid, options.owner.gid);
+    } finally {
+      await handle.close();
+    }
+    try {
+      if (options.replace) {
+        await rename(this.at(temporary), this.at(name));
+        return true;
+      }
+      try {
+        await link(this.at(temporary), this.at(name));
+        return true;
+      } catch (error) {
+        if (isErrno(error, 'EEXIST')) return false;
+        throw error;
+      }
+    } finally {
+      await unlink(this.at(temporary)).catch(() => undefined);
+    }
+  }
+
+  /** Creates a new file O_EXCL|O_NOFOLLOW (never an existing name, never through a link) and returns it open for writing. */
+  async createFile(name: Name, mode = 0o644): Promise<FileHandle> {
+    return open(this.at(name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  }
+
+  async rename(name: Name, to: TreeDir, toName: Name): Promise<void> {
+    await rename(this.at(name), to.at(toName));
+  }
+
+  /** Hard link (never replaces: EEXIST when the target name exists). */
+  async link(name: Name, to: TreeDir, toName: Name): Promise<void> {
+    await link(this.at(name), to.at(toName));
+  }
+
+  async symlink(name: Name, target: string | Buffer): Promise<void> {
+    await symlink(target, this.at(name));
+  }
+
+  async unlink(name: Name): Promise<void> {
+    await unlink(this.at(name));
+  }
+
+  async rmdir(name: Name): Promise<void> {
+    await rmdir(this.at(name));
+  }
+
+  /** chmod of the entry itself (opened without following; a symlink is refused). */
+  async chmod(name: Name, mode: number): Promise<void> {
+    const info = await this.lstat(name);
+    if (info?.isDirectory() === true) {
+      const dir = await this.openDir(name);
+      await dir.handle.chmod(mode).finally(() => dir.close());
+      return;
+    }
+    const file = await this.openFile(name);
+    await file.chmod(mode).finally(() => file.close());
+  }
+
+  /** fchown of this directory (the root launcher hands what it creates to the agent's owner). */
+  async chown(uid: number, gid: number): Promise<void> {
+    await this.handle.chown(uid, gid);
+  }
+}
+
+/** Reads a whole open file of at most `maxBytes`; a larger (or growing) one is refused, never read whole. */
+export async function readCapped(handle: FileHandle, maxBytes: number, where: string): Promise<Buffer> {
+  if ((await handle.stat()).size > maxBytes) throw new UnsafePathError(where, 'too-large');
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes + 1 - total));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
+    if (bytesRead === 0) break;
+    chunks.push(chunk.subarray(0, bytesRead));
+    total += bytesRead;
+    if (total > maxBytes) throw new UnsafePathError(where, 'too-large');
+  }
+  return Buffer.concat(chunks, total);
+}

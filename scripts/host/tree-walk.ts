@@ -1,0 +1,99 @@
+import type { Dirent } from 'node:fs';
+import path from 'node:path';
+import { type TreeDir, UnsafePathError } from './safe-tree.js';
+import { openHostDir } from './tree-paths.js';
+
+/**
+ * Walks a directory through descriptors (R101): every subdirectory is opened with
+ * O_NOFOLLOW|O_DIRECTORY inside its parent, so a symlink is never entered and a directory
+ * swapped during the walk is not followed. Names are bytes; a name that is not UTF-8 is
+ * reported to `onSkipped` (it could not be shown or handed on faithfully).
+ */
+export interface WalkEntry {
+  /** '/'-separated path relative to the walk's root. */
+  relative: string;
+  /** The directory holding it (open only during the visit). */
+  dir: TreeDir;
+  name: Buffer;
+  dirent: Dirent<Buffer>;
+}
+
+export interface WalkVisitor {
+  /** Return 'skip' to stay out of a directory; called for every entry, parents first. */
+  visit(entry: WalkEntry): Promise<'skip' | void>;
+  onSkipped?(relative: string, why: string): void;
+  /** Stop (throw) after this many entries. */
+  maxEntries?: number;
+}
+
+function decodeName(name: Buffer): string | undefined {
+  const text = name.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(name) ? text : undefined;
+}
+
+export async function walkTree(root: TreeDir, visitor: WalkVisitor): Promise<void> {
+  let seen = 0;
+  const walk = async (dir: TreeDir, prefix: string): Promise<void> => {
+    const entries = await dir.readdir();
+    entries.sort((a, b) => Buffer.compare(a.name, b.name));
+    for (const dirent of entries) {
+      const text = decodeName(dirent.name);
+      const relative = prefix === '' ? (text ?? '') : `${prefix}/${text ?? ''}`;
+      if (text === undefined) {
+        visitor.onSkipped?.(`${prefix}/${dirent.name.toString('utf8')}`, 'its name is not UTF-8');
+        continue;
+      }
+      if (visitor.maxEntries !== undefined && (seen += 1) > visitor.maxEntries) {
+        throw new UnsafePathError(dir.path, 'too-large');
+      }
+      const decision = await visitor.visit({ relative, dir, name: dirent.name, dirent });
+      if (decision === 'skip' || !dirent.isDirectory()) continue;
+      let child: TreeDir;
+      try {
+        child = await dir.openDir(dirent.name);
+      } catch (error) {
+        // Swapped for a link or removed since readdir: not entered.
+        if (error instanceof UnsafePathError || (error as { code?: string }).code === 'ENOENT') continue;
+        throw error;
+      }
+      try {
+        await walk(child, relative);
+      } finally {
+        await child.close();
+      }
+    }
+  };
+  await walk(root, '');
+}
+
+/** Regular files below `dir` (a host path; symlinks and special files skipped), read with caps. */
+export async function listTreeFiles(
+  dir: string,
+  trees: readonly string[],
+  caps: { maxFiles: number; maxFileBytes: number; maxTotalBytes: number },
+): Promise<Array<{ relative: string; bytes: Buffer }>> {
+  const files: Array<{ relative: string; bytes: Buffer }> = [];
+  let total = 0;
+  const { dir: root } = await openHostDir(dir, trees);
+  try {
+    await walkTree(root, {
+      maxEntries: caps.maxFiles * 10,
+      async visit({ relative, dir: parent, name, dirent }) {
+        if (!dirent.isFile()) return;
+        if (files.length >= caps.maxFiles) throw new UnsafePathError(path.join(dir, relative), 'too-large');
+        const bytes = await parent.readFile(name, caps.maxFileBytes).catch((error: unknown) => {
+          if (error instanceof UnsafePathError && error.reason !== 'too-large') return undefined; // swapped since readdir
+          throw error;
+        });
+        if (bytes === undefined) return;
+        total += bytes.length;
+        if (total > caps.maxTotalBytes) throw new UnsafePathError(dir, 'too-large');
+        files.push({ relative: relative.split('/').join(path.sep), bytes });
+      },
+    });
+  } finally {
+    await root.close();
+  }
+  return files;
+}
+
