@@ -39,6 +39,8 @@ describe('exec argv and names', () => {
 
   it('the last message lives in the Codex home under the run id', () => {
     expect(lastMessagePaths('abcd1234')).toEqual({ container: '/codex_home/runs/abcd1234/last-message.md', relative: 'runs/abcd1234/last-message.md' });
+    // A Codex home inside the workdir: its real path (codex does not open it through the /codex_home link).
+    expect(lastMessagePaths('abcd1234', '/app/w/.codex/.environment').container).toBe('/app/w/.codex/.environment/runs/abcd1234/last-message.md');
   });
 
   it.each([
