@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvironmentError } from '../core/errors.js';
 import {
@@ -12,9 +11,9 @@ import {
   parsePacketLog,
   type EgressDestination,
 } from '../core/egress-summary.js';
-import { isSameOrInside } from '../core/path-rules.js';
 import type { HostContext } from './host-context.js';
 import { errorCode } from './resolve-path.js';
+import { writeHostFile } from './tree-paths.js';
 
 /** Per-run copies for the user, in the Codex home: `<env dir>/egress/<run id>.jsonl`. */
 export const EGRESS_COPY_DIR = 'egress';
@@ -67,23 +66,10 @@ export async function readBlockedDestinations(rawDir: string, now = new Date()):
   return aggregateEgress([...dns.events, ...packets], dns.names);
 }
 
-/** Writes `<env dir>/egress/<run id>.jsonl` (temp + rename; a planted link is replaced, never followed). */
+/** Writes `<env dir>/egress/<run id>.jsonl` through directory descriptors (R101: no link followed on the way, temp + rename). */
 async function saveEgressCopy(envDir: string, runId: string, destinations: readonly EgressDestination[]): Promise<string> {
-  const dir = path.join(envDir, EGRESS_COPY_DIR);
-  await mkdir(dir, { recursive: true });
-  const realDir = await realpath(dir);
-  if (!isSameOrInside(await realpath(envDir), realDir)) {
-    throw new EnvironmentError(`${dir} leads outside the Codex home (a symlink?): remove it`);
-  }
-  const target = path.join(realDir, `${runId}.jsonl`);
-  const temporary = path.join(realDir, `.${runId}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(temporary, formatEgressJsonl(destinations), { flag: 'wx', mode: 0o644 });
-    await rename(temporary, target);
-  } finally {
-    await unlink(temporary).catch(() => undefined);
-  }
-  return target;
+  await writeHostFile(path.join(envDir, EGRESS_COPY_DIR), `${runId}.jsonl`, formatEgressJsonl(destinations), [envDir]);
+  return path.join(envDir, EGRESS_COPY_DIR, `${runId}.jsonl`);
 }
 
 export interface EgressOutcome {

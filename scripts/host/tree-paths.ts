@@ -259,3 +259,17 @@ export async function probeHostDir(absolute: string, trees: readonly string[]): 
     await rootDir.close();
   }
 }
+
+/**
+ * Writes `name` in the directory `dir` (a host path, created when missing) without following
+ * a link anywhere on the way, through a temporary file renamed into place (R101): for files
+ * the launcher writes into a tree the agent can write after the agent ran.
+ */
+export async function writeHostFile(dir: string, name: string, data: string | Uint8Array, trees: readonly string[], mode = 0o644): Promise<void> {
+  const { dir: target } = await openHostDir(dir, trees, { mode: 0o755 });
+  try {
+    await target.writeFile(name, data, { replace: true, mode });
+  } finally {
+    await target.close();
+  }
+}
