@@ -113,7 +113,9 @@ export async function runDockerAttached(args: readonly string[], options: Attach
       if (name !== undefined) await removeContainer(name);
       return 128 + (constants.signals[received] ?? 0);
     }
-    if (exitCode === 125) {
+    // 125, and 126/127 when runc could not set up the container (say, a mount source that
+    // vanished: R103), come from docker itself when it said so on stderr.
+    if (exitCode === 125 || exitCode === 126 || exitCode === 127) {
       const failure = explainRunFailure(tail.text());
       if (failure !== undefined) throw failure;
     }
@@ -185,8 +187,8 @@ class StderrTail {
 }
 
 /**
- * Exit 125 is docker's own failure only when docker said so (`docker: …` on stderr); an
- * agent exiting 125 is passed through. Returns the one-line error, or undefined.
+ * Exit 125 (126, 127) is docker's own failure only when docker said so (`docker: …` on
+ * stderr); an agent exiting with it is passed through. Returns the one-line error, or undefined.
  */
 export function explainRunFailure(stderr: string): EnvironmentError | undefined {
   const line = stderr
