@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { assembleRunPlan } from '../core/assemble-run-plan.js';
+import { assembleRunPlan, codexHomeInContainer } from '../core/assemble-run-plan.js';
 import { UsageError } from '../core/errors.js';
 import {
   buildExecArgs,
@@ -45,7 +45,7 @@ export async function execCommand(options: ExecOptions, ctx: HostContext, launch
       reportDir = await resolveReportDir(options.out, ctx.cwd, workdir, reportDirName(new Date().toISOString(), runId));
       if (options.dryRun) process.stderr.write(`would write the report to ${escapeTerminalText(reportDir)}\n`);
       // Same plan, headless: never -t, codex exec with our report flags.
-      const args = buildExecArgs(prompt, options.passThrough, lastMessagePaths(runId).container);
+      const args = buildExecArgs(prompt, options.passThrough, lastMessagePaths(runId, codexHomeInContainer(prepared.resolved)).container);
       const resolved = { ...prepared.resolved, tty: false, args };
       return { ...prepared, resolved, plan: assembleRunPlan(resolved) };
     },

@@ -40,7 +40,7 @@ export async function prepareEgress(
     { source: 'config.toml model_providers', allow: providers.allow },
   ];
   const policy = buildEgressPolicy(layers, selectProxy(options.proxy, ctx.env));
-  const ca = await findCaCertificates(options.caCerts, ctx);
+  const ca = await findCaCertificates(options.caCerts, ctx, agentWritable);
   const messages = [...providers.messages, ...describeEgressPolicy(policy, [...DEFAULT_ALLOWED_DOMAINS, ...providers.allow])];
   for (const file of ca.files) messages.push(`trusting CA ${file}`);
   return { policy, caFiles: ca.files, messages, warnings: ca.warnings };

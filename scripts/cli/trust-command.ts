@@ -48,7 +48,11 @@ export async function ensureProjectSettingsTrusted(
   const store = await readTrustStore(ctx);
   const state = trustStateOf(store, file.path, file.sha256, resolved);
   if (state === 'trusted') return;
-  const what = state === 'changed' ? 'has changed since you approved it (or a path in it resolves elsewhere now)' : 'is not trusted yet';
+  const entry = store.files[file.path];
+  const what =
+    state === 'untrusted' ? 'is not trusted yet'
+    : entry?.sha256 === file.sha256 ? 'has a path that resolves elsewhere than when you approved it'
+    : 'has changed since you approved it';
   process.stderr.write(`warning: ${escapeTerminalText(file.path)} ${what}; the policy it sets:\n`);
   for (const line of diffPolicy(approvedLines(store.files[file.path]), shownLines(file, resolved))) process.stderr.write(`  ${escapeTerminalText(line)}\n`);
   if (options.dryRun) {

@@ -36,10 +36,14 @@ export function validatePrompt(prompt: unknown): string {
   return prompt;
 }
 
-/** Where codex writes its last message, inside the container and relative to the Codex home. */
-export function lastMessagePaths(runId: string): { container: string; relative: string } {
+/**
+ * Where codex writes its last message, inside the container and relative to the Codex home.
+ * `home` is the Codex home's real directory in the container: codex refuses to open its
+ * output file through the /codex_home symlink (ENOTDIR) used when the home is in a workdir.
+ */
+export function lastMessagePaths(runId: string, home = CODEX_HOME_TARGET): { container: string; relative: string } {
   const relative = `runs/${runId}/last-message.md`;
-  return { container: `${CODEX_HOME_TARGET}/${relative}`, relative };
+  return { container: `${home}/${relative}`, relative };
 }
 
 /** `20261122T193840Z-<run id>`: sortable, unique per run, no characters needing quotes. */

@@ -30,7 +30,8 @@ export const UNTRACKED_TOP_LEVEL: readonly string[] = ['.git', '.codex'];
 /** True when a workdir-relative path lies in a directory that is never tracked. */
 export function isExcludedPath(relative: string, extra: readonly string[] = []): boolean {
   const parts = relative.split('/');
-  if (parts.includes('.git')) return true;
+  // Any case: git refuses `.GIT` too (and it is `.git` on a case-insensitive file system).
+  if (parts.some((part) => part.toLowerCase() === '.git')) return true;
   if (parts[0] !== undefined && UNTRACKED_TOP_LEVEL.includes(parts[0])) return true;
   return extra.some((prefix) => relative === prefix || relative.startsWith(`${prefix}/`));
 }

@@ -1,11 +1,13 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { HostContext } from './host-context.js';
-import { resolveExistingPath } from './resolve-path.js';
+import { resolveInputPath } from './input-path.js';
+import { readHostFile } from './tree-paths.js';
 
 const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
+const MAX_CA_BYTES = 4 * 1024 * 1024;
 
 export interface CaCertificates {
   /** Resolved paths of readable PEM certificate files, deduplicated, in the order given. */
@@ -25,7 +27,7 @@ export function splitCaList(text: string | undefined): string[] {
  * host's NODE_EXTRA_CA_CERTS. Each must be a readable PEM certificate file; an unusable
  * NODE_EXTRA_CA_CERTS is only a warning (it was not given to us on purpose).
  */
-export async function findCaCertificates(flags: readonly string[], ctx: HostContext): Promise<CaCertificates> {
+export async function findCaCertificates(flags: readonly string[], ctx: HostContext, trees: readonly string[] = []): Promise<CaCertificates> {
   const inputs: Array<{ path: string; what: string; optional: boolean }> = [
     ...flags.map((file) => ({ path: file, what: '--ca-cert', optional: false })),
     ...splitCaList(ctx.env.SANDBOX_CA_CERTS).map((file) => ({ path: file, what: 'SANDBOX_CA_CERTS', optional: false })),
@@ -38,10 +40,14 @@ export async function findCaCertificates(flags: readonly string[], ctx: HostCont
   const warnings: string[] = [];
   for (const input of inputs) {
     try {
-      const file = await resolveExistingPath(input.path, ctx.cwd, input.what, 'file');
-      const text = await readFile(file, 'utf8').catch(() => {
-        throw new UsageError(`${input.what} ${JSON.stringify(input.path)} is not readable: fix its permissions`);
-      });
+      // A CA file may lie in a tree the agent can write: resolved beneath it, read capped (R102, R109).
+      const file = (await resolveInputPath(input.path, ctx.cwd, input.what, 'file', trees)).physical;
+      const text = await readHostFile(file, trees, MAX_CA_BYTES).then(
+        (read) => read.bytes.toString('utf8'),
+        () => {
+          throw new UsageError(`${input.what} ${JSON.stringify(input.path)} is not readable (or larger than 4 MiB): fix it`);
+        },
+      );
       if (!text.includes(PEM_CERTIFICATE)) {
         throw new UsageError(`${input.what} ${JSON.stringify(input.path)} is not a PEM certificate (no ${PEM_CERTIFICATE} line): give the CA in PEM form`);
       }

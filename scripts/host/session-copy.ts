@@ -7,6 +7,7 @@ import type { EntryKind } from '../core/session-pull-plan.js';
 import { queryDocker } from './docker.js';
 import { errorCode } from './resolve-path.js';
 import { readAgentIds } from './sessions.js';
+import { statHostPath } from './tree-paths.js';
 
 const COPY_TIMEOUT_MS = 30 * 60 * 1000;
 
@@ -48,7 +49,8 @@ export async function checkPushSources(inputs: readonly string[], cwd: string): 
 export async function pushPaths(container: string, workdir: string, sources: readonly string[], force: boolean): Promise<string[]> {
   for (const source of sources) {
     const name = path.basename(source);
-    if (!force && (await kindOf(path.join(workdir, name))) !== 'missing') {
+    // The workdir is the agent's: looked up without following a link there (R101).
+    if (!force && (await statHostPath(path.join(workdir, name), [workdir], false)) !== undefined) {
       throw new UsageError(`push: ${path.join(workdir, name)} already exists in the session's workdir: rerun with --force to overwrite it`);
     }
   }
