@@ -19,6 +19,9 @@ import { UsageError } from '../core/errors.js';
 
 const PROC_FD = process.platform === 'linux' && existsSync('/proc/self/fd') ? '/proc/self/fd' : undefined;
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+// O_PATH (Linux; node does not export it): a directory the user may only traverse (mode
+// --x, e.g. a shared 0711 parent) still gives a descriptor to look names up in.
+const O_PATH = 0o10000000;
 const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /** True when directory descriptors make every lookup immune to concurrent swaps (Linux). */
@@ -83,7 +86,7 @@ export class TreeDir {
   /** Opens an absolute path from `/`, component by component, refusing a symlink anywhere. */
   static async openRoot(absolute: string): Promise<TreeDir> {
     if (!path.isAbsolute(absolute)) throw new Error(`not absolute: ${absolute}`);
-    let dir = new TreeDir(await open('/', DIR_FLAGS), '/');
+    let dir = new TreeDir(await openDirectory('/'), '/');
     for (const part of absolute.split('/').filter((segment) => segment !== '')) {
       const next = await dir.openDir(part).finally(() => dir.close());
       dir = next;
@@ -130,7 +133,7 @@ export class TreeDir {
     const where = this.child(name);
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return new TreeDir(await open(this.at(name), DIR_FLAGS), where);
+        return new TreeDir(await openDirectory(this.at(name)), where);
       } catch (error) {
         if (isErrno(error, 'ELOOP')) throw new UnsafePathError(where, 'link');
         if (isErrno(error, 'ENOTDIR')) throw new UnsafePathError(where, (await this.lstat(name))?.isSymbolicLink() === true ? 'link' : 'not-dir');
@@ -256,6 +259,16 @@ export class TreeDir {
   /** fchown of this directory (the root launcher hands what it creates to the agent's owner). */
   async chown(uid: number, gid: number): Promise<void> {
     await this.handle.chown(uid, gid);
+  }
+}
+
+/** O_RDONLY|O_DIRECTORY|O_NOFOLLOW; a directory we may only traverse is opened O_PATH (lookups only). */
+async function openDirectory(at: string | Buffer): Promise<FileHandle> {
+  try {
+    return await open(at, DIR_FLAGS);
+  } catch (error) {
+    if (PROC_FD === undefined || !isErrno(error, 'EACCES')) throw error;
+    return open(at, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   }
 }
 
