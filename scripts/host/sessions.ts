@@ -101,8 +101,8 @@ async function explainSetupExit(container: string, exitCode: number): Promise<Se
   const logs = await probeDocker(buildLogsTailArgs(container, 15).slice(1)).catch(() => ({ stdout: '', stderr: '' }));
   const lines = `${logs.stdout}\n${logs.stderr}`.split('\n').filter((line) => line.trim() !== '');
   // The container's output: the init hook and the agent chose it (R100).
-  for (const line of lines) process.stderr.write(`  | ${escapeTerminalText(line)}\n`);
-  const last = lines.filter((line) => line.startsWith('codex-sandbox:')).pop() ?? lines.pop() ?? 'no output';
+  for (const line of lines) process.stderr.write(`  | ${escapeTerminalText(line.slice(0, 2000))}\n`);
+  const last = (lines.filter((line) => line.startsWith('codex-sandbox:')).pop() ?? lines.pop() ?? 'no output').slice(0, 2000);
   return new SessionSetupError(`session ${container} stopped during setup (exit ${exitCode}): ${last}`, exitCode);
 }
 

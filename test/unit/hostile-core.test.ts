@@ -132,3 +132,25 @@ describe('R108 LineCutter: exec output lines are bounded', () => {
     expect(cutter.end()).toBe('next');
   });
 });
+
+describe('R100 list output', () => {
+  it('labels and paths from docker are shown escaped in the table and the names list', async () => {
+    const { renderRecords } = await import('../../scripts/core/session-list.js');
+    const record = {
+      name: 'dev\u001b]0;x\u0007',
+      container: 'codex-session-dev',
+      status: 'running',
+      workdir: '/w/a\nb',
+      workdirs: ['/w/a\nb'],
+      image: 'codex-sandbox:latest',
+      created: '2026-01-01',
+      runId: 'r1',
+      mounts: '',
+    };
+    const table = renderRecords([record] as never, 'table');
+    expect(table.split('\n')).toHaveLength(3);
+    expect(table).toContain('/w/a\\x0ab');
+    expect(table).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(renderRecords([record] as never, 'names')).toBe('dev\\x1b]0;x\\x07\n');
+  });
+});

@@ -222,3 +222,17 @@ describe('R103 mount sources pinned right before docker run', () => {
     await expect(pinMountSources(mounts, [work], { allowMissing: false })).rejects.toThrow(`mount source ${path.join(work, 'data')} changed since it was checked`);
   });
 });
+
+describe('R109 CA files', () => {
+  it('R109 a FIFO or a huge file as a CA file in the workdir is refused at once, not read', async () => {
+    const { findCaCertificates } = await import('../../scripts/host/ca-certs.js');
+    const ctx: HostContext = { cwd: work, env: {}, home: path.join(tmp, 'home'), uid: 1000, gid: 1000, stdinIsTTY: false, stdoutIsTTY: false, pid: 1, hostname: 'h' };
+    mkfifo(path.join(work, 'ca.pem'));
+    await expect(findCaCertificates(['ca.pem'], ctx, [work])).rejects.toThrow('is not a regular file');
+    fs.writeFileSync(path.join(work, 'big.pem'), '');
+    fs.truncateSync(path.join(work, 'big.pem'), 50 * 1024 * 1024 * 1024);
+    await expect(findCaCertificates(['big.pem'], ctx, [work])).rejects.toThrow('larger than 4 MiB');
+    fs.symlinkSync(path.join(outside, 'secret'), path.join(work, 'link.pem'));
+    await expect(findCaCertificates(['link.pem'], ctx, [work])).rejects.toThrow('leading out');
+  });
+});
