@@ -155,6 +155,10 @@ export class TreeDir {
 
   /** Opens a regular file for reading (never a link, FIFO or device). */
   async openFile(name: Name): Promise<FileHandle> {
+    return (await this.openRegular(name)).handle;
+  }
+
+  private async openRegular(name: Name): Promise<{ handle: FileHandle; size: number }> {
     let handle: FileHandle;
     try {
       handle = await open(this.at(name), FILE_FLAGS);
@@ -168,14 +172,14 @@ export class TreeDir {
       await handle.close();
       throw new UnsafePathError(this.child(name), 'not-file');
     }
-    return handle;
+    return { handle, size: info.size };
   }
 
   /** The whole content of a regular file of at most `maxBytes` (larger: refused, never read whole). */
   async readFile(name: Name, maxBytes: number): Promise<Buffer> {
-    const handle = await this.openFile(name);
+    const { handle, size } = await this.openRegular(name);
     try {
-      return await readCapped(handle, maxBytes, this.child(name));
+      return await readCapped(handle, maxBytes, this.child(name), size);
     } finally {
       await handle.close();
     }
@@ -273,17 +277,20 @@ async function openDirectory(at: string | Buffer): Promise<FileHandle> {
 }
 
 /** Reads a whole open file of at most `maxBytes`; a larger (or growing) one is refused, never read whole. */
-export async function readCapped(handle: FileHandle, maxBytes: number, where: string): Promise<Buffer> {
-  if ((await handle.stat()).size > maxBytes) throw new UnsafePathError(where, 'too-large');
+export async function readCapped(handle: FileHandle, maxBytes: number, where: string, knownSize?: number): Promise<Buffer> {
+  const size = knownSize ?? (await handle.stat()).size;
+  if (size > maxBytes) throw new UnsafePathError(where, 'too-large');
   const chunks: Buffer[] = [];
   let total = 0;
-  for (;;) {
-    const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes + 1 - total));
+  // The first read is sized from fstat (+1 to see growth); a short read of a regular file
+  // is its end, so a file that did not grow costs one read.
+  for (let want = size + 1; ; want = 64 * 1024) {
+    const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(want, maxBytes + 1 - total)));
     const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
-    if (bytesRead === 0) break;
     chunks.push(chunk.subarray(0, bytesRead));
     total += bytesRead;
     if (total > maxBytes) throw new UnsafePathError(where, 'too-large');
+    if (bytesRead < chunk.length) break;
   }
-  return Buffer.concat(chunks, total);
+  return chunks.length === 1 ? (chunks[0] ?? Buffer.alloc(0)) : Buffer.concat(chunks, total);
 }

@@ -79,9 +79,7 @@ async function startBlobImport(gitDir: string): Promise<{ add(content: Buffer): 
   return {
     async add(content) {
       const sha = createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
-      await write(`blob\ndata ${content.length}\n`);
-      await write(content);
-      await write('\n');
+      await write(Buffer.concat([Buffer.from(`blob\ndata ${content.length}\n`), content, Buffer.from('\n')]));
       return sha;
     },
     async finish() {
@@ -164,6 +162,7 @@ export async function recordWorkspace(
       () => {
         skipped += 1;
       },
+      16, // files of one directory read at once: hashing is bound by system calls
     );
   } finally {
     await blobs.finish();
@@ -173,7 +172,7 @@ export async function recordWorkspace(
   await rename(`${cacheFile}.tmp`, cacheFile);
   const indexFile = path.join(gitDir, `index-${runId}-${phase}`);
   // update-index and write-tree on a private, fresh index file.
-  const tree = await gitWithIndex(gitDir, indexFile, lines.join(''));
+  const tree = await gitWithIndex(gitDir, indexFile, lines.sort().join(''));
   const refs = trackRefs(runId);
   const parent = phase === 'after' ? ['-p', `${refs.before}`] : [];
   const commit = (await git(gitDir, ['commit-tree', tree, ...parent, '-m', `${phase} run ${runId} in ${workdir}`])).trim();

@@ -24,6 +24,8 @@ export interface WalkVisitor {
   onSkipped?(relative: string, why: string): void;
   /** Stop (throw) after this many entries. */
   maxEntries?: number;
+  /** Visit up to this many entries of one directory at once (directories are entered one by one); default 1. */
+  concurrency?: number;
 }
 
 function decodeName(name: Buffer): string | undefined {
@@ -36,9 +38,9 @@ export async function walkTree(root: TreeDir, visitor: WalkVisitor): Promise<voi
   const walk = async (dir: TreeDir, prefix: string): Promise<void> => {
     const entries = await dir.readdir();
     entries.sort((a, b) => Buffer.compare(a.name, b.name));
+    const visits: Array<{ entry: WalkEntry; text: string }> = [];
     for (const dirent of entries) {
       const text = decodeName(dirent.name);
-      const relative = prefix === '' ? (text ?? '') : `${prefix}/${text ?? ''}`;
       if (text === undefined) {
         visitor.onSkipped?.(`${prefix}/${dirent.name.toString('utf8')}`, 'its name is not UTF-8');
         continue;
@@ -46,18 +48,28 @@ export async function walkTree(root: TreeDir, visitor: WalkVisitor): Promise<voi
       if (visitor.maxEntries !== undefined && (seen += 1) > visitor.maxEntries) {
         throw new UnsafePathError(dir.path, 'too-large');
       }
-      const decision = await visitor.visit({ relative, dir, name: dirent.name, dirent });
-      if (decision === 'skip' || !dirent.isDirectory()) continue;
+      visits.push({ entry: { relative: prefix === '' ? text : `${prefix}/${text}`, dir, name: dirent.name, dirent }, text });
+    }
+    const width = Math.max(1, visitor.concurrency ?? 1);
+    const enter: WalkEntry[] = [];
+    for (let start = 0; start < visits.length; start += width) {
+      const batch = visits.slice(start, start + width);
+      const decisions = await Promise.all(batch.map(({ entry }) => visitor.visit(entry)));
+      batch.forEach(({ entry }, index) => {
+        if (decisions[index] !== 'skip' && entry.dirent.isDirectory()) enter.push(entry);
+      });
+    }
+    for (const entry of enter) {
       let child: TreeDir;
       try {
-        child = await dir.openDir(dirent.name);
+        child = await dir.openDir(entry.name);
       } catch (error) {
         // Swapped for a link or removed since readdir: not entered.
         if (error instanceof UnsafePathError || (error as { code?: string }).code === 'ENOENT') continue;
         throw error;
       }
       try {
-        await walk(child, relative);
+        await walk(child, entry.relative);
       } finally {
         await child.close();
       }

@@ -22,11 +22,13 @@ export async function walkWorkspace(
   exclude: readonly string[],
   onFile: (file: WorkspaceFile) => Promise<void>,
   onSkipped?: (relative: string, why: string) => void,
+  concurrency = 1,
 ): Promise<void> {
   const rootDir = await TreeDir.openRoot(root);
   try {
     await walkTree(rootDir, {
       onSkipped,
+      concurrency,
       async visit({ relative, dir, name, dirent }) {
         if (isExcludedPath(relative, exclude)) return 'skip';
         if (dirent.isDirectory()) return undefined;
@@ -48,6 +50,6 @@ export async function snapshotWorkspace(root: string, exclude: readonly string[]
   const entries = new Map<string, SnapshotEntry>();
   await walkWorkspace(root, exclude, async (file) => {
     entries.set(file.relative, file.entry);
-  });
-  return entries;
+  }, undefined, 16);
+  return new Map([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
