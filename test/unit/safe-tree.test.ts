@@ -25,7 +25,7 @@ beforeEach(() => {
 
 afterEach(() => removeTempDir(tmp));
 
-test('R101: this platform gets the swap-immune (directory descriptor) mode', () => {
+test('R111 R101: on Linux the swap-immune (directory descriptor) mode is used', () => {
   expect(SWAP_IMMUNE).toBe(process.platform === 'linux');
 });
 
