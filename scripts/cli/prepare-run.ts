@@ -59,7 +59,7 @@ export async function prepareRun(
   const workdirs = [workdir.path, ...extraWorkdirs.paths];
   // The Codex home and the sessions directory are written by the launcher and mounted:
   // no symlink anywhere on the way (R101), so nothing the agent plants redirects them.
-  const envDir = await resolveHomeDir(options.codexHome ?? defaultEnvDir, ctx.cwd, '--codex-home', workdirs);
+  const envDir = await resolveHomeDir(options.codexHome ?? defaultEnvDir, ctx.cwd, options.codexHome === undefined ? 'the Codex home' : '--codex-home', workdirs);
   checkWritableMount(envDir, '--codex-home');
   if (!isSameOrInside(workdir.path, envDir)) {
     exposures.push(`--codex-home ${envDir} is outside the workdir and will be writable by the agent`);
