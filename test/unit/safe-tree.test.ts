@@ -142,7 +142,10 @@ describe('concurrent swaps (R101): a child process swaps a directory for a link 
   /** Loop: mv dir away, link the outside dir in its place, remove the link, move the dir back. */
   function startSwapper(dir: string, target: string) {
     const script = `while :; do mv "$1" "$1.away" 2>/dev/null; ln -s "$2" "$1" 2>/dev/null; rm -f "$1" 2>/dev/null; mv "$1.away" "$1" 2>/dev/null; done`;
-    return spawn('sh', ['-c', script, 'swapper', dir, target], { stdio: 'ignore' });
+    const child = spawn('sh', ['-c', script, 'swapper', dir, target], { stdio: 'ignore', detached: true });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // The whole group (the loop and a mv in flight), and only once it is gone does cleanup start.
+    return { kill: () => { process.kill(-(child.pid ?? 0), 'SIGKILL'); return exited; } };
   }
 
   test('reads: 300 tries never return the outside file', async () => {
@@ -163,7 +166,7 @@ describe('concurrent swaps (R101): a child process swaps a directory for a link 
         }
       }
     } finally {
-      swapper.kill();
+      await swapper.kill();
     }
     expect(inside + refused).toBe(300);
     // The swapper really raced the reads (else this test could not fail).
@@ -184,7 +187,7 @@ describe('concurrent swaps (R101): a child process swaps a directory for a link 
         }
       }
     } finally {
-      swapper.kill();
+      await swapper.kill();
     }
     expect(fs.readdirSync(outside)).toEqual(['id_rsa']);
     expect(refused).toBeGreaterThan(0);
@@ -207,7 +210,7 @@ describe('concurrent swaps (R101): a child process swaps a directory for a link 
         }
       }
     } finally {
-      swapper.kill();
+      await swapper.kill();
       await root.close();
     }
   });
