@@ -5,6 +5,11 @@
 # container's working directory). The exit code is the command's.
 set -Eeuo pipefail
 umask 022
+# Root reads nothing the agent wrote (see sandbox-entrypoint); the agent gets its HOME back.
+AGENT_HOME="${HOME:-}"
+AGENT_CWD="$PWD"
+export HOME=/root
+cd /
 
 # shellcheck source=lib-common.sh
 . /usr/local/lib/codex-sandbox/lib-common.sh
@@ -24,7 +29,8 @@ main() {
   esac
   load_agent_ids
   agent_env
-  if [[ "$PWD" == / && -n "${SANDBOX_WORKDIR:-}" ]]; then cd "$SANDBOX_WORKDIR"; fi
+  if [[ "$AGENT_CWD" == / && -n "${SANDBOX_WORKDIR:-}" ]]; then AGENT_CWD="$SANDBOX_WORKDIR"; fi
+  cd "$AGENT_CWD"
   set_agent_command "$mode" "$@"
   trap - ERR
   drop_privileges_exec "${AGENT_ARGV[@]}"

@@ -16,11 +16,13 @@ import { TEST_LABEL } from './helpers/test-network.js';
 const TCP_HTTP_SERVER = `const net=require('net'),http=require('http');
 for (const p of [2222,2223]) net.createServer(s=>{s.on('error',()=>{});s.end('port '+p+'\\n');}).listen(p);
 http.createServer((q,r)=>r.end('ok '+q.headers.host+'\\n')).listen(80);`;
-// A forward proxy for absolute-URI GETs on 3128 (logs each request); 3129 is a neighbour.
+// A forward proxy for absolute-URI GETs and CONNECT on 3128 (logs each request); 3129 is a neighbour.
 const PROXY_SERVER = `const http=require('http'),net=require('net');
-http.createServer((q,r)=>{console.log('PROXY '+q.method+' '+q.url);
+const p=http.createServer((q,r)=>{console.log('PROXY '+q.method+' '+q.url);
  let u;try{u=new URL(q.url);}catch{r.writeHead(400);r.end();return;}http.get({host:u.hostname,port:u.port||80,path:u.pathname,headers:{host:u.host}},up=>{r.writeHead(up.statusCode);up.pipe(r);}).on('error',e=>{r.writeHead(502);r.end(String(e));});
-}).listen(3128);
+});
+p.on('connect',(q,s,head)=>{console.log('PROXY CONNECT '+q.url);const [h,port]=q.url.split(':');const up=net.connect(Number(port),h,()=>{s.write('HTTP/1.1 200 OK\\r\\n\\r\\n');up.write(head);up.pipe(s);s.pipe(up);});up.on('error',()=>s.destroy());s.on('error',()=>up.destroy());});
+p.listen(3128);
 net.createServer(s=>{s.on('error',()=>{});s.end('neighbour\\n');}).listen(3129);`;
 const HTTPS_SERVER = `const https=require('https'),fs=require('fs');
 https.createServer({key:fs.readFileSync('/certs/server.key'),cert:fs.readFileSync('/certs/server.crt')},(q,r)=>r.end('tls ok\\n')).listen(443);`;
@@ -43,7 +45,9 @@ NAME="host port allowed";                         ok   tcp host.docker.internal 
 NAME="other host port blocked";                   fails tcp host.docker.internal "$OTHER_HOST_PORT"
 NAME="hidden.test does not resolve directly";     fails getent hosts hidden.test
 NAME="proxy variables set";                       ok   test "$https_proxy" = "$HTTP_PROXY"
-NAME="curl reaches hidden.test through the proxy"; ok  curl -fsS --max-time 10 http://hidden.test/
+NAME="an unlisted host is as unreachable through the proxy as without it"; fails curl -fsS --max-time 10 http://hidden.test/
+NAME="an allowed host through the proxy variables";  ok curl -fsS --max-time 10 http://a.lab.test/
+NAME="the agent cannot reach the upstream proxy itself"; fails tcp proxy.test 3128
 NAME="proxy neighbour port blocked";              fails tcp proxy.test 3129
 NAME="CA trusted by curl";                        ok   curl --noproxy '*' -fsS --max-time 5 https://tls.test/
 NAME="CA trusted by node";                        ok   node -e "require('https').get('https://tls.test/',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
@@ -178,9 +182,11 @@ describe('egress allowances, each with its neighbour blocked', () => {
     expect(line ?? `missing: ${name}\n${withAll.stderr}`).toBe(`PASS ${name}`);
   });
 
-  test('the proxy really carried the request', () => {
+  test('the proxy really carried the allowed requests, and never the unlisted one (R91)', () => {
     const result = docker(['logs', proxyContainer]);
-    expect(result).toContain('PROXY GET http://hidden.test/');
+    expect(result).toContain('PROXY GET http://a.lab.test/');
+    expect(result).toContain('PROXY CONNECT tls.test:443');
+    expect(result).not.toContain('hidden.test');
   });
 
   test('without --ca-cert the same TLS host is not trusted', () => {

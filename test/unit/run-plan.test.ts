@@ -110,11 +110,11 @@ describe('buildDockerRunArgs(assembleRunPlan(…)): whole argv', () => {
     ]);
   });
 
-  it('--network and --dns come before the mounts', () => {
+  it('--network and --dns come before the mounts; --dns also tells the entrypoint where Docker forwards DNS (R96)', () => {
     expect(argvFor({ network: 'proj_default', dns: ['10.0.0.2', '1.1.1.1'] })).toEqual([
       ...HEAD, ...IDENTITY, ...SECURITY,
       '--network', 'proj_default', '--dns', '10.0.0.2', '--dns', '1.1.1.1',
-      ...BASE_MOUNTS, ...WORKDIR, ...envArgs(), 'codex-sandbox:latest',
+      ...BASE_MOUNTS, ...WORKDIR, ...envArgs(), '-e', 'SANDBOX_DOCKER_DNS=10.0.0.2 1.1.1.1', 'codex-sandbox:latest',
     ]);
   });
 
@@ -197,6 +197,7 @@ describe('assembleRunPlan', () => {
         ['SANDBOX_HOST_UID', '1000'],
         ['SANDBOX_HOST_GID', '1001'],
         ['SANDBOX_EGRESS_LOG', '1'],
+        ['SANDBOX_DOCKER_DNS', '9.9.9.9'],
       ],
       tty: true,
       network: 'n1',
