@@ -40,8 +40,20 @@ export function aggregateEgress(events: readonly EgressEvent[]): EgressDestinati
       widen(existing, event);
       continue;
     }
-    const { time, ...rest } = event;
-    byKey.set(key, { ...rest, time, lastTime: time, count: 1 });
+    byKey.set(key, {
+      verdict: event.verdict,
+      ...(event.reason === undefined ? {} : { reason: event.reason }),
+      kind: event.kind,
+      ...(event.name === undefined ? {} : { name: event.name }),
+      ...(event.address === undefined ? {} : { address: event.address }),
+      ...(event.port === undefined ? {} : { port: event.port }),
+      ...(event.protocol === undefined ? {} : { protocol: event.protocol }),
+      count: 1,
+      ...(event.bytesUp === undefined ? {} : { bytesUp: event.bytesUp }),
+      ...(event.bytesDown === undefined ? {} : { bytesDown: event.bytesDown }),
+      time: event.time,
+      lastTime: event.time,
+    });
   }
   return [...byKey.values()].sort(
     (a, b) => Number(a.verdict === 'allowed') - Number(b.verdict === 'allowed') || b.count - a.count || (a.time ?? '').localeCompare(b.time ?? ''),

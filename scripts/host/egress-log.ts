@@ -5,6 +5,7 @@ import path from 'node:path';
 import { EnvironmentError } from '../core/errors.js';
 import { parseEgressLog } from '../core/egress-log-parser.js';
 import { aggregateEgress, formatEgressJsonl, formatEgressSummary, parseEgressJsonl, type EgressRecord } from '../core/egress-summary.js';
+import { ORPHAN_MIN_AGE_MS } from '../core/orphan-containers.js';
 import { isSameOrInside } from '../core/path-rules.js';
 import { queryDocker } from './docker.js';
 import type { HostContext } from './host-context.js';
@@ -29,10 +30,37 @@ export function egressRawDir(ctx: HostContext, runId: string): string {
   return path.join(base, 'codex-sandbox', 'egress', runId);
 }
 
+/** Where a raw directory says its record goes, should its launcher die before the summary. */
+const RAW_OWNER = 'run.json';
+
 /** Created just before `docker run` (mode 0700: other host users have no business there). */
-export async function createEgressRawDir(dir: string): Promise<void> {
+export async function createEgressRawDir(dir: string, envDir: string): Promise<void> {
   await mkdir(path.dirname(dir), { recursive: true, mode: 0o700 });
   await mkdir(dir, { mode: 0o700 });
+  await writeFile(path.join(dir, RAW_OWNER), `${JSON.stringify({ envDir })}\n`, { flag: 'wx', mode: 0o600 });
+}
+
+/**
+ * Raw directories of plain runs whose launcher died before its summary (SIGKILL; the
+ * container is gone too): their record is written (no summary line: the run is long over)
+ * and the directory removed (R95). Runs of live containers and fresh directories are left.
+ */
+export async function finishOrphanedEgressLogs(ctx: HostContext, liveContainers: readonly string[], nowMs = Date.now()): Promise<void> {
+  const base = path.dirname(egressRawDir(ctx, '00000000'));
+  for (const runId of await readdir(base).catch(() => [] as string[])) {
+    if (!/^[0-9a-f]{8}$/.test(runId) || liveContainers.some((name) => name.endsWith(`-${runId}`))) continue;
+    const rawDir = path.join(base, runId);
+    const info = await lstat(rawDir).catch(() => undefined);
+    if (info === undefined || !info.isDirectory() || nowMs - info.mtimeMs < ORPHAN_MIN_AGE_MS) continue;
+    try {
+      const owner = JSON.parse(await readLogFile(path.join(rawDir, RAW_OWNER), 64 * 1024)) as { envDir?: unknown };
+      const text = await readRawEgress(rawDir);
+      if (typeof owner.envDir === 'string' && text !== undefined) await recordEgress(text, { envDir: owner.envDir, runId }, true);
+    } catch {
+      // unreadable or half written: nothing to keep
+    }
+    await rm(rawDir, { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 /** A log file's text, or '' when it is missing; never follows a link, never reads a device. */
@@ -91,12 +119,12 @@ export interface EgressOutcome {
 const NO_LOG: EgressOutcome = { refused: null, record: { destinations: [], dropped: 0 } };
 
 /** Parses a run's log text, keeps the copy in the Codex home and prints the one-line summary. */
-async function recordEgress(text: string, run: { envDir: string; runId: string }): Promise<EgressOutcome> {
+async function recordEgress(text: string, run: { envDir: string; runId: string }, quiet = false): Promise<EgressOutcome> {
   const parsed = parseEgressLog(text, new Date());
   const record: EgressRecord = { destinations: aggregateEgress(parsed.events), dropped: parsed.dropped };
   await saveEgressCopy(run.envDir, run.runId, record);
   const summary = formatEgressSummary(record);
-  if (summary !== undefined) process.stderr.write(`${summary}\n`);
+  if (summary !== undefined && !quiet) process.stderr.write(`${summary}\n`);
   return { refused: record.destinations.filter((d) => d.verdict === 'refused').length, record };
 }
 
@@ -176,7 +204,7 @@ export async function startEgressLog(run: { egressLogDir?: string; envDir: strin
   const rawDir = run.egressLogDir;
   // A session keeps its log inside the container (takeSessionEgress after each command).
   if (rawDir === undefined || run.session !== undefined) return { finish: async () => NO_LOG };
-  await createEgressRawDir(rawDir);
+  await createEgressRawDir(rawDir, run.envDir);
   let outcome: Promise<EgressOutcome> | undefined;
   const finish = () => (outcome ??= finishEgressLog({ rawDir, envDir: run.envDir, runId: run.runId }));
   finishers.set(run.runId, finish);

@@ -1,9 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { docker, IMAGE, runLauncher, type LauncherResult } from './helpers/run-launcher.js';
+import { createLabNetwork, waitForPort, type LabNetwork } from './helpers/test-hosts.js';
 import { TEST_LABEL } from './helpers/test-network.js';
 
 /**
@@ -55,35 +55,11 @@ NAME="CA trusted by node";                        ok   node -e "require('https')
 const CHECK_NAMES = [...CHECKS.matchAll(/^NAME="([^"]+)"/gm)].map((match) => match[1] as string);
 
 let scratch: string;
-let networkName: string;
-const containers: string[] = [];
+let net: LabNetwork;
 let hostListener: ChildProcess | undefined;
 let withAll: LauncherResult;
 let withoutCa: LauncherResult;
 let proxyContainer: string;
-
-function startHost(suffix: string, aliases: string[], script: string, extra: string[] = []): string {
-  const name = `${networkName}-${suffix}`;
-  const aliasArgs = aliases.flatMap((alias) => ['--network-alias', alias]);
-  docker(['run', '-d', '--rm', '--label', TEST_LABEL, '--name', name, '--network', networkName, ...aliasArgs, ...extra, '--entrypoint', 'node', IMAGE, '-e', script]);
-  containers.push(name);
-  return name;
-}
-
-function waitForPort(container: string, port: number, tls = false): void {
-  const probe = tls
-    ? `require('https').get({host:'127.0.0.1',port:${port},rejectUnauthorized:false},()=>process.exit(0)).on('error',()=>process.exit(1))`
-    : `require('net').connect(${port},'127.0.0.1',()=>process.exit(0)).on('error',()=>process.exit(1))`;
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    try {
-      docker(['exec', container, 'node', '-e', probe]);
-      return;
-    } catch {
-      // not listening yet
-    }
-  }
-  throw new Error(`${container} did not listen on ${port}`);
-}
 
 /**
  * Two TCP listeners on `address`, in a child process: the launcher runs through spawnSync,
@@ -121,12 +97,12 @@ beforeAll(async () => {
   if (process.getuid?.() === 0) execFileSync('chown', ['4242:4242', workdir]);
   makeCertificates(certs);
 
-  networkName = `cs-e2e-egress-${randomBytes(3).toString('hex')}`;
-  docker(['network', 'create', '--label', TEST_LABEL, networkName]);
-  const lab = startHost('lab', ['a.lab.test', 'lab.test', 'lab.test.evil.test', 'bad.lab.test', 'hidden.test'], TCP_HTTP_SERVER);
-  const git = startHost('git', ['git.test'], TCP_HTTP_SERVER);
-  proxyContainer = startHost('proxy', ['proxy.test'], PROXY_SERVER);
-  const tls = startHost('tls', ['tls.test'], HTTPS_SERVER, ['--mount', `type=bind,source=${certs},target=/certs,readonly`]);
+  net = createLabNetwork('cs-e2e-egress');
+  const networkName = net.name;
+  const lab = net.startNode('lab', ['a.lab.test', 'lab.test', 'lab.test.evil.test', 'bad.lab.test', 'hidden.test'], TCP_HTTP_SERVER);
+  const git = net.startNode('git', ['git.test'], TCP_HTTP_SERVER);
+  proxyContainer = net.startNode('proxy', ['proxy.test'], PROXY_SERVER);
+  const tls = net.startNode('tls', ['tls.test'], HTTPS_SERVER, ['--mount', `type=bind,source=${certs},target=/certs,readonly`]);
   for (const [container, port] of [[lab, 80], [lab, 2222], [git, 2222], [proxyContainer, 3128], [proxyContainer, 3129]] as const) waitForPort(container, port);
   waitForPort(tls, 443, true);
 
@@ -150,20 +126,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   hostListener?.kill();
-  for (const container of containers) {
-    try {
-      docker(['rm', '-f', container]);
-    } catch {
-      // already gone
-    }
-  }
-  if (networkName !== undefined) {
-    try {
-      docker(['network', 'rm', networkName]);
-    } catch {
-      // already gone
-    }
-  }
+  net?.remove();
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
 });
 
