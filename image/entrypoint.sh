@@ -76,13 +76,14 @@ main() {
   separate_service_uids
   STEP="egress log"
   init_egress_log
+  # Squid takes ~0.1 s to listen: it starts first and is waited for in the self-check.
+  STEP="name check"
+  prepare_proxy
+  start_proxy
   STEP="firewall"
   create_ipsets
   STEP="dns"
   start_dnsmasq
-  STEP="name check"
-  prepare_proxy
-  start_proxy
   STEP="firewall"
   apply_firewall
   STEP="egress log"

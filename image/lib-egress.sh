@@ -140,9 +140,9 @@ end_capper() { # end_capper PID: marker through the FIFO, then wait (<= 3 s) for
   local pid=$1 nonce i
   read -r nonce < "${EGRESS_RUN}/nonce"
   printf '\001ROTATE %s\n' "$nonce" > "$EGRESS_FIFO"
-  for ((i = 0; i < 300; i++)); do
+  for ((i = 0; i < 1000; i++)); do # ~3 ms steps, at most ~3 s
     capper_alive "$pid" || return 0
-    sleep 0.01
+    sleep 0.003
   done
   kill -KILL "$pid" 2>/dev/null || true # stuck: what it wrote so far stays
 }
@@ -163,9 +163,9 @@ proxy_has_clients() { # a connection to one of Squid's ports not yet closed on S
 flush_egress_log() { # after the agent exited: Squid logs its last connections, the capper drains
   [[ "$EGRESS_LOG" == 1 && -f "${EGRESS_RUN}/capper" ]] || return 0
   local i pid _gen
-  for ((i = 0; i < 50; i++)); do # at most ~0.5 s; usually none is left at once
+  for ((i = 0; i < 100; i++)); do # at most ~0.5 s; usually none is left at once
     proxy_has_clients || break
-    sleep 0.01
+    sleep 0.005
   done
   read -r pid _gen < "${EGRESS_RUN}/capper" || return 0
   [[ "$pid" =~ ^[0-9]+$ ]] && end_capper "$pid"

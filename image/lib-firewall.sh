@@ -193,15 +193,13 @@ nat_rules() { # nat_rules 4|6: the agent's new TCP to 80/443 -> Squid; only rule
   fi
   rule -A "$NAT_CHAIN" -p tcp --dport 80 -j REDIRECT --to-ports "$PROXY_HTTP_PORT"
   rule -A "$NAT_CHAIN" -p tcp --dport 443 -j REDIRECT --to-ports "$PROXY_TLS_PORT"
-  # A fresh network namespace at every (re)start, but never jump twice.
-  if [[ "$("$2" -w 5 -t nat -S OUTPUT 2>/dev/null)" != *"-j ${NAT_CHAIN}"* ]]; then
-    rule -A OUTPUT -p tcp -j "$NAT_CHAIN"
-  fi
+  # Docker gives a container a fresh network namespace at every (re)start: one jump.
+  rule -A OUTPUT -p tcp -j "$NAT_CHAIN"
 }
 
 apply_nat() { # apply_nat 4|6 CMD: --noflush keeps Docker's DNAT for 127.0.0.11 as it is
   local fam=$1 cmd=$2 err
-  nat_rules "$fam" "$cmd"
+  nat_rules "$fam"
   RULES+=$'COMMIT\n'
   if ! err="$("${cmd}-restore" -w 5 --noflush 2>&1 <<< "$RULES")"; then
     [[ "$fam" == 6 ]] || fail "${cmd}-restore (nat) failed: $(head -n 1 <<< "$err")"

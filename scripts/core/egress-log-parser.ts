@@ -160,7 +160,7 @@ function nameOrAddress(host: string): { name?: string; address?: string } {
 export function parseSquidLine(line: string): EgressEvent | undefined {
   const f = line.split(' ');
   if (f[0] !== 'squid' || f.length < 15) return undefined;
-  const [, timeRaw, , , method, hostRaw, portRaw, sniRaw, bump, httpStatus, squidStatus, error, server, upRaw, downRaw] = f;
+  const [, timeRaw, , , method, hostRaw, portRaw, sniRaw, bump, , squidStatus, error, server, upRaw, downRaw] = f;
   const host = squidField(hostRaw);
   const sni = squidField(sniRaw);
   if (method === undefined || method === '-' || host === undefined) return undefined;
@@ -176,8 +176,9 @@ export function parseSquidLine(line: string): EgressEvent | undefined {
     const target = nameOrAddress(host);
     return { ...base, verdict: 'refused', reason: target.name === undefined ? 'address without a name' : 'name not allowed', ...target };
   }
-  // The TLS peek's own record (no status yet): the decision follows in a second line.
-  if (squidStatus === 'NONE_NONE' && (httpStatus === '0' || httpStatus === '-') && (server === undefined || server === '-')) return undefined;
+  // The TLS peek's own record (no server yet; a CONNECT's answered 200 already): the
+  // decision follows in a second line.
+  if (squidStatus === 'NONE_NONE' && (server === undefined || server === '-')) return undefined;
   const up = squidCount(upRaw);
   const down = squidCount(downRaw);
   return {

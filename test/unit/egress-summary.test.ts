@@ -40,6 +40,7 @@ const T = '1741607950.250';
 const SQUID = {
   allowedHttp: `squid ${T} 172.26.0.7 80 GET cdn-allowed.test 80 - - 200 TCP_MISS - 172.26.0.2 80 209`,
   peek: `squid ${T} 172.26.0.7 443 CONNECT 172.26.0.2 443 cdn-allowed.test splice 0 NONE_NONE - - 0 0`,
+  explicitPeek: `squid ${T} 127.0.0.1 3128 CONNECT example.org 443 example.org splice 200 NONE_NONE - - 124 0`,
   allowedTls: `squid ${T} 172.26.0.7 443 CONNECT cdn-allowed.test 443 cdn-allowed.test splice 200 TCP_TUNNEL - 172.26.0.2 723 2173`,
   refusedSni: `squid ${T} 172.26.0.7 443 CONNECT 172.26.0.2 443 cdn-evil.test terminate 0 NONE_NONE - - 0 0`,
   noSni: `squid ${T} 172.26.0.7 443 CONNECT 172.26.0.2 443 - terminate 0 NONE_NONE - - 0 0`,
@@ -101,7 +102,7 @@ describe('parseSquidLine: the name check of 80/443 (R90, R92)', () => {
   });
 
   it('the TLS peek, a client that left before a request and the self-check are no decision', () => {
-    for (const line of [SQUID.peek, SQUID.clientGone, SQUID.selfCheck, 'squid short line', 'other text']) expect(parseSquidLine(line)).toBeUndefined();
+    for (const line of [SQUID.peek, SQUID.explicitPeek, SQUID.clientGone, SQUID.selfCheck, 'squid short line', 'other text']) expect(parseSquidLine(line)).toBeUndefined();
   });
 });
 
