@@ -7,11 +7,10 @@
 # keeps no log of its own (a plain run: the launcher reads the mounted directory instead).
 set -Eeuo pipefail
 umask 077
-cd /
-export HOME=/root
 
 # shellcheck source=lib-common.sh
 . /usr/local/lib/codex-sandbox/lib-common.sh
+enter_root_context
 arm_err_trap
 # shellcheck source=lib-egress.sh
 . "${LIB_DIR}/lib-egress.sh"

@@ -5,14 +5,9 @@
 # container's working directory). The exit code is the command's.
 set -Eeuo pipefail
 umask 022
-# Root reads nothing the agent wrote (see sandbox-entrypoint); the agent gets its HOME back.
-AGENT_HOME="${HOME:-}"
-AGENT_CWD="$PWD"
-export HOME=/root
-cd /
-
 # shellcheck source=lib-common.sh
 . /usr/local/lib/codex-sandbox/lib-common.sh
+enter_root_context
 arm_err_trap
 # shellcheck source=lib-user.sh
 . "${LIB_DIR}/lib-user.sh"

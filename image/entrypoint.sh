@@ -8,15 +8,9 @@
 # Runs again on `docker start` of a stopped session: every step is idempotent.
 set -Eeuo pipefail
 umask 022
-# Root reads nothing the agent wrote: no rc file from an agent-writable HOME (/codex_home),
-# no file relative to the agent's working directory (docker's -w is the workdir).
-AGENT_HOME="${HOME:-}"
-AGENT_CWD="$PWD"
-export HOME=/root
-cd /
-
 # shellcheck source=lib-common.sh
 . /usr/local/lib/codex-sandbox/lib-common.sh
+enter_root_context
 arm_err_trap
 # shellcheck source=lib-dns.sh
 . "${LIB_DIR}/lib-dns.sh"
