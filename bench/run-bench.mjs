@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `npm run bench`: measures the launcher against bare docker on this machine and writes
 // bench/results/latest.json. Builds nothing: it uses the existing sandbox image.
-// All traffic stays on a private, labelled docker network (a DNS server and an HTTP
-// file server started here); nothing leaves the machine.
+// All traffic stays on a private, labelled docker network (a DNS server and an HTTP(S)
+// file server started here); nothing leaves the machine. The previous results file is read
+// first, so every ratio is shown next to the one measured before.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +55,7 @@ function checkPrerequisites() {
     process.exit(1);
   }
   const image = run('docker', ['image', 'inspect', '--format', '{{index .Config.Labels "codex-sandbox.entrypoint"}}', IMAGE]);
-  if (image.status !== 0 || image.stdout.trim() !== '1') {
+  if (image.status !== 0 || image.stdout.trim() !== '2') {
     console.error(`bench: image ${IMAGE} is missing (or not a sandbox image): run \`npx run-in-container build\` first; the bench builds nothing`);
     process.exit(1);
   }
@@ -66,11 +67,13 @@ function checkPrerequisites() {
 }
 
 const HTTP_SERVER = `
-const fs = require('fs'); const http = require('http');
-http.createServer((q, s) => {
+const fs = require('fs'); const http = require('http'); const https = require('https');
+const serve = (q, s) => {
   if (q.url === '/file') { s.writeHead(200, { 'content-length': fs.statSync('/tmp/file').size }); fs.createReadStream('/tmp/file').pipe(s); }
   else s.end('ok\\n');
-}).listen(80);`;
+};
+http.createServer(serve).listen(80);
+if (fs.existsSync('/tmp/key.pem')) https.createServer({ key: fs.readFileSync('/tmp/key.pem'), cert: fs.readFileSync('/tmp/cert.pem') }, serve).listen(443);`;
 
 /** Private network: DNS (answers *.test names we list, NXDOMAIN otherwise), an allowed and a blocked host. */
 function startNetwork(domains) {
@@ -90,7 +93,7 @@ function startNetwork(domains) {
   docker(['network', 'create', '--label', LABEL, name]);
   try {
     const file = start('files', ['--network-alias', 'allowed.test', '--entrypoint', 'sh', IMAGE, '-c',
-      `head -c ${FILE_MB}M /dev/urandom > /tmp/file && exec node -e "$0"`, HTTP_SERVER]);
+      `head -c ${FILE_MB}M /dev/urandom > /tmp/file && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=allowed.test -keyout /tmp/key.pem -out /tmp/cert.pem 2>/dev/null && exec node -e "$0"`, HTTP_SERVER]);
     const blocked = start('blocked', ['--entrypoint', 'node', IMAGE, '-e', HTTP_SERVER]);
     const fileIp = ipOf(file);
     const addresses = domains.map((domain) => `--address=/${domain}/${fileIp}`);
@@ -166,27 +169,43 @@ function main() {
     ]);
     results.push(row('allowlist size', 'launch, 500 extra domains', with500, 'launch, 5 extra domains', with5, 'ratio <= 1.1', (r) => r <= 1.1));
 
-    // Blocked connect: one sandbox run, a warm-up connect, then RUNS timed connects to a
-    // host that is up but not allowlisted (REJECT: must fail at once, not time out).
-    const connectScript = `const net=require('net');const ip=process.argv[1];const n=Number(process.argv[2]);const out=[];
-const one=()=>new Promise(r=>{const s=process.hrtime.bigint();const c=net.connect(80,ip);c.setTimeout(5000,()=>c.destroy(new Error('timeout')));
-c.on('connect',()=>{c.destroy();r(-1)});c.on('error',()=>r(Number(process.hrtime.bigint()-s)/1e9));});
-(async()=>{await one();for(let i=0;i<n;i++)out.push(await one());console.log(JSON.stringify(out));})();`;
-    const blockedRun = run(process.execPath, [CLI, ...sandbox(['allowed.test'], ['node', '-e', connectScript, net.blockedIp, String(RUNS)])], { cwd: work, env: env(['allowed.test']) });
-    const connects = JSON.parse(blockedRun.stdout.trim().split('\n').pop() || '[]');
-    if (blockedRun.status !== 0 || connects.length < RUNS || connects.some((s) => s < 0)) {
-      throw new Error(`blocked connect case failed (exit ${blockedRun.status}): ${blockedRun.stdout}${blockedRun.stderr}`);
+    // Refusals: one sandbox run, a warm-up, then RUNS timed attempts each: TCP to a port the
+    // firewall rejects, and TLS to 443 with a server name that is not allowed (the name
+    // check resets it). Both must fail at once, never time out.
+    const refuseScript = `const net=require('net'),tls=require('tls');const ip=process.argv[1];const n=Number(process.argv[2]);
+const time=(open)=>new Promise(r=>{const s=process.hrtime.bigint();const c=open();c.setTimeout(5000,()=>c.destroy(new Error('timeout')));
+c.on('error',()=>r(Number(process.hrtime.bigint()-s)/1e9));c.on('close',()=>r(Number(process.hrtime.bigint()-s)/1e9));c.on('secureConnect',()=>{c.destroy();r(-1)});c.on('data',()=>{c.destroy();r(-1)});});
+const tcp=()=>net.connect(8080,ip),sni=()=>tls.connect({host:ip,port:443,servername:'not-allowed.bench.test',rejectUnauthorized:false});
+(async()=>{const out={tcp:[],tls:[]};await time(tcp);await time(sni);for(let i=0;i<n;i++){out.tcp.push(await time(tcp));out.tls.push(await time(sni));}console.log(JSON.stringify(out));})();`;
+    const refused = run(process.execPath, [CLI, ...sandbox(['allowed.test'], ['node', '-e', refuseScript, net.fileIp, String(RUNS)])], { cwd: work, env: env(['allowed.test']) });
+    const refusals = JSON.parse(refused.stdout.trim().split('\n').pop() || '{}');
+    if (refused.status !== 0 || !(refusals.tcp?.length >= RUNS) || [...refusals.tcp, ...refusals.tls].some((s) => s < 0)) {
+      throw new Error(`refused connection case failed (exit ${refused.status}): ${refused.stdout}${refused.stderr}`);
     }
-    results.push(row('blocked connect', 'TCP connect to a blocked host, in the sandbox', connects, undefined, undefined, '< 0.1 s', (_r, median) => median < 0.1));
+    results.push(row('blocked connect', 'TCP connect to a port the firewall refuses, in the sandbox', refusals.tcp, undefined, undefined, '< 0.1 s', (_r, median) => median < 0.1));
+    results.push(row('refused TLS name', 'TLS to 443 with a server name not allowed, until the reset', refusals.tls, undefined, undefined, '< 0.1 s', (_r, median) => median < 0.1));
 
-    // Throughput: RUNS downloads of the file inside the sandbox vs an unfiltered container.
-    const download = `curl -s -o /dev/null --max-time 120 -w '%{speed_download}\\n' "$1"; for i in $(seq "$2"); do curl -s -o /dev/null --max-time 120 -w '%{speed_download}\\n' "$1"; done`;
-    const speeds = (output) => output.trim().split('\n').slice(1).map((line) => Number(line) / 2 ** 20);
-    const inSandbox = run(process.execPath, [CLI, ...sandbox(['allowed.test'], ['sh', '-c', download, 'sh', 'http://allowed.test/file', String(RUNS)])], { cwd: work, env: env(['allowed.test']) });
-    const unfiltered = run('docker', ['run', '--rm', '--network', net.name, '--entrypoint', 'sh', IMAGE, '-c', download, 'sh', `http://${net.fileIp}/file`, String(RUNS)]);
-    if (inSandbox.status !== 0 || unfiltered.status !== 0) throw new Error(`throughput case failed: ${inSandbox.stderr}${unfiltered.stderr}`);
-    results.push(row('throughput', `${FILE_MB} MB download in the sandbox (MiB/s)`, speeds(inSandbox.stdout), 'unfiltered container, same network (MiB/s)', speeds(unfiltered.stdout), 'ratio >= 0.95', (r) => r >= 0.95, 'MiB/s'));
+    // Throughput: interleaved rounds (one download in the sandbox, one in an unfiltered
+    // container), so the noise of this machine hits both alike; plain HTTP and HTTPS.
+    const once = `curl -sk -o /dev/null --max-time 120 -w '%{speed_download}\\n' "$1"`;
+    const speed = (result) => {
+      if (result.status !== 0) throw new Error(`throughput download failed: ${result.stderr}`);
+      return Number(result.stdout.trim().split('\n').pop()) / 2 ** 20;
+    };
+    for (const scheme of ['http', 'https']) {
+      const [inSandbox, unfiltered] = measure([
+        { fn: () => speed(run(process.execPath, [CLI, ...sandbox(['allowed.test'], ['sh', '-c', once, 'sh', `${scheme}://allowed.test/file`])], { cwd: work, env: env(['allowed.test']) })) },
+        { fn: () => speed(run('docker', ['run', '--rm', '--network', net.name, '--entrypoint', 'sh', IMAGE, '-c', once, 'sh', `${scheme}://${net.fileIp}/file`])) },
+      ]);
+      results.push(row(`throughput ${scheme.toUpperCase()}`, `${FILE_MB} MB download in the sandbox (MiB/s)`, inSandbox, 'unfiltered container, same network (MiB/s)', unfiltered, 'ratio >= 0.95', (r) => r >= 0.95, 'MiB/s'));
+    }
 
+    const latest = path.join(ROOT, 'bench/results/latest.json');
+    const previous = existsSync(latest) ? JSON.parse(readFileSync(latest, 'utf8')) : undefined;
+    for (const r of results) {
+      const before = previous?.results?.find((p) => p.case === r.case || (r.case === 'throughput HTTP' && p.case === 'throughput'));
+      r.previous = before === undefined ? undefined : { ratio: before.ratio, median: before.subject?.median, date: previous.machine?.date };
+    }
     const report = { machine: machine(dockerVersion), runs: RUNS, results };
     mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
     writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -15,16 +15,23 @@ function cell(stats, unit) {
   return `${stats.median.toFixed(digits)} (${stats.min.toFixed(digits)}–${stats.max.toFixed(digits)})`;
 }
 
-/** One Markdown table: medians with (min–max), the ratio and whether the goal holds. */
+/** The previous run's figure for the same case: its ratio, else its median. */
+function previousCell(r) {
+  if (r.previous === undefined) return '—';
+  if (r.previous.ratio !== undefined && r.previous.ratio !== null) return r.previous.ratio.toFixed(2);
+  return r.previous.median === undefined ? '—' : `${r.previous.median.toFixed(3)} s`;
+}
+
+/** One Markdown table: medians with (min–max), the ratio, the previous run's, and whether the goal holds. */
 export function formatTable(results) {
   const lines = [
-    '| case | measured: median (min–max) | baseline: median (min–max) | ratio | goal | met |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| case | measured: median (min–max) | baseline: median (min–max) | ratio | before | goal | met |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results) {
     const unit = r.unit === 's' ? ' s' : ` ${r.unit}`;
     lines.push(
-      `| ${r.case} | ${r.what}: ${cell(r.subject, r.unit)}${unit} | ${r.baselineWhat === undefined ? '—' : `${r.baselineWhat}: ${cell(r.baseline, r.unit)}${unit}`} | ${r.ratio === undefined ? '—' : r.ratio.toFixed(2)} | ${r.goal} | ${r.met ? 'yes' : '**no**'} |`,
+      `| ${r.case} | ${r.what}: ${cell(r.subject, r.unit)}${unit} | ${r.baselineWhat === undefined ? '—' : `${r.baselineWhat}: ${cell(r.baseline, r.unit)}${unit}`} | ${r.ratio === undefined ? '—' : r.ratio.toFixed(2)} | ${previousCell(r)} | ${r.goal} | ${r.met ? 'yes' : '**no**'} |`,
     );
   }
   return lines.join('\n');

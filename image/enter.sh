@@ -5,9 +5,9 @@
 # container's working directory). The exit code is the command's.
 set -Eeuo pipefail
 umask 022
-
 # shellcheck source=lib-common.sh
 . /usr/local/lib/codex-sandbox/lib-common.sh
+enter_root_context
 arm_err_trap
 # shellcheck source=lib-user.sh
 . "${LIB_DIR}/lib-user.sh"
@@ -24,7 +24,8 @@ main() {
   esac
   load_agent_ids
   agent_env
-  if [[ "$PWD" == / && -n "${SANDBOX_WORKDIR:-}" ]]; then cd "$SANDBOX_WORKDIR"; fi
+  if [[ "$AGENT_CWD" == / && -n "${SANDBOX_WORKDIR:-}" ]]; then AGENT_CWD="$SANDBOX_WORKDIR"; fi
+  cd "$AGENT_CWD"
   set_agent_command "$mode" "$@"
   trap - ERR
   drop_privileges_exec "${AGENT_ARGV[@]}"

@@ -1,15 +1,16 @@
 #!/bin/bash
 # codex-sandbox entrypoint (runs as root under tini). See image/CONTRACT.md.
-# Order: verify mounts -> validate -> DNS (dnsmasq) -> firewall (IPv4 + IPv6) -> self-check ->
+# Order: verify mounts -> validate -> egress log -> DNS (dnsmasq) -> name check (squid) ->
+# firewall (IPv4 + IPv6, nat redirect of 80/443 to squid) -> self-check ->
 # user mapping -> clone -> init hook -> privilege drop + exec (or keep a session alive).
 # Any failure before the agent starts: one line "codex-sandbox: <what>: <why>"
 # on stderr and exit 71. The agent never runs on a half-applied firewall.
 # Runs again on `docker start` of a stopped session: every step is idempotent.
 set -Eeuo pipefail
 umask 022
-
 # shellcheck source=lib-common.sh
 . /usr/local/lib/codex-sandbox/lib-common.sh
+enter_root_context
 arm_err_trap
 # shellcheck source=lib-dns.sh
 . "${LIB_DIR}/lib-dns.sh"
@@ -17,6 +18,8 @@ arm_err_trap
 . "${LIB_DIR}/lib-policy.sh"
 # shellcheck source=lib-egress.sh
 . "${LIB_DIR}/lib-egress.sh"
+# shellcheck source=lib-proxy.sh
+. "${LIB_DIR}/lib-proxy.sh"
 # shellcheck source=lib-firewall.sh
 . "${LIB_DIR}/lib-firewall.sh"
 # shellcheck source=lib-user.sh
@@ -71,9 +74,13 @@ main() {
   read_workdirs
   link_codex_home
   resolve_target_ids
-  separate_dnsmasq_uid
+  separate_service_uids
   STEP="egress log"
   init_egress_log
+  # Squid takes ~0.1 s to listen: it starts first and is waited for in the self-check.
+  STEP="name check"
+  prepare_proxy
+  start_proxy
   STEP="firewall"
   create_ipsets
   STEP="dns"
@@ -84,6 +91,7 @@ main() {
   start_ulogd
   STEP="self-check"
   self_check
+  check_proxy
   STEP="dns"
   prewarm_allowed_domains
   STEP="ca certificates"
@@ -91,7 +99,7 @@ main() {
   STEP="user mapping"
   map_agent_user
   map_extra_workdirs
-  WORKDIR="${SANDBOX_WORKDIR:-$PWD}"
+  WORKDIR="${SANDBOX_WORKDIR:-$AGENT_CWD}"
   [[ -d "$WORKDIR" ]] || fail "workdir ${WORKDIR} does not exist"
   agent_env
   clone_repository
@@ -105,7 +113,17 @@ main() {
     drop_privileges_exec sleep infinity
   fi
   set_agent_command "$mode" "$@"
-  drop_privileges_exec "${AGENT_ARGV[@]}"
+  run_agent "${AGENT_ARGV[@]}"
+}
+
+run_agent() { # the agent as a child (not exec'd): once it ends, the egress log is drained
+  local rc=0
+  # Handlers, not "ignore": the agent gets the default dispositions back when it starts.
+  # tini -g signals the whole group; root only waits, then passes the code on (128+N).
+  trap ':' INT TERM HUP QUIT USR1 USR2
+  run_as_agent "$@" || rc=$?
+  flush_egress_log
+  exit "$rc"
 }
 
 main "$@"

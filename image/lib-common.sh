@@ -21,6 +21,16 @@ arm_err_trap() { trap 'on_err "$?" "$BASH_COMMAND"' ERR; }
 
 warn() { printf 'codex-sandbox: warning: %s\n' "$1" >&2; }
 
+# shellcheck disable=SC2034 # AGENT_HOME/AGENT_CWD are read by the scripts that source this file
+enter_root_context() { # root reads nothing the agent wrote (R96): no rc file from an
+  # agent-writable HOME (/codex_home), nothing relative to docker's -w (the workdir).
+  # The agent gets both back (agent_env, the final cd).
+  AGENT_HOME="${HOME:-}"
+  AGENT_CWD="$PWD"
+  export HOME=/root
+  cd /
+}
+
 require_root() {
   [[ "$EUID" == 0 ]] || fail "must start as root (got uid ${EUID})"
 }

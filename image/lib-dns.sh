@@ -14,8 +14,7 @@ UPSTREAMS6=()       # original IPv6 resolvers
 readonly DNS_LOCAL=127.0.0.1
 readonly DNSMASQ_CONF="${CONF_DIR}/dnsmasq.conf"
 readonly DNSMASQ_PID="${RUN_DIR}/dnsmasq.pid"
-readonly DNSMASQ_LOG=/var/log/codex-sandbox/dnsmasq.log
-DNS_LOG_FILE="$DNSMASQ_LOG" # the egress log (lib-egress.sh) moves it to the host's directory
+DNS_LOG_FILE="" # the egress log's FIFO (lib-egress.sh)
 # shellcheck disable=SC2034 # used by the self-check (lib-firewall.sh)
 readonly SELFCHECK_NAME=selfcheck.codex-sandbox.invalid
 
@@ -115,11 +114,14 @@ dnsmasq_config() { # print the dnsmasq configuration
     "port=53" "listen-address=${DNS_LOCAL}" "bind-interfaces" \
     "no-resolv" "no-hosts" "no-poll" "no-negcache" \
     "user=dnsmasq" "group=nogroup" "pid-file=${DNSMASQ_PID}" \
-    "log-queries" "log-facility=${DNS_LOG_FILE}" \
     "address=/#/"
+  # The query log feeds the egress log's bounded capper (lib-egress.sh); log-async: a slow
+  # reader drops lines (dnsmasq reports how many), it never stalls resolution.
+  if [[ "$EGRESS_LOG" == 1 ]]; then printf '%s\n' "log-queries" "log-async=100" "log-facility=${DNS_LOG_FILE}"; fi
   {
     for d in "${DOMAINS[@]}"; do printf '%s allow4,allow6\n' "$d"; done
     for rule in "${PORT_RULES[@]}"; do printf '%s p%sv4,p%sv6\n' "${rule% *}" "${rule#* }" "${rule#* }"; done
+    if [[ -n "$UPSTREAM_BY_NAME" ]]; then printf '%s upstream4,upstream6\n' "$UPSTREAM_BY_NAME"; fi
   } | awk -v ups="${UPSTREAMS4[*]} ${UPSTREAMS6[*]}" "$DNSMASQ_RULES_AWK"
   # Deny wins: dnsmasq prefers the longest match, and a denied name is never shorter
   # than an allowed wildcard above it (fully covered allow entries were dropped).
@@ -127,13 +129,10 @@ dnsmasq_config() { # print the dnsmasq configuration
 }
 
 start_dnsmasq() { # write config, start dnsmasq, point resolv.conf at it, wait until ready
-  install -d -m 0755 -o root -g root "$CONF_DIR" "$RUN_DIR" /var/log/codex-sandbox
+  install -d -m 0755 -o root -g root "$CONF_DIR" "$RUN_DIR"
   read_upstreams
   dnsmasq_config > "$DNSMASQ_CONF"
   chmod 0644 "$DNSMASQ_CONF"
-  if [[ "$DNS_LOG_FILE" == "$DNSMASQ_LOG" ]]; then
-    install -m 0644 -o dnsmasq -g nogroup /dev/null "$DNSMASQ_LOG"
-  fi
   # dnsmasq checks its configuration before it forks: no separate --test run.
   local err
   err="$(dnsmasq --conf-file="$DNSMASQ_CONF" 2>&1)" \
@@ -210,16 +209,15 @@ prewarm_allowed_domains() { # look the exact names up once, in the background
   (report_unresolved </dev/null >/dev/null 2>&1 &)
 }
 
-report_unresolved() { # names that got no address -> unresolved.txt (and the egress dir)
+report_unresolved() { # names that got no address -> unresolved.txt
   trap - ERR
   set +e
   local list="${RUN_DIR}/prewarm.names" resolved="${RUN_DIR}/prewarm.resolved"
-  nice dig +time=2 +tries=1 +noall +answer "@${DNS_LOCAL}" -f "$list" \
+  # dig as nobody, with no rc file (HOME=/nonexistent): it only asks the local DNS filter.
+  HOME=/nonexistent setpriv --reuid nobody --regid nogroup --clear-groups --bounding-set=-all \
+    --inh-caps=-all --no-new-privs -- nice dig +time=2 +tries=1 +noall +answer "@${DNS_LOCAL}" -f "$list" \
     | awk '$4 == "A" || $4 == "AAAA" || $4 == "CNAME" { sub(/\.$/, "", $1); print tolower($1) }' \
     | sort -u > "$resolved"
   grep -vxF -f "$resolved" "$list" > "${RUN_DIR}/unresolved.tmp"
   mv -f "${RUN_DIR}/unresolved.tmp" "${RUN_DIR}/unresolved.txt"
-  if [[ "$EGRESS_LOG" == 1 ]]; then
-    cp -f "${RUN_DIR}/unresolved.txt" "${EGRESS_DIR}/unresolved.txt"
-  fi
 }

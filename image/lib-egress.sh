@@ -1,38 +1,97 @@
 # shellcheck shell=bash
-# Egress log (SANDBOX_EGRESS_LOG=1 + a host directory mounted at EGRESS_DIR): refused DNS
-# names from dnsmasq (dns.log) and rejected packets via NFLOG -> ulogd2 -> JSON lines
-# (packets.json). Best effort: without ulogd the firewall is unchanged, only unlogged.
-# The agent cannot reach the directory: its parent is root 0700 (set in the Dockerfile).
+# Egress log: every refused DNS name (dnsmasq), every connection the name check decided
+# (Squid: admitted with bytes up/down, or refused with its reason) and every packet the
+# firewall rejected (NFLOG -> ulogd2 JSON) goes through ONE FIFO to a capper (awk, as the
+# unprivileged user sandbox-log) that keeps only the lines the summary needs, rate-limits
+# each source and stops writing at a fixed size, counting what it dropped ("#dropped N").
+#   - plain runs: the capper writes to the host directory mounted at EGRESS_DIR (egress.log);
+#     the launcher summarises it after the container exits and removes it.
+#   - sessions (nothing mounted): it writes inside the container (root-only directory);
+#     `sandbox-egress take` (docker exec, after each command) hands over what was written
+#     since the last take, so nothing stays on the host.
+# The agent can neither write to the FIFO (root:codex-egress 0620) nor read the logs (parent
+# directory root:codex-egress 0710).
 
 readonly EGRESS_PARENT=/var/lib/codex-sandbox/private
 readonly EGRESS_DIR="${EGRESS_PARENT}/egress"
+readonly EGRESS_RUN="${RUN_DIR}/egress"
+readonly EGRESS_FIFO="${EGRESS_RUN}/in.fifo"
+readonly EGRESS_GROUP=codex-egress LOG_USER=sandbox-log
+readonly EGRESS_CAP_BYTES=$((8 * 1024 * 1024))
 readonly NFLOG_GROUP=1
 # shellcheck disable=SC2034 # used by lib-firewall.sh
 readonly NFLOG_PREFIX=codex-blocked
 readonly ULOGD_CONF="${CONF_DIR}/ulogd.conf"
 readonly ULOGD_PID="${RUN_DIR}/ulogd.pid"
-EGRESS_LOG=0
+readonly CAPPER_AWK="${LIB_DIR}/egress-capper.awk"
+EGRESS_LOG=0        # SANDBOX_EGRESS_LOG=1: keep the log (the launcher always asks for it)
+EGRESS_MOUNTED=0    # a host directory is mounted at EGRESS_DIR (plain runs)
 
-init_egress_log() { # decide whether to log; prepare the files
+egress_output() { # egress_output GEN: the file generation GEN of the capper writes
+  if [[ "$EGRESS_MOUNTED" == 1 ]]; then printf '%s/egress.log' "$EGRESS_DIR"; else printf '%s/egress.%s.log' "$EGRESS_DIR" "$1"; fi
+}
+
+init_egress_log() { # FIFO, output directory, rotation nonce (before any writer starts)
   [[ "${SANDBOX_EGRESS_LOG:-}" == 1 ]] || return 0
-  if ! mountpoint -q "$EGRESS_DIR"; then
-    warn "SANDBOX_EGRESS_LOG=1 but nothing is mounted at ${EGRESS_DIR}: egress is not logged"
-    return 0
+  install -d -m 0710 -o root -g "$EGRESS_GROUP" "$EGRESS_PARENT" "$EGRESS_RUN"
+  if mountpoint -q "$EGRESS_DIR"; then
+    EGRESS_MOUNTED=1
+  else
+    install -d -m 0700 -o root -g root "$EGRESS_DIR"
   fi
-  chown root:root "$EGRESS_PARENT"
-  chmod 0700 "$EGRESS_PARENT"
-  local f
-  for f in dns.log packets.json; do
-    # Appended to across restarts of a session; a symlink is never written through.
-    if [[ -L "${EGRESS_DIR}/${f}" || ! -f "${EGRESS_DIR}/${f}" ]]; then
-      rm -f "${EGRESS_DIR}/${f}"
-      install -m 0644 -o root -g root /dev/null "${EGRESS_DIR}/${f}"
-    fi
-  done
-  chown dnsmasq:nogroup "${EGRESS_DIR}/dns.log"
+  rm -f "$EGRESS_FIFO"
+  mkfifo -m 0620 "$EGRESS_FIFO"
+  chown "root:${EGRESS_GROUP}" "$EGRESS_FIFO"
+  # The in-band rotation marker carries a secret: no logged name can forge it.
+  local nonce
+  read -r nonce < /proc/sys/kernel/random/uuid
+  printf '%s\n' "${nonce//-/}" > "${EGRESS_RUN}/nonce"
+  chmod 0600 "${EGRESS_RUN}/nonce"
+  # The policy heads each file: the summary tells a name that is not allowed from one that
+  # is allowed but pointed at another address (Squid answers 409 for both).
+  printf '#allow %s\n#deny %s\n#upstream %s\n' "${DOMAINS[*]}" "${DENIED[*]}" "$UPSTREAM_HOST" > "${EGRESS_RUN}/policy"
   # shellcheck disable=SC2034 # read by lib-dns.sh
-  DNS_LOG_FILE="${EGRESS_DIR}/dns.log"
+  DNS_LOG_FILE="$EGRESS_FIFO"
   EGRESS_LOG=1
+  # A FIFO opened read-write never reports end-of-file: writers never see a closed pipe, even
+  # between two cappers (sandbox-egress take). The holder keeps it open for the container's life.
+  (setpriv --reuid "$LOG_USER" --regid "$EGRESS_GROUP" --clear-groups --bounding-set=-all \
+    --inh-caps=-all --no-new-privs -- sleep infinity 0<>"$EGRESS_FIFO" >/dev/null 2>&1 &)
+  start_capper "$(next_generation)"
+}
+
+next_generation() { # one more than the newest file of an earlier start (a restarted session)
+  local f gen=0 n
+  for f in "$EGRESS_DIR"/egress.*.log; do
+    [[ -f "$f" ]] || continue
+    n="${f##*/egress.}" n="${n%.log}"
+    [[ "$n" =~ ^[0-9]+$ ]] && (( n >= gen )) && gen=$((n + 1))
+  done
+  printf '%s' "$gen"
+}
+
+start_capper() { # start_capper GEN: awk reads the FIFO, appends to egress_output GEN
+  local gen=$1 out nonce
+  out="$(egress_output "$gen")"
+  read -r nonce < "${EGRESS_RUN}/nonce"
+  [[ -f "$out" && ! -L "$out" ]] || { rm -f "$out"; install -m 0644 -o root -g root /dev/null "$out"; }
+  cat "${EGRESS_RUN}/policy" >> "$out"
+  # Started from a subshell: reparented to tini, never a child the agent's process could reap.
+  (
+    setpriv --reuid "$LOG_USER" --regid "$EGRESS_GROUP" --clear-groups --bounding-set=-all \
+      --inh-caps=-all --no-new-privs -- \
+      mawk -W interactive -v cap="$EGRESS_CAP_BYTES" -v marker=$'\001'"ROTATE ${nonce}" -f "$CAPPER_AWK" \
+      0<>"$EGRESS_FIFO" >>"$out" 2>/dev/null 9>&- &
+    printf '%s %s\n' "$!" "$gen" > "${EGRESS_RUN}/capper"
+  )
+}
+
+proxy_log_lines() { # squid.conf: one line per decided connection, names URL-escaped
+  [[ "$EGRESS_LOG" == 1 ]] || { printf 'access_log none\n'; return 0; }
+  # squid TIME CLIENT PORTNAME METHOD HOST PORT SNI BUMP HTTP-STATUS SQUID-STATUS ERROR SERVER UP DOWN
+  printf '%s\n' \
+    'logformat codex squid %ts.%03tu %>a %>lp %rm %#>rd %>rP %#ssl::>sni %ssl::bump_mode %>Hs %Ss %err_code %<a %>st %<st' \
+    "access_log stdio:${EGRESS_FIFO} codex" "buffered_logs off"
 }
 
 ulogd_config() {
@@ -48,20 +107,14 @@ ulogd_config() {
   printf '%s\n' \
     "stack=log1:NFLOG,base1:BASE,ifi1:IFINDEX,ip2str1:IP2STR,json1:JSON" \
     "[log1]" "group=${NFLOG_GROUP}" "netlink_qthreshold=1" \
-    "[json1]" "sync=1" "file=\"${EGRESS_DIR}/packets.json\""
+    "[json1]" "sync=1" "file=\"${EGRESS_FIFO}\""
 }
 
 start_ulogd() { # ulogd2 as its own user (root if the agent would share that uid)
   [[ "$EGRESS_LOG" == 1 ]] || return 0
-  local -a as_user=()
-  local ulog_uid=""
-  IFS=: read -r _ _ ulog_uid _ < <(getent passwd ulog) || true
-  if [[ -n "$ulog_uid" && "$ulog_uid" != "$TARGET_UID" ]]; then
-    as_user=(-u ulog)
-  fi
   ulogd_config > "$ULOGD_CONF"
   rm -f "$ULOGD_PID"
-  if ! ulogd -d -c "$ULOGD_CONF" -p "$ULOGD_PID" "${as_user[@]}" >/dev/null 2>&1; then
+  if ! ulogd -d -c "$ULOGD_CONF" -p "$ULOGD_PID" -u ulog >/dev/null 2>&1; then
     warn "ulogd2 did not start: blocked connections are not logged (see ${RUN_DIR}/ulogd.log)"
     return 0
   fi
@@ -74,4 +127,47 @@ start_ulogd() { # ulogd2 as its own user (root if the agent would share that uid
     sleep 0.01
   done
   warn "ulogd2 is not running: blocked connections are not logged (see ${RUN_DIR}/ulogd.log)"
+}
+
+capper_alive() { # capper_alive PID: running (a zombie has ended)
+  local state _rest
+  [[ -r "/proc/$1/stat" ]] || return 1
+  read -r _ _ state _rest < "/proc/$1/stat" || return 1
+  [[ "$state" != Z ]]
+}
+
+end_capper() { # end_capper PID: marker through the FIFO, then wait (<= 3 s) for the capper to exit
+  local pid=$1 nonce i
+  read -r nonce < "${EGRESS_RUN}/nonce"
+  printf '\001ROTATE %s\n' "$nonce" > "$EGRESS_FIFO"
+  for ((i = 0; i < 1000; i++)); do # ~3 ms steps, at most ~3 s
+    capper_alive "$pid" || return 0
+    sleep 0.003
+  done
+  kill -KILL "$pid" 2>/dev/null || true # stuck: what it wrote so far stays
+}
+
+proxy_has_clients() { # a connection to one of Squid's ports not yet closed on Squid's side
+  local _sl local_addr _rem state _rest file
+  for file in /proc/net/tcp /proc/net/tcp6; do
+    [[ -r "$file" ]] || continue
+    while read -r _sl local_addr _rem state _rest; do
+      case "${local_addr##*:}" in
+        0C38 | 0C39 | 0C3A) [[ "$state" == 0A || "$state" == 06 ]] || return 0 ;;
+      esac
+    done < "$file"
+  done
+  return 1
+}
+
+flush_egress_log() { # after the agent exited: Squid logs its last connections, the capper drains
+  [[ "$EGRESS_LOG" == 1 && -f "${EGRESS_RUN}/capper" ]] || return 0
+  local i pid _gen
+  for ((i = 0; i < 100; i++)); do # at most ~0.5 s; usually none is left at once
+    proxy_has_clients || break
+    sleep 0.005
+  done
+  read -r pid _gen < "${EGRESS_RUN}/capper" || return 0
+  [[ "$pid" =~ ^[0-9]+$ ]] && end_capper "$pid"
+  return 0
 }

@@ -12,8 +12,8 @@ iptables_works() { "$1" -w 5 -S >/dev/null 2>&1; }
 create_ipsets() { # sets filled by dnsmasq with the answers for allowlisted names
   iptables_works iptables || fail "iptables does not work here (is NET_ADMIN granted?)"
   local name sets=""
-  for name in allow "${PORTS[@]/#/p}"; do # one `ipset restore` instead of 4 calls per set pair
-    [[ "$name" == allow ]] || name+=v # allow4/allow6, p<port>v4/p<port>v6
+  for name in allow upstream "${PORTS[@]/#/p}"; do # one `ipset restore` instead of 4 calls per pair
+    [[ "$name" == allow || "$name" == upstream ]] || name+=v # allow4/6, upstream4/6, p<port>v4/v6
     sets+="create ${name}4 hash:ip family inet"$'\n'"flush ${name}4"$'\n'
     sets+="create ${name}6 hash:ip family inet6"$'\n'"flush ${name}6"$'\n'
   done
@@ -54,11 +54,16 @@ policy_rules() { # policy_rules 4|6: extra ports, host ports, direct (proxy) add
       rule -A OUTPUT "${new[@]}" -d "$HOST_GATEWAY_IP" --dport "$port" -j ACCEPT
     done
   fi
-  for entry in "${DIRECT_ALLOWS[@]}"; do
+  # The upstream proxy: Squid's uid only (the agent's own connections to it are refused).
+  local squid=(-m owner --uid-owner "$PROXY_USER")
+  for entry in "${UPSTREAM_DIRECT[@]}"; do
     ip="${entry% *}" port="${entry#* }"
     [[ "$(family_of "$ip")" == "$fam" ]] || continue
-    rule -A OUTPUT "${new[@]}" -d "$ip" --dport "$port" -j ACCEPT
+    rule -A OUTPUT "${new[@]}" "${squid[@]}" -d "$ip" --dport "$port" -j ACCEPT
   done
+  if [[ -n "$UPSTREAM_BY_NAME" ]]; then
+    rule -A OUTPUT "${new[@]}" "${squid[@]}" --dport "$UPSTREAM_PORT" -m set --match-set "upstream${fam}" dst -j ACCEPT
+  fi
 }
 
 ipv6_addresses_present() { # any IPv6 address on an interface other than lo?
@@ -99,23 +104,42 @@ uses_docker_dns() { # is Docker's embedded resolver one of dnsmasq's upstreams?
   return 1
 }
 
-allow_docker_dns_forwarding() {
-  # Docker's embedded resolver (dockerd, uid 0) forwards names it does not know
-  # from inside this network namespace, to servers not listed in resolv.conf.
-  # Only its root-owned sockets may send DNS out: after the privilege drop no
-  # process of the agent can be uid 0, and the agent cannot reach 127.0.0.11.
-  local proto
+allow_docker_dns_forwarding() { # allow_docker_dns_forwarding 4|6
+  # Docker's embedded resolver (dockerd, uid 0) forwards names it does not know from
+  # inside this network namespace, to servers not listed in resolv.conf. Only root-owned
+  # sockets may send DNS out, and only to those servers when the launcher knows them
+  # (SANDBOX_DOCKER_DNS, from --dns). After the privilege drop no process of the agent can
+  # be uid 0, the agent cannot reach 127.0.0.11, and no root process of ours resolves
+  # anything or reads a file the agent wrote (image/CONTRACT.md, "Root processes").
+  local fam=$1 proto server
+  local -a dests=()
+  for server in "${DOCKER_DNS[@]}"; do
+    [[ "$(family_of "$server")" == "$fam" ]] && dests+=("$server")
+  done
+  if (( ${#DOCKER_DNS[@]} > 0 && ${#dests[@]} == 0 )); then return 0; fi
   for proto in udp tcp; do
-    rule -A OUTPUT -p "$proto" --dport 53 -m owner --uid-owner 0 -j ACCEPT
+    if (( ${#dests[@]} == 0 )); then
+      rule -A OUTPUT -p "$proto" --dport 53 -m owner --uid-owner 0 -j ACCEPT
+    fi
+    for server in "${dests[@]}"; do
+      rule -A OUTPUT -p "$proto" -d "$server" --dport 53 -m owner --uid-owner 0 -j ACCEPT
+    done
   done
 }
 
 common_rules() { # common_rules 4|6 UNREACH: loopback, established, allowlist, reject tail
   local fam=$1 unreach=$2
+  local squid_addr=127.0.0.1
+  [[ "$fam" == 4 ]] || squid_addr=::1
   rule -A OUTPUT -o lo -j ACCEPT
+  # The agent's 80/443, redirected to Squid by nat_rules: the filter hook sees the new
+  # destination but still the original output interface, so -o lo does not match them.
+  rule -A OUTPUT -p tcp -d "$squid_addr" -m multiport --dports "${PROXY_HTTP_PORT},${PROXY_TLS_PORT}" \
+    -m conntrack --ctstate DNAT -j ACCEPT
   rule -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+  # Only Squid connects out on 80/443, and only to addresses of allowlisted names.
   rule -A OUTPUT -p tcp -m conntrack --ctstate NEW -m multiport --dports 80,443 \
-    -m set --match-set "allow${fam}" dst -j ACCEPT
+    -m owner --uid-owner "$PROXY_USER" -m set --match-set "allow${fam}" dst -j ACCEPT
   policy_rules "$fam"
   reject -p tcp -- tcp-reset
   reject -- "$unreach"
@@ -127,7 +151,7 @@ apply_ipv4() {
   local up
   default_deny
   for up in "${UPSTREAMS4[@]}"; do allow_dnsmasq_upstream "$up"; done
-  if uses_docker_dns; then allow_docker_dns_forwarding; fi
+  if uses_docker_dns; then allow_docker_dns_forwarding 4; fi
   # Nobody else may talk to Docker's embedded resolver (it forwards any name).
   reject -d 127.0.0.11 -p tcp -- tcp-reset
   reject -d 127.0.0.11 -- icmp-port-unreachable
@@ -139,7 +163,7 @@ apply_ipv6() {
   local up t
   default_deny
   for up in "${UPSTREAMS6[@]}"; do allow_dnsmasq_upstream "$up"; done
-  if uses_docker_dns; then allow_docker_dns_forwarding; fi
+  if uses_docker_dns; then allow_docker_dns_forwarding 6; fi
   # Neighbour discovery is IPv6's ARP: without it no allowlisted IPv6 host is reachable.
   for t in router-solicitation neighbour-solicitation neighbour-advertisement; do
     rule -A OUTPUT -p ipv6-icmp --icmpv6-type "$t" -m hl --hl-eq 255 -j ACCEPT
@@ -151,9 +175,46 @@ apply_ipv6() {
   commit_rules ip6tables-restore
 }
 
+readonly NAT_CHAIN=CODEX-SANDBOX-NAME-CHECK
+# shellcheck disable=SC2034 # read by lib-proxy.sh (self-check)
+NAT6=0 # IPv6 80/443 redirected too (else they are refused by the filter table)
+
+nat_rules() { # nat_rules 4|6: the agent's new TCP to 80/443 -> Squid; only rules we add
+  local fam=$1 port loopback=127.0.0.0/8
+  [[ "$fam" == 4 ]] || loopback=::1/128
+  RULES=$'*nat\n'":${NAT_CHAIN} - [0:0]"$'\n'
+  rule -A "$NAT_CHAIN" -d "$loopback" -j RETURN
+  rule -A "$NAT_CHAIN" -o lo -j RETURN
+  rule -A "$NAT_CHAIN" -m owner --uid-owner "$PROXY_USER" -j RETURN
+  if [[ -n "$HOST_GATEWAY_IP" && "$(family_of "$HOST_GATEWAY_IP")" == "$fam" ]]; then
+    for port in "${HOST_PORTS[@]}"; do # --allow-host-port 80/443: by address, not by name
+      rule -A "$NAT_CHAIN" -d "$HOST_GATEWAY_IP" -p tcp --dport "$port" -j RETURN
+    done
+  fi
+  rule -A "$NAT_CHAIN" -p tcp --dport 80 -j REDIRECT --to-ports "$PROXY_HTTP_PORT"
+  rule -A "$NAT_CHAIN" -p tcp --dport 443 -j REDIRECT --to-ports "$PROXY_TLS_PORT"
+  # Docker gives a container a fresh network namespace at every (re)start: one jump.
+  rule -A OUTPUT -p tcp -j "$NAT_CHAIN"
+}
+
+apply_nat() { # apply_nat 4|6 CMD: --noflush keeps Docker's DNAT for 127.0.0.11 as it is
+  local fam=$1 cmd=$2 err
+  nat_rules "$fam"
+  RULES+=$'COMMIT\n'
+  if ! err="$("${cmd}-restore" -w 5 --noflush 2>&1 <<< "$RULES")"; then
+    [[ "$fam" == 6 ]] || fail "${cmd}-restore (nat) failed: $(head -n 1 <<< "$err")"
+    warn "IPv6 ports 80/443 cannot be redirected to the name check (${err%%$'\n'*}): they stay closed"
+    return 0
+  fi
+  # shellcheck disable=SC2034 # read by lib-proxy.sh (self-check)
+  [[ "$fam" == 4 ]] || NAT6=1
+}
+
 apply_firewall() {
+  apply_nat 4 iptables
   apply_ipv4
   if iptables_works ip6tables; then
+    if [[ "$PROXY_V6" == 1 ]]; then apply_nat 6 ip6tables; fi
     apply_ipv6
     IPV6_MODE=filter
     return 0

@@ -9,7 +9,10 @@ DENIED=()           # validated deny patterns
 declare -A DENY_EXACT=() DENY_WILD=()
 HOST_PORTS=()       # TCP ports allowed on host.docker.internal
 HOST_GATEWAY_IP=""
-DIRECT_ALLOWS=()    # "ip port": TCP allowed straight to an address (proxy given as an IP)
+# shellcheck disable=SC2034 # the upstream proxy, used by lib-proxy.sh, lib-firewall.sh, lib-dns.sh
+UPSTREAM_HOST="" UPSTREAM_PORT="" UPSTREAM_BY_NAME="" # by name: the DNS filter fills upstream4/6
+UPSTREAM_DIRECT=()  # "ip port": the upstream proxy by address (Squid's uid only)
+DOCKER_DNS=()       # SANDBOX_DOCKER_DNS: where Docker's embedded resolver forwards (when known)
 
 valid_port() { [[ "$1" =~ ^[1-9][0-9]{0,4}$ ]] && (( $1 <= 65535 )); }
 
@@ -87,7 +90,7 @@ parse_host_ports() { # SANDBOX_HOST_PORTS="3000 8080" + host.docker.internal fro
     || fail "SANDBOX_HOST_PORTS needs --add-host host.docker.internal:host-gateway"
 }
 
-parse_proxy() { # SANDBOX_PROXY=host:port | ipv4:port | [ipv6]:port
+parse_proxy() { # SANDBOX_PROXY=host:port | ipv4:port | [ipv6]:port (+ SANDBOX_PROXY_AUTH)
   local spec="${SANDBOX_PROXY:-}" host port ip
   [[ -n "$spec" ]] || return 0
   if [[ "$spec" =~ ^\[([0-9a-fA-F:.]+)\]:([0-9]+)$ ]]; then
@@ -98,20 +101,42 @@ parse_proxy() { # SANDBOX_PROXY=host:port | ipv4:port | [ipv6]:port
     fail "invalid SANDBOX_PROXY '${spec}' (expected host:port)"
   fi
   valid_port "$port" || fail "invalid port in SANDBOX_PROXY '${spec}'"
-  port="$((10#$port))"
+  # shellcheck disable=SC2034 # read by lib-proxy.sh and lib-firewall.sh
+  UPSTREAM_PORT="$((10#$port))" UPSTREAM_HOST="$host"
+  parse_proxy_auth
   if [[ "$host" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ || "$host" == *:* ]]; then
-    DIRECT_ALLOWS+=("$host $port")
+    UPSTREAM_DIRECT+=("$host $UPSTREAM_PORT")
     return 0
   fi
   valid_hostname "$host" || fail "invalid SANDBOX_PROXY host '${host}'"
   # A name from /etc/hosts (--add-host) never passes the DNS filter: allow its address.
   ip="$(getent -s files hosts "$host" | awk '{ print $1; exit }')" || true
   if [[ -n "$ip" ]]; then
-    DIRECT_ALLOWS+=("$ip $port")
+    UPSTREAM_DIRECT+=("$ip $UPSTREAM_PORT")
   else
     is_denied "$host" && fail "SANDBOX_PROXY host ${host} is also denied"
-    add_port_rule "$host" "$port"
+    # shellcheck disable=SC2034 # read by lib-dns.sh and lib-firewall.sh
+    UPSTREAM_BY_NAME="$host"
   fi
+}
+
+parse_proxy_auth() { # SANDBOX_PROXY_AUTH=user:password goes into squid.conf as one token
+  local auth="${SANDBOX_PROXY_AUTH:-}"
+  [[ -n "$auth" ]] || return 0
+  [[ "$auth" == *:* && "$auth" != *[[:space:][:cntrl:]\"\\#]* ]] \
+    || fail "SANDBOX_PROXY_AUTH must be user:password without blanks, quotes, backslashes or '#'"
+}
+
+parse_docker_dns() { # SANDBOX_DOCKER_DNS="ip ..." (the launcher's --dns): plain addresses only
+  local server
+  local -a WORDS
+  split_words "${SANDBOX_DOCKER_DNS:-}"
+  for server in "${WORDS[@]}"; do
+    [[ "$server" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ || "$server" =~ ^[0-9a-fA-F:]+$ ]] \
+      || fail "invalid SANDBOX_DOCKER_DNS entry '${server}'"
+    DOCKER_DNS+=("$server")
+  done
+  return 0
 }
 
 drop_denied_domains() { # deny wins: allowlist entries fully covered by a deny are removed
@@ -130,6 +155,7 @@ parse_policy() {
   parse_allowed_ports
   parse_host_ports
   parse_proxy
+  parse_docker_dns
 }
 
 # Extra CAs without update-ca-certificates (seconds with a big mounted bundle): the system

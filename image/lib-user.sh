@@ -72,16 +72,17 @@ map_extra_workdirs() { # root host only: the per-workdir rule (root-owned: hand 
   done
 }
 
-separate_dnsmasq_uid() { # the agent must never share dnsmasq's uid (owner match)
-  local dns_uid
-  dns_uid="$(id -u dnsmasq)"
-  [[ "$dns_uid" != "$TARGET_UID" ]] && return 0
-  local candidate=999
-  while getent passwd "$candidate" >/dev/null || [[ "$candidate" == "$TARGET_UID" ]]; do
-    candidate=$((candidate - 1))
-    (( candidate > 100 )) || fail "no free system uid for dnsmasq"
+separate_service_uids() { # the agent never shares a service's uid (the firewall matches owners)
+  local user uid candidate=999
+  for user in dnsmasq proxy sandbox-log ulog; do
+    uid="$(id -u "$user")"
+    [[ "$uid" == "$TARGET_UID" ]] || continue
+    while getent passwd "$candidate" >/dev/null || [[ "$candidate" == "$TARGET_UID" ]]; do
+      candidate=$((candidate - 1))
+      (( candidate > 100 )) || fail "no free system uid for ${user}"
+    done
+    usermod -u "$candidate" "$user" >/dev/null
   done
-  usermod -u "$candidate" dnsmasq >/dev/null
 }
 
 map_agent_user() { # give codex the host uid/gid so workdir files belong to the host user
@@ -190,7 +191,11 @@ has_extra_ca() { compgen -G "${CA_DIR}/*.crt" >/dev/null; }
 
 agent_env() { # environment the agent sees (entrypoint, init hook, sandbox-enter alike)
   export USER="$AGENT_USER" LOGNAME="$AGENT_USER"
-  if [[ -z "${HOME:-}" || "${HOME}" == /root ]]; then export HOME=/codex_home; fi
+  # Root ran with HOME=/root (never an agent-writable HOME); the agent gets the launcher's.
+  export HOME="${AGENT_HOME:-/codex_home}"
+  [[ "$HOME" != /root ]] || export HOME=/codex_home
+  # The upstream proxy's credentials are Squid's business, never the agent's.
+  unset SANDBOX_PROXY_AUTH
   export CODEX_HOME="${CODEX_HOME:-/codex_home}"
   export SANDBOX_ENV_DIR="${SANDBOX_ENV_DIR:-/codex_home}"
   export SHELL=/bin/bash

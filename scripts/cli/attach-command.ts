@@ -6,7 +6,10 @@ import { isRunning } from '../core/session-list.js';
 import { runDockerAttached } from '../host/docker.js';
 import type { HostContext } from '../host/host-context.js';
 import { listManagedContainers } from '../host/sessions.js';
+import { randomBytes } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
+import { sessionCodexHome } from '../core/session-mounts.js';
+import { takeSessionEgress } from '../host/egress-log.js';
 
 /** `attach [NAME] [-- CMD…]`: a shell (or CMD) in a running session, as the agent user. */
 export async function attachCommand(name: string | undefined, command: readonly string[], ctx: HostContext): Promise<number> {
@@ -24,5 +27,9 @@ export async function attachCommand(name: string | undefined, command: readonly 
     mode: 'shell',
     args: command,
   });
-  return runDockerAttached(argv.slice(1), { keep: true });
+  const exitCode = await runDockerAttached(argv.slice(1), { keep: true });
+  // Like every run in a session, the command ends with its egress summary (R95).
+  const envDir = sessionCodexHome(session);
+  if (envDir !== undefined) await takeSessionEgress(session.container, { envDir, runId: randomBytes(4).toString('hex') });
+  return exitCode;
 }

@@ -10,20 +10,33 @@ export interface EgressOptions {
   run?: string;
   last: boolean;
   json: boolean;
+  /** Only allowed connections, or only refusals. */
+  only?: 'allowed' | 'refused';
   workDir?: string;
   codexHome?: string;
 }
 
-function formatTable(destinations: readonly EgressDestination[]): string {
-  const lines = destinations.map((d) => {
-    const when = d.time === undefined ? '' : `  first ${d.time}${d.lastTime !== undefined && d.lastTime !== d.time ? `  last ${d.lastTime}` : ''}`;
-    const address = d.kind === 'connect' && d.name !== undefined && d.address !== undefined ? ` (${d.address})` : '';
-    return `${String(d.count).padStart(6)}×  ${d.kind.padEnd(7)}  ${describeDestination(d)}${address}${when}`;
-  });
-  return lines.join('\n');
+function formatBytes(bytes: number | undefined): string {
+  if (bytes === undefined) return '?';
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
-/** `run-in-container egress [RUN|--last] [--json]`: what a run of this workdir was refused. */
+function formatLine(d: EgressDestination): string {
+  const when = d.time === undefined ? '' : `  first ${d.time}${d.lastTime !== undefined && d.lastTime !== d.time ? `  last ${d.lastTime}` : ''}`;
+  const address = d.name !== undefined && d.address !== undefined ? ` (${d.address})` : '';
+  const detail = d.verdict === 'allowed' ? `up ${formatBytes(d.bytesUp)}, down ${formatBytes(d.bytesDown)}` : (d.reason ?? '');
+  return `${d.verdict.padEnd(7)}  ${String(d.count).padStart(6)}×  ${d.kind.padEnd(7)}  ${describeDestination(d)}${address} — ${detail}${when}`;
+}
+
+/** `run-in-container egress [RUN|--last] [--allowed|--blocked] [--json]`: what a run of this workdir reached and was refused (R94). */
 export async function egressCommand(options: EgressOptions, ctx: HostContext): Promise<number> {
   if (options.run !== undefined && options.last) throw new UsageError('give either RUN or --last, not both');
   if (options.run !== undefined && !/^[0-9a-f]{1,8}$/.test(options.run)) {
@@ -37,13 +50,18 @@ export async function egressCommand(options: EgressOptions, ctx: HostContext): P
   if (matches.length === 0) throw new UsageError(`no run ${options.run} in ${envDir}/egress: known runs: ${runs.slice(0, 10).map((r) => r.runId).join(' ')}`);
   if (matches.length > 1) throw new UsageError(`run id prefix ${options.run} is ambiguous (${matches.map((r) => r.runId).join(' ')}): give more digits`);
   const chosen = matches[0]!;
-  const { destinations, badLines } = await readEgressCopy(chosen.file);
+  const { destinations, dropped, badLines } = await readEgressCopy(chosen.file);
   if (badLines > 0) process.stderr.write(`warning: ${chosen.file}: ${badLines} malformed line(s) skipped (the agent can write the Codex home)\n`);
+  const shown = options.only === undefined ? destinations : destinations.filter((d) => d.verdict === options.only);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runId: chosen.runId, destinations })}\n`);
+    process.stdout.write(`${JSON.stringify({ runId: chosen.runId, dropped, destinations: shown })}\n`);
     return 0;
   }
-  process.stdout.write(`run ${chosen.runId} (${chosen.file}):\n`);
-  process.stdout.write(destinations.length === 0 ? 'nothing was blocked\n' : `${formatTable(destinations)}\n${formatEgressSummary(destinations)}\n`);
+  const allowed = destinations.filter((d) => d.verdict === 'allowed').length;
+  const counts = `${allowed} allowed, ${destinations.length - allowed} refused${dropped > 0 ? `, ${dropped} log lines left out (rate limit or size cap)` : ''}`;
+  process.stdout.write(`run ${chosen.runId} (${chosen.file}): ${counts}\n`);
+  if (shown.length > 0) process.stdout.write(`${shown.map(formatLine).join('\n')}\n`);
+  const summary = options.only === 'allowed' ? undefined : formatEgressSummary({ destinations, dropped: 0 });
+  if (summary !== undefined) process.stdout.write(`${summary}\n`);
   return 0;
 }

@@ -108,7 +108,7 @@ async function runWithReport(
     workdir,
     runId,
     repo,
-    blockedEgress: await finishEgressLogOf(runId).then((outcome) => outcome.blocked, () => null),
+    blockedEgress: await finishEgressLogOf(runId).then((outcome) => outcome.refused, () => null),
   };
   await report.summary.write(renderSummary(outcome));
   await report.exitJson.write(renderExitJson(outcome));

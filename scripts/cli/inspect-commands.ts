@@ -27,20 +27,23 @@ export function inspectCommandModules(ctx: HostContext, setExitCode: (code: numb
     },
     {
       command: 'egress [run]',
-      describe: 'show what a run of this workdir was refused: egress [RUN|--last] [--json] (default: the last run)',
+      describe: 'show what a run of this workdir reached and was refused: egress [RUN|--last] [--allowed|--blocked] [--json] (default: the last run)',
       builder: (y) =>
         y
           .positional('run', { type: 'string', describe: 'run id or a prefix of it (the last part of the container name)' })
           .option('last', { type: 'boolean', default: false, describe: 'the newest run' })
-          .option('json', { type: 'boolean', default: false, describe: 'print {runId, destinations[]} as JSON' })
+          .option('allowed', { type: 'boolean', describe: 'only the connections that were let through (name, port, count, bytes)' })
+          .option('blocked', { type: 'boolean', describe: 'only what was refused, with the reason' })
+          .option('json', { type: 'boolean', default: false, describe: 'print {runId, dropped, destinations[]} as JSON' })
           .option('work_dir', WORK_DIR)
           .option('codex-home', { type: 'string', describe: 'the Codex home the run used, if not WORK_DIR/.codex/.environment' }),
       handler: async (args) => {
         noExtraWords(args, 1);
+        if (args.allowed === true && args.blocked === true) throw new UsageError('give --allowed or --blocked, not both (neither: everything)');
         const run = args.run === undefined ? undefined : String(args.run);
         setExitCode(
           await (await import('./egress-command.js')).egressCommand(
-            { run, last: args.last === true, json: args.json === true, workDir: readSingleValue(args['work_dir'], '--work_dir'), codexHome: readSingleValue(args['codex-home'], '--codex-home') },
+            { run, last: args.last === true, json: args.json === true, only: args.allowed === true ? 'allowed' : args.blocked === true ? 'refused' : undefined, workDir: readSingleValue(args['work_dir'], '--work_dir'), codexHome: readSingleValue(args['codex-home'], '--codex-home') },
             ctx,
           ),
         );

@@ -30,7 +30,7 @@ export async function runInContainer(
   override?: RunOverride,
 ): Promise<number> {
   // Backstop for containers of launchers that died (one `docker ps`, in parallel, never fails the run).
-  const reaping = options.dryRun ? Promise.resolve() : reapOrphanContainers(ctx.hostname);
+  const reaping = options.dryRun ? Promise.resolve() : reapOrphanContainers(ctx.hostname, ctx);
   try {
     return await runPrepared(options, ctx, command, launcherVersion, override);
   } finally {

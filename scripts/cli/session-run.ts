@@ -8,6 +8,7 @@ import { pickParallelName, SESSION_LABELS } from '../core/session-identity.js';
 import { isRunning, type SessionRecord } from '../core/session-list.js';
 import { compareMountSets, describeMountDiff } from '../core/session-mounts.js';
 import { queryDocker, runDockerAttached } from '../host/docker.js';
+import { takeSessionEgress } from '../host/egress-log.js';
 import { listManagedContainers, removeContainers, SessionSetupError, startContainer, waitForSessionReady } from '../host/sessions.js';
 import type { PreparedRun } from './prepare-run.js';
 import type { SessionOptions } from './session-options.js';
@@ -55,6 +56,8 @@ export async function runSession(prepared: PreparedRun, session: SessionOptions)
   try {
     return await runDockerAttached(argv.slice(1), removeAfter ? { containerName: container } : { keep: true });
   } finally {
+    // Every command in a session ends with its egress summary; nothing raw stays (R95).
+    await takeSessionEgress(container, { envDir: prepared.resolved.envDir, runId: prepared.resolved.runId });
     if (removeAfter) await removeContainers([container]).catch(() => undefined);
     else say(`session ${name} is still running: run-in-container attach ${name} | stop ${name} | destroy ${name}`);
   }

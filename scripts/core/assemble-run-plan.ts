@@ -48,11 +48,15 @@ export interface ResolvedRun {
   extraWorkdirs?: readonly string[];
   /** `--name`: a session started detached (SANDBOX_COMMAND=session), entered with docker exec. */
   session?: { name: string };
-  /** Host dir for the raw egress log, outside every agent-writable tree (issue 5; set on every real run). */
+  /**
+   * Host dir for the raw egress log, outside every agent-writable tree (set on every run).
+   * Mounted for plain runs only: a session keeps its log inside the container and hands it
+   * over after each command (`sandbox-egress take`, R95), so nothing raw stays on the host.
+   */
   egressLogDir?: string;
 }
 
-/** Where the entrypoint writes dns.log and packets.json (image/CONTRACT.md). */
+/** Where the entrypoint writes the capped egress log (image/CONTRACT.md). */
 export const EGRESS_LOG_TARGET = '/var/lib/codex-sandbox/private/egress';
 
 /**
@@ -70,7 +74,7 @@ function listMounts(run: ResolvedRun): Mount[] {
   const home = codexHomeInContainer(run);
   const mounts: Mount[] = [{ source: run.workdir, target: containerPathFor(run.workdir), readonly: false }];
   if (home === CODEX_HOME_TARGET) mounts.push({ source: run.envDir, target: CODEX_HOME_TARGET, readonly: false });
-  if (run.egressLogDir !== undefined) mounts.push({ source: run.egressLogDir, target: EGRESS_LOG_TARGET, readonly: false });
+  if (run.egressLogDir !== undefined && run.session === undefined) mounts.push({ source: run.egressLogDir, target: EGRESS_LOG_TARGET, readonly: false });
   const extraWorkdirMounts = (run.extraWorkdirs ?? []).map((dir) => ({ source: dir, target: containerPathFor(dir), readonly: false }));
   mounts.splice(1, 0, ...extraWorkdirMounts);
   if (run.authFile !== undefined) {
@@ -114,6 +118,8 @@ export function assembleRunPlan(run: ResolvedRun): RunPlan {
   if (run.session !== undefined) env.push(['SANDBOX_COMMAND', 'session']);
   else if (run.command === 'shell') env.push(['SANDBOX_COMMAND', 'shell']);
   if (run.egress !== undefined) env.push(...listEgressEnv(run.egress));
+  // Where Docker's embedded resolver forwards: the only DNS root may send out (R96).
+  if (run.dns.length > 0) env.push(['SANDBOX_DOCKER_DNS', run.dns.join(' ')]);
   if (run.repo !== undefined) {
     env.push(['SANDBOX_REPO_URL', run.repo.url]);
     if (run.repo.ref !== undefined) env.push(['SANDBOX_REPO_REF', run.repo.ref]);

@@ -24,7 +24,7 @@ export function listBuildEgressArgs(egress: BuildEgress): string[] {
   const args: string[] = [];
   const proxy = egress.proxy;
   if (proxy !== undefined) {
-    for (const [key, value] of listProxyVariables(proxy, proxy.hostUrl)) {
+    for (const [key, value] of listProxyVariables(proxy.hostUrl)) {
       if (PREDEFINED_PROXY_ARGS.has(key)) args.push('--build-arg', `${key}=${value}`);
     }
     if (proxy.viaHostGateway) args.push('--network', 'host');

@@ -8,10 +8,26 @@ export const LABELS = {
   launcherHost: `${LABEL_PREFIX}.launcher-host`,
   command: `${LABEL_PREFIX}.command`,
   version: `${LABEL_PREFIX}.version`,
-  /** On images: present (value "1") only on images whose entrypoint applies the firewall. */
+  /** On images: the launcher↔entrypoint contract version (image/CONTRACT.md); absent: no firewall. */
   entrypoint: `${LABEL_PREFIX}.entrypoint`,
   codexVersion: `${LABEL_PREFIX}.codex-version`,
 } as const;
+
+/**
+ * The entrypoint contract this launcher speaks: 2 = name-checked 80/443 (Squid), R90;
+ * 3 = mount identities checked first and the Codex home linked, not bound again (R103).
+ */
+export const IMAGE_CONTRACT = 3;
+
+/**
+ * What an image's labels say about its entrypoint: ours and current, ours but older than
+ * this launcher (it would run without the name check), or not ours (no firewall at all).
+ */
+export function classifyImageContract(labels: Readonly<Record<string, string>>): 'current' | 'outdated' | 'foreign' {
+  const value = labels[LABELS.entrypoint];
+  if (value === undefined || !/^[1-9][0-9]{0,3}$/.test(value)) return 'foreign';
+  return Number(value) >= IMAGE_CONTRACT ? 'current' : 'outdated';
+}
 
 /** Docker names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*; keep the readable part short. */
 export function slugifyName(basename: string): string {

@@ -101,7 +101,8 @@ export function buildEgressPolicy(layers: readonly EgressLayer[], proxy?: ProxyS
   }
   const wildcards = [...domains, ...ports.map((entry) => entry.host)].filter((name) => name.startsWith('*.'));
   const denied = deniedDomains.filter((name) => wildcards.some((wildcard) => wildcard !== name && coversName(wildcard, name)));
+  // A proxy on the host's loopback is reached by the sandbox's own proxy only (R91): it is
+  // never a host port the agent may open itself.
   const hostPorts = [...userHostPorts];
-  if (proxy?.viaHostGateway === true) addUnique(hostPorts, proxy.port, String);
   return { domains, ports, denied, hostPorts, userHostPorts, proxy };
 }

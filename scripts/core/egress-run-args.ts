@@ -1,7 +1,7 @@
 import { formatPortEntry } from './allow-spec.js';
 import type { EgressPolicy } from './egress-policy.js';
 import type { Mount } from './mount-spec.js';
-import { formatProxyTarget, HOST_GATEWAY_NAME, type ProxySpec } from './proxy-spec.js';
+import { formatProxyTarget, HOST_GATEWAY_NAME } from './proxy-spec.js';
 
 /** Where extra CA files are mounted; the entrypoint runs update-ca-certificates over it. */
 export const CA_TARGET_DIR = '/usr/local/share/ca-certificates/codex-sandbox';
@@ -9,8 +9,15 @@ export const CA_TARGET_DIR = '/usr/local/share/ca-certificates/codex-sandbox';
 /** Destinations that never go through the proxy. */
 const NO_PROXY_HOSTS = ['localhost', '127.0.0.1', '::1'];
 
+/**
+ * The sandbox's own name-checking proxy (Squid, image/lib-proxy.sh), where proxy-aware
+ * clients of the agent go when an upstream proxy is used (R91). It forwards what it admits
+ * to the upstream with the credentials; the agent never sees the upstream's address or login.
+ */
+export const LOCAL_PROXY_URL = 'http://127.0.0.1:3128';
+
 /** The proxy variables programs read (curl, git, pip: either case; npm: npm_config_*). */
-export function listProxyVariables(proxy: ProxySpec, url: string, extraNoProxy: readonly string[] = []): Array<[string, string]> {
+export function listProxyVariables(url: string, extraNoProxy: readonly string[] = []): Array<[string, string]> {
   const noProxy = [...NO_PROXY_HOSTS, ...extraNoProxy].join(',');
   return [
     ['HTTP_PROXY', url],
@@ -35,16 +42,16 @@ export function listEgressEnv(policy: EgressPolicy): Array<[string, string]> {
   if (policy.hostPorts.length > 0) env.push(['SANDBOX_HOST_PORTS', policy.hostPorts.join(' ')]);
   const proxy = policy.proxy;
   if (proxy !== undefined) {
-    // A proxy on the host's loopback is reached through the host-port rule instead.
-    if (!proxy.viaHostGateway) env.push(['SANDBOX_PROXY', formatProxyTarget(proxy)]);
-    env.push(...listProxyVariables(proxy, proxy.url, policy.userHostPorts.length > 0 ? [HOST_GATEWAY_NAME] : []));
+    env.push(['SANDBOX_PROXY', formatProxyTarget(proxy)]);
+    if (proxy.credentials !== undefined) env.push(['SANDBOX_PROXY_AUTH', proxy.credentials]);
+    env.push(...listProxyVariables(LOCAL_PROXY_URL, policy.userHostPorts.length > 0 ? [HOST_GATEWAY_NAME] : []));
   }
   return env;
 }
 
-/** `--add-host` entries the policy needs: the host's gateway name for host ports. */
+/** `--add-host` entries the policy needs: the host's gateway name for host ports or a loopback proxy. */
 export function listEgressAddHosts(policy: EgressPolicy): string[] {
-  return policy.hostPorts.length > 0 ? [`${HOST_GATEWAY_NAME}:host-gateway`] : [];
+  return policy.hostPorts.length > 0 || policy.proxy?.viaHostGateway === true ? [`${HOST_GATEWAY_NAME}:host-gateway`] : [];
 }
 
 /** Extra CA files (host paths, already checked) mounted read-only as <n>.crt, n from 1. */
@@ -63,6 +70,7 @@ export function describeEgressPolicy(policy: EgressPolicy, defaults: readonly st
   const proxy = policy.proxy;
   if (proxy !== undefined) {
     lines.push(`using proxy ${proxy.redacted} (from ${proxy.source})`);
+    lines.push(`the sandbox's name check forwards what it admits through it; the agent's proxy variables point at the name check (${LOCAL_PROXY_URL})`);
     if (proxy.viaHostGateway) {
       lines.push(
         `the proxy is on the host's loopback: the sandbox reaches it as ${HOST_GATEWAY_NAME}:${proxy.port}, so it must also listen on the Docker bridge address (e.g. 0.0.0.0)`,

@@ -21,8 +21,28 @@ export interface ProxySpec {
   /** Host as the container reaches it (host.docker.internal for a proxy on the host's loopback). */
   host: string;
   port: number;
-  /** It listens on the host's loopback: reached through host.docker.internal and the host-port rule. */
+  /** It listens on the host's loopback: reached through host.docker.internal (with --add-host). */
   viaHostGateway: boolean;
+  /**
+   * `user:password`, decoded, for the sandbox's own proxy (Squid's cache_peer login, R91);
+   * never in the agent's environment.
+   */
+  credentials?: string;
+}
+
+/** What Squid's configuration can carry as one token: no blanks, quotes, backslashes or '#'. */
+function decodeCredentials(url: URL, source: string): string | undefined {
+  if (url.username === '') return undefined;
+  let decoded: string;
+  try {
+    decoded = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  } catch {
+    throw new UsageError(`${source} has malformed percent-escapes in its credentials: encode them as %XX`);
+  }
+  if (/[\s\p{Cc}"\\#]/u.test(decoded) || decodeURIComponent(url.username).includes(':')) {
+    throw new UsageError(`${source}: proxy credentials with blanks, quotes, backslashes, '#' or a ':' in the user name cannot be handed to the sandbox's proxy: use another proxy account`);
+  }
+  return decoded;
 }
 
 function isLoopback(hostname: string): boolean {
@@ -59,6 +79,7 @@ export function parseProxyUrl(raw: string, source: string): ProxySpec {
   const credentials = url.username === '' ? '' : `${url.username}${url.password === '' ? '' : `:${url.password}`}@`;
   const originalHost = isIP(hostname) === 6 ? `[${hostname}]` : hostname;
   const hidden = url.username === '' ? '' : '***@';
+  const decoded = decodeCredentials(url, source);
   return {
     source,
     url: `http://${credentials}${hostInUrl}:${port}`,
@@ -67,6 +88,7 @@ export function parseProxyUrl(raw: string, source: string): ProxySpec {
     host,
     port,
     viaHostGateway,
+    ...(decoded === undefined ? {} : { credentials: decoded }),
   };
 }
 

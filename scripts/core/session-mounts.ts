@@ -69,3 +69,10 @@ export function describeMountDiff(diff: MountDiff): string {
   if (diff.extra.length > 0) parts.push(`mounted but not asked for: ${show(diff.extra)}`);
   return parts.join('; ');
 }
+
+/** The host Codex home a session was created with: its /codex_home mount, else the workdir's default. */
+export function sessionCodexHome(record: { mounts: string; workdir: string }): string | undefined {
+  const home = parseMountSet(record.mounts)?.find(([, target]) => target === '/codex_home')?.[0];
+  if (home !== undefined) return home;
+  return record.workdir === '' ? undefined : `${record.workdir.replace(/\/+$/, '')}/.codex/.environment`;
+}

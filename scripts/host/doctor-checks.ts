@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { LABELS } from '../core/container-identity.js';
+import { classifyImageContract, LABELS } from '../core/container-identity.js';
 import type { DoctorCheck } from '../core/doctor-report.js';
 import { selectProxy } from '../core/proxy-spec.js';
 import { hasSettings } from '../core/settings.js';
@@ -45,8 +45,10 @@ async function checkDocker(image: string): Promise<DoctorCheck[]> {
     checks.push(fail('iptables/ipset in a container', 'skipped: no sandbox image to probe with', 'run `run-in-container build`'));
     return checks;
   }
-  if (info.labels[LABELS.entrypoint] !== '1') {
-    checks.push(fail('sandbox image', `${image} lacks the codex-sandbox entrypoint label`, 'use an image built by `run-in-container build`'));
+  const contract = classifyImageContract(info.labels);
+  if (contract !== 'current') {
+    const why = contract === 'outdated' ? 'was built for an older launcher (no name-checked egress or no mount check)' : 'lacks the codex-sandbox entrypoint label';
+    checks.push(fail('sandbox image', `${image} ${why}`, 'run `run-in-container build` (or use an image built by it)'));
     return checks;
   }
   try {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildEgress } from '../core/build-egress-args.js';
-import { LABELS } from '../core/container-identity.js';
+import { classifyImageContract, LABELS } from '../core/container-identity.js';
 import { EnvironmentError } from '../core/errors.js';
 import { planImageBuild, parseSandboxTag, type BuildRequest } from '../core/image-tags.js';
 import { createCaBuildContext } from './ca-certs.js';
@@ -57,18 +57,29 @@ export async function ensureSandboxImage(
   loadEgress: () => Promise<BuildEgress | undefined> = async () => undefined,
 ): Promise<void> {
   let info = await inspectImage(image);
-  if (!info.exists) {
-    const tag = parseSandboxTag(image);
+  const tag = parseSandboxTag(image);
+  const outdated = info.exists && classifyImageContract(info.labels) === 'outdated';
+  if (!info.exists || (outdated && tag !== undefined)) {
     if (tag === undefined) {
       throw new EnvironmentError(`image ${image} not found: build it with \`run-in-container build\` or pull it`);
     }
-    process.stderr.write(`image ${image} not found: building it first (one-time, a few minutes)\n`);
+    process.stderr.write(
+      outdated
+        ? `image ${image} predates this launcher's entrypoint (name-checked egress, mount checks): rebuilding it first (one-time, a few minutes)\n`
+        : `image ${image} not found: building it first (one-time, a few minutes)\n`,
+    );
     const egress = await loadEgress();
     await buildSandboxImage({ ...tag, baseImage, noCache: false, ...(egress === undefined ? {} : { egress }) }, runId);
     info = await inspectImage(image);
     if (!info.exists) throw new EnvironmentError(`image ${image} still missing after the build: run \`run-in-container build\``);
   }
-  if (info.labels[LABELS.entrypoint] !== '1') {
+  const contract = classifyImageContract(info.labels);
+  if (contract === 'outdated') {
+    throw new EnvironmentError(
+      `image ${image} was built for an older launcher (label ${LABELS.entrypoint}=${info.labels[LABELS.entrypoint] ?? ''}): its egress is not checked by name or its mounts are not checked; rebuild it with \`run-in-container build\``,
+    );
+  }
+  if (contract === 'foreign') {
     throw new EnvironmentError(
       `image ${image} lacks the codex-sandbox entrypoint (label ${LABELS.entrypoint}), so it would run without the firewall: use an image built by \`run-in-container build\``,
     );

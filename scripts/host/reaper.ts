@@ -1,6 +1,8 @@
 import { LABELS } from '../core/container-identity.js';
 import { orphanQueryFormat, parseContainerRows, selectOrphans } from '../core/orphan-containers.js';
 import { queryDocker } from './docker.js';
+import { finishOrphanedEgressLogs } from './egress-log.js';
+import type { HostContext } from './host-context.js';
 
 /** True unless `pid` names no process (EPERM: it exists, owned by someone else). */
 function isProcessAlive(pid: number): boolean {
@@ -17,7 +19,7 @@ function isProcessAlive(pid: number): boolean {
  * removes containers this host's launchers started whose launcher process is gone.
  * One `docker ps`; never throws (the run itself reports engine problems).
  */
-export async function reapOrphanContainers(hostname: string): Promise<void> {
+export async function reapOrphanContainers(hostname: string, ctx?: HostContext): Promise<void> {
   try {
     const text = await queryDocker([
       'ps', '-a', '--no-trunc',
@@ -26,6 +28,8 @@ export async function reapOrphanContainers(hostname: string): Promise<void> {
       '--format', orphanQueryFormat(),
     ]);
     const rows = parseContainerRows(text);
+    // Raw egress logs of dead launchers whose containers are gone (R95).
+    if (ctx !== undefined) await finishOrphanedEgressLogs(ctx, rows.map((row) => row.name));
     if (rows.length === 0) return;
     const dead = new Set(rows.map((row) => row.launcherPid).filter((pid): pid is number => pid !== undefined && !isProcessAlive(pid)));
     const orphans = selectOrphans(rows, dead, Date.now());

@@ -5,7 +5,7 @@ import { runLauncher, type LauncherResult } from './helpers/run-launcher.js';
 import { createTestNetwork, type TestNetwork } from './helpers/test-network.js';
 
 /**
- * Issue 5, egress log: a run that hits a refused name and a rejected address prints the
+ * Egress log (R70-R72, R92-R94): a run that hits a refused name and a rejected address prints the
  * one-line summary, keeps `<run id>.jsonl` in the Codex home and `egress --last` shows it;
  * the agent cannot see the raw log; a run that hits nothing prints nothing.
  */
@@ -31,7 +31,8 @@ beforeAll(() => {
     'getent hosts blocked-name.test; getent hosts blocked-name.test',
     `curl -sS -m 2 http://${network.blockedIp}:5432/ 2>&1 | head -c 200; echo`,
     'ls /var/lib/codex-sandbox/private/egress >/dev/null 2>&1 && echo RAW-LOG-VISIBLE || echo RAW-LOG-PRIVATE',
-    'echo forged >> /var/lib/codex-sandbox/private/egress/dns.log 2>/dev/null && echo RAW-LOG-WRITABLE || echo RAW-LOG-READONLY',
+    'echo forged >> /var/lib/codex-sandbox/private/egress/egress.log 2>/dev/null && echo RAW-LOG-WRITABLE || echo RAW-LOG-READONLY',
+    'echo forged >> /run/codex-sandbox/egress/in.fifo 2>/dev/null && echo FIFO-WRITABLE || echo FIFO-CLOSED',
   ].join('\n');
   run = launch(['shell', '--network', network.name, '--dns', network.dnsIp, '--', 'sh', '-c', script]);
 }, 300000);
@@ -47,18 +48,19 @@ describe('egress log of a run', () => {
   test('the command ran; the agent can neither see nor write the raw log', () => {
     expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 0, stdout: expect.stringContaining('RAW-LOG-PRIVATE') });
     expect(run.stdout).toContain('RAW-LOG-READONLY');
+    expect(run.stdout).toContain('FIFO-CLOSED');
     expect(run.stdout).not.toContain('RAW-LOG-VISIBLE');
   });
 
-  test('one summary line on stderr: the name with an --allow suggestion, the bare address without', () => {
-    const line = run.stderr.split('\n').find((l) => l.startsWith('blocked '));
+  test('one summary line on stderr: the name with an --allow suggestion and its reason, the bare address without', () => {
+    const line = run.stderr.split('\n').find((l) => l.startsWith('refused '));
     expect(line).toBeDefined();
-    expect(line).toMatch(/^blocked 2 destinations: /);
-    expect(line).toMatch(/blocked-name\.test \(\d+×\)/);
-    expect(line).toContain(`${network.blockedIp}:5432 (1×)`);
+    expect(line).toMatch(/^refused 2 destinations: /);
+    expect(line).toMatch(/blocked-name\.test \(\d+×, DNS\)/);
+    expect(line).toContain(`${network.blockedIp}:5432 (1×, address without a name)`);
     expect(line).toMatch(/ — allow with: --allow blocked-name\.test$/);
     expect(line).not.toContain('selfcheck');
-    expect(run.stdout).not.toContain('blocked 2 destinations');
+    expect(run.stdout).not.toContain('refused 2 destinations');
   });
 
   test('<run id>.jsonl in the Codex home, the raw directory removed', () => {
@@ -68,8 +70,8 @@ describe('egress log of a run', () => {
     const records = readFileSync(path.join(egressDir(), files[0]!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(records).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ kind: 'dns', name: 'blocked-name.test', count: expect.any(Number), time: expect.any(String) }),
-        expect.objectContaining({ kind: 'connect', address: network.blockedIp, port: 5432, protocol: 'tcp', count: 1 }),
+        expect.objectContaining({ verdict: 'refused', reason: 'DNS', kind: 'dns', name: 'blocked-name.test', count: expect.any(Number), time: expect.any(String) }),
+        expect.objectContaining({ verdict: 'refused', reason: 'address without a name', kind: 'connect', address: network.blockedIp, port: 5432, protocol: 'tcp', count: 1 }),
       ]),
     );
     expect(records).toHaveLength(2);
@@ -87,14 +89,14 @@ describe('egress log of a run', () => {
     const text = launch(['egress', runId.slice(0, 4)]);
     expect(text.status).toBe(0);
     expect(text.stdout).toContain(`run ${runId}`);
-    expect(text.stdout).toMatch(/blocked 2 destinations: .* — allow with: --allow blocked-name\.test\n$/);
+    expect(text.stdout).toMatch(/refused 2 destinations: .* — allow with: --allow blocked-name\.test\n$/);
     expect(launch(['egress', 'ffffffff']).status).toBe(2);
   });
 
   test('a run that hits nothing prints no summary and records an empty log', () => {
     const quiet = launch(['shell', '--network', network.name, '--', 'true']);
     expect(quiet.status).toBe(0);
-    expect(quiet.stderr).not.toMatch(/^blocked /m);
+    expect(quiet.stderr).not.toMatch(/^refused /m);
     const last = JSON.parse(launch(['egress', '--last', '--json']).stdout) as { destinations: unknown[] };
     expect(last.destinations).toEqual([]);
   });

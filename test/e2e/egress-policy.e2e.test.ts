@@ -1,9 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { docker, IMAGE, runLauncher, type LauncherResult } from './helpers/run-launcher.js';
+import { createLabNetwork, waitForPort, type LabNetwork } from './helpers/test-hosts.js';
 import { TEST_LABEL } from './helpers/test-network.js';
 
 /**
@@ -16,11 +16,13 @@ import { TEST_LABEL } from './helpers/test-network.js';
 const TCP_HTTP_SERVER = `const net=require('net'),http=require('http');
 for (const p of [2222,2223]) net.createServer(s=>{s.on('error',()=>{});s.end('port '+p+'\\n');}).listen(p);
 http.createServer((q,r)=>r.end('ok '+q.headers.host+'\\n')).listen(80);`;
-// A forward proxy for absolute-URI GETs on 3128 (logs each request); 3129 is a neighbour.
+// A forward proxy for absolute-URI GETs and CONNECT on 3128 (logs each request); 3129 is a neighbour.
 const PROXY_SERVER = `const http=require('http'),net=require('net');
-http.createServer((q,r)=>{console.log('PROXY '+q.method+' '+q.url);
+const p=http.createServer((q,r)=>{console.log('PROXY '+q.method+' '+q.url);
  let u;try{u=new URL(q.url);}catch{r.writeHead(400);r.end();return;}http.get({host:u.hostname,port:u.port||80,path:u.pathname,headers:{host:u.host}},up=>{r.writeHead(up.statusCode);up.pipe(r);}).on('error',e=>{r.writeHead(502);r.end(String(e));});
-}).listen(3128);
+});
+p.on('connect',(q,s,head)=>{console.log('PROXY CONNECT '+q.url);const [h,port]=q.url.split(':');const up=net.connect(Number(port),h,()=>{s.write('HTTP/1.1 200 OK\\r\\n\\r\\n');up.write(head);up.pipe(s);s.pipe(up);});up.on('error',()=>s.destroy());s.on('error',()=>up.destroy());});
+p.listen(3128);
 net.createServer(s=>{s.on('error',()=>{});s.end('neighbour\\n');}).listen(3129);`;
 const HTTPS_SERVER = `const https=require('https'),fs=require('fs');
 https.createServer({key:fs.readFileSync('/certs/server.key'),cert:fs.readFileSync('/certs/server.crt')},(q,r)=>r.end('tls ok\\n')).listen(443);`;
@@ -43,7 +45,9 @@ NAME="host port allowed";                         ok   tcp host.docker.internal 
 NAME="other host port blocked";                   fails tcp host.docker.internal "$OTHER_HOST_PORT"
 NAME="hidden.test does not resolve directly";     fails getent hosts hidden.test
 NAME="proxy variables set";                       ok   test "$https_proxy" = "$HTTP_PROXY"
-NAME="curl reaches hidden.test through the proxy"; ok  curl -fsS --max-time 10 http://hidden.test/
+NAME="an unlisted host is as unreachable through the proxy as without it"; fails curl -fsS --max-time 10 http://hidden.test/
+NAME="an allowed host through the proxy variables";  ok curl -fsS --max-time 10 http://a.lab.test/
+NAME="the agent cannot reach the upstream proxy itself"; fails tcp proxy.test 3128
 NAME="proxy neighbour port blocked";              fails tcp proxy.test 3129
 NAME="CA trusted by curl";                        ok   curl --noproxy '*' -fsS --max-time 5 https://tls.test/
 NAME="CA trusted by node";                        ok   node -e "require('https').get('https://tls.test/',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
@@ -51,35 +55,11 @@ NAME="CA trusted by node";                        ok   node -e "require('https')
 const CHECK_NAMES = [...CHECKS.matchAll(/^NAME="([^"]+)"/gm)].map((match) => match[1] as string);
 
 let scratch: string;
-let networkName: string;
-const containers: string[] = [];
+let net: LabNetwork;
 let hostListener: ChildProcess | undefined;
 let withAll: LauncherResult;
 let withoutCa: LauncherResult;
 let proxyContainer: string;
-
-function startHost(suffix: string, aliases: string[], script: string, extra: string[] = []): string {
-  const name = `${networkName}-${suffix}`;
-  const aliasArgs = aliases.flatMap((alias) => ['--network-alias', alias]);
-  docker(['run', '-d', '--rm', '--label', TEST_LABEL, '--name', name, '--network', networkName, ...aliasArgs, ...extra, '--entrypoint', 'node', IMAGE, '-e', script]);
-  containers.push(name);
-  return name;
-}
-
-function waitForPort(container: string, port: number, tls = false): void {
-  const probe = tls
-    ? `require('https').get({host:'127.0.0.1',port:${port},rejectUnauthorized:false},()=>process.exit(0)).on('error',()=>process.exit(1))`
-    : `require('net').connect(${port},'127.0.0.1',()=>process.exit(0)).on('error',()=>process.exit(1))`;
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    try {
-      docker(['exec', container, 'node', '-e', probe]);
-      return;
-    } catch {
-      // not listening yet
-    }
-  }
-  throw new Error(`${container} did not listen on ${port}`);
-}
 
 /**
  * Two TCP listeners on `address`, in a child process: the launcher runs through spawnSync,
@@ -117,12 +97,12 @@ beforeAll(async () => {
   if (process.getuid?.() === 0) execFileSync('chown', ['4242:4242', workdir]);
   makeCertificates(certs);
 
-  networkName = `cs-e2e-egress-${randomBytes(3).toString('hex')}`;
-  docker(['network', 'create', '--label', TEST_LABEL, networkName]);
-  const lab = startHost('lab', ['a.lab.test', 'lab.test', 'lab.test.evil.test', 'bad.lab.test', 'hidden.test'], TCP_HTTP_SERVER);
-  const git = startHost('git', ['git.test'], TCP_HTTP_SERVER);
-  proxyContainer = startHost('proxy', ['proxy.test'], PROXY_SERVER);
-  const tls = startHost('tls', ['tls.test'], HTTPS_SERVER, ['--mount', `type=bind,source=${certs},target=/certs,readonly`]);
+  net = createLabNetwork('cs-e2e-egress');
+  const networkName = net.name;
+  const lab = net.startNode('lab', ['a.lab.test', 'lab.test', 'lab.test.evil.test', 'bad.lab.test', 'hidden.test'], TCP_HTTP_SERVER);
+  const git = net.startNode('git', ['git.test'], TCP_HTTP_SERVER);
+  proxyContainer = net.startNode('proxy', ['proxy.test'], PROXY_SERVER);
+  const tls = net.startNode('tls', ['tls.test'], HTTPS_SERVER, ['--mount', `type=bind,source=${certs},target=/certs,readonly`]);
   for (const [container, port] of [[lab, 80], [lab, 2222], [git, 2222], [proxyContainer, 3128], [proxyContainer, 3129]] as const) waitForPort(container, port);
   waitForPort(tls, 443, true);
 
@@ -146,20 +126,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   hostListener?.kill();
-  for (const container of containers) {
-    try {
-      docker(['rm', '-f', container]);
-    } catch {
-      // already gone
-    }
-  }
-  if (networkName !== undefined) {
-    try {
-      docker(['network', 'rm', networkName]);
-    } catch {
-      // already gone
-    }
-  }
+  net?.remove();
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -178,9 +145,11 @@ describe('egress allowances, each with its neighbour blocked', () => {
     expect(line ?? `missing: ${name}\n${withAll.stderr}`).toBe(`PASS ${name}`);
   });
 
-  test('the proxy really carried the request', () => {
+  test('the proxy really carried the allowed requests, and never the unlisted one (R91)', () => {
     const result = docker(['logs', proxyContainer]);
-    expect(result).toContain('PROXY GET http://hidden.test/');
+    expect(result).toContain('PROXY GET http://a.lab.test/');
+    expect(result).toContain('PROXY CONNECT tls.test:443');
+    expect(result).not.toContain('hidden.test');
   });
 
   test('without --ca-cert the same TLS host is not trusted', () => {

@@ -86,8 +86,9 @@ test('attach runs as the agent user, with no capabilities, behind the firewall',
   // Without NAME: the only running session of the current directory.
   expect(launch(['attach', '--', 'id', '-u']).stdout.trim()).toBe(String(AGENT_UID));
   expect(launch(['attach', NAME, '--', ...curl('allowed.test')]).stdout).toBe('200');
+  // Port 80 of a bare address: the name check refuses it (403), nothing passes (R90).
   const blocked = launch(['attach', NAME, '--', ...curl(network.blockedIp)]);
-  expect(blocked.status).not.toBe(0);
+  expect(blocked.stdout).toBe('403');
   expect(launch(['attach', NAME, '--', 'sh', '-c', 'exit 9']).status).toBe(9);
 });
 
@@ -143,7 +144,8 @@ test('a stopped session is started again on re-entry, with the firewall applied 
   const blocked = session(['--name', NAME, '--', ...curl(network.blockedIp)]);
   expect(blocked.stderr).toContain(`re-entering session ${NAME}`);
   expect(blocked.stderr).toContain('starting it');
-  expect(blocked.status).not.toBe(0);
+  // The name check is back too: port 80 of a bare address is refused (403), nothing passes.
+  expect(blocked.stdout).toBe('403');
   expect(launch(['attach', NAME, '--', ...curl('allowed.test')]).stdout).toBe('200');
   expect(docker(['inspect', '-f', '{{.Id}}', `codex-session-${NAME}`])).toBe(before);
 });

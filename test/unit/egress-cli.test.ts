@@ -43,14 +43,15 @@ describe('egress flags in --dry-run', () => {
       'SANDBOX_DENIED_DOMAINS=evil.lab.test',
       'SANDBOX_HOST_PORTS=3000',
       'SANDBOX_PROXY=proxy.test:3128',
-      'HTTP_PROXY=http://user:secret@proxy.test:3128',
-      'HTTPS_PROXY=http://user:secret@proxy.test:3128',
-      'http_proxy=http://user:secret@proxy.test:3128',
-      'https_proxy=http://user:secret@proxy.test:3128',
+      'SANDBOX_PROXY_AUTH=user:secret',
+      'HTTP_PROXY=http://127.0.0.1:3128',
+      'HTTPS_PROXY=http://127.0.0.1:3128',
+      'http_proxy=http://127.0.0.1:3128',
+      'https_proxy=http://127.0.0.1:3128',
       'NO_PROXY=localhost,127.0.0.1,::1,host.docker.internal',
       'no_proxy=localhost,127.0.0.1,::1,host.docker.internal',
-      'npm_config_proxy=http://user:secret@proxy.test:3128',
-      'npm_config_https_proxy=http://user:secret@proxy.test:3128',
+      'npm_config_proxy=http://127.0.0.1:3128',
+      'npm_config_https_proxy=http://127.0.0.1:3128',
     ]);
     expect(run.addHosts).toEqual(['host.docker.internal:host-gateway']);
     expect(run.mounts).toContain(`type=bind,source=${ca},target=/usr/local/share/ca-certificates/codex-sandbox/1.crt,readonly`);
@@ -60,11 +61,11 @@ describe('egress flags in --dry-run', () => {
     expect(run.stderr).not.toContain('secret');
   });
 
-  it('HTTPS_PROXY on the host is picked up; a loopback proxy goes through host.docker.internal', () => {
+  it('HTTPS_PROXY on the host is picked up; a loopback proxy goes through host.docker.internal, for the sandbox only', () => {
     const run = dryRun([], { https_proxy: 'http://127.0.0.1:3128' });
-    expect(run.env).toContain('SANDBOX_HOST_PORTS=3128');
-    expect(run.env).toContain('HTTPS_PROXY=http://host.docker.internal:3128');
-    expect(run.env.some((value) => value.startsWith('SANDBOX_PROXY='))).toBe(false);
+    expect(run.env).toContain('SANDBOX_PROXY=host.docker.internal:3128');
+    expect(run.env).toContain('HTTPS_PROXY=http://127.0.0.1:3128');
+    expect(run.env.some((value) => value.startsWith('SANDBOX_HOST_PORTS='))).toBe(false);
     expect(run.addHosts).toEqual(['host.docker.internal:host-gateway']);
     expect(run.stderr).toContain("the proxy is on the host's loopback");
   });

@@ -88,13 +88,13 @@ describe('buildEgressPolicy: merging sources', () => {
 });
 
 describe('proxy URLs', () => {
-  it.each<[string, { url: string; hostUrl: string; redacted: string; host: string; port: number; viaHostGateway: boolean }]>([
+  it.each<[string, { url: string; hostUrl: string; redacted: string; host: string; port: number; viaHostGateway: boolean; credentials?: string }]>([
     ['http://proxy.corp:3128', { url: 'http://proxy.corp:3128', hostUrl: 'http://proxy.corp:3128', redacted: 'http://proxy.corp:3128', host: 'proxy.corp', port: 3128, viaHostGateway: false }],
     ['http://proxy.corp:3128/', { url: 'http://proxy.corp:3128', hostUrl: 'http://proxy.corp:3128', redacted: 'http://proxy.corp:3128', host: 'proxy.corp', port: 3128, viaHostGateway: false }],
     ['http://Proxy.Corp', { url: 'http://proxy.corp:80', hostUrl: 'http://proxy.corp:80', redacted: 'http://proxy.corp:80', host: 'proxy.corp', port: 80, viaHostGateway: false }],
-    ['http://me:s%40cret@10.1.2.3:8080', { url: 'http://me:s%40cret@10.1.2.3:8080', hostUrl: 'http://me:s%40cret@10.1.2.3:8080', redacted: 'http://***@10.1.2.3:8080', host: '10.1.2.3', port: 8080, viaHostGateway: false }],
+    ['http://me:s%40cret@10.1.2.3:8080', { url: 'http://me:s%40cret@10.1.2.3:8080', hostUrl: 'http://me:s%40cret@10.1.2.3:8080', redacted: 'http://***@10.1.2.3:8080', host: '10.1.2.3', port: 8080, viaHostGateway: false, credentials: 'me:s@cret' }],
     ['http://127.0.0.1:3128', { url: 'http://host.docker.internal:3128', hostUrl: 'http://127.0.0.1:3128', redacted: 'http://host.docker.internal:3128', host: 'host.docker.internal', port: 3128, viaHostGateway: true }],
-    ['http://u:p@localhost:8888', { url: 'http://u:p@host.docker.internal:8888', hostUrl: 'http://u:p@localhost:8888', redacted: 'http://***@host.docker.internal:8888', host: 'host.docker.internal', port: 8888, viaHostGateway: true }],
+    ['http://u:p@localhost:8888', { url: 'http://u:p@host.docker.internal:8888', hostUrl: 'http://u:p@localhost:8888', redacted: 'http://***@host.docker.internal:8888', host: 'host.docker.internal', port: 8888, viaHostGateway: true, credentials: 'u:p' }],
     ['http://[::1]:3128', { url: 'http://host.docker.internal:3128', hostUrl: 'http://[::1]:3128', redacted: 'http://host.docker.internal:3128', host: 'host.docker.internal', port: 3128, viaHostGateway: true }],
   ])('%j', (raw, expected) => {
     expect(parseProxyUrl(raw, '--proxy')).toEqual({ source: '--proxy', ...expected });
@@ -107,6 +107,11 @@ describe('proxy URLs', () => {
     ['socks5://proxy:1080', '--proxy must be an http:// proxy URL (it starts with socks5:)'],
     ['http://proxy:3128/path', '--proxy must not have a path, query or fragment'],
     ['http://bad_host:3128', '--proxy has an invalid proxy host "bad_host"'],
+    ['http://me:a%20b@proxy:3128', "--proxy: proxy credentials with blanks, quotes, backslashes, '#' or a ':' in the user name cannot be handed to the sandbox's proxy"],
+    ['http://me:a%22b@proxy:3128', "--proxy: proxy credentials with blanks, quotes, backslashes, '#' or a ':' in the user name cannot be handed to the sandbox's proxy"],
+    ['http://me:a%23b@proxy:3128', "--proxy: proxy credentials with blanks, quotes, backslashes, '#' or a ':' in the user name cannot be handed to the sandbox's proxy"],
+    ['http://m%3Ae:ab@proxy:3128', "--proxy: proxy credentials with blanks, quotes, backslashes, '#' or a ':' in the user name cannot be handed to the sandbox's proxy"],
+    ['http://me:%E0%A4%A@proxy:3128', '--proxy has malformed percent-escapes in its credentials'],
   ])('refuses %j', (raw, message) => {
     expect(() => parseProxyUrl(raw, '--proxy')).toThrow(UsageError);
     expect(() => parseProxyUrl(raw, '--proxy')).toThrow(message);
@@ -144,14 +149,15 @@ describe('what reaches docker run', () => {
       ['SANDBOX_DENIED_DOMAINS', 'bad.lab.test'],
       ['SANDBOX_HOST_PORTS', '3000'],
       ['SANDBOX_PROXY', 'proxy.test:3128'],
-      ['HTTP_PROXY', 'http://u:p@proxy.test:3128'],
-      ['HTTPS_PROXY', 'http://u:p@proxy.test:3128'],
-      ['http_proxy', 'http://u:p@proxy.test:3128'],
-      ['https_proxy', 'http://u:p@proxy.test:3128'],
+      ['SANDBOX_PROXY_AUTH', 'u:p'],
+      ['HTTP_PROXY', 'http://127.0.0.1:3128'],
+      ['HTTPS_PROXY', 'http://127.0.0.1:3128'],
+      ['http_proxy', 'http://127.0.0.1:3128'],
+      ['https_proxy', 'http://127.0.0.1:3128'],
       ['NO_PROXY', 'localhost,127.0.0.1,::1,host.docker.internal'],
       ['no_proxy', 'localhost,127.0.0.1,::1,host.docker.internal'],
-      ['npm_config_proxy', 'http://u:p@proxy.test:3128'],
-      ['npm_config_https_proxy', 'http://u:p@proxy.test:3128'],
+      ['npm_config_proxy', 'http://127.0.0.1:3128'],
+      ['npm_config_https_proxy', 'http://127.0.0.1:3128'],
     ]);
     expect(listEgressAddHosts(policy)).toEqual(['host.docker.internal:host-gateway']);
     expect(describeEgressPolicy(policy, DEFAULTS)).toEqual([
@@ -160,14 +166,27 @@ describe('what reaches docker run', () => {
       'denying bad.lab.test (inside allowed wildcards)',
       'allowing host.docker.internal port 3000 (the Docker host)',
       'using proxy http://***@proxy.test:3128 (from --proxy)',
+      "the sandbox's name check forwards what it admits through it; the agent's proxy variables point at the name check (http://127.0.0.1:3128)",
     ]);
   });
 
-  it('a proxy on the host loopback becomes a host port, not SANDBOX_PROXY', () => {
+  it('the upstream proxy and its credentials never reach a variable the agent reads (R91)', () => {
+    const policy = buildEgressPolicy([], parseProxyUrl('http://user:s3cr%21t@proxy.test:3128', '--proxy'));
+    const agentVisible = listEgressEnv(policy).filter(([key]) => !key.startsWith('SANDBOX_'));
+    expect(agentVisible.length).toBe(8);
+    for (const [, value] of agentVisible) {
+      expect(value).not.toMatch(/proxy\.test|user|s3cr/);
+    }
+    expect(listEgressEnv(policy)).toContainEqual(['SANDBOX_PROXY_AUTH', 'user:s3cr!t']);
+    expect(policy.hostPorts).toEqual([]);
+  });
+
+  it('a proxy on the host loopback is reached by the sandbox as host.docker.internal, never opened to the agent as a host port', () => {
     const policy = buildEgressPolicy([], parseProxyUrl('http://127.0.0.1:3128', 'HTTPS_PROXY'));
-    const proxyUrl = 'http://host.docker.internal:3128';
+    const proxyUrl = 'http://127.0.0.1:3128';
+    expect(policy.hostPorts).toEqual([]);
     expect(listEgressEnv(policy)).toEqual([
-      ['SANDBOX_HOST_PORTS', '3128'],
+      ['SANDBOX_PROXY', 'host.docker.internal:3128'],
       ['HTTP_PROXY', proxyUrl],
       ['HTTPS_PROXY', proxyUrl],
       ['http_proxy', proxyUrl],
@@ -178,7 +197,7 @@ describe('what reaches docker run', () => {
       ['npm_config_https_proxy', proxyUrl],
     ]);
     expect(listEgressAddHosts(policy)).toEqual(['host.docker.internal:host-gateway']);
-    expect(describeEgressPolicy(policy, DEFAULTS)[1]).toMatch(/^the proxy is on the host's loopback: the sandbox reaches it as host.docker.internal:3128/);
+    expect(describeEgressPolicy(policy, DEFAULTS)[2]).toMatch(/^the proxy is on the host's loopback: the sandbox reaches it as host.docker.internal:3128/);
   });
 
   it('the whole argv of a run with host ports and a CA file', () => {

@@ -112,11 +112,11 @@ describe('buildDockerRunArgs(assembleRunPlan(…)): whole argv', () => {
     ]);
   });
 
-  it('--network and --dns come before the mounts', () => {
+  it('--network and --dns come before the mounts; --dns also tells the entrypoint where Docker forwards DNS (R96)', () => {
     expect(argvFor({ network: 'proj_default', dns: ['10.0.0.2', '1.1.1.1'] })).toEqual([
       ...HEAD, ...IDENTITY, ...SECURITY,
       '--network', 'proj_default', '--dns', '10.0.0.2', '--dns', '1.1.1.1',
-      ...BASE_MOUNTS, ...WORKDIR, ...envArgs(), 'codex-sandbox:latest',
+      ...BASE_MOUNTS, ...WORKDIR, ...envArgs(), '-e', 'SANDBOX_DOCKER_DNS=10.0.0.2 1.1.1.1', 'codex-sandbox:latest',
     ]);
   });
 
@@ -198,6 +198,7 @@ describe('assembleRunPlan', () => {
         ['SANDBOX_HOST_GID', '1001'],
         ['SANDBOX_EGRESS_LOG', '1'],
         ['SANDBOX_CODEX_HOME', '/app/w/proj/.codex/.environment'],
+        ['SANDBOX_DOCKER_DNS', '9.9.9.9'],
       ],
       tty: true,
       network: 'n1',
