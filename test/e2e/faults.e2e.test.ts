@@ -220,7 +220,7 @@ describe('engine problems: one line with the fix, exit 1, within 5 s', () => {
       path.join(bin, 'docker'),
       `#!/bin/sh
 case "$1" in
-  image) echo '{"codex-sandbox.entrypoint":"2"}' ;;
+  image) echo '{"codex-sandbox.entrypoint":"3"}' ;;
   ps|rm) ;;
   run) echo 'docker: Error response from daemon: failed to create endpoint x on network bridge: iptables failed: iptables --wait -t nat -A DOCKER: iptables v1.8.9 (nf_tables): table nat does not exist (exit status 1).' >&2; exit 125 ;;
   *) echo "fake docker: unexpected $1" >&2; exit 99 ;;

@@ -154,3 +154,14 @@ describe('R100 list output', () => {
     expect(renderRecords([record] as never, 'names')).toBe('dev\\x1b]0;x\\x07\n');
   });
 });
+
+describe('R103 R97 the image must speak entrypoint contract 3', () => {
+  it('an image from before the mount check is outdated (rebuilt or refused), an unlabelled one foreign', async () => {
+    const { classifyImageContract, IMAGE_CONTRACT } = await import('../../scripts/core/container-identity.js');
+    expect(IMAGE_CONTRACT).toBe(3);
+    expect(classifyImageContract({ 'codex-sandbox.entrypoint': '3' })).toBe('current');
+    expect(classifyImageContract({ 'codex-sandbox.entrypoint': '2' })).toBe('outdated');
+    expect(classifyImageContract({ 'codex-sandbox.entrypoint': '1' })).toBe('outdated');
+    expect(classifyImageContract({})).toBe('foreign');
+  });
+});
