@@ -55,7 +55,7 @@ function checkPrerequisites() {
     process.exit(1);
   }
   const image = run('docker', ['image', 'inspect', '--format', '{{index .Config.Labels "codex-sandbox.entrypoint"}}', IMAGE]);
-  if (image.status !== 0 || image.stdout.trim() !== '2') {
+  if (image.status !== 0 || image.stdout.trim() !== '3') {
     console.error(`bench: image ${IMAGE} is missing (or not a sandbox image): run \`npx run-in-container build\` first; the bench builds nothing`);
     process.exit(1);
   }
