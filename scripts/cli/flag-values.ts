@@ -1,8 +1,8 @@
 import { UsageError } from '../core/errors.js';
 
 /**
- * The one check for a single-valued flag as yargs hands it over: absent, one string, or
- * refused when repeated or given without a value. `what` names it in the message
+ * The one check for a single-valued flag or positional as yargs hands it over: absent, one
+ * string, or refused when repeated or given without a value. `what` names it in the message
  * (e.g. "--config"). With `allowEmpty`, '' passes through so the path check can say
  * "is empty: give a path".
  */
@@ -20,4 +20,21 @@ export function readRepeatedValues(value: unknown, what: string): string[] {
     if (typeof entry !== 'string' || entry.trim() === '') throw new UsageError(`${what} needs a non-empty value`);
     return entry;
   });
+}
+
+/** A boolean flag given once (yargs makes `--keep --keep` an array); absent: `absent`. */
+export function readFlag(value: unknown, what: string, absent = false): boolean {
+  if (Array.isArray(value)) throw new UsageError(`${what} was given more than once: give it once`);
+  return value === undefined ? absent : value === true;
+}
+
+/** Words after the command that it does not take (`_` holds the command name first). */
+export function refuseExtraWords(words: readonly unknown[] | undefined, taken = 1, hint = ''): void {
+  const list = words ?? [];
+  if (list.length > taken) throw new UsageError(`unexpected argument ${JSON.stringify(String(list[taken]))}${hint === '' ? ' (see --help)' : `: ${hint}`}`);
+}
+
+/** Everything after `--`, untouched. */
+export function readPassThrough(value: unknown): string[] {
+  return ((value as unknown[] | undefined) ?? []).map(String);
 }

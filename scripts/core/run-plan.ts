@@ -42,10 +42,10 @@ export const ENTRYPOINT_CAPABILITIES: readonly string[] = [
   'NET_RAW',
 ];
 
-/** The one place a RunPlan becomes the argv of `docker run` (never a shell string). */
+/** The one place a RunPlan becomes the arguments of `docker run` (after `docker`; never a shell string). */
 export function buildDockerRunArgs(plan: RunPlan): string[] {
   // A named session starts detached and stays (the agent enters it with `docker exec`).
-  const argv = plan.detach === true ? ['docker', 'run', '-d'] : ['docker', 'run', '--rm', '-i'];
+  const argv = plan.detach === true ? ['run', '-d'] : ['run', '--rm', '-i'];
   if (plan.tty && plan.detach !== true) argv.push('-t');
   argv.push('--name', plan.containerName);
   for (const [key, value] of plan.labels) argv.push('--label', `${key}=${value}`);

@@ -2,12 +2,12 @@ import { LABELS } from './container-identity.js';
 import { SESSION_READY_FILE } from './session-identity.js';
 import { PS_FORMAT } from './session-list.js';
 
-/** Every docker argv the session commands use, as whole arrays (never shell strings). */
+/** Every docker argv the session commands use (after `docker`), as whole arrays (never shell strings). */
 
 export const SANDBOX_ENTER = '/usr/local/bin/sandbox-enter';
 
 export function buildListArgs(): string[] {
-  return ['docker', 'ps', '-a', '--no-trunc', '--filter', `label=${LABELS.managed}=true`, '--format', PS_FORMAT];
+  return ['ps', '-a', '--no-trunc', '--filter', `label=${LABELS.managed}=true`, '--format', PS_FORMAT];
 }
 
 export interface EnterRequest {
@@ -22,7 +22,7 @@ export interface EnterRequest {
 
 /** `docker exec` into a ready session; sandbox-enter drops to the agent like the entrypoint. */
 export function buildEnterArgs(request: EnterRequest): string[] {
-  const argv = ['docker', 'exec', '-i'];
+  const argv = ['exec', '-i'];
   if (request.tty) argv.push('-t');
   argv.push('-w', request.workingDir, request.container, SANDBOX_ENTER, request.mode, ...request.args);
   return argv;
@@ -30,46 +30,46 @@ export function buildEnterArgs(request: EnterRequest): string[] {
 
 /** Readiness: the marker's mtime (nanoseconds), compared with State.StartedAt. */
 export function buildReadyProbeArgs(container: string): string[] {
-  return ['docker', 'exec', container, 'stat', '-c', '%.9Y', SESSION_READY_FILE];
+  return ['exec', container, 'stat', '-c', '%.9Y', SESSION_READY_FILE];
 }
 
 export function buildStateArgs(container: string): string[] {
-  return ['docker', 'inspect', '--type', 'container', '--format', '{{json .State}}', container];
+  return ['inspect', '--type', 'container', '--format', '{{json .State}}', container];
 }
 
 export function buildStartArgs(container: string): string[] {
-  return ['docker', 'start', container];
+  return ['start', container];
 }
 
 export function buildStopArgs(containers: readonly string[]): string[] {
-  return ['docker', 'stop', ...containers];
+  return ['stop', ...containers];
 }
 
 export function buildRemoveArgs(containers: readonly string[]): string[] {
-  return ['docker', 'rm', '-f', ...containers];
+  return ['rm', '-f', ...containers];
 }
 
 export function buildLogsTailArgs(container: string, lines: number): string[] {
-  return ['docker', 'logs', '--tail', String(lines), container];
+  return ['logs', '--tail', String(lines), container];
 }
 
 /** The agent's uid or gid inside the session (user mapping may have changed it). */
 export function buildAgentIdArgs(container: string, which: 'u' | 'g'): string[] {
-  return ['docker', 'exec', container, 'id', `-${which}`, 'codex'];
+  return ['exec', container, 'id', `-${which}`, 'codex'];
 }
 
 /** `docker cp -a HOST CONTAINER:DIR/` (host path absolute, so never read as an option or as `-`). */
 export function buildCopyInArgs(hostPath: string, container: string, containerDir: string): string[] {
-  return ['docker', 'cp', '-a', hostPath, `${container}:${containerDir}/`];
+  return ['cp', '-a', hostPath, `${container}:${containerDir}/`];
 }
 
 /** Hands exactly the copied paths to the agent; -h and -R without -L: symlinks are never followed. */
 export function buildChownArgs(container: string, uid: number, gid: number, containerPaths: readonly string[]): string[] {
-  return ['docker', 'exec', container, 'chown', '-hR', `${uid}:${gid}`, '--', ...containerPaths];
+  return ['exec', container, 'chown', '-hR', `${uid}:${gid}`, '--', ...containerPaths];
 }
 
 export function buildCopyOutArgs(container: string, containerPath: string, hostDir: string): string[] {
-  return ['docker', 'cp', `${container}:${containerPath}`, hostDir];
+  return ['cp', `${container}:${containerPath}`, hostDir];
 }
 
 export interface ContainerState {

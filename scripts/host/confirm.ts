@@ -24,10 +24,12 @@ export async function confirmExposures(reasons: readonly string[], options: Conf
   if (!options.interactive) {
     throw new UsageError('refusing to start without confirmation of the warnings above: rerun with --yes to accept');
   }
+  if (!(await askYesNo('Start the sandbox anyway?'))) throw new AbortError('not confirmed: nothing was created or mounted');
+}
+
+/** The one yes/no question on a terminal (prompts on stderr; default no; Ctrl-C is no). */
+export async function askYesNo(message: string): Promise<boolean> {
   const { default: prompts } = await import('prompts');
-  const answer = await prompts(
-    { type: 'confirm', name: 'ok', message: 'Start the sandbox anyway?', initial: false, stdout: process.stderr },
-    { onCancel: () => false },
-  );
-  if (answer.ok !== true) throw new AbortError('not confirmed: nothing was created or mounted');
+  const answer = await prompts({ type: 'confirm', name: 'ok', message, initial: false, stdout: process.stderr }, { onCancel: () => false });
+  return answer.ok === true;
 }

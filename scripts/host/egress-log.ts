@@ -177,14 +177,11 @@ export async function readEgressCopy(file: string): Promise<EgressRecord & { bad
   return parseEgressJsonl(await readLogFile(file, 4 * 1024 * 1024));
 }
 
-/** finish() of each run started in this process, so a report can ask for the count by run id. */
-const finishers = new Map<string, () => Promise<EgressOutcome>>();
-
 /**
- * The run-command hook: creates the raw log dir before `docker run` (docker refuses a
- * missing bind source) and, via `finish()` once the container has exited, prints the summary
- * and saves the copy. `finish()` runs once however often it is called and resolves with the
- * blocked count (null: no log), also through finishEgressLogOf(runId) (for exit.json).
+ * The run flow's hook (R70, R95): creates a plain run's raw log directory before `docker run`
+ * (docker refuses a missing bind source); `finish()`, once the container has exited, prints
+ * the summary, saves the record and resolves with the outcome (once, however often called).
+ * A session keeps its log in the container (takeSessionEgress after each command).
  */
 export async function startEgressLog(run: { egressLogDir?: string; envDir: string; runId: string; session?: unknown }): Promise<{ finish(): Promise<EgressOutcome> }> {
   const rawDir = run.egressLogDir;
@@ -192,12 +189,5 @@ export async function startEgressLog(run: { egressLogDir?: string; envDir: strin
   if (rawDir === undefined || run.session !== undefined) return { finish: async () => NO_LOG };
   await createEgressRawDir(rawDir, run.envDir);
   let outcome: Promise<EgressOutcome> | undefined;
-  const finish = () => (outcome ??= finishEgressLog({ rawDir, envDir: run.envDir, runId: run.runId }));
-  finishers.set(run.runId, finish);
-  return { finish };
-}
-
-/** The egress outcome of a run started by startEgressLog in this process (its container must have exited). */
-export async function finishEgressLogOf(runId: string): Promise<EgressOutcome> {
-  return (await finishers.get(runId)?.()) ?? NO_LOG;
+  return { finish: () => (outcome ??= finishEgressLog({ rawDir, envDir: run.envDir, runId: run.runId })) };
 }

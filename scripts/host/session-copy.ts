@@ -58,9 +58,9 @@ export async function pushPaths(container: string, workdir: string, sources: rea
   const targetDir = containerPathFor(workdir);
   const copied: string[] = [];
   for (const source of sources) {
-    await queryDocker(buildCopyInArgs(source, container, targetDir).slice(1), COPY_TIMEOUT_MS);
+    await queryDocker(buildCopyInArgs(source, container, targetDir), COPY_TIMEOUT_MS);
     copied.push(path.posix.join(targetDir, path.basename(source)));
   }
-  await queryDocker(buildChownArgs(container, uid, gid, copied).slice(1), COPY_TIMEOUT_MS);
+  await queryDocker(buildChownArgs(container, uid, gid, copied), COPY_TIMEOUT_MS);
   return copied;
 }

@@ -33,7 +33,7 @@ export async function pullPath(container: string, containerPath: string, dest: s
   await mkdir(scratchParent, { recursive: true, mode: 0o700 });
   const scratch = await mkdtemp(path.join(scratchParent, 'pull-'));
   try {
-    const copy = await probeDocker(buildCopyOutArgs(container, containerPath, scratch).slice(1), COPY_TIMEOUT_MS);
+    const copy = await probeDocker(buildCopyOutArgs(container, containerPath, scratch), COPY_TIMEOUT_MS);
     if (copy.exitCode !== 0) {
       if (/No such container:path|Could not find the file/i.test(copy.stderr)) {
         throw new UsageError(`pull: ${containerPath} does not exist in the session: check the path (relative paths start at the workdir)`);

@@ -1,3 +1,4 @@
+import { askYesNo } from './confirm.js';
 import { AbortError, EnvironmentError, SandboxError, UsageError } from '../core/errors.js';
 import {
   buildAgentIdArgs,
@@ -18,7 +19,7 @@ import { probeDocker, queryDocker } from './docker.js';
 
 /** Session effects: every container is found by its labels (never by parsing names). */
 
-const docker = (argv: readonly string[], timeoutMs?: number) => queryDocker(argv.slice(1), timeoutMs);
+const docker = (argv: readonly string[], timeoutMs?: number) => queryDocker(argv, timeoutMs);
 
 /** Every container labelled codex-sandbox.managed=true, sessions or not. */
 export async function listManagedContainers(): Promise<SessionRecord[]> {
@@ -77,7 +78,7 @@ export async function waitForSessionReady(container: string, onInterrupt: () => 
       }
       const state = await readContainerState(container);
       if (!state.running) throw await explainSetupExit(container, state.exitCode);
-      const probe = await probeDocker(buildReadyProbeArgs(container).slice(1));
+      const probe = await probeDocker(buildReadyProbeArgs(container));
       if (probe.exitCode === 0 && isReadyMarkerFresh(probe.stdout, state.startedAt)) return;
       if (!told && Date.now() - started > 3000) {
         process.stderr.write(`waiting for session ${container} to finish its setup (firewall, init hook)…\n`);
@@ -98,7 +99,7 @@ export class SessionSetupError extends SandboxError {
 }
 
 async function explainSetupExit(container: string, exitCode: number): Promise<SessionSetupError> {
-  const logs = await probeDocker(buildLogsTailArgs(container, 15).slice(1)).catch(() => ({ stdout: '', stderr: '' }));
+  const logs = await probeDocker(buildLogsTailArgs(container, 15)).catch(() => ({ stdout: '', stderr: '' }));
   const lines = `${logs.stdout}\n${logs.stderr}`.split('\n').filter((line) => line.trim() !== '');
   // The container's output: the init hook and the agent chose it (R100).
   for (const line of lines) process.stderr.write(`  | ${escapeTerminalText(line.slice(0, 2000))}\n`);
@@ -115,10 +116,5 @@ export async function confirmRemoval(names: readonly string[], options: { force:
   if (!options.interactive) {
     throw new UsageError(`refusing to destroy ${names.length} sessions (${names.join(', ')}) without confirmation: rerun with --force`);
   }
-  const { default: prompts } = await import('prompts');
-  const answer = await prompts(
-    { type: 'confirm', name: 'ok', message: `Destroy ${names.length} sessions (${names.join(', ')})?`, initial: false, stdout: process.stderr },
-    { onCancel: () => false },
-  );
-  if (answer.ok !== true) throw new AbortError('not confirmed: nothing was removed');
+  if (!(await askYesNo(`Destroy ${names.length} sessions (${names.join(', ')})?`))) throw new AbortError('not confirmed: nothing was removed');
 }

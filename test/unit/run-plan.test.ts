@@ -28,7 +28,7 @@ function resolved(overrides: Partial<ResolvedRun> = {}): ResolvedRun {
   };
 }
 
-const HEAD = ['docker', 'run', '--rm', '-i'];
+const HEAD = ['run', '--rm', '-i'];
 const IDENTITY = [
   '--name', 'codex-proj-01234567-r1d2',
   '--label', 'codex-sandbox.managed=true',
@@ -81,7 +81,7 @@ describe('buildDockerRunArgs(assembleRunPlan(…)): whole argv', () => {
 
   it('tty: -t right after -i only when tty is true', () => {
     expect(argvFor({ tty: true })).toEqual([
-      'docker', 'run', '--rm', '-i', '-t', ...IDENTITY, ...SECURITY, ...BASE_MOUNTS, ...WORKDIR, ...envArgs(), 'codex-sandbox:latest',
+      'run', '--rm', '-i', '-t', ...IDENTITY, ...SECURITY, ...BASE_MOUNTS, ...WORKDIR, ...envArgs(), 'codex-sandbox:latest',
     ]);
     expect(argvFor({ tty: false })).not.toContain('-t');
   });

@@ -15,24 +15,24 @@ import { PS_FORMAT } from '../../scripts/core/session-list.js';
 
 describe('session docker argv (whole arrays)', () => {
   it.each([
-    ['list', buildListArgs(), ['docker', 'ps', '-a', '--no-trunc', '--filter', 'label=codex-sandbox.managed=true', '--format', PS_FORMAT]],
+    ['list', buildListArgs(), ['ps', '-a', '--no-trunc', '--filter', 'label=codex-sandbox.managed=true', '--format', PS_FORMAT]],
     [
       'enter codex, TTY',
       buildEnterArgs({ container: 'codex-session-dev', tty: true, workingDir: '/app/w/p', mode: 'codex', args: ['--model', 'o3'] }),
-      ['docker', 'exec', '-i', '-t', '-w', '/app/w/p', 'codex-session-dev', '/usr/local/bin/sandbox-enter', 'codex', '--model', 'o3'],
+      ['exec', '-i', '-t', '-w', '/app/w/p', 'codex-session-dev', '/usr/local/bin/sandbox-enter', 'codex', '--model', 'o3'],
     ],
     [
       'enter shell, no TTY, args that look like options stay arguments',
       buildEnterArgs({ container: 'c', tty: false, workingDir: '/app/x y', mode: 'shell', args: ['--privileged', '$(id)'] }),
-      ['docker', 'exec', '-i', '-w', '/app/x y', 'c', '/usr/local/bin/sandbox-enter', 'shell', '--privileged', '$(id)'],
+      ['exec', '-i', '-w', '/app/x y', 'c', '/usr/local/bin/sandbox-enter', 'shell', '--privileged', '$(id)'],
     ],
-    ['ready probe', buildReadyProbeArgs('c'), ['docker', 'exec', 'c', 'stat', '-c', '%.9Y', '/run/codex-sandbox/session-ready']],
-    ['state', buildStateArgs('c'), ['docker', 'inspect', '--type', 'container', '--format', '{{json .State}}', 'c']],
-    ['stop', buildStopArgs(['a', 'b']), ['docker', 'stop', 'a', 'b']],
-    ['remove', buildRemoveArgs(['a']), ['docker', 'rm', '-f', 'a']],
-    ['copy in', buildCopyInArgs('/h/f,1', 'c', '/app/w/p'), ['docker', 'cp', '-a', '/h/f,1', 'c:/app/w/p/']],
-    ['chown', buildChownArgs('c', 1000, 1001, ['/app/w/p/f']), ['docker', 'exec', 'c', 'chown', '-hR', '1000:1001', '--', '/app/w/p/f']],
-    ['copy out', buildCopyOutArgs('c', '/app/w/p/out', '/h/d/.codex-pull-x'), ['docker', 'cp', 'c:/app/w/p/out', '/h/d/.codex-pull-x']],
+    ['ready probe', buildReadyProbeArgs('c'), ['exec', 'c', 'stat', '-c', '%.9Y', '/run/codex-sandbox/session-ready']],
+    ['state', buildStateArgs('c'), ['inspect', '--type', 'container', '--format', '{{json .State}}', 'c']],
+    ['stop', buildStopArgs(['a', 'b']), ['stop', 'a', 'b']],
+    ['remove', buildRemoveArgs(['a']), ['rm', '-f', 'a']],
+    ['copy in', buildCopyInArgs('/h/f,1', 'c', '/app/w/p'), ['cp', '-a', '/h/f,1', 'c:/app/w/p/']],
+    ['chown', buildChownArgs('c', 1000, 1001, ['/app/w/p/f']), ['exec', 'c', 'chown', '-hR', '1000:1001', '--', '/app/w/p/f']],
+    ['copy out', buildCopyOutArgs('c', '/app/w/p/out', '/h/d/.codex-pull-x'), ['cp', 'c:/app/w/p/out', '/h/d/.codex-pull-x']],
   ])('%s', (_name, actual, expected) => {
     expect(actual).toEqual(expected);
   });

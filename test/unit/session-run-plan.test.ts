@@ -59,7 +59,7 @@ describe('several workdirs', () => {
   it('mounts each at /app<path> after the first, sets SANDBOX_WORKDIRS and the workdirs label', () => {
     const argv = buildDockerRunArgs(assembleRunPlan(resolved({ extraWorkdirs: ['/w/lib', '/x/docs'] })));
     expect(argv).toEqual([
-      'docker', 'run', '--rm', '-i', '-t',
+      'run', '--rm', '-i', '-t',
       '--name', 'codex-proj-01234567-r1d2',
       ...LABELS,
       '--label', 'codex-sandbox.workdirs=["/w/proj","/w/lib","/x/docs"]',
@@ -96,7 +96,7 @@ describe('named session', () => {
     const argv = buildDockerRunArgs(assembleRunPlan(resolved({ command: 'shell', session: { name: 'dev' } })));
     const mounts = JSON.stringify([['/w/proj', '/app/w/proj', 'rw']]);
     expect(argv).toEqual([
-      'docker', 'run', '-d',
+      'run', '-d',
       '--name', 'codex-session-dev',
       ...LABELS.map((word) => (word === 'codex-sandbox.command=codex' ? 'codex-sandbox.command=shell' : word)),
       '--label', 'codex-sandbox.session=dev',

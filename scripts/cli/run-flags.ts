@@ -1,44 +1,13 @@
 import type { Argv } from 'yargs';
+import type { RunOptions } from '../app/run-options.js';
 import { UsageError } from '../core/errors.js';
-import { readRepeatedValues, readSingleValue } from './flag-values.js';
-import { declareEgressOptions, toEgressOptions, type EgressOptions } from './egress-options.js';
-import type { SessionOptions } from './session-options.js';
+import { readFlag, readPassThrough, readRepeatedValues, readSingleValue } from './flag-values.js';
+import { declareEgressFlags, toEgressFlags } from './egress-flags.js';
+import { toSessionOptions } from './session-flags.js';
 
-/** Typed options shared by the default command (codex) and `shell`. */
-export interface RunOptions {
-  workDir?: string;
-  /** More workdirs (repeated --work_dir or positional DIR…); absent: just one. */
-  extraWorkDirs?: string[];
-  /** `--name` and friends (cli/session-options.ts); absent: a plain run. */
-  session?: SessionOptions;
-  config?: string;
-  authFile?: string;
-  initScript?: string;
-  readOnly: string[];
-  sessionsPath?: string;
-  codexHome?: string;
-  yes: boolean;
-  image?: string;
-  network?: string;
-  dns: string[];
-  dryRun: boolean;
-  /** Everything after `--`, untouched. */
-  passThrough: string[];
-  /** --allow, --deny, --allow-host-port, --proxy, --ca-cert, --no-provider-allow (issue 5). */
-  egress: EgressOptions;
-  /** `--repo URL [--ref REF] [--repo-dir NAME]`: clone into the workdir first (issue 4). */
-  repo?: string;
-  repoRef?: string;
-  repoDir?: string;
-  /** `--track`: record the workdir before and after the run (see `diff`). */
-  track?: boolean;
-  /** `--protect-git`: each workdir's .git mounted read-only. */
-  protectGit?: boolean;
-}
-
-/** Declares the run options on a yargs command (both spellings where the seed had two). */
-export function declareRunOptions<T>(yargs: Argv<T>) {
-  return declareEgressOptions(yargs)
+/** The run flags of the default command, `shell` and `exec` (both spellings where the seed had two; R2). */
+export function declareRunFlags<T>(yargs: Argv<T>) {
+  return declareEgressFlags(yargs)
     .option('work_dir', { alias: 'work-dir', type: 'string', describe: 'project directory to mount at /app<path> (default: current directory)' })
     .option('config', { type: 'string', describe: 'config.toml, or a directory containing it; copied into the Codex home on every run' })
     .option('auth_file', { alias: 'auth-file', type: 'string', describe: 'auth.json to mount read-only (also CODEX_AUTH_FILE)' })
@@ -61,7 +30,8 @@ export function declareRunOptions<T>(yargs: Argv<T>) {
 /**
  * Maps yargs' parsed argv to RunOptions. With `dirs` (the default command and `shell`),
  * positional words are more workdirs (after any --work_dir); otherwise they are refused
- * (codex args go after --). Repeated --work_dir gives several workdirs too.
+ * (codex args go after --). Repeated --work_dir gives several workdirs too; `--name` and its
+ * companions make it a session.
  */
 export function toRunOptions(argv: Record<string, unknown>, options: { dirs?: boolean } = {}): RunOptions {
   const positional = (argv._ as unknown[] | undefined) ?? [];
@@ -83,18 +53,24 @@ export function toRunOptions(argv: Record<string, unknown>, options: { dirs?: bo
     readOnly: readRepeatedValues(argv['read-only'], '--read-only'),
     sessionsPath: readSingleValue(argv['sessions-path'], '--sessions-path', { allowEmpty: true }),
     codexHome: readSingleValue(argv['codex-home'], '--codex-home', { allowEmpty: true }),
-    yes: argv.yes === true,
+    yes: readFlag(argv.yes, '--yes'),
     image: readSingleValue(argv.image, '--image', { allowEmpty: true }),
     network: readSingleValue(argv.network, '--network', { allowEmpty: true }),
     dns: readRepeatedValues(argv.dns, '--dns'),
-    dryRun: argv['dry-run'] === true,
-    passThrough: ((argv['--'] as unknown[] | undefined) ?? []).map(String),
-    egress: toEgressOptions(argv),
+    dryRun: readFlag(argv['dry-run'], '--dry-run'),
+    passThrough: readPassThrough(argv['--']),
+    egress: toEgressFlags(argv),
     ...repoOptions(argv),
+    ...sessionOf(argv),
   };
 }
 
-/** Issue 4's clone/track/protect-git flags; absent keys stay absent so plain runs are unchanged. */
+function sessionOf(argv: Record<string, unknown>): Pick<RunOptions, 'session'> {
+  const session = toSessionOptions(argv);
+  return session === undefined ? {} : { session };
+}
+
+/** Clone/track/protect-git flags (R53-R55); absent keys stay absent so plain runs are unchanged. */
 function repoOptions(argv: Record<string, unknown>): Pick<RunOptions, 'repo' | 'repoRef' | 'repoDir' | 'track' | 'protectGit'> {
   const repo = readSingleValue(argv.repo, '--repo', { allowEmpty: true });
   const repoRef = readSingleValue(argv.ref, '--ref', { allowEmpty: true });
@@ -106,7 +82,7 @@ function repoOptions(argv: Record<string, unknown>): Pick<RunOptions, 'repo' | '
     ...(repo === undefined ? {} : { repo }),
     ...(repoRef === undefined ? {} : { repoRef }),
     ...(repoDir === undefined ? {} : { repoDir }),
-    ...(argv.track === true ? { track: true } : {}),
-    ...(argv['protect-git'] === true ? { protectGit: true } : {}),
+    ...(readFlag(argv.track, '--track') ? { track: true } : {}),
+    ...(readFlag(argv['protect-git'], '--protect-git') ? { protectGit: true } : {}),
   };
 }

@@ -1,6 +1,5 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../core/errors.js';
 import { parseFilters, renderRecords, selectRecords, type ListFormat, type SessionFilter, type StateSelection } from '../core/session-list.js';
 import type { HostContext } from '../host/host-context.js';
 import { listManagedContainers } from '../host/sessions.js';
@@ -11,7 +10,7 @@ export interface ListOptions {
   filters: string[];
 }
 
-/** `list`: sessions and running sandbox containers, found by label, on stdout. */
+/** `list` (R43): sessions and running sandbox containers, found by label, on stdout. */
 export async function listCommand(options: ListOptions, ctx: HostContext): Promise<number> {
   const filters = await Promise.all(parseFilters(options.filters).map((filter) => resolveWorkdirFilter(filter, ctx)));
   const records = selectRecords(await listManagedContainers(), options.state, filters);
@@ -26,16 +25,4 @@ async function resolveWorkdirFilter(filter: SessionFilter, ctx: HostContext): Pr
   if (filter.key !== 'workdir') return filter;
   const absolute = path.resolve(ctx.cwd, filter.value);
   return { key: 'workdir', value: await realpath(absolute).catch(() => absolute) };
-}
-
-/** Reads --all/--running/--stopped (at most one) and --format. */
-export function toListOptions(argv: Record<string, unknown>): ListOptions {
-  const states = (['all', 'running', 'stopped'] as const).filter((state) => argv[state] === true);
-  if (states.length > 1) throw new UsageError(`--${states[0]} and --${states[1]} contradict each other: give one`);
-  const format = argv.format ?? 'table';
-  if (format !== 'table' && format !== 'json' && format !== 'names') {
-    throw new UsageError(`--format ${JSON.stringify(String(format))} is not a format: use table, json or names`);
-  }
-  const filters = argv.filter === undefined ? [] : Array.isArray(argv.filter) ? argv.filter.map(String) : [String(argv.filter)];
-  return { state: states[0] ?? 'default', format, filters };
 }

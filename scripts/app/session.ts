@@ -10,8 +10,9 @@ import { compareMountSets, describeMountDiff } from '../core/session-mounts.js';
 import { queryDocker, runDockerAttached } from '../host/docker.js';
 import { takeSessionEgress } from '../host/egress-log.js';
 import { listManagedContainers, removeContainers, SessionSetupError, startContainer, waitForSessionReady } from '../host/sessions.js';
+import type { EgressOutcome } from '../host/egress-log.js';
 import type { PreparedRun } from './prepare-run.js';
-import type { SessionOptions } from './session-options.js';
+import type { SessionOptions } from './run-options.js';
 
 const say = (line: string) => process.stderr.write(`${escapeTerminalText(line)}\n`);
 
@@ -19,9 +20,10 @@ const say = (line: string) => process.stderr.write(`${escapeTerminalText(line)}\
  * `--name NAME`: find the session by its label; create it (detached, SANDBOX_COMMAND=session)
  * or re-enter it, wait until its setup is done, then run the agent (or the shell command)
  * with `docker exec … sandbox-enter`. A session this run created without --keep is removed
- * afterwards; one that existed before is never removed by a run. Resolves with the exit code.
+ * afterwards; one that existed before is never removed by a run (R41, R42). Resolves with the
+ * command's exit code and the egress record of that command (R95).
  */
-export async function runSession(prepared: PreparedRun, session: SessionOptions): Promise<number> {
+export async function runSession(prepared: PreparedRun, session: SessionOptions): Promise<{ exitCode: number; egress: EgressOutcome }> {
   const records = await listManagedContainers();
   const existing = records.find((record) => record.name === session.name);
   let reentered: SessionRecord | undefined;
@@ -54,10 +56,10 @@ export async function runSession(prepared: PreparedRun, session: SessionOptions)
     args: prepared.resolved.args,
   });
   try {
-    return await runDockerAttached(argv.slice(1), removeAfter ? { containerName: container } : { keep: true });
-  } finally {
+    const exitCode = await runDockerAttached(argv, removeAfter ? { containerName: container } : { keep: true });
     // Every command in a session ends with its egress summary; nothing raw stays (R95).
-    await takeSessionEgress(container, { envDir: prepared.resolved.envDir, runId: prepared.resolved.runId });
+    return { exitCode, egress: await takeSessionEgress(container, { envDir: prepared.resolved.envDir, runId: prepared.resolved.runId }) };
+  } finally {
     if (removeAfter) await removeContainers([container]).catch(() => undefined);
     else say(`session ${name} is still running: run-in-container attach ${name} | stop ${name} | destroy ${name}`);
   }
@@ -69,7 +71,7 @@ function sessionNameOf(plan: RunPlan): string {
 
 async function createSession(plan: RunPlan, name: string): Promise<void> {
   say(`starting session ${name} (container ${plan.containerName})`);
-  await queryDocker(buildDockerRunArgs(plan).slice(1), 120000);
+  await queryDocker(buildDockerRunArgs(plan), 120000);
   const remove = () => removeContainers([plan.containerName]).catch(() => undefined);
   try {
     await waitForSessionReady(plan.containerName, remove);

@@ -7,7 +7,7 @@ import type { BuildEgress } from '../core/build-egress-args.js';
 import { findCaCertificates } from '../host/ca-certs.js';
 import type { HostContext } from '../host/host-context.js';
 import { findProviderAllowances } from '../host/provider-hosts.js';
-import type { EgressOptions } from './egress-options.js';
+import type { EgressFlags } from './run-options.js';
 
 export interface PreparedEgress {
   policy: EgressPolicy;
@@ -23,7 +23,7 @@ export interface PreparedEgress {
  * (project file, then user file) > defaults. Changes nothing on the host.
  */
 export async function prepareEgress(
-  options: EgressOptions,
+  options: EgressFlags,
   ctx: HostContext,
   facts: HomeFacts,
   agentWritable: readonly string[],

@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+import { chooseExecDir } from '../core/session-choice.js';
+import { buildEnterArgs } from '../core/session-docker-args.js';
+import { sessionCodexHome } from '../core/session-mounts.js';
+import { runDockerAttached } from '../host/docker.js';
+import { takeSessionEgress } from '../host/egress-log.js';
+import type { HostContext } from '../host/host-context.js';
+import { pickRunningSession } from './session-pick.js';
+
+export interface AttachOptions {
+  name?: string;
+  /** CMD ARGS… after `--` (default: a login shell). */
+  command: string[];
+}
+
+/** `attach [NAME] [-- CMD…]` (R44): a shell (or CMD) in a running session, as the agent user. */
+export async function attachCommand(options: AttachOptions, ctx: HostContext): Promise<number> {
+  const { session, cwd } = await pickRunningSession(options.name, ctx, 'attach');
+  const argv = buildEnterArgs({
+    container: session.container,
+    tty: ctx.stdinIsTTY && ctx.stdoutIsTTY,
+    workingDir: chooseExecDir(cwd, session),
+    mode: 'shell',
+    args: options.command,
+  });
+  const exitCode = await runDockerAttached(argv, { keep: true });
+  // Like every run in a session, the command ends with its egress summary (R95).
+  const envDir = sessionCodexHome(session);
+  if (envDir !== undefined) await takeSessionEgress(session.container, { envDir, runId: randomBytes(4).toString('hex') });
+  return exitCode;
+}

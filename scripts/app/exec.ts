@@ -1,0 +1,151 @@
+import path from 'node:path';
+import { assembleRunPlan, codexHomeInContainer } from '../core/assemble-run-plan.js';
+import { UsageError } from '../core/errors.js';
+import {
+  buildExecArgs,
+  lastMessagePaths,
+  renderExitJson,
+  renderSummary,
+  reportDirName,
+  validatePrompt,
+  type ExecOutcome,
+} from '../core/exec-report.js';
+import { isSameOrInside } from '../core/path-rules.js';
+import { escapeTerminalLines, escapeTerminalText } from '../core/terminal-text.js';
+import { compareSnapshots, type ChangedFile } from '../core/track-changes.js';
+import { runDockerAttached } from '../host/docker.js';
+import {
+  createLogSink,
+  createMessageDir,
+  createReportFiles,
+  readCodexVersion,
+  readLastMessage,
+  readRepoCommit,
+  resolveReportDir,
+  type ReportFiles,
+} from '../host/exec-run.js';
+import type { HostContext } from '../host/host-context.js';
+import { startTracking } from '../host/track-run.js';
+import { snapshotWorkspace } from '../host/workspace-snapshot.js';
+import { prepareRun, type PreparedRun } from './prepare-run.js';
+import { confirmRun, executeRun, printDryRun, withReaper } from './run.js';
+import type { ExecOptions } from './run-options.js';
+
+/**
+ * `run-in-container exec PROMPT` (R50-R52): the flow of a plain run (prepare, consent, trust,
+ * image, Codex home, egress log), with codex's argv replaced by `codex exec`, no TTY, and a
+ * container step that captures the output into a report directory (run.log, summary.md,
+ * exit.json). Progress and the agent's output go to stderr, the final message to stdout.
+ * Resolves with the agent's exit code.
+ */
+export async function execCommand(options: ExecOptions, ctx: HostContext, launcherVersion: string): Promise<number> {
+  const prompt = validatePrompt(options.prompt);
+  return withReaper(options, ctx, async () => {
+    const validated = await prepareRun(options, ctx, 'codex', launcherVersion);
+    const { runId, workdir } = validated.resolved;
+    const reportDir = await resolveReportDir(options.out, ctx.cwd, workdir, reportDirName(new Date().toISOString(), runId));
+    const prepared = headless(validated, prompt, options.passThrough);
+    await confirmRun(prepared, options, ctx);
+    if (options.dryRun) {
+      process.stderr.write(`would write the report to ${escapeTerminalText(reportDir)}\n`);
+      return printDryRun(prepared);
+    }
+    const job: ReportJob = { prompt, reportDir, track: options.track === true, ctx };
+    let captured: CapturedRun | undefined;
+    // --track is the report's (its changes are listed in summary.md), not the plain run's.
+    const result = await executeRun(prepared, { ...options, track: false }, ctx, async (dockerArgs, pinned) => {
+      captured = await runCaptured(dockerArgs, pinned, job);
+      return captured.outcome.exitCode;
+    });
+    if (captured === undefined) throw new Error('exec: the container step did not run');
+    return writeReport(captured, result.egress.refused);
+  });
+}
+
+/** The same plan, headless: never -t, `codex exec` with the report's flags. */
+function headless(prepared: PreparedRun, prompt: string, passThrough: readonly string[]): PreparedRun {
+  const args = buildExecArgs(prompt, passThrough, lastMessagePaths(prepared.resolved.runId, codexHomeInContainer(prepared.resolved)).container);
+  const resolved = { ...prepared.resolved, tty: false, args };
+  return { ...prepared, resolved, plan: { ...assembleRunPlan(resolved), ...(prepared.plan.mountIds === undefined ? {} : { mountIds: prepared.plan.mountIds }) } };
+}
+
+interface ReportJob {
+  prompt: string;
+  reportDir: string;
+  track: boolean;
+  ctx: HostContext;
+}
+
+/** What the container step leaves for the report, once the agent has ended. */
+interface CapturedRun {
+  outcome: Omit<ExecOutcome, 'blockedEgress'>;
+  report: ReportFiles;
+  reportDir: string;
+}
+
+/** The container step: report files and the "before" record first, then the attached run, then what changed. */
+async function runCaptured(dockerArgs: string[], prepared: PreparedRun, job: ReportJob): Promise<CapturedRun> {
+  const { resolved, plan } = prepared;
+  const { runId, workdir, envDir } = resolved;
+  const lastMessage = lastMessagePaths(runId);
+  const messageDir = path.dirname(path.join(envDir, lastMessage.relative));
+  if (!isSameOrInside(envDir, messageDir)) throw new UsageError(`${messageDir} is outside the Codex home: check --codex-home`);
+  // Both in trees the agent can write: created without following a link (R108).
+  await createMessageDir(messageDir, prepared.trees);
+  const codexVersion = await readCodexVersion(resolved.image);
+  const report = await createReportFiles(job.reportDir, prepared.trees);
+  process.stderr.write(`run ${runId}: report in ${escapeTerminalText(job.reportDir)}\n`);
+
+  // Leave the report directory out of the change list when it lies inside the workdir.
+  const reportInside = isSameOrInside(workdir, job.reportDir) && job.reportDir !== workdir;
+  const exclude = reportInside ? [path.relative(workdir, job.reportDir).split(path.sep).join('/')] : [];
+  const tracking = job.track ? await startTracking(job.ctx, resolved, exclude) : undefined;
+  const before = tracking === undefined ? await snapshotWorkspace(workdir, exclude) : undefined;
+
+  const sink = createLogSink(report.runLog);
+  const startedAt = new Date().toISOString();
+  let exitCode: number;
+  try {
+    exitCode = await runDockerAttached(dockerArgs, { containerName: plan.containerName, capture: sink.onData });
+  } finally {
+    await sink.flush();
+  }
+  const endedAt = new Date().toISOString();
+  const changes: ChangedFile[] =
+    tracking !== undefined ? await tracking.finish() : compareSnapshots(before ?? new Map(), await snapshotWorkspace(workdir, exclude));
+  const repo =
+    resolved.repo === undefined
+      ? undefined
+      : { url: resolved.repo.url, ref: resolved.repo.ref, commit: await readRepoCommit(path.join(workdir, resolved.repo.dir)) };
+  const outcome = {
+    prompt: job.prompt,
+    finalMessage: await readLastMessage(envDir, lastMessage.relative),
+    changes,
+    changesSource: tracking === undefined ? ('snapshot' as const) : ('track' as const),
+    exitCode,
+    startedAt,
+    endedAt,
+    image: resolved.image,
+    codexVersion,
+    workdir,
+    runId,
+    repo,
+  };
+  return { outcome, report, reportDir: job.reportDir };
+}
+
+/** summary.md and exit.json with the egress refusals counted (R51); the final message on stdout. */
+async function writeReport(captured: CapturedRun, refused: number | null): Promise<number> {
+  const { report, reportDir } = captured;
+  const outcome: ExecOutcome = { ...captured.outcome, blockedEgress: refused };
+  await report.summary.write(renderSummary(outcome));
+  await report.exitJson.write(renderExitJson(outcome));
+  await Promise.all([report.runLog.close(), report.summary.close(), report.exitJson.close()]);
+  process.stderr.write(`run ${outcome.runId} ended with exit code ${outcome.exitCode}; report: ${escapeTerminalText(reportDir)}\n`);
+  if (outcome.finalMessage !== undefined) {
+    // The agent wrote it: on a terminal, control characters are shown escaped (R100).
+    const text = process.stdout.isTTY === true ? escapeTerminalLines(outcome.finalMessage) : outcome.finalMessage;
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+  return outcome.exitCode;
+}

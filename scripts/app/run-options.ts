@@ -1,0 +1,60 @@
+/**
+ * Typed options of the run commands (the default command, `shell`, `exec`): what a flow gets
+ * after cli/ mapped the flags (cli/run-flags.ts). Plain values only.
+ */
+
+/** `--allow`, `--deny`, `--allow-host-port`, `--proxy`, `--ca-cert`, `--no-provider-allow` (R80-R85). */
+export interface EgressFlags {
+  allow: string[];
+  deny: string[];
+  allowHostPorts: string[];
+  proxy?: string;
+  caCerts: string[];
+  /** `--no-provider-allow` turns off the automatic model-provider hosts (R83). */
+  providerAllow: boolean;
+}
+
+/** `--name NAME [--keep] [--replace|--parallel] [--strict-mounts]`: a named session (R41, R42). */
+export interface SessionOptions {
+  name: string;
+  keep: boolean;
+  replace: boolean;
+  parallel: boolean;
+  strictMounts: boolean;
+}
+
+export interface RunOptions {
+  workDir?: string;
+  /** More workdirs (repeated --work_dir or positional DIR…); absent: just one (R40). */
+  extraWorkDirs?: string[];
+  /** Absent: a plain run. */
+  session?: SessionOptions;
+  config?: string;
+  authFile?: string;
+  initScript?: string;
+  readOnly: string[];
+  sessionsPath?: string;
+  codexHome?: string;
+  yes: boolean;
+  image?: string;
+  network?: string;
+  dns: string[];
+  dryRun: boolean;
+  /** Everything after `--`, untouched. */
+  passThrough: string[];
+  egress: EgressFlags;
+  /** `--repo URL [--ref REF] [--repo-dir NAME]`: clone into the workdir first (R53). */
+  repo?: string;
+  repoRef?: string;
+  repoDir?: string;
+  /** `--track`: record the workdir before and after the run (R54). */
+  track?: boolean;
+  /** `--protect-git`: every .git read-only (R55, R105). */
+  protectGit?: boolean;
+}
+
+/** `exec PROMPT [--out DIR]` (R50, R51). */
+export interface ExecOptions extends RunOptions {
+  prompt: string;
+  out?: string;
+}

@@ -1,0 +1,108 @@
+import type { ResolvedRun } from '../core/assemble-run-plan.js';
+import { describeHomeAction } from '../core/codex-home-plan.js';
+import { buildDockerRunArgs } from '../core/run-plan.js';
+import { escapeTerminalText } from '../core/terminal-text.js';
+import type { ChangedFile } from '../core/track-changes.js';
+import { applyHomeActions } from '../host/apply-home-actions.js';
+import { confirmExposures } from '../host/confirm.js';
+import { runDockerAttached } from '../host/docker.js';
+import { startEgressLog, type EgressOutcome } from '../host/egress-log.js';
+import type { HostContext } from '../host/host-context.js';
+import { ensureSandboxImage } from '../host/image.js';
+import { pinMountSources } from '../host/mount-pins.js';
+import { reapOrphanContainers } from '../host/reaper.js';
+import { startTracking } from '../host/track-run.js';
+import { prepareBuildEgress } from './prepare-egress.js';
+import { prepareRun, type PreparedRun } from './prepare-run.js';
+import type { RunOptions } from './run-options.js';
+import { runSession } from './session.js';
+import { ensureProjectSettingsTrusted } from './trust-check.js';
+
+/** What a run ended with: the agent's exit code, its egress record and (with --track) its changes. */
+export interface RunResult {
+  exitCode: number;
+  egress: EgressOutcome;
+  changes?: ChangedFile[];
+}
+
+/** Runs the container once everything is ready (argv without the leading `docker`); resolves with its exit code. */
+export type ContainerStep = (dockerArgs: string[], prepared: PreparedRun) => Promise<number>;
+
+const attached: ContainerStep = (dockerArgs, prepared) => runDockerAttached(dockerArgs, { containerName: prepared.plan.containerName });
+
+/**
+ * The default command and `shell` (R1-R23): validate and plan (nothing changes), consent and
+ * trust, then either print the plan (--dry-run) or run it. Resolves with the exit code.
+ */
+export async function runCommand(options: RunOptions, ctx: HostContext, command: ResolvedRun['command'], launcherVersion: string): Promise<number> {
+  return withReaper(options, ctx, async () => {
+    const prepared = await prepareRun(options, ctx, command, launcherVersion);
+    await confirmRun(prepared, options, ctx);
+    if (options.dryRun) return printDryRun(prepared);
+    return (await executeRun(prepared, options, ctx)).exitCode;
+  });
+}
+
+/** Backstop for containers of launchers that died (R61): one `docker ps`, in parallel, never fails the run. */
+export async function withReaper<T>(options: RunOptions, ctx: HostContext, flow: () => Promise<T>): Promise<T> {
+  const reaping = options.dryRun ? Promise.resolve() : reapOrphanContainers(ctx.hostname, ctx);
+  try {
+    return await flow();
+  } finally {
+    await reaping;
+  }
+}
+
+/** Prints what the plan found, asks for consent to exposures (R12) and for trust in the project file (R75). */
+export async function confirmRun(prepared: PreparedRun, options: RunOptions, ctx: HostContext): Promise<void> {
+  // Names in these come from files the agent can write (R100).
+  for (const warning of prepared.warnings) process.stderr.write(`warning: ${escapeTerminalText(warning)}\n`);
+  for (const note of prepared.egressNotes) process.stderr.write(`${escapeTerminalText(note)}\n`);
+  await confirmExposures(prepared.exposures, { yes: options.yes, interactive: ctx.stdinIsTTY, dryRun: options.dryRun });
+  await ensureProjectSettingsTrusted(prepared.projectSettings, prepared.resolved.workdir, ctx, { interactive: ctx.stdinIsTTY, dryRun: options.dryRun });
+}
+
+/** `--dry-run` (R21): the planned copies on stderr, the argv as one JSON line on stdout. */
+export async function printDryRun(prepared: PreparedRun): Promise<number> {
+  const ids = await pinMountSources(prepared.plan.mounts, prepared.trees, { allowMissing: true });
+  for (const action of prepared.actions) process.stderr.write(`would ${escapeTerminalText(describeHomeAction(action))}\n`);
+  process.stdout.write(`${JSON.stringify(['docker', ...buildDockerRunArgs({ ...prepared.plan, ...(ids === undefined ? {} : { mountIds: ids }) })])}\n`);
+  return 0;
+}
+
+/**
+ * Runs a confirmed plan: the image (built first when missing, through the same proxy and
+ * CAs), the Codex home, --track, the egress log, pinned mounts, then the container — a
+ * session (R41) or `container` (attached `docker run` by default) — and the egress summary.
+ */
+export async function executeRun(prepared: PreparedRun, options: RunOptions, ctx: HostContext, container: ContainerStep = attached): Promise<RunResult> {
+  const { resolved } = prepared;
+  await ensureSandboxImage(resolved.image, ctx.env.SANDBOX_BASE_IMAGE, resolved.runId, async () => (await prepareBuildEgress(options.egress, ctx)).egress);
+  await applyHomeActions(prepared.actions, prepared.contents, prepared.trees);
+  const tracking = options.track === true ? await startTracking(ctx, resolved) : undefined;
+  // The raw egress log's host directory must exist before docker mounts it (R70).
+  const egressLog = await startEgressLog(resolved);
+  let result: RunResult | undefined;
+  try {
+    // R103: every mount source pinned last, right before docker resolves the paths again.
+    const pinned = await pinPlan(prepared);
+    if (options.session !== undefined) {
+      result = await runSession(pinned, options.session);
+    } else {
+      const exitCode = await container(buildDockerRunArgs(pinned.plan), pinned);
+      result = { exitCode, egress: await egressLog.finish() };
+    }
+    return result;
+  } finally {
+    if (tracking !== undefined) {
+      const changes = await tracking.finish();
+      if (result !== undefined) result.changes = changes;
+      process.stderr.write(`${changes.length} files changed: run-in-container diff ${resolved.runId}\n`);
+    }
+  }
+}
+
+async function pinPlan(prepared: PreparedRun): Promise<PreparedRun> {
+  const ids = await pinMountSources(prepared.plan.mounts, prepared.trees, { allowMissing: false });
+  return ids === undefined ? prepared : { ...prepared, plan: { ...prepared.plan, mountIds: ids } };
+}
