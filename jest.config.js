@@ -11,7 +11,8 @@ const esm = {
 
 export default {
   projects: [
-    { ...esm, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
+    // The CLI tests run dist/: refused when it is older than the sources (test/check-build.js).
+    { ...esm, displayName: 'unit', roots: ['<rootDir>/test/unit'], globalSetup: '<rootDir>/test/unit/global-setup.js' },
     {
       ...esm,
       displayName: 'e2e',

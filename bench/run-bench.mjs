@@ -36,7 +36,8 @@ function time(command, args, options = {}) {
   const start = process.hrtime.bigint();
   const result = run(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.trim().split('\n').pop()}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.trim().split('\n').pop()}`);
   return seconds;
 }
 
@@ -56,7 +57,9 @@ function checkPrerequisites() {
   }
   const image = run('docker', ['image', 'inspect', '--format', '{{index .Config.Labels "codex-sandbox.entrypoint"}}', IMAGE]);
   if (image.status !== 0 || image.stdout.trim() !== '3') {
-    console.error(`bench: image ${IMAGE} is missing (or not a sandbox image): run \`npx run-in-container build\` first; the bench builds nothing`);
+    console.error(
+      `bench: image ${IMAGE} is missing (or not a sandbox image): run \`npx run-in-container build\` first; the bench builds nothing`,
+    );
     process.exit(1);
   }
   if (run('test', ['-f', CLI]).status !== 0) {
@@ -92,16 +95,39 @@ function startNetwork(domains) {
   };
   docker(['network', 'create', '--label', LABEL, name]);
   try {
-    const file = start('files', ['--network-alias', 'allowed.test', '--entrypoint', 'sh', IMAGE, '-c',
-      `head -c ${FILE_MB}M /dev/urandom > /tmp/file && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=allowed.test -keyout /tmp/key.pem -out /tmp/cert.pem 2>/dev/null && exec node -e "$0"`, HTTP_SERVER]);
+    const file = start('files', [
+      '--network-alias',
+      'allowed.test',
+      '--entrypoint',
+      'sh',
+      IMAGE,
+      '-c',
+      `head -c ${FILE_MB}M /dev/urandom > /tmp/file && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=allowed.test -keyout /tmp/key.pem -out /tmp/cert.pem 2>/dev/null && exec node -e "$0"`,
+      HTTP_SERVER,
+    ]);
     const blocked = start('blocked', ['--entrypoint', 'node', IMAGE, '-e', HTTP_SERVER]);
     const fileIp = ipOf(file);
     const addresses = domains.map((domain) => `--address=/${domain}/${fileIp}`);
-    const dns = start('dns', ['--entrypoint', 'dnsmasq', IMAGE, '-k', '--no-resolv', '--no-hosts', '--user=root',
-      `--address=/allowed.test/${fileIp}`, ...addresses, '--address=/#/']);
+    const dns = start('dns', [
+      '--entrypoint',
+      'dnsmasq',
+      IMAGE,
+      '-k',
+      '--no-resolv',
+      '--no-hosts',
+      '--user=root',
+      `--address=/allowed.test/${fileIp}`,
+      ...addresses,
+      '--address=/#/',
+    ]);
     for (let i = 0; i < 300; i += 1) {
-      const probe = run('docker', ['exec', file, 'node', '-e',
-        "require('http').get('http://127.0.0.1/file',r=>{r.resume();process.exit(r.statusCode===200?0:1)}).on('error',()=>process.exit(1))"]);
+      const probe = run('docker', [
+        'exec',
+        file,
+        'node',
+        '-e',
+        "require('http').get('http://127.0.0.1/file',r=>{r.resume();process.exit(r.statusCode===200?0:1)}).on('error',()=>process.exit(1))",
+      ]);
       if (probe.status === 0) break;
       if (i === 299) throw new Error('bench file server did not start');
     }
@@ -144,9 +170,15 @@ function main() {
   };
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
-  const env = (domains) => ({ PATH: process.env.PATH, HOME: home, OPENAI_ALLOWED_DOMAINS: domains.join(' '), ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}) });
+  const env = (domains) => ({
+    PATH: process.env.PATH,
+    HOME: home,
+    OPENAI_ALLOWED_DOMAINS: domains.join(' '),
+    ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
+  });
   const sandbox = (domains, command) => ['shell', '--work_dir', work, '--network', net.name, '--dns', net.dnsIp, '--', ...command];
-  const launcher = (domains, command = ['true']) => time(process.execPath, [CLI, ...sandbox(domains, command)], { cwd: work, env: env(domains) });
+  const launcher = (domains, command = ['true']) =>
+    time(process.execPath, [CLI, ...sandbox(domains, command)], { cwd: work, env: env(domains) });
   try {
     console.error(`bench: ${RUNS} runs per case after a warm-up, image ${IMAGE}, network ${net.name}`);
     const results = [];
@@ -155,7 +187,17 @@ function main() {
       { fn: () => launcher(['allowed.test']) },
       { fn: () => time('docker', ['run', '--rm', '-i', '--network', net.name, '--entrypoint', 'true', IMAGE]) },
     ]);
-    results.push(row('launch', 'run-in-container shell -- true', sandboxLaunch, 'docker run --rm IMAGE true (entrypoint true)', bareLaunch, 'ratio <= 1.3', (r) => r <= 1.3));
+    results.push(
+      row(
+        'launch',
+        'run-in-container shell -- true',
+        sandboxLaunch,
+        'docker run --rm IMAGE true (entrypoint true)',
+        bareLaunch,
+        'ratio <= 1.3',
+        (r) => r <= 1.3,
+      ),
+    );
 
     const [help, bareNode] = measure([
       { fn: () => time(process.execPath, [CLI, '--help']) },
@@ -163,11 +205,10 @@ function main() {
     ]);
     results.push(row('CLI start', 'run-in-container --help', help, 'node -e 0', bareNode, 'ratio <= 2.5', (r) => r <= 2.5));
 
-    const [with500, with5] = measure([
-      { fn: () => launcher(extra500) },
-      { fn: () => launcher(extra5) },
-    ]);
-    results.push(row('allowlist size', 'launch, 500 extra domains', with500, 'launch, 5 extra domains', with5, 'ratio <= 1.1', (r) => r <= 1.1));
+    const [with500, with5] = measure([{ fn: () => launcher(extra500) }, { fn: () => launcher(extra5) }]);
+    results.push(
+      row('allowlist size', 'launch, 500 extra domains', with500, 'launch, 5 extra domains', with5, 'ratio <= 1.1', (r) => r <= 1.1),
+    );
 
     // Refusals: one sandbox run, a warm-up, then RUNS timed attempts each: TCP to a port the
     // firewall rejects, and TLS to 443 with a server name that is not allowed (the name
@@ -177,13 +218,36 @@ const time=(open)=>new Promise(r=>{const s=process.hrtime.bigint();const c=open(
 c.on('error',()=>r(Number(process.hrtime.bigint()-s)/1e9));c.on('close',()=>r(Number(process.hrtime.bigint()-s)/1e9));c.on('secureConnect',()=>{c.destroy();r(-1)});c.on('data',()=>{c.destroy();r(-1)});});
 const tcp=()=>net.connect(8080,ip),sni=()=>tls.connect({host:ip,port:443,servername:'not-allowed.bench.test',rejectUnauthorized:false});
 (async()=>{const out={tcp:[],tls:[]};await time(tcp);await time(sni);for(let i=0;i<n;i++){out.tcp.push(await time(tcp));out.tls.push(await time(sni));}console.log(JSON.stringify(out));})();`;
-    const refused = run(process.execPath, [CLI, ...sandbox(['allowed.test'], ['node', '-e', refuseScript, net.fileIp, String(RUNS)])], { cwd: work, env: env(['allowed.test']) });
+    const refused = run(process.execPath, [CLI, ...sandbox(['allowed.test'], ['node', '-e', refuseScript, net.fileIp, String(RUNS)])], {
+      cwd: work,
+      env: env(['allowed.test']),
+    });
     const refusals = JSON.parse(refused.stdout.trim().split('\n').pop() || '{}');
     if (refused.status !== 0 || !(refusals.tcp?.length >= RUNS) || [...refusals.tcp, ...refusals.tls].some((s) => s < 0)) {
       throw new Error(`refused connection case failed (exit ${refused.status}): ${refused.stdout}${refused.stderr}`);
     }
-    results.push(row('blocked connect', 'TCP connect to a port the firewall refuses, in the sandbox', refusals.tcp, undefined, undefined, '< 0.1 s', (_r, median) => median < 0.1));
-    results.push(row('refused TLS name', 'TLS to 443 with a server name not allowed, until the reset', refusals.tls, undefined, undefined, '< 0.1 s', (_r, median) => median < 0.1));
+    results.push(
+      row(
+        'blocked connect',
+        'TCP connect to a port the firewall refuses, in the sandbox',
+        refusals.tcp,
+        undefined,
+        undefined,
+        '< 0.1 s',
+        (_r, median) => median < 0.1,
+      ),
+    );
+    results.push(
+      row(
+        'refused TLS name',
+        'TLS to 443 with a server name not allowed, until the reset',
+        refusals.tls,
+        undefined,
+        undefined,
+        '< 0.1 s',
+        (_r, median) => median < 0.1,
+      ),
+    );
 
     // Throughput: interleaved rounds (one download in the sandbox, one in an unfiltered
     // container), so the noise of this machine hits both alike; plain HTTP and HTTPS.
@@ -194,10 +258,46 @@ const tcp=()=>net.connect(8080,ip),sni=()=>tls.connect({host:ip,port:443,servern
     };
     for (const scheme of ['http', 'https']) {
       const [inSandbox, unfiltered] = measure([
-        { fn: () => speed(run(process.execPath, [CLI, ...sandbox(['allowed.test'], ['sh', '-c', once, 'sh', `${scheme}://allowed.test/file`])], { cwd: work, env: env(['allowed.test']) })) },
-        { fn: () => speed(run('docker', ['run', '--rm', '--network', net.name, '--entrypoint', 'sh', IMAGE, '-c', once, 'sh', `${scheme}://${net.fileIp}/file`])) },
+        {
+          fn: () =>
+            speed(
+              run(process.execPath, [CLI, ...sandbox(['allowed.test'], ['sh', '-c', once, 'sh', `${scheme}://allowed.test/file`])], {
+                cwd: work,
+                env: env(['allowed.test']),
+              }),
+            ),
+        },
+        {
+          fn: () =>
+            speed(
+              run('docker', [
+                'run',
+                '--rm',
+                '--network',
+                net.name,
+                '--entrypoint',
+                'sh',
+                IMAGE,
+                '-c',
+                once,
+                'sh',
+                `${scheme}://${net.fileIp}/file`,
+              ]),
+            ),
+        },
       ]);
-      results.push(row(`throughput ${scheme.toUpperCase()}`, `${FILE_MB} MB download in the sandbox (MiB/s)`, inSandbox, 'unfiltered container, same network (MiB/s)', unfiltered, 'ratio >= 0.95', (r) => r >= 0.95, 'MiB/s'));
+      results.push(
+        row(
+          `throughput ${scheme.toUpperCase()}`,
+          `${FILE_MB} MB download in the sandbox (MiB/s)`,
+          inSandbox,
+          'unfiltered container, same network (MiB/s)',
+          unfiltered,
+          'ratio >= 0.95',
+          (r) => r >= 0.95,
+          'MiB/s',
+        ),
+      );
     }
 
     const latest = path.join(ROOT, 'bench/results/latest.json');
@@ -210,7 +310,9 @@ const tcp=()=>net.connect(8080,ip),sni=()=>tls.connect({host:ip,port:443,servern
     mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
     writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(report, null, 2)}\n`);
     const m = report.machine;
-    console.log(`Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB RAM, Docker ${m.docker}, Node ${m.node}, ${m.date.slice(0, 10)}; ${RUNS} runs per case after a warm-up\n`);
+    console.log(
+      `Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB RAM, Docker ${m.docker}, Node ${m.node}, ${m.date.slice(0, 10)}; ${RUNS} runs per case after a warm-up\n`,
+    );
     console.log(formatTable(results));
     if (results.some((r) => !r.met)) process.exitCode = 3;
   } finally {

@@ -16,7 +16,7 @@ export interface BuildOptions {
 
 /** `run-in-container build`: prints the versioned tag on stdout, progress on stderr. */
 export async function buildCommand(options: BuildOptions, ctx: HostContext): Promise<number> {
-  const baseInput = options.baseImage ?? (ctx.env.SANDBOX_BASE_IMAGE || undefined);
+  const baseInput = options.baseImage ?? ctx.env.SANDBOX_BASE_IMAGE;
   const request = {
     codexVersion: options.codexVersion === undefined ? undefined : validateCodexVersion(options.codexVersion),
     node: options.node === undefined ? undefined : validateNodeMajor(options.node),

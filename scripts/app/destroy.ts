@@ -14,7 +14,10 @@ export async function destroyCommand(options: DestroyOptions, ctx: HostContext):
     process.stderr.write('no session to destroy\n');
     return 0;
   }
-  await confirmRemoval(targets.map((record) => record.name ?? record.container), { force: options.force, interactive: ctx.stdinIsTTY });
+  await confirmRemoval(
+    targets.map((record) => record.name ?? record.container),
+    { force: options.force, interactive: ctx.stdinIsTTY },
+  );
   await removeContainers(targets.map((record) => record.container));
   for (const record of targets) process.stdout.write(`${record.name}\n`);
   process.stderr.write(`destroyed ${targets.length} session(s)\n`);

@@ -20,9 +20,17 @@ export interface DiffOptions {
 /** The workdir a session was started for (its container's workdir label). */
 async function sessionWorkdir(name: string): Promise<string> {
   validateSessionName(name, 'diff');
-  const out = await queryDocker(['ps', '-a', '--filter', `label=${SESSION_LABELS.session}=${name}`, '--format', `{{.Label "${LABELS.workdir}"}}`]);
+  const out = await queryDocker([
+    'ps',
+    '-a',
+    '--filter',
+    `label=${SESSION_LABELS.session}=${name}`,
+    '--format',
+    `{{.Label "${LABELS.workdir}"}}`,
+  ]);
   const workdir = out.split('\n').find((line) => line.trim() !== '');
-  if (workdir === undefined) throw new UsageError(`no session named ${name} and no run id ${JSON.stringify(name)}: give a run id (8 hex) or a session name`);
+  if (workdir === undefined)
+    throw new UsageError(`no session named ${name} and no run id ${JSON.stringify(name)}: give a run id (8 hex) or a session name`);
   return workdir.trim();
 }
 
@@ -41,7 +49,7 @@ export async function diffCommand(options: DiffOptions, ctx: HostContext): Promi
     workdir = (await resolveWorkdir(options.workDir, ctx)).path;
     runId = target;
   }
-  const gitDir = trackGitDir(trackRoot(ctx.env, ctx.home), hashWorkdir(workdir));
+  const gitDir = trackGitDir(trackRoot(ctx), hashWorkdir(workdir));
   if (options.list) {
     const runs = await listTrackedRuns(gitDir).catch(() => []);
     if (runs.length === 0) throw new UsageError(`no tracked runs for ${workdir}: run with --track first`);

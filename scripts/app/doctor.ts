@@ -12,7 +12,7 @@ export interface DoctorOptions {
 /** `run-in-container doctor [--json]`: one line per check with its fix; exit 1 when an essential one fails. */
 export async function doctorCommand(options: DoctorOptions, ctx: HostContext): Promise<number> {
   const envImage = ctx.env.CODEX_DOCKER_IMAGE;
-  const input = options.image ?? (envImage === undefined || envImage === '' ? DEFAULT_IMAGE : envImage);
+  const input = options.image ?? envImage ?? DEFAULT_IMAGE;
   // Validated: it becomes an argv element of the probe's `docker run`.
   const image = validateImageReference(input, options.image !== undefined ? '--image' : 'CODEX_DOCKER_IMAGE');
   const checks = await runDoctorChecks(ctx, { workDir: options.workDir, image });

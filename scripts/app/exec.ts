@@ -64,9 +64,17 @@ export async function execCommand(options: ExecOptions, ctx: HostContext, launch
 
 /** The same plan, headless: never -t, `codex exec` with the report's flags. */
 function headless(prepared: PreparedRun, prompt: string, passThrough: readonly string[]): PreparedRun {
-  const args = buildExecArgs(prompt, passThrough, lastMessagePaths(prepared.resolved.runId, codexHomeInContainer(prepared.resolved)).container);
+  const args = buildExecArgs(
+    prompt,
+    passThrough,
+    lastMessagePaths(prepared.resolved.runId, codexHomeInContainer(prepared.resolved)).container,
+  );
   const resolved = { ...prepared.resolved, tty: false, args };
-  return { ...prepared, resolved, plan: { ...assembleRunPlan(resolved), ...(prepared.plan.mountIds === undefined ? {} : { mountIds: prepared.plan.mountIds }) } };
+  return {
+    ...prepared,
+    resolved,
+    plan: { ...assembleRunPlan(resolved), ...(prepared.plan.mountIds === undefined ? {} : { mountIds: prepared.plan.mountIds }) },
+  };
 }
 
 interface ReportJob {

@@ -1,6 +1,13 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { parseFilters, renderRecords, selectRecords, type ListFormat, type SessionFilter, type StateSelection } from '../core/session-list.js';
+import {
+  parseFilters,
+  renderRecords,
+  selectRecords,
+  type ListFormat,
+  type SessionFilter,
+  type StateSelection,
+} from '../core/session-list.js';
 import type { HostContext } from '../host/host-context.js';
 import { listManagedContainers } from '../host/sessions.js';
 

@@ -29,7 +29,7 @@ export async function prepareSettings(options: RunOptions, ctx: HostContext, wor
     ...(options.initScript === undefined ? {} : { initScript: options.initScript }),
     ...(options.readOnly.length === 0 ? {} : { readOnly: options.readOnly }),
   };
-  const environment: SettingsLayer = envImage === undefined || envImage === '' ? {} : { image: envImage };
+  const environment: SettingsLayer = envImage === undefined ? {} : { image: envImage };
   const merged = mergeSettings({
     flags,
     environment,
@@ -38,9 +38,11 @@ export async function prepareSettings(options: RunOptions, ctx: HostContext, wor
   });
   const imageSource = merged.sources.image[0];
   const imageWhat =
-    imageSource === 'flag' ? '--image'
-    : imageSource === 'environment' ? 'CODEX_DOCKER_IMAGE'
-    : `${(imageSource === 'project file' ? project : user)?.path ?? ''} ${SETTINGS_FILE_KEYS.image}`;
+    imageSource === 'flag'
+      ? '--image'
+      : imageSource === 'environment'
+        ? 'CODEX_DOCKER_IMAGE'
+        : `${(imageSource === 'project file' ? project : user)?.path ?? ''} ${SETTINGS_FILE_KEYS.image}`;
   return {
     image: validateImageReference(merged.values.image ?? DEFAULT_IMAGE, imageWhat),
     initScript: merged.values.initScript,

@@ -22,7 +22,7 @@ export async function pullCommand(options: PullOptions, ctx: HostContext): Promi
   const dest = await resolveExistingPath(options.dest ?? '.', ctx.cwd, 'pull: DEST_DIR', 'directory');
   const { session } = await pickRunningSession(options.name, ctx, 'pull');
   const containerPath = path.posix.resolve(containerPathFor(session.workdir), options.containerPath);
-  const pulled = await pullPath(session.container, containerPath, dest, options.force, pullScratchParent(ctx.env, ctx.home));
+  const pulled = await pullPath(session.container, containerPath, dest, options.force, pullScratchParent(ctx));
   // Names chosen in the sandbox: one per line, escaped (R100).
   for (const target of pulled) process.stdout.write(`${escapeTerminalText(target)}\n`);
   return 0;

@@ -34,7 +34,12 @@ const attached: ContainerStep = (dockerArgs, prepared) => runDockerAttached(dock
  * The default command and `shell` (R1-R23): validate and plan (nothing changes), consent and
  * trust, then either print the plan (--dry-run) or run it. Resolves with the exit code.
  */
-export async function runCommand(options: RunOptions, ctx: HostContext, command: ResolvedRun['command'], launcherVersion: string): Promise<number> {
+export async function runCommand(
+  options: RunOptions,
+  ctx: HostContext,
+  command: ResolvedRun['command'],
+  launcherVersion: string,
+): Promise<number> {
   return withReaper(options, ctx, async () => {
     const prepared = await prepareRun(options, ctx, command, launcherVersion);
     await confirmRun(prepared, options, ctx);
@@ -59,14 +64,19 @@ export async function confirmRun(prepared: PreparedRun, options: RunOptions, ctx
   for (const warning of prepared.warnings) process.stderr.write(`warning: ${escapeTerminalText(warning)}\n`);
   for (const note of prepared.egressNotes) process.stderr.write(`${escapeTerminalText(note)}\n`);
   await confirmExposures(prepared.exposures, { yes: options.yes, interactive: ctx.stdinIsTTY, dryRun: options.dryRun });
-  await ensureProjectSettingsTrusted(prepared.projectSettings, prepared.resolved.workdir, ctx, { interactive: ctx.stdinIsTTY, dryRun: options.dryRun });
+  await ensureProjectSettingsTrusted(prepared.projectSettings, prepared.resolved.workdir, ctx, {
+    interactive: ctx.stdinIsTTY,
+    dryRun: options.dryRun,
+  });
 }
 
 /** `--dry-run` (R21): the planned copies on stderr, the argv as one JSON line on stdout. */
 export async function printDryRun(prepared: PreparedRun): Promise<number> {
   const ids = await pinMountSources(prepared.plan.mounts, prepared.trees, { allowMissing: true });
   for (const action of prepared.actions) process.stderr.write(`would ${escapeTerminalText(describeHomeAction(action))}\n`);
-  process.stdout.write(`${JSON.stringify(['docker', ...buildDockerRunArgs({ ...prepared.plan, ...(ids === undefined ? {} : { mountIds: ids }) })])}\n`);
+  process.stdout.write(
+    `${JSON.stringify(['docker', ...buildDockerRunArgs({ ...prepared.plan, ...(ids === undefined ? {} : { mountIds: ids }) })])}\n`,
+  );
   return 0;
 }
 
@@ -75,9 +85,19 @@ export async function printDryRun(prepared: PreparedRun): Promise<number> {
  * CAs), the Codex home, --track, the egress log, pinned mounts, then the container — a
  * session (R41) or `container` (attached `docker run` by default) — and the egress summary.
  */
-export async function executeRun(prepared: PreparedRun, options: RunOptions, ctx: HostContext, container: ContainerStep = attached): Promise<RunResult> {
+export async function executeRun(
+  prepared: PreparedRun,
+  options: RunOptions,
+  ctx: HostContext,
+  container: ContainerStep = attached,
+): Promise<RunResult> {
   const { resolved } = prepared;
-  await ensureSandboxImage(resolved.image, ctx.env.SANDBOX_BASE_IMAGE, resolved.runId, async () => (await prepareBuildEgress(options.egress, ctx)).egress);
+  await ensureSandboxImage(
+    resolved.image,
+    ctx.env.SANDBOX_BASE_IMAGE,
+    resolved.runId,
+    async () => (await prepareBuildEgress(options.egress, ctx)).egress,
+  );
   await applyHomeActions(prepared.actions, prepared.contents, prepared.trees);
   const tracking = options.track === true ? await startTracking(ctx, resolved) : undefined;
   // The raw egress log's host directory must exist before docker mounts it (R70).

@@ -25,9 +25,12 @@ export async function pickRunningSession(
   if (name !== undefined) validateSessionName(name, byFlag ? '--name' : `${verb}: NAME`);
   const records = await listManagedContainers();
   const cwd = await realCwd(ctx);
-  const session = name === undefined ? pickDefaultSession(records, cwd, true, byFlag ? `${verb} --name` : verb) : findSession(records, name);
+  const session =
+    name === undefined ? pickDefaultSession(records, cwd, true, byFlag ? `${verb} --name` : verb) : findSession(records, name);
   if (!isRunning(session)) {
-    throw new UsageError(`session ${session.name} is ${session.status}: ${verb} needs a running session (start it with run-in-container shell --name ${session.name} --keep -- true)`);
+    throw new UsageError(
+      `session ${session.name} is ${session.status}: ${verb} needs a running session (start it with run-in-container shell --name ${session.name} --keep -- true)`,
+    );
   }
   return { session, cwd };
 }

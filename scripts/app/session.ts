@@ -34,7 +34,11 @@ export async function runSession(prepared: PreparedRun, session: SessionOptions)
   } else if (session.parallel) {
     const name = pickParallelName(session.name, listSessionNames(records));
     // Same mounts, another name: the pinned identities stay valid (R103).
-    if (name !== session.name) plan = { ...assembleRunPlan({ ...prepared.resolved, session: { name } }), ...(prepared.plan.mountIds === undefined ? {} : { mountIds: prepared.plan.mountIds }) };
+    if (name !== session.name)
+      plan = {
+        ...assembleRunPlan({ ...prepared.resolved, session: { name } }),
+        ...(prepared.plan.mountIds === undefined ? {} : { mountIds: prepared.plan.mountIds }),
+      };
   } else if (existing !== undefined) {
     reentered = existing;
   }
@@ -90,7 +94,9 @@ async function reenterSession(record: SessionRecord, prepared: PreparedRun, stri
         `session ${record.name} has other mounts (${describeMountDiff(diff)}): drop --strict-mounts to use it anyway, or add --replace to recreate it`,
       );
     }
-    say(`warning: session ${record.name} has other mounts than asked for (${describeMountDiff(diff)}); using it as it is (--replace recreates it)`);
+    say(
+      `warning: session ${record.name} has other mounts than asked for (${describeMountDiff(diff)}); using it as it is (--replace recreates it)`,
+    );
   }
   say(`re-entering session ${record.name}`);
   if (!isRunning(record)) {

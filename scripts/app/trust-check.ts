@@ -13,7 +13,12 @@ export function trustHint(workdir: string, ctx: HostContext): string {
 
 export async function approve(file: SettingsFile, resolved: readonly string[], ctx: HostContext): Promise<void> {
   const store = await readTrustStore(ctx);
-  const entry = { sha256: file.sha256, approvedAt: new Date().toISOString(), policy: describeSettingsPolicy(file.layer), ...(resolved.length === 0 ? {} : { resolved: [...resolved] }) };
+  const entry = {
+    sha256: file.sha256,
+    approvedAt: new Date().toISOString(),
+    policy: describeSettingsPolicy(file.layer),
+    ...(resolved.length === 0 ? {} : { resolved: [...resolved] }),
+  };
   await writeTrustStore(ctx, recordTrust(store, file.path, entry));
 }
 
@@ -44,16 +49,20 @@ export async function ensureProjectSettingsTrusted(
   if (state === 'trusted') return;
   const entry = store.files[file.path];
   const what =
-    state === 'untrusted' ? 'is not trusted yet'
-    : entry?.sha256 === file.sha256 ? 'has a path that resolves elsewhere than when you approved it'
-    : 'has changed since you approved it';
+    state === 'untrusted'
+      ? 'is not trusted yet'
+      : entry?.sha256 === file.sha256
+        ? 'has a path that resolves elsewhere than when you approved it'
+        : 'has changed since you approved it';
   process.stderr.write(`warning: ${escapeTerminalText(file.path)} ${what}; the policy it sets:\n`);
-  for (const line of diffPolicy(approvedLines(store.files[file.path]), shownLines(file, resolved))) process.stderr.write(`  ${escapeTerminalText(line)}\n`);
+  for (const line of diffPolicy(approvedLines(store.files[file.path]), shownLines(file, resolved)))
+    process.stderr.write(`  ${escapeTerminalText(line)}\n`);
   if (options.dryRun) {
     process.stderr.write(`dry run: a real run asks whether to trust it (or run \`${trustHint(workdir, ctx)}\`)\n`);
     return;
   }
   if (!options.interactive) throw new UsageError(`${file.path} is not trusted: run \`${trustHint(workdir, ctx)}\` to approve`);
-  if (!(await askYesNo(`Trust ${file.path} and apply it?`))) throw new AbortError(`${file.path} not trusted: nothing was started (edit or delete it, or approve it)`);
+  if (!(await askYesNo(`Trust ${file.path} and apply it?`)))
+    throw new AbortError(`${file.path} not trusted: nothing was started (edit or delete it, or approve it)`);
   await approve(file, resolved, ctx);
 }

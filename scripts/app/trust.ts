@@ -29,7 +29,8 @@ export async function trustCommand(options: TrustOptions, ctx: HostContext): Pro
     return 0;
   }
   const file = await readProjectSettings(workdir);
-  if (file === undefined) throw new UsageError(`no ${PROJECT_SETTINGS_RELATIVE} in ${workdir}: nothing to trust (create it, or pass --work_dir)`);
+  if (file === undefined)
+    throw new UsageError(`no ${PROJECT_SETTINGS_RELATIVE} in ${workdir}: nothing to trust (create it, or pass --work_dir)`);
   const resolved = await resolveProjectPaths(file, ctx.home, ctx.cwd, [workdir]);
   const previous = store.files[file.path];
   process.stdout.write(`${escapeTerminalText(file.path)} sets:\n`);

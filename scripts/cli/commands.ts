@@ -27,7 +27,12 @@ function define<U>(
   builder: (y: Argv) => Argv<U>,
   handler: (args: ArgumentsCamelCase<U> & Record<string, unknown>) => Promise<number>,
 ): CommandModule<object, U> {
-  return { command, describe, builder, handler: async (args) => env.setExitCode(await handler(args as ArgumentsCamelCase<U> & Record<string, unknown>)) };
+  return {
+    command,
+    describe,
+    builder,
+    handler: async (args) => env.setExitCode(await handler(args as ArgumentsCamelCase<U> & Record<string, unknown>)),
+  };
 }
 
 const WORK_DIR = { alias: 'work-dir', type: 'string', describe: 'project directory (default: current directory)' } as const;
@@ -37,11 +42,19 @@ function runCommands(env: CommandContext): CommandModule<object, never>[] {
   const { ctx, version } = env;
   const runFlags = (y: Argv) => declareSessionFlags(declareRunFlags(y));
   return [
-    define(env, '$0 [dirs..]', 'run codex in the sandbox for the workdir: [options] [DIR…] [-- codex args…] (several DIRs: all mounted, the first is the working directory)', runFlags, async (args) =>
-      (await import('../app/run.js')).runCommand(toRunOptions(args, { dirs: true }), ctx, 'codex', version),
+    define(
+      env,
+      '$0 [dirs..]',
+      'run codex in the sandbox for the workdir: [options] [DIR…] [-- codex args…] (several DIRs: all mounted, the first is the working directory)',
+      runFlags,
+      async (args) => (await import('../app/run.js')).runCommand(toRunOptions(args, { dirs: true }), ctx, 'codex', version),
     ),
-    define(env, 'shell [dirs..]', 'run a command (default: an interactive bash) in the same sandbox instead of codex: shell [options] [DIR…] [-- CMD ARGS…]', runFlags, async (args) =>
-      (await import('../app/run.js')).runCommand(toRunOptions(args, { dirs: true }), ctx, 'shell', version),
+    define(
+      env,
+      'shell [dirs..]',
+      'run a command (default: an interactive bash) in the same sandbox instead of codex: shell [options] [DIR…] [-- CMD ARGS…]',
+      runFlags,
+      async (args) => (await import('../app/run.js')).runCommand(toRunOptions(args, { dirs: true }), ctx, 'shell', version),
     ),
     define(
       env,
@@ -54,7 +67,11 @@ function runCommands(env: CommandContext): CommandModule<object, never>[] {
       async (args) => {
         const out = readSingleValue(args.out, '--out');
         const prompt = readSingleValue(args.prompt, 'PROMPT', { allowEmpty: true }) ?? '';
-        return (await import('../app/exec.js')).execCommand({ ...toRunOptions(args), prompt, ...(out === undefined ? {} : { out }) }, ctx, version);
+        return (await import('../app/exec.js')).execCommand(
+          { ...toRunOptions(args), prompt, ...(out === undefined ? {} : { out }) },
+          ctx,
+          version,
+        );
       },
     ),
     define(
@@ -97,7 +114,10 @@ function sessionCommands(env: CommandContext): CommandModule<object, never>[] {
           .option('all', { type: 'boolean', describe: 'every sandbox container, stopped plain runs included' })
           .option('running', { type: 'boolean', describe: 'only running containers' })
           .option('stopped', { type: 'boolean', describe: 'only stopped containers' })
-          .option('format', { type: 'string', describe: 'table (default), json (an array of {name, container, status, workdir, workdirs, image, created, runId}) or names' })
+          .option('format', {
+            type: 'string',
+            describe: 'table (default), json (an array of {name, container, status, workdir, workdirs, image, created, runId}) or names',
+          })
           .option('filter', { type: 'string', describe: 'key=value with key name, workdir, image or status (repeatable; all must match)' }),
       async (args) => {
         refuseExtraWords(args._);
@@ -108,18 +128,30 @@ function sessionCommands(env: CommandContext): CommandModule<object, never>[] {
           throw new UsageError(`--format ${JSON.stringify(format)} is not a format: use table, json or names`);
         }
         const state: StateSelection = states[0] ?? 'default';
-        return (await import('../app/list.js')).listCommand({ state, format: format as ListFormat, filters: readRepeatedValues(args.filter, '--filter') }, ctx);
+        return (await import('../app/list.js')).listCommand(
+          { state, format: format as ListFormat, filters: readRepeatedValues(args.filter, '--filter') },
+          ctx,
+        );
       },
     ),
-    define(env, 'attach [name]', 'a shell (or -- CMD…) inside a running session, as the agent user: attach [NAME] [-- CMD…]', (y) => y.positional('name', SESSION_NAME), async (args) =>
-      (await import('../app/attach.js')).attachCommand({ name: readSingleValue(args.name, 'NAME'), command: readPassThrough(args['--']) }, ctx),
+    define(
+      env,
+      'attach [name]',
+      'a shell (or -- CMD…) inside a running session, as the agent user: attach [NAME] [-- CMD…]',
+      (y) => y.positional('name', SESSION_NAME),
+      async (args) =>
+        (await import('../app/attach.js')).attachCommand(
+          { name: readSingleValue(args.name, 'NAME'), command: readPassThrough(args['--']) },
+          ctx,
+        ),
     ),
     define(
       env,
       'stop [name]',
       'stop a session (docker stop; re-enter it later with --name): stop [NAME] [--all]',
       (y) => y.positional('name', SESSION_NAME).option('all', { type: 'boolean', default: false, describe: 'every running session' }),
-      async (args) => (await import('../app/stop.js')).stopCommand({ name: readSingleValue(args.name, 'NAME'), all: readFlag(args.all, '--all') }, ctx),
+      async (args) =>
+        (await import('../app/stop.js')).stopCommand({ name: readSingleValue(args.name, 'NAME'), all: readFlag(args.all, '--all') }, ctx),
     ),
     define(
       env,
@@ -133,7 +165,12 @@ function sessionCommands(env: CommandContext): CommandModule<object, never>[] {
           .option('force', { type: 'boolean', default: false, describe: 'do not ask before removing several sessions' }),
       async (args) =>
         (await import('../app/destroy.js')).destroyCommand(
-          { name: readSingleValue(args.name, 'NAME'), all: readFlag(args.all, '--all'), stopped: readFlag(args.stopped, '--stopped'), force: readFlag(args.force, '--force') },
+          {
+            name: readSingleValue(args.name, 'NAME'),
+            all: readFlag(args.all, '--all'),
+            stopped: readFlag(args.stopped, '--stopped'),
+            force: readFlag(args.force, '--force'),
+          },
           ctx,
         ),
     ),
@@ -147,7 +184,10 @@ function sessionCommands(env: CommandContext): CommandModule<object, never>[] {
           .option('name', SESSION_NAME)
           .option('force', { type: 'boolean', default: false, describe: 'overwrite what already exists in the workdir' }),
       async (args) =>
-        (await import('../app/push.js')).pushCommand({ name: readSingleValue(args.name, '--name'), paths: (args.paths ?? []).map(String), force: readFlag(args.force, '--force') }, ctx),
+        (await import('../app/push.js')).pushCommand(
+          { name: readSingleValue(args.name, '--name'), paths: (args.paths ?? []).map(String), force: readFlag(args.force, '--force') },
+          ctx,
+        ),
     ),
     define(
       env,
@@ -189,7 +229,12 @@ function inspectCommands(env: CommandContext): CommandModule<object, never>[] {
       async (args) => {
         refuseExtraWords(args._);
         return (await import('../app/diff.js')).diffCommand(
-          { target: readSingleValue(args.target, 'RUN'), workDir: readSingleValue(args.work_dir, '--work_dir'), stat: readFlag(args.stat, '--stat'), list: readFlag(args.list, '--list') },
+          {
+            target: readSingleValue(args.target, 'RUN'),
+            workDir: readSingleValue(args.work_dir, '--work_dir'),
+            stat: readFlag(args.stat, '--stat'),
+            list: readFlag(args.list, '--list'),
+          },
           ctx,
         );
       },
@@ -198,10 +243,16 @@ function inspectCommands(env: CommandContext): CommandModule<object, never>[] {
       env,
       'trust',
       "approve the workdir's .codex/sandbox.ini (shows the policy it sets; records its hash in ~/.config/codex-sandbox/trust.json)",
-      (y) => y.option('work_dir', WORK_DIR).option('revoke', { type: 'boolean', default: false, describe: 'forget the approval: runs refuse the file again' }),
+      (y) =>
+        y
+          .option('work_dir', WORK_DIR)
+          .option('revoke', { type: 'boolean', default: false, describe: 'forget the approval: runs refuse the file again' }),
       async (args) => {
         refuseExtraWords(args._);
-        return (await import('../app/trust.js')).trustCommand({ workDir: readSingleValue(args.work_dir, '--work_dir'), revoke: readFlag(args.revoke, '--revoke') }, ctx);
+        return (await import('../app/trust.js')).trustCommand(
+          { workDir: readSingleValue(args.work_dir, '--work_dir'), revoke: readFlag(args.revoke, '--revoke') },
+          ctx,
+        );
       },
     ),
     define(
@@ -246,7 +297,14 @@ function inspectCommands(env: CommandContext): CommandModule<object, never>[] {
           .option('image', { type: 'string', describe: 'sandbox image to check (default CODEX_DOCKER_IMAGE or codex-sandbox:latest)' }),
       async (args) => {
         refuseExtraWords(args._);
-        return (await import('../app/doctor.js')).doctorCommand({ json: readFlag(args.json, '--json'), workDir: readSingleValue(args.work_dir, '--work_dir'), image: readSingleValue(args.image, '--image') }, ctx);
+        return (await import('../app/doctor.js')).doctorCommand(
+          {
+            json: readFlag(args.json, '--json'),
+            workDir: readSingleValue(args.work_dir, '--work_dir'),
+            image: readSingleValue(args.image, '--image'),
+          },
+          ctx,
+        );
       },
     ),
   ] as CommandModule<object, never>[];

@@ -11,22 +11,36 @@ export function presetsHelp(): string {
 /** `--proxy URL` and `--ca-cert FILE…`: shared by the run commands and `build`. */
 export function declareBuildEgressFlags<T>(yargs: Argv<T>) {
   return yargs
-    .option('proxy', { type: 'string', describe: 'upstream HTTP proxy http://[user:pass@]host:port (default: HTTPS_PROXY/HTTP_PROXY, either case)' })
-    .option('ca-cert', { type: 'string', describe: 'extra CA certificate (PEM) to trust (repeatable; also SANDBOX_CA_CERTS, NODE_EXTRA_CA_CERTS)' });
+    .option('proxy', {
+      type: 'string',
+      describe: 'upstream HTTP proxy http://[user:pass@]host:port (default: HTTPS_PROXY/HTTP_PROXY, either case)',
+    })
+    .option('ca-cert', {
+      type: 'string',
+      describe: 'extra CA certificate (PEM) to trust (repeatable; also SANDBOX_CA_CERTS, NODE_EXTRA_CA_CERTS)',
+    });
 }
 
 export function declareEgressFlags<T>(yargs: Argv<T>) {
   return declareBuildEgressFlags(yargs)
     .option('allow', {
       type: 'string',
-      describe: 'also allow SPEC: host, *.host (subdomains), host:port (another TCP port) or a preset @npm @pypi @github @maven @debian @rust @go (repeatable; see the list below)',
+      describe:
+        'also allow SPEC: host, *.host (subdomains), host:port (another TCP port) or a preset @npm @pypi @github @maven @debian @rust @go (repeatable; see the list below)',
     })
-    .option('deny', { type: 'string', describe: 'never allow SPEC, whatever allows it (e.g. --allow @github --deny gist.github.com; repeatable)' })
-    .option('allow-host-port', { type: 'string', describe: 'let the agent reach this TCP port on the Docker host as host.docker.internal (repeatable)' })
+    .option('deny', {
+      type: 'string',
+      describe: 'never allow SPEC, whatever allows it (e.g. --allow @github --deny gist.github.com; repeatable)',
+    })
+    .option('allow-host-port', {
+      type: 'string',
+      describe: 'let the agent reach this TCP port on the Docker host as host.docker.internal (repeatable)',
+    })
     .option('provider-allow', {
       type: 'boolean',
       default: true,
-      describe: 'allow the model_providers base_url hosts of config.toml (only from a config outside the workdir); --no-provider-allow turns it off',
+      describe:
+        'allow the model_providers base_url hosts of config.toml (only from a config outside the workdir); --no-provider-allow turns it off',
     });
 }
 

@@ -31,7 +31,8 @@ export function readFlag(value: unknown, what: string, absent = false): boolean 
 /** Words after the command that it does not take (`_` holds the command name first). */
 export function refuseExtraWords(words: readonly unknown[] | undefined, taken = 1, hint = ''): void {
   const list = words ?? [];
-  if (list.length > taken) throw new UsageError(`unexpected argument ${JSON.stringify(String(list[taken]))}${hint === '' ? ' (see --help)' : `: ${hint}`}`);
+  if (list.length > taken)
+    throw new UsageError(`unexpected argument ${JSON.stringify(String(list[taken]))}${hint === '' ? ' (see --help)' : `: ${hint}`}`);
 }
 
 /** Everything after `--`, untouched. */

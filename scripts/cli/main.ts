@@ -52,7 +52,9 @@ main(hideBin(process.argv)).then(
       process.exitCode = error.exitCode;
       return;
     }
-    process.stderr.write(`run-in-container: unexpected error: ${escapeTerminalLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+    process.stderr.write(
+      `run-in-container: unexpected error: ${escapeTerminalLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
+    );
     process.exitCode = 1;
   },
 );

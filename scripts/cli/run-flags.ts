@@ -5,13 +5,21 @@ import { readFlag, readPassThrough, readRepeatedValues, readSingleValue } from '
 import { declareEgressFlags, toEgressFlags } from './egress-flags.js';
 import { toSessionOptions } from './session-flags.js';
 
-/** The run flags of the default command, `shell` and `exec` (both spellings where the seed had two; R2). */
+/** The run flags of the default command, `shell` and `exec` (both spellings where the original wrapper had two; R2). */
 export function declareRunFlags<T>(yargs: Argv<T>) {
   return declareEgressFlags(yargs)
-    .option('work_dir', { alias: 'work-dir', type: 'string', describe: 'project directory to mount at /app<path> (default: current directory)' })
+    .option('work_dir', {
+      alias: 'work-dir',
+      type: 'string',
+      describe: 'project directory to mount at /app<path> (default: current directory)',
+    })
     .option('config', { type: 'string', describe: 'config.toml, or a directory containing it; copied into the Codex home on every run' })
     .option('auth_file', { alias: 'auth-file', type: 'string', describe: 'auth.json to mount read-only (also CODEX_AUTH_FILE)' })
-    .option('init_script', { alias: 'init-script', type: 'string', describe: 'script copied to .codex/.environment/init.sh and run as the agent user before the command' })
+    .option('init_script', {
+      alias: 'init-script',
+      type: 'string',
+      describe: 'script copied to .codex/.environment/init.sh and run as the agent user before the command',
+    })
     .option('read-only', { type: 'string', describe: 'host path mounted read-only at /app<path> (repeatable)' })
     .option('sessions-path', { type: 'string', describe: 'where Codex sessions are kept (default .codex/.environment/sessions)' })
     .option('codex-home', { type: 'string', describe: 'per-project Codex home (default WORK_DIR/.codex/.environment)' })
@@ -19,8 +27,15 @@ export function declareRunFlags<T>(yargs: Argv<T>) {
     .option('image', { type: 'string', describe: 'sandbox image (default CODEX_DOCKER_IMAGE or codex-sandbox:latest)' })
     .option('network', { type: 'string', describe: 'attach to an existing docker network (e.g. your compose project)' })
     .option('dns', { type: 'string', describe: 'upstream DNS server for allowlisted names (repeatable)' })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'validate everything, change nothing, print the docker argv as JSON on stdout' })
-    .option('repo', { type: 'string', describe: 'clone this http(s) repository into the workdir (or fetch it) before the agent starts; its host must be allowed' })
+    .option('dry-run', {
+      type: 'boolean',
+      default: false,
+      describe: 'validate everything, change nothing, print the docker argv as JSON on stdout',
+    })
+    .option('repo', {
+      type: 'string',
+      describe: 'clone this http(s) repository into the workdir (or fetch it) before the agent starts; its host must be allowed',
+    })
     .option('ref', { type: 'string', describe: 'branch, tag or commit to check out with --repo' })
     .option('repo-dir', { type: 'string', describe: 'directory name for --repo inside the workdir (default: from the URL)' })
     .option('track', { type: 'boolean', describe: 'record the workdir before and after the run; show it with `run-in-container diff`' })

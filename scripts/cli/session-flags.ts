@@ -10,7 +10,10 @@ export function declareSessionFlags<T>(yargs: Argv<T>) {
     .option('keep', { type: 'boolean', describe: 'with --name: leave the session running after the command exits' })
     .option('replace', { type: 'boolean', describe: 'with --name: remove an existing session of that name first' })
     .option('parallel', { type: 'boolean', describe: 'with --name: always start a new session (NAME-2, NAME-3, … when taken)' })
-    .option('strict-mounts', { type: 'boolean', describe: 'with --name: refuse to re-enter a session whose mounts differ from the ones asked for' });
+    .option('strict-mounts', {
+      type: 'boolean',
+      describe: 'with --name: refuse to re-enter a session whose mounts differ from the ones asked for',
+    });
 }
 
 type SessionArgs = { name?: unknown; keep?: unknown; replace?: unknown; parallel?: unknown; 'strict-mounts'?: unknown };

@@ -18,7 +18,9 @@ export interface ParsedSpec {
 const IP_HINT = 'for a service on the Docker host use --allow-host-port PORT';
 
 function refuseIp(raw: string, source: string): never {
-  throw new UsageError(`${source}: ${JSON.stringify(raw)} is not a valid host name (IP addresses are not allowed, only host names); ${IP_HINT}`);
+  throw new UsageError(
+    `${source}: ${JSON.stringify(raw)} is not a valid host name (IP addresses are not allowed, only host names); ${IP_HINT}`,
+  );
 }
 
 /** A TCP port: an integer 1-65535 written in decimal digits. */
@@ -64,11 +66,6 @@ export function parseAllowSpec(raw: string, source: string): ParsedSpec {
   const port = parsePort(spec.slice(colon + 1), `${source}: port in ${JSON.stringify(raw)}:`);
   if (port === 80 || port === 443) return { domains: [host], ports: [] };
   return { domains: [], ports: [{ host, port }] };
-}
-
-/** Splits a space- or comma-separated list of SPECs (OPENAI_ALLOWED_DOMAINS, settings values). */
-export function splitSpecList(text: string): string[] {
-  return text.split(/[\s,]+/).filter((entry) => entry.length > 0);
 }
 
 /** `host:port` as the image expects it in SANDBOX_ALLOWED_PORTS. */

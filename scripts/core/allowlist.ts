@@ -37,11 +37,6 @@ export function explainInvalidDomain(name: string): string | undefined {
   return undefined;
 }
 
-/** Splits a space- or comma-separated list, as users write OPENAI_ALLOWED_DOMAINS. */
-export function splitDomainList(text: string): string[] {
-  return text.split(/[\s,]+/).filter((entry) => entry.length > 0);
-}
-
 /**
  * Normalises (lowercase, no trailing dot) and validates `entries`; throws a UsageError
  * naming the first bad entry and where it came from.
@@ -51,16 +46,8 @@ export function normalizeDomains(entries: readonly string[], source: string): st
     const name = raw.toLowerCase().replace(/\.$/, '');
     const why = explainInvalidDomain(name);
     if (why !== undefined) {
-      throw new UsageError(
-        `${source}: ${JSON.stringify(raw)} is not a valid host name (${why}); use e.g. example.com or *.example.com`,
-      );
+      throw new UsageError(`${source}: ${JSON.stringify(raw)} is not a valid host name (${why}); use e.g. example.com or *.example.com`);
     }
     return name;
   });
-}
-
-/** The defaults plus the user's extra domains, validated, lowercased, deduplicated. */
-export function buildAllowlist(extraDomains: string | undefined): string[] {
-  const extra = normalizeDomains(splitDomainList(extraDomains ?? ''), 'OPENAI_ALLOWED_DOMAINS');
-  return [...new Set([...DEFAULT_ALLOWED_DOMAINS, ...extra])];
 }

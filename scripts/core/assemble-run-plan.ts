@@ -21,7 +21,7 @@ export interface ResolvedRun {
   authFile?: string;
   readOnly: readonly string[];
   allowlist: readonly string[];
-  /** Ports, denies, host ports and proxy beyond `allowlist` (issue 5); absent: none. */
+  /** Ports, denies, host ports and proxy beyond `allowlist` (R80-R86); absent: none. */
   egress?: EgressPolicy;
   /** Extra CA files (host paths) mounted read-only for the entrypoint to trust. */
   caFiles?: readonly string[];
@@ -38,13 +38,13 @@ export interface ResolvedRun {
   launcherHost: string;
   launcherVersion: string;
   args: readonly string[];
-  /** `--repo`: cloned by the entrypoint into SANDBOX_WORKDIR/<dir> (issue 4); absent: no clone. */
+  /** `--repo`: cloned by the entrypoint into SANDBOX_WORKDIR/<dir> (R53); absent: no clone. */
   repo?: { url: string; ref?: string; dir: string };
   /** `--protect-git`: host paths of `.git` entries (dir or file) and gitdirs to mount read-only in place. */
   protectedGit?: readonly string[];
   /** `--protect-git`: directories between a workdir and a nested `.git`, bound onto themselves (writable) so the agent cannot rename them away and put its own repository there (R105). */
   pinnedDirs?: readonly string[];
-  /** More workdirs after the first (issue 4), each mounted at /app<path>; absent: just one. */
+  /** More workdirs after the first (R40), each mounted at /app<path>; absent: just one. */
   extraWorkdirs?: readonly string[];
   /** `--name`: a session started detached (SANDBOX_COMMAND=session), entered with docker exec. */
   session?: { name: string };
@@ -74,7 +74,8 @@ function listMounts(run: ResolvedRun): Mount[] {
   const home = codexHomeInContainer(run);
   const mounts: Mount[] = [{ source: run.workdir, target: containerPathFor(run.workdir), readonly: false }];
   if (home === CODEX_HOME_TARGET) mounts.push({ source: run.envDir, target: CODEX_HOME_TARGET, readonly: false });
-  if (run.egressLogDir !== undefined && run.session === undefined) mounts.push({ source: run.egressLogDir, target: EGRESS_LOG_TARGET, readonly: false });
+  if (run.egressLogDir !== undefined && run.session === undefined)
+    mounts.push({ source: run.egressLogDir, target: EGRESS_LOG_TARGET, readonly: false });
   const extraWorkdirMounts = (run.extraWorkdirs ?? []).map((dir) => ({ source: dir, target: containerPathFor(dir), readonly: false }));
   mounts.splice(1, 0, ...extraWorkdirMounts);
   if (run.authFile !== undefined) {
@@ -98,7 +99,7 @@ function listMounts(run: ResolvedRun): Mount[] {
 /** The pure step from resolved inputs to the RunPlan that becomes `docker run`. */
 export function assembleRunPlan(run: ResolvedRun): RunPlan {
   const workingDir = containerPathFor(run.workdir);
-  // The seed promises SANDBOX_ENV_DIR=/app$WORK_DIR/.codex/.environment; a Codex home
+  // R7 promises SANDBOX_ENV_DIR=/app$WORK_DIR/.codex/.environment; a Codex home
   // elsewhere is only visible at /codex_home.
   const envDirInContainer = isSameOrInside(run.workdir, run.envDir) ? containerPathFor(run.envDir) : CODEX_HOME_TARGET;
   const env: Array<[string, string]> = [

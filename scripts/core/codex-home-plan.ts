@@ -2,8 +2,7 @@ import path from 'node:path';
 
 /** One change to the host, planned before anything is touched. */
 export type HomeAction =
-  | { kind: 'mkdir'; path: string }
-  | { kind: 'copy-file'; from: string; to: string; overwrite: boolean; mode?: number };
+  { kind: 'mkdir'; path: string } | { kind: 'copy-file'; from: string; to: string; overwrite: boolean; mode?: number };
 
 /** What the host layer found; the planner decides what to do with it. */
 export interface HomeFacts {

@@ -22,7 +22,11 @@ export function renderDoctorText(checks: readonly DoctorCheck[]): string {
 
 /** The `--json` form: an array of {check, ok, detail, fix}. */
 export function renderDoctorJson(checks: readonly DoctorCheck[]): string {
-  return `${JSON.stringify(checks.map(({ check, ok, detail, fix }) => ({ check, ok, detail, fix })), null, 2)}\n`;
+  return `${JSON.stringify(
+    checks.map(({ check, ok, detail, fix }) => ({ check, ok, detail, fix })),
+    null,
+    2,
+  )}\n`;
 }
 
 /** 0 when every essential check passed, 1 otherwise. */

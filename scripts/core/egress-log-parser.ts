@@ -6,7 +6,13 @@ import { isIP } from 'node:net';
  */
 export type EgressReason = 'name not allowed' | 'TLS without a name' | 'name does not match' | 'address without a name' | 'DNS';
 
-export const EGRESS_REASONS: readonly EgressReason[] = ['name not allowed', 'TLS without a name', 'name does not match', 'address without a name', 'DNS'];
+export const EGRESS_REASONS: readonly EgressReason[] = [
+  'name not allowed',
+  'TLS without a name',
+  'name does not match',
+  'address without a name',
+  'DNS',
+];
 
 /** How the destination was asked for: a DNS query, HTTP (Host), TLS (SNI), any other connection. */
 export type EgressKind = 'dns' | 'http' | 'tls' | 'connect';
@@ -39,7 +45,11 @@ const PROTOCOLS: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 
 
 /** The agent chose these names: keep them printable and short before they reach a terminal. */
 export function sanitizeName(name: string): string {
-  return name.toLowerCase().replace(/\.$/, '').replace(/[^a-z0-9._*-]/g, '?').slice(0, 253);
+  return name
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/[^a-z0-9._*-]/g, '?')
+    .slice(0, 253);
 }
 
 /** dnsmasq's "Mon dd hh:mm:ss" (the container's clock is UTC) as ISO, in the year of `now`. */
@@ -70,7 +80,13 @@ function parseDnsLine(line: string, now: Date, events: EgressEvent[], names: Map
   if (refused !== null) {
     const name = sanitizeName(refused[1] ?? '');
     if (name === '' || INTERNAL_NAME.test(name)) return;
-    events.push({ time: stamp === undefined ? undefined : syslogTimeToIso(stamp, now), verdict: 'refused', reason: 'DNS', kind: 'dns', name });
+    events.push({
+      time: stamp === undefined ? undefined : syslogTimeToIso(stamp, now),
+      verdict: 'refused',
+      reason: 'DNS',
+      kind: 'dns',
+      name,
+    });
     return;
   }
   const reply = /\s(?:reply|cached) (\S+) is (\S+)\s*$/.exec(line);
@@ -110,7 +126,9 @@ function parsePacketLine(line: string): EgressEvent | undefined {
   } catch {
     return undefined; // a line cut off by the container's exit
   }
-  const address = [record.dest_ip, record['ip.daddr.str'], record['ip6.daddr.str']].find((v): v is string => typeof v === 'string' && isIP(v) !== 0);
+  const address = [record.dest_ip, record['ip.daddr.str'], record['ip6.daddr.str']].find(
+    (v): v is string => typeof v === 'string' && isIP(v) !== 0,
+  );
   if (address === undefined) return undefined;
   const protocolNumber = numberField(record, ['ip.protocol', 'ip6.nexthdr', 'proto']);
   const protocol =
@@ -121,7 +139,15 @@ function parsePacketLine(line: string): EgressEvent | undefined {
         : (PROTOCOLS[protocolNumber] ?? String(protocolNumber));
   const port = numberField(record, ['dest_port', 'tcp.dport', 'udp.dport', 'sctp.dport']);
   const time = typeof record.timestamp === 'string' ? record.timestamp : undefined;
-  return { time, verdict: 'refused', reason: 'address without a name', kind: 'connect', address, ...(port === undefined ? {} : { port }), ...(protocol === undefined ? {} : { protocol }) };
+  return {
+    time,
+    verdict: 'refused',
+    reason: 'address without a name',
+    kind: 'connect',
+    address,
+    ...(port === undefined ? {} : { port }),
+    ...(protocol === undefined ? {} : { protocol }),
+  };
 }
 
 /** A URL-escaped field of Squid's log (`-` when empty), decoded and made printable. */
@@ -166,7 +192,11 @@ export function parseSquidLine(line: string): EgressEvent | undefined {
   if (method === undefined || method === '-' || host === undefined) return undefined;
   if (INTERNAL_NAME.test(sanitizeName(host)) || (sni !== undefined && INTERNAL_NAME.test(sanitizeName(sni)))) return undefined;
   const port = squidCount(portRaw);
-  const base = { time: squidTime(timeRaw), kind: (method === 'CONNECT' ? 'tls' : 'http') as EgressKind, ...(port === undefined ? {} : { port }) };
+  const base = {
+    time: squidTime(timeRaw),
+    kind: (method === 'CONNECT' ? 'tls' : 'http') as EgressKind,
+    ...(port === undefined ? {} : { port }),
+  };
   if (bump === 'terminate') {
     if (sni === undefined) return { ...base, verdict: 'refused', reason: 'TLS without a name', ...nameOrAddress(host) };
     return { ...base, verdict: 'refused', reason: 'name not allowed', ...nameOrAddress(sni) };
@@ -205,7 +235,10 @@ export function parseEgressLog(text: string, now: Date): ParsedEgressLog {
     if (line.startsWith('#dropped ')) {
       dropped += squidCount(line.slice('#dropped '.length).trim()) ?? 0;
     } else if (line.startsWith('#allow ') || line.startsWith('#deny ') || line.startsWith('#upstream ')) {
-      const patterns = line.slice(line.indexOf(' ') + 1).split(' ').filter((p) => p !== '');
+      const patterns = line
+        .slice(line.indexOf(' ') + 1)
+        .split(' ')
+        .filter((p) => p !== '');
       if (line.startsWith('#allow ')) policy.allow = patterns;
       else if (line.startsWith('#deny ')) policy.deny = patterns;
       else policy.upstream = patterns[0];

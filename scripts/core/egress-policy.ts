@@ -1,7 +1,8 @@
-import { formatPortEntry, parseAllowSpec, parsePort, splitSpecList, type PortEntry } from './allow-spec.js';
+import { formatPortEntry, parseAllowSpec, parsePort, type PortEntry } from './allow-spec.js';
 import { DEFAULT_ALLOWED_DOMAINS } from './allowlist.js';
 import { UsageError } from './errors.js';
 import { type ProxySpec } from './proxy-spec.js';
+import { splitList } from './split-list.js';
 
 /**
  * One source of egress settings: flags, environment, project file, user file, defaults,
@@ -37,9 +38,9 @@ export const DEFAULT_LAYER: EgressLayer = { source: 'defaults', allow: DEFAULT_A
 export function layerFromText(source: string, text: { allow?: string; deny?: string; hostPorts?: string }): EgressLayer {
   return {
     source,
-    allow: text.allow === undefined ? undefined : splitSpecList(text.allow),
-    deny: text.deny === undefined ? undefined : splitSpecList(text.deny),
-    hostPorts: text.hostPorts === undefined ? undefined : splitSpecList(text.hostPorts),
+    allow: text.allow === undefined ? undefined : splitList(text.allow),
+    deny: text.deny === undefined ? undefined : splitList(text.deny),
+    hostPorts: text.hostPorts === undefined ? undefined : splitList(text.hostPorts),
   };
 }
 

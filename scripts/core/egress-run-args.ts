@@ -66,11 +66,14 @@ export function describeEgressPolicy(policy: EgressPolicy, defaults: readonly st
   if (extra.length > 0) lines.push(`allowing ${extra.join(' ')} (ports 80/443)`);
   for (const entry of policy.ports) lines.push(`allowing ${formatPortEntry(entry)}`);
   if (policy.denied.length > 0) lines.push(`denying ${policy.denied.join(' ')} (inside allowed wildcards)`);
-  if (policy.userHostPorts.length > 0) lines.push(`allowing ${HOST_GATEWAY_NAME} port ${policy.userHostPorts.join(', ')} (the Docker host)`);
+  if (policy.userHostPorts.length > 0)
+    lines.push(`allowing ${HOST_GATEWAY_NAME} port ${policy.userHostPorts.join(', ')} (the Docker host)`);
   const proxy = policy.proxy;
   if (proxy !== undefined) {
     lines.push(`using proxy ${proxy.redacted} (from ${proxy.source})`);
-    lines.push(`the sandbox's name check forwards what it admits through it; the agent's proxy variables point at the name check (${LOCAL_PROXY_URL})`);
+    lines.push(
+      `the sandbox's name check forwards what it admits through it; the agent's proxy variables point at the name check (${LOCAL_PROXY_URL})`,
+    );
     if (proxy.viaHostGateway) {
       lines.push(
         `the proxy is on the host's loopback: the sandbox reaches it as ${HOST_GATEWAY_NAME}:${proxy.port}, so it must also listen on the Docker bridge address (e.g. 0.0.0.0)`,

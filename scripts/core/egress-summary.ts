@@ -19,7 +19,16 @@ export interface EgressRecord {
 const SHOWN_IN_SUMMARY = 8;
 const KINDS: readonly EgressKind[] = ['dns', 'http', 'tls', 'connect'];
 
-const keyOf = (e: EgressEvent) => [e.verdict, e.reason ?? '', e.kind, e.name ?? '', e.kind === 'connect' || e.name === undefined ? (e.address ?? '') : '', e.port ?? '', e.protocol ?? ''].join('|');
+const keyOf = (e: EgressEvent) =>
+  [
+    e.verdict,
+    e.reason ?? '',
+    e.kind,
+    e.name ?? '',
+    e.kind === 'connect' || e.name === undefined ? (e.address ?? '') : '',
+    e.port ?? '',
+    e.protocol ?? '',
+  ].join('|');
 
 function widen(into: EgressDestination, event: EgressEvent): void {
   into.count += 1;
@@ -56,7 +65,8 @@ export function aggregateEgress(events: readonly EgressEvent[]): EgressDestinati
     });
   }
   return [...byKey.values()].sort(
-    (a, b) => Number(a.verdict === 'allowed') - Number(b.verdict === 'allowed') || b.count - a.count || (a.time ?? '').localeCompare(b.time ?? ''),
+    (a, b) =>
+      Number(a.verdict === 'allowed') - Number(b.verdict === 'allowed') || b.count - a.count || (a.time ?? '').localeCompare(b.time ?? ''),
   );
 }
 
@@ -93,7 +103,9 @@ export function formatEgressSummary(record: EgressRecord): string | undefined {
   const refused = record.destinations.filter((d) => d.verdict === 'refused');
   const dropped = record.dropped > 0 ? ` (+${record.dropped} log lines left out)` : '';
   if (refused.length === 0) {
-    return record.dropped > 0 ? `egress: no refusal logged, but ${record.dropped} log lines were left out (rate limit or size cap)` : undefined;
+    return record.dropped > 0
+      ? `egress: no refusal logged, but ${record.dropped} log lines were left out (rate limit or size cap)`
+      : undefined;
   }
   // One entry per name (its DNS refusal and its refused connections together); ports other
   // than 80/443 are shown, bare addresses keep theirs.
@@ -107,7 +119,9 @@ export function formatEgressSummary(record: EgressRecord): string | undefined {
     byLabel.set(label, entry);
   }
   const labels = [...byLabel.entries()];
-  const shown = labels.slice(0, SHOWN_IN_SUMMARY).map(([label, e]) => `${label} (${e.count}×${e.reasons.size === 0 ? '' : `, ${[...e.reasons].join(', ')}`})`);
+  const shown = labels
+    .slice(0, SHOWN_IN_SUMMARY)
+    .map(([label, e]) => `${label} (${e.count}×${e.reasons.size === 0 ? '' : `, ${[...e.reasons].join(', ')}`})`);
   if (labels.length > SHOWN_IN_SUMMARY) shown.push(`${labels.length - SHOWN_IN_SUMMARY} more`);
   const noun = labels.length === 1 ? 'destination' : 'destinations';
   const suggestions = [...new Set(refused.map(suggestAllow).filter((s): s is string => s !== undefined))];
@@ -129,7 +143,8 @@ function readDestination(r: Record<string, unknown>): EgressDestination {
   const kind = r.kind;
   const verdict = r.verdict ?? 'refused';
   const count = r.count;
-  if (!KINDS.includes(kind as EgressKind) || (verdict !== 'allowed' && verdict !== 'refused') || !isCount(count) || count < 1) throw new Error('shape');
+  if (!KINDS.includes(kind as EgressKind) || (verdict !== 'allowed' && verdict !== 'refused') || !isCount(count) || count < 1)
+    throw new Error('shape');
   const text = (value: unknown) => (typeof value === 'string' ? value.replace(/[^0-9A-Za-z:.+-]/g, '').slice(0, 40) : undefined);
   const d: EgressDestination = { time: text(r.time), lastTime: text(r.lastTime), verdict, kind: kind as EgressKind, count };
   if (EGRESS_REASONS.includes(r.reason as EgressReason)) d.reason = r.reason as EgressReason;
@@ -137,7 +152,11 @@ function readDestination(r: Record<string, unknown>): EgressDestination {
   if (typeof r.name === 'string') d.name = sanitizeName(r.name);
   if (typeof r.address === 'string' && isIP(r.address) !== 0) d.address = r.address;
   if (typeof r.port === 'number' && Number.isInteger(r.port) && r.port > 0 && r.port < 65536) d.port = r.port;
-  if (typeof r.protocol === 'string') d.protocol = r.protocol.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 10);
+  if (typeof r.protocol === 'string')
+    d.protocol = r.protocol
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
+      .slice(0, 10);
   if (isCount(r.bytesUp)) d.bytesUp = r.bytesUp;
   if (isCount(r.bytesDown)) d.bytesDown = r.bytesDown;
   if (d.name === undefined && d.address === undefined) throw new Error('no destination');

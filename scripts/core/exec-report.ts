@@ -19,7 +19,7 @@ export interface ExecOutcome {
   workdir: string;
   runId: string;
   repo?: { url: string; ref?: string; commit?: string };
-  /** Refused outbound connections (issue 5 fills it in); null while unknown. */
+  /** Refused outbound connections (the egress record, R92); null while unknown. */
   blockedEgress: number | null;
 }
 
@@ -98,7 +98,9 @@ export function renderSummary(outcome: ExecOutcome): string {
     lines.push(`- repository: ${outcome.repo.url}${ref}${commit}`);
   }
   lines.push('', '## Prompt', '', ...quoteBlock(outcome.prompt), '', '## Final message', '');
-  lines.push(...(outcome.finalMessage === undefined ? ['(the agent wrote no final message; see run.log)'] : quoteBlock(outcome.finalMessage)));
+  lines.push(
+    ...(outcome.finalMessage === undefined ? ['(the agent wrote no final message; see run.log)'] : quoteBlock(outcome.finalMessage)),
+  );
   const source = outcome.changesSource === 'track' ? 'tracked with --track' : 'compared by size and modification time';
   lines.push('', `## Files changed in the workdir (${source})`, '', ...quoteBlock(formatChangeList(outcome.changes).join('\n')), '');
   return lines.join('\n');
@@ -114,7 +116,8 @@ export function renderExitJson(outcome: ExecOutcome): string {
       image: outcome.image,
       codexVersion: outcome.codexVersion ?? null,
       workdir: outcome.workdir,
-      repo: outcome.repo === undefined ? null : { url: outcome.repo.url, ref: outcome.repo.ref ?? null, commit: outcome.repo.commit ?? null },
+      repo:
+        outcome.repo === undefined ? null : { url: outcome.repo.url, ref: outcome.repo.ref ?? null, commit: outcome.repo.commit ?? null },
       changedFiles: outcome.changes.length,
       blockedEgress: outcome.blockedEgress,
     },

@@ -27,7 +27,7 @@ export interface ImageBuildPlan {
 }
 
 const VERSION = /^(latest|[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?)$/;
-const IMAGE_REFERENCE = /^[a-z0-9][a-z0-9._\/:@-]*$/i;
+const IMAGE_REFERENCE = /^[a-z0-9][a-z0-9._/:@-]*$/i;
 
 export function validateCodexVersion(version: string): string {
   if (!VERSION.test(version)) {

@@ -20,7 +20,7 @@ export function formatMount(mount: Mount): string {
   return fields.map(quoteCsvField).join(',');
 }
 
-/** Where a host path appears inside the container: the seed's `/app<realpath>`. */
+/** Where a host path appears inside the container: `/app<realpath>` (G1). */
 export function containerPathFor(hostPath: string): string {
   return `/app${hostPath}`;
 }

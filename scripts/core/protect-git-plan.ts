@@ -39,5 +39,8 @@ export function planProtectedGit(
     }
   }
   const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return { readOnly: readOnly.filter((entry) => !readOnly.some((other) => other !== entry && isStrictlyInside(other, entry))).sort(byPath), pinned: [...pinned].sort(byPath) };
+  return {
+    readOnly: readOnly.filter((entry) => !readOnly.some((other) => other !== entry && isStrictlyInside(other, entry))).sort(byPath),
+    pinned: [...pinned].sort(byPath),
+  };
 }

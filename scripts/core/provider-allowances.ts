@@ -34,7 +34,11 @@ export function listProviderHosts(config: unknown): ProviderHost[] {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       hosts.push({ name, host, problem: `base_url uses ${url.protocol} (only http and https can be allowed)` });
     } else if (isIP(host) !== 0 || host === 'localhost' || host === 'host.docker.internal') {
-      hosts.push({ name, host, problem: 'it is an IP address or the host itself; for a service on the Docker host use --allow-host-port PORT' });
+      hosts.push({
+        name,
+        host,
+        problem: 'it is an IP address or the host itself; for a service on the Docker host use --allow-host-port PORT',
+      });
     } else if (explainInvalidDomain(host) !== undefined) {
       hosts.push({ name, host, problem: 'it is not a valid host name' });
     } else {

@@ -40,7 +40,9 @@ function decodeCredentials(url: URL, source: string): string | undefined {
     throw new UsageError(`${source} has malformed percent-escapes in its credentials: encode them as %XX`);
   }
   if (/[\s\p{Cc}"\\#]/u.test(decoded) || decodeURIComponent(url.username).includes(':')) {
-    throw new UsageError(`${source}: proxy credentials with blanks, quotes, backslashes, '#' or a ':' in the user name cannot be handed to the sandbox's proxy: use another proxy account`);
+    throw new UsageError(
+      `${source}: proxy credentials with blanks, quotes, backslashes, '#' or a ':' in the user name cannot be handed to the sandbox's proxy: use another proxy account`,
+    );
   }
   return decoded;
 }
@@ -93,10 +95,7 @@ export function parseProxyUrl(raw: string, source: string): ProxySpec {
 }
 
 /** The proxy to use: `--proxy`, else the first non-empty host variable of PROXY_VARIABLES. */
-export function selectProxy(
-  flag: string | undefined,
-  env: Readonly<Record<string, string | undefined>>,
-): ProxySpec | undefined {
+export function selectProxy(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): ProxySpec | undefined {
   if (flag !== undefined) return parseProxyUrl(flag, '--proxy');
   for (const name of PROXY_VARIABLES) {
     const value = env[name];

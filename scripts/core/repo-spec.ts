@@ -15,7 +15,7 @@ export interface RepoInput {
   dir?: string;
 }
 
-// The firewall opens TCP 80/443 only (issue 5 adds host:port for ssh).
+// The firewall opens TCP 80/443 only (R80 adds host:port for ssh).
 const FIREWALL_PORTS = ['', '80', '443'];
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
 const RESERVED_DIRS = ['.git', '.codex'];
@@ -32,7 +32,6 @@ export function explainInvalidRef(ref: string): string | undefined {
   if (ref === '') return 'it is empty';
   if (ref.length > 255) return 'it is longer than 255 characters';
   if (ref.startsWith('-')) return "it starts with '-'";
-  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(ref)) return 'it contains a space, a control character or one of ~ ^ : ? * [ \\';
   if (ref.includes('..')) return "it contains '..'";
   if (ref.includes('@{') || ref === '@') return "it contains '@{' or is '@'";
@@ -52,7 +51,10 @@ export function explainInvalidRepoDir(name: string): string | undefined {
 
 /** The directory name git would choose: the URL's last path segment without `.git`. */
 export function defaultRepoDir(pathname: string): string | undefined {
-  const last = pathname.split('/').filter((part) => part !== '').pop();
+  const last = pathname
+    .split('/')
+    .filter((part) => part !== '')
+    .pop();
   if (last === undefined) return undefined;
   let name = last.replace(/\.git$/, '');
   try {
@@ -74,7 +76,6 @@ function refuseUrl(url: string, why: string): never {
  */
 export function validateRepoSpec(input: RepoInput, allowlist: readonly string[], denied: readonly string[] = []): RepoSpec {
   const raw = input.url;
-  // eslint-disable-next-line no-control-regex
   if (raw === '' || raw.length > 2048 || /[\x00-\x20\x7f]/.test(raw) || raw.startsWith('-')) {
     refuseUrl(raw, 'not a clone URL: use e.g. https://github.com/owner/repo.git');
   }
@@ -100,14 +101,17 @@ export function validateRepoSpec(input: RepoInput, allowlist: readonly string[],
   const why = explainInvalidDomain(host);
   if (why !== undefined) refuseUrl(raw, `the host ${JSON.stringify(host)} is not a host name the firewall can allow (${why})`);
   if (!isHostAllowed(host, allowlist)) {
-    throw new UsageError(`--repo host ${host} is not allowed through the firewall: allow it with OPENAI_ALLOWED_DOMAINS=${host} (or --allow ${host})`);
+    throw new UsageError(
+      `--repo host ${host} is not allowed through the firewall: allow it with OPENAI_ALLOWED_DOMAINS=${host} (or --allow ${host})`,
+    );
   }
   if (isHostAllowed(host, denied)) {
     throw new UsageError(`--repo host ${host} is denied (deny wins over allow): remove the deny entry or clone from another host`);
   }
   if (input.ref !== undefined) {
     const refWhy = explainInvalidRef(input.ref);
-    if (refWhy !== undefined) throw new UsageError(`--ref ${JSON.stringify(input.ref)} is not a git ref (${refWhy}): use e.g. main, v1.2.0 or a commit id`);
+    if (refWhy !== undefined)
+      throw new UsageError(`--ref ${JSON.stringify(input.ref)} is not a git ref (${refWhy}): use e.g. main, v1.2.0 or a commit id`);
   }
   let dir: string;
   if (input.dir !== undefined) {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-/** Resolved inputs of the seed's search orders (all paths absolute). */
+/** Resolved inputs of the search orders (R8-R10) (all paths absolute). */
 export interface SearchInputs {
   /** `--config`: the file it names, or the directory holding config.toml. */
   configFlag?: { path: string; isDirectory: boolean };
@@ -12,7 +12,7 @@ export interface SearchInputs {
   envDir: string;
 }
 
-/** Directories searched after the explicit ones, in the seed's order. */
+/** Directories searched after the explicit ones, in the order of R8. */
 function sharedDirs(inputs: SearchInputs): string[] {
   const dirs: string[] = [];
   if (inputs.configDir !== undefined) dirs.push(inputs.configDir);

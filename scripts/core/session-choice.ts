@@ -14,9 +14,13 @@ export function pickDefaultSession(records: readonly SessionRecord[], cwd: strin
   const kind = running ? 'running session' : 'session';
   if (here.length === 0) {
     const others = sessions.map((record) => record.name).join(', ');
-    throw new UsageError(`no ${kind} for ${cwd}: give its name (run-in-container ${command} NAME)${others === '' ? '' : `; ${kind}s: ${others}`}`);
+    throw new UsageError(
+      `no ${kind} for ${cwd}: give its name (run-in-container ${command} NAME)${others === '' ? '' : `; ${kind}s: ${others}`}`,
+    );
   }
-  throw new UsageError(`several ${kind}s for ${cwd} (${here.map((record) => record.name).join(', ')}): give one name (run-in-container ${command} NAME)`);
+  throw new UsageError(
+    `several ${kind}s for ${cwd} (${here.map((record) => record.name).join(', ')}): give one name (run-in-container ${command} NAME)`,
+  );
 }
 
 /** The session named `name`, or a usage error that says how to see the others. */

@@ -80,7 +80,9 @@ export function parseFilters(words: readonly string[]): SessionFilter[] {
     const key = eq < 0 ? word : word.slice(0, eq);
     const value = eq < 0 ? '' : word.slice(eq + 1);
     if (!(FILTER_KEYS as readonly string[]).includes(key)) {
-      throw new UsageError(`--filter ${JSON.stringify(word)}: unknown key ${JSON.stringify(key)}; use one of ${FILTER_KEYS.join(', ')} (key=value)`);
+      throw new UsageError(
+        `--filter ${JSON.stringify(word)}: unknown key ${JSON.stringify(key)}; use one of ${FILTER_KEYS.join(', ')} (key=value)`,
+      );
     }
     if (value === '') throw new UsageError(`--filter ${JSON.stringify(word)} has no value: use ${key}=VALUE`);
     return { key: key as FilterKey, value };
@@ -106,7 +108,11 @@ function matches(record: SessionRecord, filter: SessionFilter): boolean {
  * default: every session (any state) and every running plain run; all: everything
  * managed; running / stopped: by state. Filters AND together. Sorted by name.
  */
-export function selectRecords(records: readonly SessionRecord[], state: StateSelection, filters: readonly SessionFilter[]): SessionRecord[] {
+export function selectRecords(
+  records: readonly SessionRecord[],
+  state: StateSelection,
+  filters: readonly SessionFilter[],
+): SessionRecord[] {
   const byState = (record: SessionRecord) => {
     if (state === 'all') return true;
     if (state === 'running') return isRunning(record);
@@ -124,7 +130,14 @@ export type ListFormat = 'table' | 'json' | 'names';
 export function renderRecords(records: readonly SessionRecord[], format: ListFormat): string {
   if (format === 'json') {
     const rows = records.map(({ name, container, status, workdir, workdirs, image, created, runId }) => ({
-      name, container, status, workdir, workdirs, image, created, runId,
+      name,
+      container,
+      status,
+      workdir,
+      workdirs,
+      image,
+      created,
+      runId,
     }));
     return `${JSON.stringify(rows, null, 2)}\n`;
   }
@@ -147,5 +160,8 @@ export function renderRecords(records: readonly SessionRecord[], format: ListFor
     ),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n') + '\n';
+  return (
+    rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n') +
+    '\n'
+  );
 }

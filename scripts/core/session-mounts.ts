@@ -18,7 +18,10 @@ export function isComparedMount(mount: Mount): boolean {
 }
 
 function toEntries(mounts: readonly Mount[]): MountEntry[] {
-  return mounts.filter(isComparedMount).map(toEntry).sort((a, b) => key(a).localeCompare(key(b)));
+  return mounts
+    .filter(isComparedMount)
+    .map(toEntry)
+    .sort((a, b) => key(a).localeCompare(key(b)));
 }
 
 /** Canonical (sorted) JSON of the compared mounts: equal sets give equal strings. */
@@ -33,7 +36,11 @@ export function parseMountSet(label: string): MountEntry[] | undefined {
     if (!Array.isArray(parsed)) return undefined;
     const valid = parsed.every(
       (entry) =>
-        Array.isArray(entry) && entry.length === 3 && typeof entry[0] === 'string' && typeof entry[1] === 'string' && (entry[2] === 'ro' || entry[2] === 'rw'),
+        Array.isArray(entry) &&
+        entry.length === 3 &&
+        typeof entry[0] === 'string' &&
+        typeof entry[1] === 'string' &&
+        (entry[2] === 'ro' || entry[2] === 'rw'),
     );
     return valid ? (parsed as MountEntry[]) : undefined;
   } catch {
@@ -63,7 +70,8 @@ export function compareMountSets(sessionLabel: string, asked: readonly Mount[]):
 
 /** One line: "not mounted: A -> /app/A; mounted but not asked for: B -> /app/B". */
 export function describeMountDiff(diff: MountDiff): string {
-  const show = (entries: MountEntry[]) => entries.map(([source, target, mode]) => `${source} -> ${target}${mode === 'ro' ? ' (ro)' : ''}`).join(', ');
+  const show = (entries: MountEntry[]) =>
+    entries.map(([source, target, mode]) => `${source} -> ${target}${mode === 'ro' ? ' (ro)' : ''}`).join(', ');
   const parts: string[] = [];
   if (diff.missing.length > 0) parts.push(`not mounted: ${show(diff.missing)}`);
   if (diff.extra.length > 0) parts.push(`mounted but not asked for: ${show(diff.extra)}`);

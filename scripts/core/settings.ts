@@ -1,3 +1,4 @@
+import { splitList } from './split-list.js';
 import ini from 'ini';
 import { parseAllowSpec, parsePort } from './allow-spec.js';
 import { UsageError } from './errors.js';
@@ -64,11 +65,6 @@ export function decodeSettingsBytes(bytes: Uint8Array, file: string): string {
   return text.replace(/^\uFEFF/, '');
 }
 
-/** Splits a list value: spaces, commas or newlines. */
-export function splitSettingsList(text: string): string[] {
-  return text.split(/[\s,]+/).filter((entry) => entry.length > 0);
-}
-
 /**
  * Checks every line (so errors name file:line) and returns where each key was set.
  * `ini` itself accepts almost anything (a line without `=` becomes `key = true`, an
@@ -123,9 +119,9 @@ export function parseSettingsText(text: string, file: string): SettingsLayer {
       const value = String(raw).trim();
       const what = `${file}:${lines.get(`${section}.${name}`) ?? '?'}: [${section}] ${name}`;
       if (spec.kind === 'ports') {
-        layer.allowHostPorts = [...new Set(splitSettingsList(value).map((entry) => parsePort(entry, `${what}:`)))];
+        layer.allowHostPorts = [...new Set(splitList(value).map((entry) => parsePort(entry, `${what}:`)))];
       } else if (spec.kind === 'list') {
-        const entries = splitSettingsList(value);
+        const entries = splitList(value);
         // Same syntax and errors as --allow/--deny, but naming file:line.
         if (spec.key !== 'readOnly') for (const entry of entries) parseAllowSpec(entry, what);
         (layer as Record<string, string[]>)[spec.key] = entries;

@@ -71,7 +71,8 @@ export function revokeTrust(store: TrustStore, file: string): TrustStore {
 
 /** Parses trust.json; a damaged store is never guessed at (that could trust the wrong file). */
 export function parseTrustStore(text: string, file: string): TrustStore {
-  const damaged = () => new EnvironmentError(`${file} is damaged: delete it and approve your settings files again with \`run-in-container trust\``);
+  const damaged = () =>
+    new EnvironmentError(`${file} is damaged: delete it and approve your settings files again with \`run-in-container trust\``);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -96,7 +97,12 @@ export function parseTrustStore(text: string, file: string): TrustStore {
     ) {
       throw damaged();
     }
-    result.files[path] = { sha256: e.sha256, approvedAt: e.approvedAt, policy: e.policy, ...(e.resolved === undefined ? {} : { resolved: e.resolved }) };
+    result.files[path] = {
+      sha256: e.sha256,
+      approvedAt: e.approvedAt,
+      policy: e.policy,
+      ...(e.resolved === undefined ? {} : { resolved: e.resolved }),
+    };
   }
   return result;
 }

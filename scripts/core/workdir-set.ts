@@ -17,7 +17,8 @@ export function checkWorkdirSet(workdirs: readonly string[]): string[] {
   if (unique.length > 1) {
     const bad = unique.find((dir) => dir.includes('\n'));
     // SANDBOX_WORKDIRS is newline-separated: such a path would be split in two.
-    if (bad !== undefined) throw new UsageError(`workdir ${JSON.stringify(bad)} contains a newline: rename it to use it with other directories`);
+    if (bad !== undefined)
+      throw new UsageError(`workdir ${JSON.stringify(bad)} contains a newline: rename it to use it with other directories`);
   }
   return unique;
 }

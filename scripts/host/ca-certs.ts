@@ -1,3 +1,4 @@
+import { splitList } from '../core/split-list.js';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,23 +18,22 @@ export interface CaCertificates {
   warnings: string[];
 }
 
-/** Splits SANDBOX_CA_CERTS: paths separated by ':' or ','. */
-export function splitCaList(text: string | undefined): string[] {
-  return (text ?? '').split(/[:,]/).map((entry) => entry.trim()).filter((entry) => entry !== '');
-}
-
 /**
  * Extra CA certificates: `--ca-cert FILE` (repeatable), then SANDBOX_CA_CERTS, then the
  * host's NODE_EXTRA_CA_CERTS. Each must be a readable PEM certificate file; an unusable
  * NODE_EXTRA_CA_CERTS is only a warning (it was not given to us on purpose).
  */
-export async function findCaCertificates(flags: readonly string[], ctx: HostContext, trees: readonly string[] = []): Promise<CaCertificates> {
+export async function findCaCertificates(
+  flags: readonly string[],
+  ctx: HostContext,
+  trees: readonly string[] = [],
+): Promise<CaCertificates> {
   const inputs: Array<{ path: string; what: string; optional: boolean }> = [
     ...flags.map((file) => ({ path: file, what: '--ca-cert', optional: false })),
-    ...splitCaList(ctx.env.SANDBOX_CA_CERTS).map((file) => ({ path: file, what: 'SANDBOX_CA_CERTS', optional: false })),
+    ...splitList(ctx.env.SANDBOX_CA_CERTS, /[:,]/).map((file) => ({ path: file, what: 'SANDBOX_CA_CERTS', optional: false })),
   ];
   const nodeExtra = ctx.env.NODE_EXTRA_CA_CERTS;
-  if (nodeExtra !== undefined && nodeExtra !== '') inputs.push({ path: nodeExtra, what: 'NODE_EXTRA_CA_CERTS', optional: true });
+  if (nodeExtra !== undefined) inputs.push({ path: nodeExtra, what: 'NODE_EXTRA_CA_CERTS', optional: true });
 
   const files: string[] = [];
   const contents: string[] = [];
@@ -49,7 +49,9 @@ export async function findCaCertificates(flags: readonly string[], ctx: HostCont
         },
       );
       if (!text.includes(PEM_CERTIFICATE)) {
-        throw new UsageError(`${input.what} ${JSON.stringify(input.path)} is not a PEM certificate (no ${PEM_CERTIFICATE} line): give the CA in PEM form`);
+        throw new UsageError(
+          `${input.what} ${JSON.stringify(input.path)} is not a PEM certificate (no ${PEM_CERTIFICATE} line): give the CA in PEM form`,
+        );
       }
       if (files.includes(file)) continue;
       files.push(file);

@@ -4,12 +4,7 @@ import path from 'node:path';
 import type { HomeFacts } from '../core/codex-home-plan.js';
 import { UsageError } from '../core/errors.js';
 import { READ_LIMITS } from '../core/read-limits.js';
-import {
-  listAuthCandidates,
-  listConfigCandidates,
-  listPromptsCandidates,
-  type SearchInputs,
-} from '../core/search-order.js';
+import { listAuthCandidates, listConfigCandidates, listPromptsCandidates, type SearchInputs } from '../core/search-order.js';
 import type { HostContext } from './host-context.js';
 import { errorCode } from './resolve-path.js';
 import { UnsafePathError } from './safe-tree.js';
@@ -40,7 +35,7 @@ export interface HomeInspection {
 
 /**
  * Reads (never writes) everything the per-project Codex home is assembled from:
- * config.toml, auth.json and prompts in the seed's search orders, and the init script.
+ * config.toml, auth.json and prompts in their search orders (R8-R10), and the init script.
  * Anything in a tree the agent can write is resolved beneath that tree (R102): a planted
  * symlink leading out (to ~/.ssh/id_rsa, say) is ignored with a warning, never followed.
  */
@@ -63,13 +58,14 @@ export async function inspectCodexHome(inputs: HomeInputs): Promise<HomeInspecti
     }
   }
   const configDirEnv = ctx.env.CODEX_CONFIG_DIR;
-  if (configDirEnv !== undefined && configDirEnv !== '') {
+  if (configDirEnv !== undefined) {
     search.configDir = (await resolveInputPath(configDirEnv, ctx.cwd, 'CODEX_CONFIG_DIR', 'directory', trees)).physical;
   }
 
   const configPath = explicitConfig ?? (await firstMatch(listConfigCandidates(search), (candidate) => usable(candidate, 'file')));
   const configSource = configPath === undefined ? undefined : { path: configPath, explicit: explicitConfig !== undefined };
-  if (configSource !== undefined) contents.set(configSource.path, await readSource(configSource.path, trees, READ_LIMITS.configToml, 'config.toml'));
+  if (configSource !== undefined)
+    contents.set(configSource.path, await readSource(configSource.path, trees, READ_LIMITS.configToml, 'config.toml'));
 
   const authFile = await findAuthFile(inputs, search, trees, (candidate) => usable(candidate, 'file'));
   if (authFile === undefined) warnings.push('no auth.json found: Codex will ask you to log in inside the container');
@@ -96,7 +92,7 @@ export async function inspectCodexHome(inputs: HomeInputs): Promise<HomeInspecti
   return { facts, authFile, contents, warnings };
 }
 
-/** `--auth_file`/`CODEX_AUTH_FILE` must exist and be readable; otherwise the first usable file in the seed's order. */
+/** `--auth_file`/`CODEX_AUTH_FILE` must exist and be readable; otherwise the first usable file in the search order (R9). */
 async function findAuthFile(
   inputs: HomeInputs,
   search: SearchInputs,
@@ -104,7 +100,7 @@ async function findAuthFile(
   usable: (candidate: string) => Promise<string | undefined>,
 ): Promise<string | undefined> {
   const envValue = inputs.ctx.env.CODEX_AUTH_FILE;
-  const explicit = inputs.authFlag ?? (envValue === '' ? undefined : envValue);
+  const explicit = inputs.authFlag ?? envValue;
   if (explicit !== undefined) {
     const what = inputs.authFlag !== undefined ? '--auth_file' : 'CODEX_AUTH_FILE';
     const resolved = (await resolveInputPath(explicit, inputs.ctx.cwd, what, 'file', trees)).physical;
@@ -121,7 +117,10 @@ async function findAuthFile(
   return undefined;
 }
 
-async function firstMatch(candidates: readonly string[], test: (candidate: string) => Promise<string | undefined>): Promise<string | undefined> {
+async function firstMatch(
+  candidates: readonly string[],
+  test: (candidate: string) => Promise<string | undefined>,
+): Promise<string | undefined> {
   for (const candidate of candidates) {
     const found = await test(candidate);
     if (found !== undefined) return found;
@@ -134,7 +133,12 @@ async function firstMatch(candidates: readonly string[], test: (candidate: strin
  * agent-writable tree, resolves beneath that tree; undefined otherwise (with a warning for
  * a link leading out).
  */
-async function findUsable(candidate: string, trees: readonly string[], want: 'file' | 'dir', warnings: string[] | undefined): Promise<string | undefined> {
+async function findUsable(
+  candidate: string,
+  trees: readonly string[],
+  want: 'file' | 'dir',
+  warnings: string[] | undefined,
+): Promise<string | undefined> {
   try {
     const entry = await statHostPath(candidate, trees);
     if (entry === undefined) return undefined;
@@ -169,7 +173,11 @@ async function readPrompts(
   trees: readonly string[],
   contents: Map<string, Buffer>,
 ): Promise<HomeFacts['prompts']> {
-  const found = await listTreeFiles(dir, trees, { maxFiles: READ_LIMITS.promptFiles, maxFileBytes: READ_LIMITS.promptFile, maxTotalBytes: READ_LIMITS.promptBytes });
+  const found = await listTreeFiles(dir, trees, {
+    maxFiles: READ_LIMITS.promptFiles,
+    maxFileBytes: READ_LIMITS.promptFile,
+    maxTotalBytes: READ_LIMITS.promptBytes,
+  });
   const files: Array<{ relative: string; targetExists: boolean }> = [];
   for (const file of found) {
     contents.set(path.join(dir, file.relative), file.bytes);

@@ -19,12 +19,20 @@ export function explainDockerFailure(error: unknown, stderr: string): Environmen
     return new EnvironmentError('docker CLI not found: install Docker (docker.io or Docker Engine) and make sure `docker` is on PATH');
   }
   if ((error as { timedOut?: boolean } | null)?.timedOut === true) {
-    return new EnvironmentError(`Docker engine did not answer within ${QUERY_TIMEOUT_MS / 1000} s: check that it is running and DOCKER_HOST is right`);
+    return new EnvironmentError(
+      `Docker engine did not answer within ${QUERY_TIMEOUT_MS / 1000} s: check that it is running and DOCKER_HOST is right`,
+    );
   }
   if (/permission denied/i.test(text)) {
-    return new EnvironmentError('permission denied on the Docker socket: add your user to the docker group (sudo usermod -aG docker $USER, then log in again)');
+    return new EnvironmentError(
+      'permission denied on the Docker socket: add your user to the docker group (sudo usermod -aG docker $USER, then log in again)',
+    );
   }
-  if (/Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|connection refused|no such file or directory/i.test(text)) {
+  if (
+    /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|connection refused|no such file or directory/i.test(
+      text,
+    )
+  ) {
     return new EnvironmentError('Docker engine is not running: start it (e.g. sudo systemctl start docker) or fix DOCKER_HOST');
   }
   const firstLine = stderr.trim().split('\n').pop() ?? 'unknown error';
@@ -229,7 +237,11 @@ export async function probeDocker(
   } catch (error) {
     const failure = error as { code?: unknown; stdout?: unknown; stderr?: unknown; timedOut?: boolean };
     const stderr = String(failure.stderr ?? '');
-    if (typeof failure.code !== 'number' || failure.timedOut === true || /Cannot connect to the Docker daemon|permission denied while trying to connect/i.test(stderr)) {
+    if (
+      typeof failure.code !== 'number' ||
+      failure.timedOut === true ||
+      /Cannot connect to the Docker daemon|permission denied while trying to connect/i.test(stderr)
+    ) {
       throw explainDockerFailure(error, stderr);
     }
     return { exitCode: failure.code, stdout: String(failure.stdout ?? ''), stderr };
@@ -246,7 +258,12 @@ export async function buildDockerImage(args: readonly string[]): Promise<{ ok: b
   const child = execa('docker', ['build', ...args], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: false });
   const keep = (chunk: Buffer) => {
     process.stderr.write(chunk);
-    tail.push(...chunk.toString().split('\n').filter((line) => line.trim() !== ''));
+    tail.push(
+      ...chunk
+        .toString()
+        .split('\n')
+        .filter((line) => line.trim() !== ''),
+    );
     tail.splice(0, Math.max(0, tail.length - 15));
   };
   child.stdout?.on('data', keep);

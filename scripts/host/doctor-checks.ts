@@ -47,12 +47,26 @@ async function checkDocker(image: string): Promise<DoctorCheck[]> {
   }
   const contract = classifyImageContract(info.labels);
   if (contract !== 'current') {
-    const why = contract === 'outdated' ? 'was built for an older launcher (no name-checked egress or no mount check)' : 'lacks the codex-sandbox entrypoint label';
+    const why =
+      contract === 'outdated'
+        ? 'was built for an older launcher (no name-checked egress or no mount check)'
+        : 'lacks the codex-sandbox entrypoint label';
     checks.push(fail('sandbox image', `${image} ${why}`, 'run `run-in-container build` (or use an image built by it)'));
     return checks;
   }
   try {
-    const probe = ['run', '--rm', '--label', `${LABELS.managed.replace('managed', 'doctor')}=1`, '--cap-drop', 'ALL', '--cap-add', 'NET_ADMIN', '--cap-add', 'NET_RAW'];
+    const probe = [
+      'run',
+      '--rm',
+      '--label',
+      `${LABELS.managed.replace('managed', 'doctor')}=1`,
+      '--cap-drop',
+      'ALL',
+      '--cap-add',
+      'NET_ADMIN',
+      '--cap-add',
+      'NET_RAW',
+    ];
     const output = await queryDocker([...probe, '--network', 'none', '--entrypoint', 'sh', image, '-c', PROBE_SCRIPT], PROBE_MS);
     const codexVersion = output.trim().split('\n').pop() ?? 'unknown';
     checks.push(pass('sandbox image', `${image}, codex ${codexVersion}`));
@@ -101,14 +115,21 @@ async function checkSettings(ctx: HostContext, workdir: string): Promise<DoctorC
   try {
     const project = await readProjectSettings(workdir);
     if (project === undefined || !hasSettings(project.layer)) {
-      checks.push(pass('project settings', project === undefined ? `none (${workdir}/.codex/sandbox.ini)` : `${project.path} sets nothing`, false));
+      checks.push(
+        pass('project settings', project === undefined ? `none (${workdir}/.codex/sandbox.ini)` : `${project.path} sets nothing`, false),
+      );
     } else {
       const resolved = await resolveProjectPaths(project, ctx.home, ctx.cwd, [workdir]);
       const state = trustStateOf(await readTrustStore(ctx), project.path, project.sha256, resolved);
       checks.push(
         state === 'trusted'
           ? pass('project settings', `${project.path} (trusted)`, false)
-          : fail('project settings', `${project.path} is ${state === 'changed' ? 'changed since you approved it' : 'not trusted'}`, `review it, then run \`run-in-container trust --work_dir ${workdir}\``, false),
+          : fail(
+              'project settings',
+              `${project.path} is ${state === 'changed' ? 'changed since you approved it' : 'not trusted'}`,
+              `review it, then run \`run-in-container trust --work_dir ${workdir}\``,
+              false,
+            ),
       );
     }
   } catch (error) {
@@ -118,10 +139,13 @@ async function checkSettings(ctx: HostContext, workdir: string): Promise<DoctorC
 }
 
 function checkProxyAndCa(ctx: HostContext): DoctorCheck {
-  const cas = [ctx.env.SANDBOX_CA_CERTS, ctx.env.NODE_EXTRA_CA_CERTS].filter((v): v is string => v !== undefined && v !== '');
+  const cas = [ctx.env.SANDBOX_CA_CERTS, ctx.env.NODE_EXTRA_CA_CERTS].filter((v): v is string => v !== undefined);
   try {
     const proxy = selectProxy(undefined, ctx.env);
-    const parts = [proxy === undefined ? 'no proxy' : `proxy ${proxy.redacted} (from ${proxy.source})`, cas.length === 0 ? 'no extra CA' : `extra CA ${cas.join(' ')}`];
+    const parts = [
+      proxy === undefined ? 'no proxy' : `proxy ${proxy.redacted} (from ${proxy.source})`,
+      cas.length === 0 ? 'no extra CA' : `extra CA ${cas.join(' ')}`,
+    ];
     return pass('proxy/CA', parts.join(', '), false);
   } catch (error) {
     return fail('proxy/CA', messageOf(error), 'fix or unset the proxy variable', false);

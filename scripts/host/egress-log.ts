@@ -6,7 +6,7 @@ import { parseEgressLog } from '../core/egress-log-parser.js';
 import { aggregateEgress, formatEgressJsonl, formatEgressSummary, parseEgressJsonl, type EgressRecord } from '../core/egress-summary.js';
 import { ORPHAN_MIN_AGE_MS } from '../core/orphan-containers.js';
 import { queryDocker } from './docker.js';
-import type { HostContext } from './host-context.js';
+import { stateDirOf, type HostContext } from './host-context.js';
 import { errorCode } from './resolve-path.js';
 import { writeHostFile } from './tree-paths.js';
 
@@ -23,10 +23,10 @@ const TAKE_TIMEOUT_MS = 20000;
  * outside the workdir and the Codex home, so the agent can neither read nor forge it.
  */
 export function egressRawDir(ctx: HostContext, runId: string): string {
-  const state = ctx.env.XDG_STATE_HOME;
-  const base = state !== undefined && path.isAbsolute(state) ? state : ctx.home === undefined ? undefined : path.join(ctx.home, '.local', 'state');
-  if (base === undefined) throw new EnvironmentError('HOME is not set: the egress log goes to ~/.local/state/codex-sandbox; set HOME or XDG_STATE_HOME');
-  return path.join(base, 'codex-sandbox', 'egress', runId);
+  const state = stateDirOf(ctx);
+  if (state === undefined)
+    throw new EnvironmentError('HOME is not set: the egress log goes to ~/.local/state/codex-sandbox; set HOME or XDG_STATE_HOME');
+  return path.join(state, 'egress', runId);
 }
 
 /** Where a raw directory says its record goes, should its launcher die before the summary. */
@@ -142,7 +142,9 @@ export async function takeSessionEgress(container: string, run: { envDir: string
   try {
     text = await queryDocker(['exec', '-u', '0', container, '/usr/local/bin/sandbox-egress', 'take'], TAKE_TIMEOUT_MS);
   } catch (error) {
-    process.stderr.write(`warning: could not collect the egress log of ${container} (${error instanceof Error ? error.message : String(error)})\n`);
+    process.stderr.write(
+      `warning: could not collect the egress log of ${container} (${error instanceof Error ? error.message : String(error)})\n`,
+    );
     return NO_LOG;
   }
   try {
@@ -183,7 +185,12 @@ export async function readEgressCopy(file: string): Promise<EgressRecord & { bad
  * the summary, saves the record and resolves with the outcome (once, however often called).
  * A session keeps its log in the container (takeSessionEgress after each command).
  */
-export async function startEgressLog(run: { egressLogDir?: string; envDir: string; runId: string; session?: unknown }): Promise<{ finish(): Promise<EgressOutcome> }> {
+export async function startEgressLog(run: {
+  egressLogDir?: string;
+  envDir: string;
+  runId: string;
+  session?: unknown;
+}): Promise<{ finish(): Promise<EgressOutcome> }> {
   const rawDir = run.egressLogDir;
   // A session keeps its log inside the container (takeSessionEgress after each command).
   if (rawDir === undefined || run.session !== undefined) return { finish: async () => NO_LOG };

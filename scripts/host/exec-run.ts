@@ -25,11 +25,18 @@ export interface ReportFiles {
 export async function resolveReportDir(out: string | undefined, cwd: string, workdir: string, name: string): Promise<string> {
   if (out === undefined) {
     const runs = path.join(workdir, '.codex', 'runs');
-    const found = await resolveWritableDir(path.join(runs, name), cwd, [workdir], () => `${runs} leads outside the workdir (a symlink?): remove it or choose --out DIR`);
+    const found = await resolveWritableDir(
+      path.join(runs, name),
+      cwd,
+      [workdir],
+      () => `${runs} leads outside the workdir (a symlink?): remove it or choose --out DIR`,
+    );
     return found.physical;
   }
   const found = await resolveWritableDir(out, cwd, [workdir], (error) =>
-    error.reason === 'not-dir' ? `--out ${JSON.stringify(out)} is not a directory: give a new or empty directory` : `--out ${JSON.stringify(out)} cannot be used: ${error.detail}: give a new or empty directory`,
+    error.reason === 'not-dir'
+      ? `--out ${JSON.stringify(out)} is not a directory: give a new or empty directory`
+      : `--out ${JSON.stringify(out)} cannot be used: ${error.detail}: give a new or empty directory`,
   );
   if (found.physical === '/') throw new UsageError('--out / is not a report directory: give a new or empty directory');
   if (!found.exists) return found.physical;
@@ -47,7 +54,12 @@ export async function resolveReportDir(out: string | undefined, cwd: string, wor
 export async function createReportFiles(dir: string, trees: readonly string[] = []): Promise<ReportFiles> {
   const { dir: reportDir } = await openHostDir(dir, trees, { mode: 0o755 });
   try {
-    return { dir, runLog: await reportDir.createFile('run.log'), summary: await reportDir.createFile('summary.md'), exitJson: await reportDir.createFile('exit.json') };
+    return {
+      dir,
+      runLog: await reportDir.createFile('run.log'),
+      summary: await reportDir.createFile('summary.md'),
+      exitJson: await reportDir.createFile('exit.json'),
+    };
   } finally {
     await reportDir.close();
   }
@@ -65,7 +77,11 @@ export async function createMessageDir(dir: string, trees: readonly string[]): P
  * (R108): a line longer than READ_LIMITS.logLine is cut (the rest up to its newline counted,
  * not kept), and run.log stops at READ_LIMITS.runLog with a note of what was left out.
  */
-export function createLogSink(log: FileHandle, now: () => Date = () => new Date(), limits = { line: READ_LIMITS.logLine, total: READ_LIMITS.runLog }) {
+export function createLogSink(
+  log: FileHandle,
+  now: () => Date = () => new Date(),
+  limits = { line: READ_LIMITS.logLine, total: READ_LIMITS.runLog },
+) {
   const streams = {
     stdout: new LineCutter(limits.line),
     stderr: new LineCutter(limits.line),
@@ -95,7 +111,11 @@ export function createLogSink(log: FileHandle, now: () => Date = () => new Date(
         if (rest !== undefined) write(stream, rest);
       }
       if (dropped > 0) {
-        const note = formatLogLine(now().toISOString(), 'stderr', `[codex-sandbox: run.log reached ${limits.total} bytes; ${dropped} more line(s) left out]`);
+        const note = formatLogLine(
+          now().toISOString(),
+          'stderr',
+          `[codex-sandbox: run.log reached ${limits.total} bytes; ${dropped} more line(s) left out]`,
+        );
         writes = writes.then(() => log.write(note).then(() => undefined));
       }
       await writes;
@@ -165,7 +185,10 @@ export async function readRepoCommit(repoPath: string): Promise<string | undefin
     const loose = await readSmall(ref, READ_LIMITS.gitFile).catch(() => undefined);
     if (loose !== undefined) return /^[0-9a-f]{40,64}/.exec(loose.trim())?.[0];
     const packed = await readSmall('packed-refs', READ_LIMITS.packedRefs);
-    return packed.split('\n').map((line) => line.split(' ')).find(([, name]) => name === ref)?.[0];
+    return packed
+      .split('\n')
+      .map((line) => line.split(' '))
+      .find(([, name]) => name === ref)?.[0];
   } catch {
     return undefined;
   } finally {
@@ -179,7 +202,10 @@ export async function readCodexVersion(image: string): Promise<string | undefine
     const tags = JSON.parse(await queryDocker(['image', 'inspect', '--format', '{{json .RepoTags}}', image])) as string[] | null;
     const fromTag = codexVersionFromTags(tags ?? []);
     if (fromTag !== undefined) return fromTag;
-    const text = await queryDocker(['run', '--rm', '--network', 'none', '--entrypoint', 'cat', image, '/etc/codex-sandbox/codex-version'], 30000);
+    const text = await queryDocker(
+      ['run', '--rm', '--network', 'none', '--entrypoint', 'cat', image, '/etc/codex-sandbox/codex-version'],
+      30000,
+    );
     return text.trim() === '' ? undefined : text.trim();
   } catch {
     return undefined; // the report says "unknown" rather than failing a finished run

@@ -23,7 +23,7 @@ export function findImageContext(): string {
 export async function buildSandboxImage(request: BuildRequest, runId: string): Promise<string> {
   const plan = planImageBuild(request, runId);
   process.stderr.write(`building ${plan.temporaryTag} from ${plan.baseImage} (codex ${request.codexVersion ?? 'latest'})\n`);
-  // Extra CAs go into a temporary copy of the context (issue 5; see image/build-certs/).
+  // Extra CAs go into a temporary copy of the context (R86; see image/build-certs/).
   const caPem = request.egress?.caPem;
   const caContext = caPem === undefined || caPem === '' ? undefined : await createCaBuildContext(findImageContext(), caPem);
   const { ok, tail } = await buildDockerImage([...plan.buildArgs, caContext?.dir ?? findImageContext()]).finally(() => caContext?.remove());
@@ -31,7 +31,17 @@ export async function buildSandboxImage(request: BuildRequest, runId: string): P
     throw new EnvironmentError(`image build failed: ${tail.slice(-3).join(' | ')} (full output above)`);
   }
   const versions = await queryDocker(
-    ['run', '--rm', '--network', 'none', '--entrypoint', 'sh', plan.temporaryTag, '-c', 'cat /etc/codex-sandbox/codex-version; node --version'],
+    [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--entrypoint',
+      'sh',
+      plan.temporaryTag,
+      '-c',
+      'cat /etc/codex-sandbox/codex-version; node --version',
+    ],
     60000,
   );
   const [codexVersion = 'unknown', nodeVersion = ''] = versions.trim().split('\n');
@@ -53,7 +63,7 @@ export async function ensureSandboxImage(
   image: string,
   baseImage: string | undefined,
   runId: string,
-  /** Proxy and extra CAs for an automatic build (issue 5); read only when a build is needed. */
+  /** Proxy and extra CAs for an automatic build (R86); read only when a build is needed. */
   loadEgress: () => Promise<BuildEgress | undefined> = async () => undefined,
 ): Promise<void> {
   let info = await inspectImage(image);

@@ -25,7 +25,10 @@ export async function pinMountSources(
   const ids = new Map<string, MountIdentity>();
   for (const mount of mounts) {
     try {
-      const id = await identify(mount.source, trees.some((tree) => isSameOrInside(tree, mount.source)));
+      const id = await identify(
+        mount.source,
+        trees.some((tree) => isSameOrInside(tree, mount.source)),
+      );
       ids.set(mount.target, id);
     } catch (error) {
       if (options.allowMissing && (error as { code?: string }).code === 'ENOENT') continue;
@@ -41,7 +44,11 @@ async function identify(source: string, inTree: boolean): Promise<MountIdentity>
   if (inTree) {
     const root = await TreeDir.openRoot('/');
     try {
-      const found = await walkBeneath(root, source.split('/').filter((part) => part !== ''), { followFinal: false, noLinks: true });
+      const found = await walkBeneath(
+        root,
+        source.split('/').filter((part) => part !== ''),
+        { followFinal: false, noLinks: true },
+      );
       try {
         if (found.name === undefined) throw new UnsafePathError(source, 'not-file');
         const info = await found.parent.lstat(found.name);

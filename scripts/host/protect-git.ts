@@ -39,14 +39,18 @@ export async function resolveProtectedGit(workdirs: readonly string[]): Promise<
           if (name.toString('utf8') !== '.git') return;
           const full = path.join(workdir, relative);
           if (dirent.isSymbolicLink()) {
-            throw new UsageError(`--protect-git: ${escapeTerminalText(full)} is a symlink and cannot be protected in place: replace it with the directory or drop --protect-git`);
+            throw new UsageError(
+              `--protect-git: ${escapeTerminalText(full)} is a symlink and cannot be protected in place: replace it with the directory or drop --protect-git`,
+            );
           }
           if (dirent.isDirectory()) {
             entries.push(full);
             return 'skip'; // its inside is protected as a whole
           }
           if (!dirent.isFile()) {
-            throw new UsageError(`--protect-git: ${escapeTerminalText(full)} is neither a directory nor a file: remove it or drop --protect-git`);
+            throw new UsageError(
+              `--protect-git: ${escapeTerminalText(full)} is neither a directory nor a file: remove it or drop --protect-git`,
+            );
           }
           entries.push(full);
           const target = parseGitFile((await dir.readFile(name, READ_LIMITS.gitFile)).toString('utf8'));
@@ -56,7 +60,9 @@ export async function resolveProtectedGit(workdirs: readonly string[]): Promise<
       });
     } catch (error) {
       if (error instanceof UnsafePathError && error.reason === 'too-large') {
-        throw new UsageError(`--protect-git: ${workdir} holds more than ${READ_LIMITS.gitSearchEntries} entries to search for nested repositories: drop --protect-git or narrow the workdir`);
+        throw new UsageError(
+          `--protect-git: ${workdir} holds more than ${READ_LIMITS.gitSearchEntries} entries to search for nested repositories: drop --protect-git or narrow the workdir`,
+        );
       }
       throw error;
     } finally {
@@ -71,7 +77,9 @@ export async function resolveProtectedGit(workdirs: readonly string[]): Promise<
       if ((await probeHostDir(gitdir, workdirs)).exists) existing.push(gitdir);
     } catch (error) {
       if (!(error instanceof UnsafePathError)) throw error;
-      throw new UsageError(`--protect-git: the git directory ${escapeTerminalText(gitdir)} is reached through a symlink and cannot be protected in place: fix it or drop --protect-git`);
+      throw new UsageError(
+        `--protect-git: the git directory ${escapeTerminalText(gitdir)} is reached through a symlink and cannot be protected in place: fix it or drop --protect-git`,
+      );
     }
   }
   const plan = planProtectedGit(workdirs, entries, existing);

@@ -26,7 +26,8 @@ export async function readCodexConfig(file: string, trees: readonly string[] = [
   try {
     text = (await readHostFile(file, trees, READ_LIMITS.configToml)).bytes.toString('utf8');
   } catch (error) {
-    const why = error instanceof UnsafePathError ? error.detail : `${file} cannot be read (${String((error as { code?: unknown }).code ?? error)})`;
+    const why =
+      error instanceof UnsafePathError ? error.detail : `${file} cannot be read (${String((error as { code?: unknown }).code ?? error)})`;
     throw new UsageError(`${why}: replace it with a regular file`);
   }
   try {

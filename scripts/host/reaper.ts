@@ -22,14 +22,23 @@ function isProcessAlive(pid: number): boolean {
 export async function reapOrphanContainers(hostname: string, ctx?: HostContext): Promise<void> {
   try {
     const text = await queryDocker([
-      'ps', '-a', '--no-trunc',
-      '--filter', `label=${LABELS.managed}=true`,
-      '--filter', `label=${LABELS.launcherHost}=${hostname}`,
-      '--format', orphanQueryFormat(),
+      'ps',
+      '-a',
+      '--no-trunc',
+      '--filter',
+      `label=${LABELS.managed}=true`,
+      '--filter',
+      `label=${LABELS.launcherHost}=${hostname}`,
+      '--format',
+      orphanQueryFormat(),
     ]);
     const rows = parseContainerRows(text);
     // Raw egress logs of dead launchers whose containers are gone (R95).
-    if (ctx !== undefined) await finishOrphanedEgressLogs(ctx, rows.map((row) => row.name));
+    if (ctx !== undefined)
+      await finishOrphanedEgressLogs(
+        ctx,
+        rows.map((row) => row.name),
+      );
     if (rows.length === 0) return;
     const dead = new Set(rows.map((row) => row.launcherPid).filter((pid): pid is number => pid !== undefined && !isProcessAlive(pid)));
     const orphans = selectOrphans(rows, dead, Date.now());

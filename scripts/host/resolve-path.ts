@@ -8,12 +8,7 @@ export type PathKind = 'directory' | 'file' | 'any';
  * Resolves `input` (relative to `cwd`, symlinks followed) to an existing path of `kind`.
  * `what` names the input in the error, e.g. "--work_dir".
  */
-export async function resolveExistingPath(
-  input: string,
-  cwd: string,
-  what: string,
-  kind: PathKind,
-): Promise<string> {
+export async function resolveExistingPath(input: string, cwd: string, what: string, kind: PathKind): Promise<string> {
   if (input.trim() === '') throw new UsageError(`${what} is empty: give a path`);
   let resolved: string;
   try {
@@ -61,7 +56,5 @@ export async function resolveFuturePath(input: string, cwd: string, what: string
 
 /** The errno code of a Node fs error, for messages. */
 export function errorCode(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'code' in error
-    ? String((error as { code: unknown }).code)
-    : String(error);
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : String(error);
 }

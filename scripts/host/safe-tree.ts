@@ -49,13 +49,20 @@ export class UnsafePathError extends UsageError {
 
 function describeReason(reason: UnsafeReason): string {
   switch (reason) {
-    case 'link': return 'is a symlink (never followed in a directory the agent can write)';
-    case 'link-out': return 'is a symlink leading out of the directory the agent can write';
-    case 'not-dir': return 'is not a directory';
-    case 'not-file': return 'is not a regular file (a FIFO, device or directory?)';
-    case 'too-large': return 'is larger than the launcher reads';
-    case 'loop': return 'has too many levels of symlinks';
-    case 'bad-name': return 'is not a single path component';
+    case 'link':
+      return 'is a symlink (never followed in a directory the agent can write)';
+    case 'link-out':
+      return 'is a symlink leading out of the directory the agent can write';
+    case 'not-dir':
+      return 'is not a directory';
+    case 'not-file':
+      return 'is not a regular file (a FIFO, device or directory?)';
+    case 'too-large':
+      return 'is larger than the launcher reads';
+    case 'loop':
+      return 'has too many levels of symlinks';
+    case 'bad-name':
+      return 'is not a single path component';
   }
 }
 
@@ -97,7 +104,8 @@ export class TreeDir {
   /** `/proc/self/fd/<fd>/<name>` (openat through the kernel), or the plain path elsewhere. */
   at(name: Name): string | Buffer {
     checkName(name, this.path);
-    if (PROC_FD === undefined) return typeof name === 'string' ? path.join(this.path, name) : Buffer.concat([Buffer.from(`${this.path}/`), name]);
+    if (PROC_FD === undefined)
+      return typeof name === 'string' ? path.join(this.path, name) : Buffer.concat([Buffer.from(`${this.path}/`), name]);
     const prefix = `${PROC_FD}/${this.handle.fd}/`;
     return typeof name === 'string' ? `${prefix}${name}` : Buffer.concat([Buffer.from(prefix), name]);
   }
@@ -136,7 +144,8 @@ export class TreeDir {
         return new TreeDir(await openDirectory(this.at(name)), where);
       } catch (error) {
         if (isErrno(error, 'ELOOP')) throw new UnsafePathError(where, 'link');
-        if (isErrno(error, 'ENOTDIR')) throw new UnsafePathError(where, (await this.lstat(name))?.isSymbolicLink() === true ? 'link' : 'not-dir');
+        if (isErrno(error, 'ENOTDIR'))
+          throw new UnsafePathError(where, (await this.lstat(name))?.isSymbolicLink() === true ? 'link' : 'not-dir');
         if (!isErrno(error, 'ENOENT') || create === undefined || attempt > 0) throw error;
         await this.mkdir(name, create.mode).catch((mkdirError: unknown) => {
           if (!isErrno(mkdirError, 'EEXIST')) throw mkdirError;
@@ -194,7 +203,11 @@ export class TreeDir {
    * directory, then renamed over the name (`replace`) or hard-linked (nothing existing is
    * touched; returns false when the name exists). A symlink there is replaced, never followed.
    */
-  async writeFile(name: Name, data: Uint8Array | string, options: { mode?: number; replace: boolean; owner?: { uid: number; gid: number } }): Promise<boolean> {
+  async writeFile(
+    name: Name,
+    data: Uint8Array | string,
+    options: { mode?: number; replace: boolean; owner?: { uid: number; gid: number } },
+  ): Promise<boolean> {
     const temporary = `.${nameText(name).slice(0, 40)}.${randomBytes(6).toString('hex')}.tmp`;
     const mode = options.mode ?? 0o644;
     const handle = await open(this.at(temporary), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { stateDirOf, type HostContext } from './host-context.js';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../core/errors.js';
 import { buildCopyOutArgs } from '../core/session-docker-args.js';
@@ -14,9 +15,9 @@ import { walkTree } from './tree-walk.js';
 const COPY_TIMEOUT_MS = 30 * 60 * 1000;
 
 /** Where pulls are extracted first: under the user's state directory (0700), outside every tree the agent can write. */
-export function pullScratchParent(env: Readonly<Record<string, string | undefined>>, home: string | undefined): string {
-  const state = env.XDG_STATE_HOME !== undefined && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : home === undefined ? undefined : path.join(home, '.local', 'state');
-  return state === undefined ? os.tmpdir() : path.join(state, 'codex-sandbox', 'pull');
+export function pullScratchParent(ctx: Pick<HostContext, 'env' | 'home'>): string {
+  const state = stateDirOf(ctx);
+  return state === undefined ? os.tmpdir() : path.join(state, 'pull');
 }
 
 const isErrno = (error: unknown, code: string) => (error as { code?: unknown } | null)?.code === code;
@@ -29,7 +30,13 @@ const isErrno = (error: unknown, code: string) => (error as { code?: unknown } |
  * DEST_DIR is ever followed, nothing is overwritten without --force (a file appearing
  * meanwhile stops the pull), set-uid/set-gid bits are dropped, devices and FIFOs skipped.
  */
-export async function pullPath(container: string, containerPath: string, dest: string, force: boolean, scratchParent: string): Promise<string[]> {
+export async function pullPath(
+  container: string,
+  containerPath: string,
+  dest: string,
+  force: boolean,
+  scratchParent: string,
+): Promise<string[]> {
   await mkdir(scratchParent, { recursive: true, mode: 0o700 });
   const scratch = await mkdtemp(path.join(scratchParent, 'pull-'));
   try {
@@ -47,12 +54,18 @@ export async function pullPath(container: string, containerPath: string, dest: s
       const facts = new Map<string, EntryKind>();
       for (const entry of entries) facts.set(entry.relative, await kindAt(target, entry.relative));
       const plan = planPull(entries, facts, force);
-      for (const skipped of plan.skipped) process.stderr.write(`warning: pull: skipped ${escapeTerminalText(skipped)} (not a file, directory or link)\n`);
+      for (const skipped of plan.skipped)
+        process.stderr.write(`warning: pull: skipped ${escapeTerminalText(skipped)} (not a file, directory or link)\n`);
       if (plan.refused.length > 0) {
-        throw new UsageError(`pull: ${path.join(dest, plan.refused[0] ?? '')} is a directory and would be replaced by a file: move it away first`);
+        throw new UsageError(
+          `pull: ${path.join(dest, plan.refused[0] ?? '')} is a directory and would be replaced by a file: move it away first`,
+        );
       }
       if (plan.conflicts.length > 0 && !force) {
-        const shown = plan.conflicts.slice(0, 3).map((relative) => path.join(dest, relative)).join(', ');
+        const shown = plan.conflicts
+          .slice(0, 3)
+          .map((relative) => path.join(dest, relative))
+          .join(', ');
         const more = plan.conflicts.length > 3 ? ` and ${plan.conflicts.length - 3} more` : '';
         throw new UsageError(`pull: would overwrite ${shown}${more}: rerun with --force to overwrite (nothing was copied)`);
       }
@@ -71,7 +84,13 @@ async function listEntries(root: TreeDir): Promise<PulledEntry[]> {
   const entries: PulledEntry[] = [];
   await walkTree(root, {
     async visit({ relative, dirent }) {
-      const kind: PulledEntry['kind'] = dirent.isSymbolicLink() ? 'link' : dirent.isDirectory() ? 'dir' : dirent.isFile() ? 'file' : 'other';
+      const kind: PulledEntry['kind'] = dirent.isSymbolicLink()
+        ? 'link'
+        : dirent.isDirectory()
+          ? 'dir'
+          : dirent.isFile()
+            ? 'file'
+            : 'other';
       entries.push({ relative, kind });
     },
     onSkipped: (relative) => process.stderr.write(`warning: pull: skipped ${escapeTerminalText(relative)} (its name is not UTF-8)\n`),
@@ -112,7 +131,9 @@ async function openParents(source: TreeDir, target: TreeDir, relative: string) {
 async function applyAction(source: TreeDir, target: TreeDir, action: PullAction, dest: string): Promise<void> {
   const { from, to, name } = await openParents(source, target, action.relative).catch((error: unknown) => {
     if (error instanceof UnsafePathError || isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) {
-      throw new UsageError(`pull: ${path.join(dest, action.relative)} changed during the pull (a directory on the way was replaced): stopped`);
+      throw new UsageError(
+        `pull: ${path.join(dest, action.relative)} changed during the pull (a directory on the way was replaced): stopped`,
+      );
     }
     throw error;
   });
@@ -127,7 +148,10 @@ async function applyAction(source: TreeDir, target: TreeDir, action: PullAction,
       return;
     }
     await moveEntry(from, to, name, info.isFile() ? info.mode & 0o777 : undefined, action.kind === 'replace').catch((error: unknown) => {
-      if (isErrno(error, 'EEXIST')) throw new UsageError(`pull: ${path.join(dest, action.relative)} appeared during the pull: stopped (rerun with --force to overwrite)`);
+      if (isErrno(error, 'EEXIST'))
+        throw new UsageError(
+          `pull: ${path.join(dest, action.relative)} appeared during the pull: stopped (rerun with --force to overwrite)`,
+        );
       throw error;
     });
   } finally {

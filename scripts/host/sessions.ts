@@ -46,7 +46,8 @@ export async function removeContainers(containers: readonly string[]): Promise<v
 export async function readAgentIds(container: string): Promise<{ uid: number; gid: number }> {
   const read = async (which: 'u' | 'g') => {
     const text = (await docker(buildAgentIdArgs(container, which))).trim();
-    if (!/^[0-9]+$/.test(text)) throw new EnvironmentError(`could not read the agent's ${which}id in ${container}: is it a codex-sandbox session?`);
+    if (!/^[0-9]+$/.test(text))
+      throw new EnvironmentError(`could not read the agent's ${which}id in ${container}: is it a codex-sandbox session?`);
     return Number(text);
   };
   return { uid: await read('u'), gid: await read('g') };
@@ -116,5 +117,6 @@ export async function confirmRemoval(names: readonly string[], options: { force:
   if (!options.interactive) {
     throw new UsageError(`refusing to destroy ${names.length} sessions (${names.join(', ')}) without confirmation: rerun with --force`);
   }
-  if (!(await askYesNo(`Destroy ${names.length} sessions (${names.join(', ')})?`))) throw new AbortError('not confirmed: nothing was removed');
+  if (!(await askYesNo(`Destroy ${names.length} sessions (${names.join(', ')})?`)))
+    throw new AbortError('not confirmed: nothing was removed');
 }

@@ -56,9 +56,11 @@ export async function readProjectSettings(workdir: string): Promise<SettingsFile
     try {
       const info = await found.parent.lstat('sandbox.ini');
       if (info === undefined) return undefined;
-      if (info.isSymbolicLink()) throw new UsageError(`${file} is a symlink: settings must be a regular file in the workdir; replace or delete it`);
+      if (info.isSymbolicLink())
+        throw new UsageError(`${file} is a symlink: settings must be a regular file in the workdir; replace or delete it`);
       if (!info.isFile()) throw new UsageError(`${file} is not a regular file: replace it with a text file or delete it`);
-      if (info.size > READ_LIMITS.settings) throw new UsageError(`${file} is larger than 64 KiB: a settings file is a few lines of text; fix or delete it`);
+      if (info.size > READ_LIMITS.settings)
+        throw new UsageError(`${file} is larger than 64 KiB: a settings file is a few lines of text; fix or delete it`);
       return parseSettings(await found.parent.readFile('sandbox.ini', READ_LIMITS.settings), file, workdir);
     } finally {
       if (found.parent !== root) await found.parent.close();
@@ -66,7 +68,8 @@ export async function readProjectSettings(workdir: string): Promise<SettingsFile
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     if (error instanceof UnsafePathError) {
-      if (error.reason === 'too-large') throw new UsageError(`${file} is larger than 64 KiB: a settings file is a few lines of text; fix or delete it`);
+      if (error.reason === 'too-large')
+        throw new UsageError(`${file} is larger than 64 KiB: a settings file is a few lines of text; fix or delete it`);
       if (error.reason === 'not-file') throw new UsageError(`${file} is not a regular file: replace it with a text file or delete it`);
       throw new UsageError(`${file} leads outside the workdir (a symlinked .codex?): remove the link and run again`);
     }
@@ -107,7 +110,12 @@ function parseSettings(bytes: Buffer, file: string, baseDir: string): SettingsFi
  * place inside it (a link leading out is refused here), and a path whose resolution changed
  * since the approval needs approval again (trustStateOf).
  */
-export async function resolveProjectPaths(file: SettingsFile, home: string | undefined, cwd: string, trees: readonly string[]): Promise<string[]> {
+export async function resolveProjectPaths(
+  file: SettingsFile,
+  home: string | undefined,
+  cwd: string,
+  trees: readonly string[],
+): Promise<string[]> {
   const resolved = resolveSettingsPaths(file, home);
   const lines: string[] = [];
   const what = (key: string) => `${file.path} ${key}`;
@@ -116,7 +124,8 @@ export async function resolveProjectPaths(file: SettingsFile, home: string | und
     lines.push(`mounts read_only ${entry} -> ${physical}`);
   }
   if (file.layer.initScript !== undefined) {
-    const physical = (await resolveInputPath(resolved?.initScript ?? file.layer.initScript, cwd, what('[run] init_script'), 'file', trees)).physical;
+    const physical = (await resolveInputPath(resolved?.initScript ?? file.layer.initScript, cwd, what('[run] init_script'), 'file', trees))
+      .physical;
     lines.push(`run init_script ${file.layer.initScript} -> ${physical}`);
   }
   return lines;

@@ -14,7 +14,7 @@ export async function startTracking(
   run: { workdir: string; workdirHash: string; runId: string },
   exclude: readonly string[] = [],
 ): Promise<TrackedRun> {
-  const gitDir = trackGitDir(trackRoot(ctx.env, ctx.home), run.workdirHash);
+  const gitDir = trackGitDir(trackRoot(ctx), run.workdirHash);
   await recordWorkspace(gitDir, run.workdir, run.runId, 'before', exclude);
   process.stderr.write(`tracking run ${run.runId}: see the changes later with run-in-container diff ${run.runId}\n`);
   return {

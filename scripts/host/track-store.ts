@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { stateDirOf, type HostContext } from './host-context.js';
 import { EnvironmentError, UsageError } from '../core/errors.js';
 import { READ_LIMITS } from '../core/read-limits.js';
 import { isRunId, parseGitChanges, trackDirName, trackRefs, type ChangedFile } from '../core/track-changes.js';
@@ -23,12 +24,10 @@ interface CacheEntry {
   sha: string;
 }
 
-export function trackRoot(env: Readonly<Record<string, string | undefined>>, home: string | undefined): string {
-  const state = env.XDG_STATE_HOME || (home === undefined ? undefined : path.join(home, '.local', 'state'));
-  if (state === undefined || !path.isAbsolute(state)) {
-    throw new UsageError('--track needs a state directory: set HOME or XDG_STATE_HOME (absolute)');
-  }
-  return path.join(state, 'codex-sandbox', 'track');
+export function trackRoot(ctx: Pick<HostContext, 'env' | 'home'>): string {
+  const state = stateDirOf(ctx);
+  if (state === undefined) throw new UsageError('--track needs a state directory: set HOME or XDG_STATE_HOME (absolute)');
+  return path.join(state, 'track');
 }
 
 export function trackGitDir(root: string, workdirHash: string): string {
@@ -58,18 +57,30 @@ async function startBlobImport(gitDir: string): Promise<{ add(content: Buffer): 
   const exited = () =>
     new Promise<void>((resolve, reject) => {
       if (child === undefined) return resolve();
-      child.once('close', (code) => (code === 0 ? resolve() : reject(new EnvironmentError(`git fast-import failed on the tracking repository ${gitDir}: ${stderr.trim().split('\n').pop() ?? ''}`))));
+      child.once('close', (code) =>
+        code === 0
+          ? resolve()
+          : reject(
+              new EnvironmentError(`git fast-import failed on the tracking repository ${gitDir}: ${stderr.trim().split('\n').pop() ?? ''}`),
+            ),
+      );
     });
   let done: Promise<void> | undefined;
   const write = async (chunk: Buffer | string) => {
     if (failed !== undefined) throw failed;
     if (child === undefined) {
-      child = spawn('git', [...GIT_SAFETY, 'fast-import', '--quiet', '--done'], { env: GIT_ENV(gitDir), stdio: ['pipe', 'ignore', 'pipe'] });
+      child = spawn('git', [...GIT_SAFETY, 'fast-import', '--quiet', '--done'], {
+        env: GIT_ENV(gitDir),
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
       child.stderr?.on('data', (data: Buffer) => {
         stderr = `${stderr}${data.toString('utf8')}`.slice(-4096);
       });
       child.on('error', (error) => {
-        failed = (error as { code?: string }).code === 'ENOENT' ? new EnvironmentError('git not found: install git to use --track and diff') : error;
+        failed =
+          (error as { code?: string }).code === 'ENOENT'
+            ? new EnvironmentError('git not found: install git to use --track and diff')
+            : error;
       });
       done = exited();
       done.catch(() => undefined);
@@ -94,11 +105,19 @@ async function startBlobImport(gitDir: string): Promise<{ add(content: Buffer): 
 async function git(gitDir: string, args: readonly string[], input?: string): Promise<string> {
   const { execa } = await import('execa');
   try {
-    const result = await execa('git', [...GIT_SAFETY, ...args], { input, extendEnv: false, env: GIT_ENV(gitDir), stripFinalNewline: false });
+    const result = await execa('git', [...GIT_SAFETY, ...args], {
+      input,
+      extendEnv: false,
+      env: GIT_ENV(gitDir),
+      stripFinalNewline: false,
+    });
     return result.stdout;
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') throw new EnvironmentError('git not found: install git to use --track and diff');
-    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim().split('\n').pop();
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '')
+      .trim()
+      .split('\n')
+      .pop();
     throw new EnvironmentError(`git failed on the tracking repository ${gitDir}: ${stderr}`);
   }
 }
@@ -191,7 +210,8 @@ async function readTracked(dir: TreeDir, name: Name, type: string): Promise<Buff
       const size = (await dir.lstat(name))?.size ?? 0;
       return Buffer.from(`codex-sandbox: not recorded, ${size} bytes (more than ${READ_LIMITS.trackedFile} bytes)\n`);
     }
-    if (error instanceof UnsafePathError || ['ENOENT', 'EINVAL', 'ELOOP'].includes(String((error as { code?: unknown }).code))) return undefined;
+    if (error instanceof UnsafePathError || ['ENOENT', 'EINVAL', 'ELOOP'].includes(String((error as { code?: unknown }).code)))
+      return undefined;
     throw error;
   }
 }
@@ -208,10 +228,17 @@ async function gitWithIndex(gitDir: string, indexFile: string, indexInfo: string
   try {
     // Our own repository, never checked out: names git would refuse for a checkout on
     // Windows/macOS (`.GIT`, `git~1`) are recorded like any other.
-    await execa('git', ['-c', 'core.protectNTFS=false', '-c', 'core.protectHFS=false', 'update-index', '-z', '--add', '--index-info'], { input: indexInfo, extendEnv: false, env });
+    await execa('git', ['-c', 'core.protectNTFS=false', '-c', 'core.protectHFS=false', 'update-index', '-z', '--add', '--index-info'], {
+      input: indexInfo,
+      extendEnv: false,
+      env,
+    });
     return (await execa('git', ['write-tree'], { extendEnv: false, env })).stdout.trim();
   } catch (error) {
-    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim().split('\n').pop();
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '')
+      .trim()
+      .split('\n')
+      .pop();
     throw new EnvironmentError(`git failed on the tracking repository ${gitDir}: ${stderr}`);
   } finally {
     await rm(indexFile, { force: true });
@@ -243,7 +270,12 @@ export async function resolveTrackedRun(gitDir: string, runId: string | undefine
 
 /** Tracked runs of the workdir, newest first: "run id  date". */
 export async function listTrackedRuns(gitDir: string): Promise<string[]> {
-  const out = await git(gitDir, ['for-each-ref', '--sort=-committerdate', '--format=%(refname) %(committerdate:iso-strict)', 'refs/codex-runs/']);
+  const out = await git(gitDir, [
+    'for-each-ref',
+    '--sort=-committerdate',
+    '--format=%(refname) %(committerdate:iso-strict)',
+    'refs/codex-runs/',
+  ]);
   return out
     .split('\n')
     .map((line) => /^refs\/codex-runs\/([0-9a-f]{8})\/after (.*)$/.exec(line))
@@ -263,5 +295,16 @@ export async function listTrackedChanges(gitDir: string, runId: string): Promise
 /** `git diff` of a run (patch or --stat), uncoloured, as git prints it (names C-quoted by core.quotePath). */
 export async function renderTrackedDiff(gitDir: string, runId: string, stat: boolean): Promise<string> {
   const refs = trackRefs(runId);
-  return git(gitDir, ['-c', 'core.quotePath=true', 'diff', '--no-ext-diff', '--no-textconv', '--no-renames', '--color=never', ...(stat ? ['--stat'] : []), refs.before, refs.after]);
+  return git(gitDir, [
+    '-c',
+    'core.quotePath=true',
+    'diff',
+    '--no-ext-diff',
+    '--no-textconv',
+    '--no-renames',
+    '--color=never',
+    ...(stat ? ['--stat'] : []),
+    refs.before,
+    refs.after,
+  ]);
 }

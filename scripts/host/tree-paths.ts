@@ -213,7 +213,11 @@ export async function statHostPath(absolute: string, trees: readonly string[], f
  * The content of a regular file of at most `maxBytes` given as a host path: inside a tree
  * read beneath it; outside with O_NONBLOCK and a type check (a FIFO or device is refused).
  */
-export async function readHostFile(absolute: string, trees: readonly string[], maxBytes: number): Promise<{ bytes: Buffer; physical: string }> {
+export async function readHostFile(
+  absolute: string,
+  trees: readonly string[],
+  maxBytes: number,
+): Promise<{ bytes: Buffer; physical: string }> {
   const located = await locateHostPath(absolute, trees);
   if (located.kind === 'outside') {
     const handle = await open(located.path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -265,7 +269,13 @@ export async function probeHostDir(absolute: string, trees: readonly string[]): 
  * a link anywhere on the way, through a temporary file renamed into place (R101): for files
  * the launcher writes into a tree the agent can write after the agent ran.
  */
-export async function writeHostFile(dir: string, name: string, data: string | Uint8Array, trees: readonly string[], mode = 0o644): Promise<void> {
+export async function writeHostFile(
+  dir: string,
+  name: string,
+  data: string | Uint8Array,
+  trees: readonly string[],
+  mode = 0o644,
+): Promise<void> {
   const { dir: target } = await openHostDir(dir, trees, { mode: 0o755 });
   try {
     await target.writeFile(name, data, { replace: true, mode });

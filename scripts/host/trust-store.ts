@@ -8,7 +8,8 @@ import { errorCode } from './resolve-path.js';
 
 /** `~/.config/codex-sandbox/trust.json`: on the host, outside every workdir (like direnv's allow list). */
 export function trustStorePath(ctx: HostContext): string {
-  if (ctx.home === undefined) throw new EnvironmentError('HOME is not set: the settings trust store lives in ~/.config/codex-sandbox; set HOME');
+  if (ctx.home === undefined)
+    throw new EnvironmentError('HOME is not set: the settings trust store lives in ~/.config/codex-sandbox; set HOME');
   return path.join(ctx.home, '.config', 'codex-sandbox', 'trust.json');
 }
 

@@ -48,8 +48,14 @@ export async function walkWorkspace(
 /** Size, mtime, type and mode of every file and symlink (see walkWorkspace), keyed by '/'-separated relative path. */
 export async function snapshotWorkspace(root: string, exclude: readonly string[] = []): Promise<Snapshot> {
   const entries = new Map<string, SnapshotEntry>();
-  await walkWorkspace(root, exclude, async (file) => {
-    entries.set(file.relative, file.entry);
-  }, undefined, 16);
+  await walkWorkspace(
+    root,
+    exclude,
+    async (file) => {
+      entries.set(file.relative, file.entry);
+    },
+    undefined,
+    16,
+  );
   return new Map([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

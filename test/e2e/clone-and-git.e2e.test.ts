@@ -6,7 +6,7 @@ import { containersFor, dockerLogs, IMAGE, runLauncher } from './helpers/run-lau
 import { startTestService, type TestService } from './helpers/test-service.js';
 
 /**
- * Issue 4 items 4 and 6. Clone mode: a bare repository on this machine, served over git's
+ * Clone and protected git (R53, R55). Clone mode: a bare repository on this machine, served over git's
  * "dumb HTTP" by a static file server container (`git.test` on a private test network), is
  * cloned by the entrypoint through the firewall, then fetched and switched to another ref;
  * a host that is not allowlisted is refused before any container starts. Protected git: with
@@ -75,7 +75,17 @@ beforeAll(() => {
 
   service = startTestService(
     'cs-e2e-clone',
-    ['--network-alias', 'git.test', '--mount', `type=bind,source=${served},target=/srv,readonly`, '--entrypoint', 'node', IMAGE, '-e', STATIC_SERVER],
+    [
+      '--network-alias',
+      'git.test',
+      '--mount',
+      `type=bind,source=${served},target=/srv,readonly`,
+      '--entrypoint',
+      'node',
+      IMAGE,
+      '-e',
+      STATIC_SERVER,
+    ],
     'STATIC-LISTENING',
   );
   network = service.network;
@@ -115,7 +125,11 @@ test('--repo clones through the firewall, marks it safe for git, and a re-run fe
   expect(readFileSync(path.join(workdir, 'project', 'a.txt'), 'utf8')).toBe('v1\n');
   expect(dockerLogs(server)).toContain('GET /project.git/info/refs');
 
-  const second = shell(workdir, ['--repo', URL, '--ref', 'other'], 'cd project && git rev-parse HEAD && cat a.txt && git status --porcelain');
+  const second = shell(
+    workdir,
+    ['--repo', URL, '--ref', 'other'],
+    'cd project && git rev-parse HEAD && cat a.txt && git status --porcelain',
+  );
   expect({ status: second.status, stderr: second.status === 0 ? '' : second.stderr }).toEqual({ status: 0, stderr: '' });
   expect(second.stdout).toBe(`${commits.other}\nv2\n`);
   expect(readFileSync(path.join(workdir, 'project', 'a.txt'), 'utf8')).toBe('v2\n');

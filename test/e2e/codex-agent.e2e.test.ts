@@ -5,7 +5,7 @@ import { containersFor, dockerLogs, IMAGE, runLauncher } from './helpers/run-lau
 import { MOCK_MODEL_CONFIG, startMockModel, type TestService } from './helpers/test-service.js';
 
 /**
- * Issue 3g: the real codex binary, run by `run-in-container` and driven by a local mock of
+ * The real codex binary (R33, R50), run by `run-in-container` and driven by a local mock of
  * the OpenAI Responses API (test/e2e/mock-model/server.js, reached as `model.test` on a
  * private test network), runs the shell command the "model" asks for and so creates a file
  * in the workdir. That only works because the entrypoint starts codex with its inner
@@ -17,7 +17,6 @@ const CONTENT = 'made by the agent\n'; // what the mock's tool call writes
 const FINAL = 'done: file created'; // the mock's last message when the tool output says so
 const PROMPT = 'create the file';
 const AGENT_UID = 4242; // workdir owner when the tests run as root: the agent takes it
-
 
 interface MockRequest {
   method: string;
@@ -60,10 +59,11 @@ function newWorkdir(name: string): string {
 /** Runs `run-in-container … -- CODEX_ARGS` against the mock; returns the result and what the mock saw. */
 function runAgent(workdir: string, codexArgs: string[]) {
   const logStart = dockerLogs(mock).length;
-  const result = runLauncher(
-    ['--work_dir', workdir, '--image', IMAGE, '--network', network, '--config', config, '--', ...codexArgs],
-    { cwd: scratch, env: { HOME: home, OPENAI_ALLOWED_DOMAINS: 'model.test' }, timeoutMs: 60000 },
-  );
+  const result = runLauncher(['--work_dir', workdir, '--image', IMAGE, '--network', network, '--config', config, '--', ...codexArgs], {
+    cwd: scratch,
+    env: { HOME: home, OPENAI_ALLOWED_DOMAINS: 'model.test' },
+    timeoutMs: 60000,
+  });
   const log = dockerLogs(mock).slice(logStart);
   const lines = (prefix: string) =>
     log
@@ -108,7 +108,7 @@ test('codex in the sandbox runs the command the model asks for and creates a fil
   expect(containersFor(workdir)).toEqual([]);
 });
 
-test('with codex\'s inner sandbox switched back on the same command fails with bwrap (why the entrypoint turns it off)', () => {
+test("with codex's inner sandbox switched back on the same command fails with bwrap (why the entrypoint turns it off)", () => {
   const workdir = newWorkdir('inner-sandbox-on');
   // A later -c wins over the entrypoint's: the user can still choose codex's own sandbox.
   const run = runAgent(workdir, ['-c', 'sandbox_mode="workspace-write"', 'exec', '--skip-git-repo-check', PROMPT]);

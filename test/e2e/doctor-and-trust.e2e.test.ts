@@ -4,7 +4,7 @@ import path from 'node:path';
 import { runLauncher } from './helpers/run-launcher.js';
 import { createTestNetwork, type TestNetwork } from './helpers/test-network.js';
 
-/** Issue 5: project settings trusted by content hash, and `doctor` with and without an engine. */
+/** R75, R76: project settings trusted by content hash, and `doctor` with and without an engine. */
 const AGENT_UID = process.getuid?.() === 0 ? 4242 : (process.getuid?.() ?? 1000);
 
 let network: TestNetwork;
@@ -14,7 +14,16 @@ let home: string;
 let settings: string;
 
 const launch = (args: string[], env: Record<string, string> = {}) => runLauncher(args, { cwd: workdir, env: { HOME: home, ...env } });
-const curlAllowed = () => launch(['shell', '--network', network.name, '--', 'sh', '-c', 'curl -sS -m 3 http://allowed.test/ 2>&1; curl -sS -m 3 http://blocked.test/ 2>&1; true']);
+const curlAllowed = () =>
+  launch([
+    'shell',
+    '--network',
+    network.name,
+    '--',
+    'sh',
+    '-c',
+    'curl -sS -m 3 http://allowed.test/ 2>&1; curl -sS -m 3 http://blocked.test/ 2>&1; true',
+  ]);
 
 beforeAll(() => {
   network = createTestNetwork();
@@ -39,7 +48,9 @@ describe('project settings trusted by content hash', () => {
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`warning: ${settings} is not trusted yet; the policy it sets:\n  + network allow: allowed.test\n`);
-    expect(result.stderr.trim().split('\n').pop()).toBe(`run-in-container: ${settings} is not trusted: run \`run-in-container trust\` to approve`);
+    expect(result.stderr.trim().split('\n').pop()).toBe(
+      `run-in-container: ${settings} is not trusted: run \`run-in-container trust\` to approve`,
+    );
   });
 
   test('after `trust`: the run applies it (allowed.test reachable, blocked.test still not)', () => {
@@ -58,7 +69,9 @@ describe('project settings trusted by content hash', () => {
     writeFileSync(settings, '[network]\nallow = allowed.test blocked.test\n');
     const result = curlAllowed();
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain(`warning: ${settings} has changed since you approved it; the policy it sets:\n  - network allow: allowed.test\n  + network allow: allowed.test blocked.test\n`);
+    expect(result.stderr).toContain(
+      `warning: ${settings} has changed since you approved it; the policy it sets:\n  - network allow: allowed.test\n  + network allow: allowed.test blocked.test\n`,
+    );
     expect(result.stdout).not.toContain('ok blocked');
   });
 
@@ -78,7 +91,8 @@ describe('doctor', () => {
     const checks = JSON.parse(result.stdout) as Array<{ check: string; ok: boolean; detail: string; fix: string }>;
     const byName = Object.fromEntries(checks.map((c) => [c.check, c]));
     expect(result.status).toBe(0);
-    for (const name of ['docker CLI', 'docker engine', 'sandbox image', 'iptables/ipset in a container']) expect(byName[name]?.ok).toBe(true);
+    for (const name of ['docker CLI', 'docker engine', 'sandbox image', 'iptables/ipset in a container'])
+      expect(byName[name]?.ok).toBe(true);
     expect(byName['sandbox image']?.detail).toMatch(/^codex-sandbox:latest, codex \d+\.\d+\.\d+/);
     expect(byName['docker engine']?.detail).toMatch(/^reachable, version \d+/);
     expect(byName.auth).toEqual({ check: 'auth', ok: false, detail: 'no auth.json found', fix: expect.stringContaining('codex login') });
@@ -92,7 +106,9 @@ describe('doctor', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(result.status).toBe(1);
     const engine = result.stdout.split('\n').find((l) => l.includes('docker engine'));
-    expect(engine).toMatch(/^FAIL\s+docker engine\s+not reachable .* — fix: start it \(e\.g\. sudo systemctl start docker\) or fix DOCKER_HOST$/);
+    expect(engine).toMatch(
+      /^FAIL\s+docker engine\s+not reachable .* — fix: start it \(e\.g\. sudo systemctl start docker\) or fix DOCKER_HOST$/,
+    );
     expect(result.stdout).toMatch(/^ok\s+docker CLI /m);
   });
 

@@ -30,10 +30,17 @@ beforeAll(() => {
   const certs = path.join(scratch, 'certs');
   for (const dir of [home, workdir, certs]) mkdirSync(dir);
   if (process.getuid?.() === 0) chownSync(workdir, AGENT_UID, AGENT_UID);
-  spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.crt', '-days', '2', '-subj', '/CN=web.test'], { cwd: certs });
+  spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.crt', '-days', '2', '-subj', '/CN=web.test'],
+    { cwd: certs },
+  );
   spawnSync('chmod', ['a+r', 'server.key', 'server.crt'], { cwd: certs });
   lab = createLabNetwork('cs-e2e-bounds');
-  waitForPort(lab.startNode('web', ['web.test'], WEB_SERVER, ['--mount', `type=bind,source=${certs},target=/certs,readonly`, '-e', 'NAME=web']), 80);
+  waitForPort(
+    lab.startNode('web', ['web.test'], WEB_SERVER, ['--mount', `type=bind,source=${certs},target=/certs,readonly`, '-e', 'NAME=web']),
+    80,
+  );
 }, 120000);
 
 afterAll(() => {
@@ -47,7 +54,15 @@ describe('sessions: each command ends with its summary, nothing raw stays (R95)'
 
   test('creating run, attach and re-entry each print their refusals and keep a record; no raw directory anywhere', () => {
     const common = ['--name', name, '--work_dir', workdir, '--network', lab.name, '--allow', 'web.test'];
-    const first = launch(['shell', ...common, '--keep', '--', 'sh', '-c', 'curl -fsS -m 5 http://web.test/; getent hosts first-refused.test']);
+    const first = launch([
+      'shell',
+      ...common,
+      '--keep',
+      '--',
+      'sh',
+      '-c',
+      'curl -fsS -m 5 http://web.test/; getent hosts first-refused.test',
+    ]);
     expect(first.status).toBe(2);
     expect(first.stdout).toContain('ok web http');
     expect(first.stderr).toMatch(/^refused 1 destination: first-refused\.test \(\d+×, DNS\)/m);
@@ -55,29 +70,50 @@ describe('sessions: each command ends with its summary, nothing raw stays (R95)'
     expect(attached.status).toBe(0);
     expect(attached.stderr).toMatch(/^refused 1 destination: attach-refused\.test /m);
     expect(attached.stderr).not.toContain('first-refused');
-    const again = launch(['shell', ...common, '--', 'sh', '-c', 'curl -fsS -m 5 http://web.test/ >/dev/null; getent hosts third-refused.test; true']);
+    const again = launch([
+      'shell',
+      ...common,
+      '--',
+      'sh',
+      '-c',
+      'curl -fsS -m 5 http://web.test/ >/dev/null; getent hosts third-refused.test; true',
+    ]);
     expect(again.stderr).toContain('re-entering session');
     expect(again.stderr).toMatch(/^refused 1 destination: third-refused\.test /m);
     expect(copies()).toHaveLength(3);
-    const last = JSON.parse(launch(['egress', '--last', '--json', '--work_dir', workdir]).stdout) as { destinations: Array<Record<string, unknown>> };
+    const last = JSON.parse(launch(['egress', '--last', '--json', '--work_dir', workdir]).stdout) as {
+      destinations: Array<Record<string, unknown>>;
+    };
     expect(last.destinations).toContainEqual(expect.objectContaining({ verdict: 'allowed', name: 'web.test', kind: 'http' }));
     expect(rawDirs()).toEqual([]);
     const container = docker(['ps', '--filter', `label=codex-sandbox.session=${name}`, '--format', '{{.Names}}']);
-    const left = docker(['exec', '-u', '0', container, 'sh', '-c', 'cat /var/lib/codex-sandbox/private/egress/egress.*.log | grep -c . || true']);
+    const left = docker([
+      'exec',
+      '-u',
+      '0',
+      container,
+      'sh',
+      '-c',
+      'cat /var/lib/codex-sandbox/private/egress/egress.*.log | grep -c . || true',
+    ]);
     expect(Number(left)).toBeLessThanOrEqual(3); // only the policy header of the current file
   });
 });
 
 describe('bounded log (R93)', () => {
   test('a flood of refused names is cut and counted; the plain run leaves no raw log', () => {
-    const flood = 'for i in $(seq 1 4000); do echo "flood-$i.test"; done > /tmp/names; dig +tries=1 +time=1 -f /tmp/names >/dev/null 2>&1; true';
+    const flood =
+      'for i in $(seq 1 4000); do echo "flood-$i.test"; done > /tmp/names; dig +tries=1 +time=1 -f /tmp/names >/dev/null 2>&1; true';
     const result = launch(['shell', '--work_dir', workdir, '--network', lab.name, '--', 'sh', '-c', flood]);
     expect(result.status).toBe(0);
     expect(result.stderr).toMatch(/^refused \d+ destinations: .*\(\+\d+ log lines left out\)$/m);
     const newest = copies()
       .map((f) => path.join(workdir, '.codex', '.environment', 'egress', f))
       .sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]!;
-    const lines = readFileSync(newest, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(newest, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const dropped = lines.find((l) => 'dropped' in l)?.dropped as number;
     const kept = lines.filter((l) => l.name !== undefined).length;
     expect(dropped).toBeGreaterThan(0);
@@ -86,13 +122,38 @@ describe('bounded log (R93)', () => {
   });
 
   test('the capper keeps at most its cap and counts every line it leaves out', () => {
-    const input = Array.from({ length: 300 }, (_, i) => `squid 1741607950.${i} 172.26.0.7 80 GET host-${i}.test 80 - - 403 TCP_DENIED ERR_ACCESS_DENIED - 77 415`).join('\n');
+    const input = Array.from(
+      { length: 300 },
+      (_, i) => `squid 1741607950.${i} 172.26.0.7 80 GET host-${i}.test 80 - - 403 TCP_DENIED ERR_ACCESS_DENIED - 77 415`,
+    ).join('\n');
     const out = docker(
-      ['run', '--rm', '-i', '--label', 'codex-sandbox.test=1', '--network', 'none', '--entrypoint', 'mawk', IMAGE, '-W', 'interactive', '-v', 'cap=4096', '-v', 'marker=END', '-f', '/usr/local/lib/codex-sandbox/egress-capper.awk'],
+      [
+        'run',
+        '--rm',
+        '-i',
+        '--label',
+        'codex-sandbox.test=1',
+        '--network',
+        'none',
+        '--entrypoint',
+        'mawk',
+        IMAGE,
+        '-W',
+        'interactive',
+        '-v',
+        'cap=4096',
+        '-v',
+        'marker=END',
+        '-f',
+        '/usr/local/lib/codex-sandbox/egress-capper.awk',
+      ],
       `${input}\nEND\n`,
     );
     const kept = out.split('\n').filter((l) => l.startsWith('squid '));
-    const dropped = out.split('\n').filter((l) => l.startsWith('#dropped ')).reduce((sum, l) => sum + Number(l.slice(9)), 0);
+    const dropped = out
+      .split('\n')
+      .filter((l) => l.startsWith('#dropped '))
+      .reduce((sum, l) => sum + Number(l.slice(9)), 0);
     expect(kept.join('\n').length).toBeLessThanOrEqual(4096);
     expect(kept.length).toBeGreaterThan(0);
     expect(kept.length + dropped).toBe(300);

@@ -67,11 +67,29 @@ describe('egress log of a run', () => {
     const files = readdirSync(egressDir());
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/^[0-9a-f]{8}\.jsonl$/);
-    const records = readFileSync(path.join(egressDir(), files[0]!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = readFileSync(path.join(egressDir(), files[0]!), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(records).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ verdict: 'refused', reason: 'DNS', kind: 'dns', name: 'blocked-name.test', count: expect.any(Number), time: expect.any(String) }),
-        expect.objectContaining({ verdict: 'refused', reason: 'address without a name', kind: 'connect', address: network.blockedIp, port: 5432, protocol: 'tcp', count: 1 }),
+        expect.objectContaining({
+          verdict: 'refused',
+          reason: 'DNS',
+          kind: 'dns',
+          name: 'blocked-name.test',
+          count: expect.any(Number),
+          time: expect.any(String),
+        }),
+        expect.objectContaining({
+          verdict: 'refused',
+          reason: 'address without a name',
+          kind: 'connect',
+          address: network.blockedIp,
+          port: 5432,
+          protocol: 'tcp',
+          count: 1,
+        }),
       ]),
     );
     expect(records).toHaveLength(2);

@@ -3,7 +3,15 @@ import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { docker, IMAGE, runLauncher, type LauncherResult } from './helpers/run-launcher.js';
-import { CHECK_HELPERS, checkNames, createLabNetwork, makeSelfSignedCertificate, waitForPort, WEB_SERVER, type LabNetwork } from './helpers/test-hosts.js';
+import {
+  CHECK_HELPERS,
+  checkNames,
+  createLabNetwork,
+  makeSelfSignedCertificate,
+  waitForPort,
+  WEB_SERVER,
+  type LabNetwork,
+} from './helpers/test-hosts.js';
 
 /**
  * Egress by host name (R90, R92-R94): one web host answers for cdn-allowed.test and
@@ -60,11 +68,14 @@ function logsSince(network: LabNetwork, container: string): string {
 }
 
 function checkShell(network: LabNetwork, dir: string, env: string[], script: string): LauncherResult {
-  return runLauncher(['shell', '--work_dir', dir, '--network', network.name, '--allow', 'cdn-allowed.test', '--', 'env', ...env, 'bash', '-s'], {
-    cwd: scratch,
-    env: { HOME: home },
-    input: `${CHECK_HELPERS}${script}`,
-  });
+  return runLauncher(
+    ['shell', '--work_dir', dir, '--network', network.name, '--allow', 'cdn-allowed.test', '--', 'env', ...env, 'bash', '-s'],
+    {
+      cwd: scratch,
+      env: { HOME: home },
+      input: `${CHECK_HELPERS}${script}`,
+    },
+  );
 }
 
 beforeAll(() => {
@@ -76,7 +87,9 @@ beforeAll(() => {
   for (const dir of [home, workdir, workdir6, certs]) mkdirSync(dir);
   if (process.getuid?.() === 0) for (const dir of [workdir, workdir6]) chownSync(dir, AGENT_UID, AGENT_UID);
   makeSelfSignedCertificate(certs, ['cdn-allowed.test', 'cdn-evil.test', 'other.test']);
-  const fingerprint = execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha256', '-in', path.join(certs, 'server.crt')], { encoding: 'utf8' }).trim();
+  const fingerprint = execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha256', '-in', path.join(certs, 'server.crt')], {
+    encoding: 'utf8',
+  }).trim();
   const certMount = ['--mount', `type=bind,source=${certs},target=/certs,readonly`];
 
   lab = createLabNetwork('cs-e2e-names');
@@ -103,12 +116,19 @@ afterAll(() => {
 });
 
 function resultOf(result: LauncherResult, name: string): string {
-  return result.stdout.split('\n').find((line) => line === `PASS ${name}` || line.startsWith(`FAIL ${name}`)) ?? `missing: ${name}\n${result.stderr}`;
+  return (
+    result.stdout.split('\n').find((line) => line === `PASS ${name}` || line.startsWith(`FAIL ${name}`)) ??
+    `missing: ${name}\n${result.stderr}`
+  );
 }
 
 describe('only the allowed name is served, by Host and by SNI (R90)', () => {
   test('every check ran', () => {
-    expect({ status: run.status, results: run.stdout.split('\n').filter((l) => /^(PASS|FAIL) /.test(l)).length, stderr: run.stderr }).toEqual({
+    expect({
+      status: run.status,
+      results: run.stdout.split('\n').filter((l) => /^(PASS|FAIL) /.test(l)).length,
+      stderr: run.stderr,
+    }).toEqual({
       status: 0,
       results: checkNames(CHECKS).length,
       stderr: expect.any(String),
@@ -134,21 +154,31 @@ describe('only the allowed name is served, by Host and by SNI (R90)', () => {
 });
 
 describe('the egress record: allowed with bytes, refusals with reasons (R92-R94)', () => {
-  const last = () => JSON.parse(runLauncher(['egress', '--last', '--json', '--work_dir', workdir], { cwd: scratch, env: { HOME: home } }).stdout) as {
-    destinations: Array<Record<string, unknown>>;
-  };
+  const last = () =>
+    JSON.parse(runLauncher(['egress', '--last', '--json', '--work_dir', workdir], { cwd: scratch, env: { HOME: home } }).stdout) as {
+      destinations: Array<Record<string, unknown>>;
+    };
 
   test('the allowed host, per port, with bytes up and down', () => {
     const allowed = last().destinations.filter((d) => d.verdict === 'allowed');
     for (const kind of ['http', 'tls']) {
-      expect(allowed).toContainEqual(expect.objectContaining({ kind, name: 'cdn-allowed.test', count: expect.any(Number), bytesUp: expect.any(Number), bytesDown: expect.any(Number) }));
+      expect(allowed).toContainEqual(
+        expect.objectContaining({
+          kind,
+          name: 'cdn-allowed.test',
+          count: expect.any(Number),
+          bytesUp: expect.any(Number),
+          bytesDown: expect.any(Number),
+        }),
+      );
     }
     expect(allowed.every((d) => d.name === 'cdn-allowed.test' && (d.bytesDown as number) > 0)).toBe(true);
   });
 
   test('every refusal with its reason', () => {
     const refused = last().destinations.filter((d) => d.verdict === 'refused');
-    const has = (reason: string, match: Record<string, unknown>) => expect(refused).toContainEqual(expect.objectContaining({ reason, ...match }));
+    const has = (reason: string, match: Record<string, unknown>) =>
+      expect(refused).toContainEqual(expect.objectContaining({ reason, ...match }));
     has('name not allowed', { kind: 'http', name: 'cdn-evil.test' });
     has('name not allowed', { kind: 'tls', name: 'cdn-evil.test' });
     has('TLS without a name', { kind: 'tls', port: 443 });
@@ -190,12 +220,32 @@ describe('fail closed (R90)', () => {
   test('when the name check cannot start, the sandbox stops with exit 71 and one line, the command never runs', () => {
     // Something else holds Squid's intercept port before the entrypoint starts it.
     const blocker = "require('net').createServer().listen(3129,'127.0.0.1')";
-    const result = execFileSync('docker', [
-      'run', '--rm', '--label', 'codex-sandbox.test=1', '--cap-drop', 'ALL',
-      ...['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'SETUID', 'SETGID', 'SETPCAP', 'NET_BIND_SERVICE', 'NET_ADMIN', 'NET_RAW'].flatMap((c) => ['--cap-add', c]),
-      '--network', lab.name, '-e', 'SANDBOX_ALLOWED_DOMAINS=cdn-allowed.test', '-e', 'SANDBOX_COMMAND=shell',
-      '--entrypoint', 'bash', IMAGE, '-c', `(node -e "${blocker}" &); sleep 0.5; /usr/local/bin/sandbox-entrypoint echo COMMAND-RAN; echo "exit=$?"`,
-    ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const result = execFileSync(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '--label',
+        'codex-sandbox.test=1',
+        '--cap-drop',
+        'ALL',
+        ...['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'SETUID', 'SETGID', 'SETPCAP', 'NET_BIND_SERVICE', 'NET_ADMIN', 'NET_RAW'].flatMap(
+          (c) => ['--cap-add', c],
+        ),
+        '--network',
+        lab.name,
+        '-e',
+        'SANDBOX_ALLOWED_DOMAINS=cdn-allowed.test',
+        '-e',
+        'SANDBOX_COMMAND=shell',
+        '--entrypoint',
+        'bash',
+        IMAGE,
+        '-c',
+        `(node -e "${blocker}" &); sleep 0.5; /usr/local/bin/sandbox-entrypoint echo COMMAND-RAN; echo "exit=$?"`,
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     expect(result).toContain('exit=71');
     expect(result).not.toContain('COMMAND-RAN');
   });
@@ -203,12 +253,18 @@ describe('fail closed (R90)', () => {
   test('a name check that dies later leaves 80/443 closed, never direct', () => {
     const name = `names-${process.pid}`;
     try {
-      const start = runLauncher(['shell', '--name', name, '--keep', '--work_dir', workdir6, '--network', lab.name, '--allow', 'cdn-allowed.test', '--', 'true'], { cwd: scratch, env: { HOME: home } });
+      const start = runLauncher(
+        ['shell', '--name', name, '--keep', '--work_dir', workdir6, '--network', lab.name, '--allow', 'cdn-allowed.test', '--', 'true'],
+        { cwd: scratch, env: { HOME: home } },
+      );
       expect(start.status).toBe(0);
       const container = docker(['ps', '--filter', `label=codex-sandbox.session=${name}`, '--format', '{{.Names}}']);
       docker(['exec', '-u', '0', container, 'pkill', '-KILL', '-x', 'squid']);
       const linesBefore = lab.logs(web).split('\n').length;
-      const after = runLauncher(['attach', name, '--', 'sh', '-c', 'curl -fsS -m 5 http://cdn-allowed.test/; echo "curl=$?"'], { cwd: workdir6, env: { HOME: home } });
+      const after = runLauncher(['attach', name, '--', 'sh', '-c', 'curl -fsS -m 5 http://cdn-allowed.test/; echo "curl=$?"'], {
+        cwd: workdir6,
+        env: { HOME: home },
+      });
       expect(after.stdout).toMatch(/curl=(7|56|52)\b/);
       expect(lab.logs(web).split('\n').length).toBe(linesBefore);
     } finally {

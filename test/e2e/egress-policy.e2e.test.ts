@@ -7,7 +7,7 @@ import { createLabNetwork, waitForPort, type LabNetwork } from './helpers/test-h
 import { TEST_LABEL } from './helpers/test-network.js';
 
 /**
- * Issue 5's allowances on the real engine: each one reachable while its neighbour stays
+ * The egress allowances (R80-R86) on the real engine: each one reachable while its neighbour stays
  * blocked. Test hosts live on a private docker network; the host-port listeners are bound
  * to the host-gateway address only. Nothing leaves the machine.
  */
@@ -81,10 +81,40 @@ for (let i=0;i<2;i++){const s=net.createServer(c=>{c.on('error',()=>{});c.end('h
 
 function makeCertificates(dir: string): void {
   const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=codex-sandbox test CA']);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=codex-sandbox test CA',
+  ]);
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=tls.test']);
   writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=DNS:tls.test\n');
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext']);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  ]);
   execFileSync('chmod', ['a+r', 'server.key', 'server.crt', 'ca.pem'], { cwd: dir });
 }
 
@@ -103,20 +133,61 @@ beforeAll(async () => {
   const git = net.startNode('git', ['git.test'], TCP_HTTP_SERVER);
   proxyContainer = net.startNode('proxy', ['proxy.test'], PROXY_SERVER);
   const tls = net.startNode('tls', ['tls.test'], HTTPS_SERVER, ['--mount', `type=bind,source=${certs},target=/certs,readonly`]);
-  for (const [container, port] of [[lab, 80], [lab, 2222], [git, 2222], [proxyContainer, 3128], [proxyContainer, 3129]] as const) waitForPort(container, port);
+  for (const [container, port] of [
+    [lab, 80],
+    [lab, 2222],
+    [git, 2222],
+    [proxyContainer, 3128],
+    [proxyContainer, 3129],
+  ] as const)
+    waitForPort(container, port);
   waitForPort(tls, 443, true);
 
   // host.docker.internal:host-gateway is the default bridge's gateway: listen there only.
-  const gatewayLine = docker(['run', '--rm', '--label', TEST_LABEL, '--add-host', 'host.docker.internal:host-gateway', '--network', networkName, '--entrypoint', 'getent', IMAGE, 'hosts', 'host.docker.internal']);
+  const gatewayLine = docker([
+    'run',
+    '--rm',
+    '--label',
+    TEST_LABEL,
+    '--add-host',
+    'host.docker.internal:host-gateway',
+    '--network',
+    networkName,
+    '--entrypoint',
+    'getent',
+    IMAGE,
+    'hosts',
+    'host.docker.internal',
+  ]);
   const gateway = gatewayLine.split(/\s+/)[0] ?? '';
   const listeners = await startHostListeners(gateway);
   hostListener = listeners.child;
   const [hostPort, otherHostPort] = listeners.ports;
 
-  const common = ['shell', '--work_dir', workdir, '--network', networkName, '--allow', '*.lab.test', '--allow', 'git.test:2222', '--deny', 'bad.lab.test', '--allow-host-port', hostPort, '--allow', 'tls.test'];
+  const common = [
+    'shell',
+    '--work_dir',
+    workdir,
+    '--network',
+    networkName,
+    '--allow',
+    '*.lab.test',
+    '--allow',
+    'git.test:2222',
+    '--deny',
+    'bad.lab.test',
+    '--allow-host-port',
+    hostPort,
+    '--allow',
+    'tls.test',
+  ];
   const command = ['--', 'env', `HOST_PORT=${hostPort}`, `OTHER_HOST_PORT=${otherHostPort}`, 'bash', '-s'];
   const env = { HOME: home };
-  withAll = runLauncher([...common, '--proxy', 'http://proxy.test:3128', '--ca-cert', path.join(certs, 'ca.pem'), ...command], { cwd: scratch, env, input: CHECKS });
+  withAll = runLauncher([...common, '--proxy', 'http://proxy.test:3128', '--ca-cert', path.join(certs, 'ca.pem'), ...command], {
+    cwd: scratch,
+    env,
+    input: CHECKS,
+  });
   withoutCa = runLauncher([...common, ...command], {
     cwd: scratch,
     env,

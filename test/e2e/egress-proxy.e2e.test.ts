@@ -2,7 +2,16 @@ import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runLauncher, type LauncherResult } from './helpers/run-launcher.js';
-import { CHECK_HELPERS, checkNames, createLabNetwork, FORWARD_PROXY, makeSelfSignedCertificate, waitForPort, WEB_SERVER, type LabNetwork } from './helpers/test-hosts.js';
+import {
+  CHECK_HELPERS,
+  checkNames,
+  createLabNetwork,
+  FORWARD_PROXY,
+  makeSelfSignedCertificate,
+  waitForPort,
+  WEB_SERVER,
+  type LabNetwork,
+} from './helpers/test-hosts.js';
 
 /**
  * An upstream proxy is the sandbox's business, never the agent's (R91): with HTTPS_PROXY set
@@ -60,7 +69,21 @@ beforeAll(() => {
   waitForPort(proxy, 3128);
   otherBefore = lab.logs(other).length; // its own readiness probe
   run = runLauncher(
-    ['shell', '--work_dir', workdir, '--network', lab.name, '--allow', 'cdn-allowed.test', '--', 'env', `PROXY_IP=${lab.ipOf(proxy)}`, `OTHER_IP=${lab.ipOf(other)}`, 'bash', '-s'],
+    [
+      'shell',
+      '--work_dir',
+      workdir,
+      '--network',
+      lab.name,
+      '--allow',
+      'cdn-allowed.test',
+      '--',
+      'env',
+      `PROXY_IP=${lab.ipOf(proxy)}`,
+      `OTHER_IP=${lab.ipOf(other)}`,
+      'bash',
+      '-s',
+    ],
     { cwd: scratch, env: { HOME: home, HTTPS_PROXY: `http://${LOGIN}@proxy.test:3128` }, input: `${CHECK_HELPERS}${CHECKS}` },
   );
 }, 300000);
@@ -72,7 +95,10 @@ afterAll(() => {
 
 describe('through an upstream proxy (R91)', () => {
   test('every check ran; the launcher named the proxy without its login', () => {
-    expect({ status: run.status, results: run.stdout.split('\n').filter((l) => /^(PASS|FAIL) /.test(l)).length }).toEqual({ status: 0, results: checkNames(CHECKS).length });
+    expect({ status: run.status, results: run.stdout.split('\n').filter((l) => /^(PASS|FAIL) /.test(l)).length }).toEqual({
+      status: 0,
+      results: checkNames(CHECKS).length,
+    });
     expect(run.stderr).toContain('using proxy http://***@proxy.test:3128 (from HTTPS_PROXY)');
     expect(run.stderr).not.toContain('pw-9f3k');
   });
@@ -96,10 +122,14 @@ describe('through an upstream proxy (R91)', () => {
   });
 
   test('the egress record lists the unlisted host as refused, never as reached', () => {
-    const record = JSON.parse(runLauncher(['egress', '--last', '--json', '--work_dir', workdir], { cwd: scratch, env: { HOME: home } }).stdout) as {
+    const record = JSON.parse(
+      runLauncher(['egress', '--last', '--json', '--work_dir', workdir], { cwd: scratch, env: { HOME: home } }).stdout,
+    ) as {
       destinations: Array<Record<string, unknown>>;
     };
-    expect(record.destinations).toContainEqual(expect.objectContaining({ verdict: 'refused', name: 'other.test', reason: 'name not allowed' }));
+    expect(record.destinations).toContainEqual(
+      expect.objectContaining({ verdict: 'refused', name: 'other.test', reason: 'name not allowed' }),
+    );
     expect(record.destinations.filter((d) => d.verdict === 'allowed' && d.name === 'other.test')).toEqual([]);
     expect(record.destinations).toContainEqual(expect.objectContaining({ verdict: 'allowed', name: 'cdn-allowed.test', kind: 'tls' }));
     const line = run.stderr.split('\n').find((l) => l.startsWith('refused ')) ?? '';

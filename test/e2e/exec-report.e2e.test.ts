@@ -5,7 +5,7 @@ import { containersFor, IMAGE, runLauncher } from './helpers/run-launcher.js';
 import { MOCK_MODEL_CONFIG, startMockModel, type TestService } from './helpers/test-service.js';
 
 /**
- * Issue 4 item 3: `run-in-container exec PROMPT` runs the real codex binary headless against
+ * R50-R52: `run-in-container exec PROMPT` runs the real codex binary headless against
  * the local mock of the Responses API (test/e2e/mock-model/server.js as `model.test` on a
  * private network) and writes run.log, summary.md and exit.json; the final message is on
  * stdout and the exit code is the agent's. Item 5: `--track` + `diff`.
@@ -19,7 +19,6 @@ let scratch: string;
 let home: string;
 let config: string;
 let network: string;
-let mock: string;
 let service: TestService | undefined;
 
 beforeAll(() => {
@@ -30,7 +29,6 @@ beforeAll(() => {
   writeFileSync(config, MOCK_MODEL_CONFIG);
   service = startMockModel('cs-e2e-exec');
   network = service.network;
-  mock = service.container;
 });
 
 afterAll(() => {
@@ -90,18 +88,16 @@ test('exec writes run.log, summary.md and exit.json; the final message is on std
   expect(summary).toContain('- exit code: 0');
 
   const exit = JSON.parse(readFileSync(path.join(report, 'exit.json'), 'utf8')) as Record<string, unknown>;
-  expect(exit).toEqual(
-    expect.objectContaining({ exitCode: 0, image: IMAGE, workdir, repo: null, changedFiles: 1 }),
-  );
+  expect(exit).toEqual(expect.objectContaining({ exitCode: 0, image: IMAGE, workdir, repo: null, changedFiles: 1 }));
   expect(exit.codexVersion).toMatch(/^\d+\.\d+\.\d+/);
-  // Filled in by issue 5's egress log (a count), null only when it is unavailable.
+  // Filled in by the egress record (R92: a count), null only when it is unavailable.
   expect(exit.blockedEgress === null || typeof exit.blockedEgress === 'number').toBe(true);
   expect(Date.parse(String(exit.endedAt))).toBeGreaterThanOrEqual(Date.parse(String(exit.startedAt)));
   expect(path.basename(report)).toContain(String(exit.runId));
   expect(containersFor(workdir)).toEqual([]);
 });
 
-test('exec passes the agent\'s failing exit code through and still writes the report (--out)', () => {
+test("exec passes the agent's failing exit code through and still writes the report (--out)", () => {
   const workdir = newWorkdir('fails');
   const out = path.join(scratch, 'fails-report');
   // A codex exec flag that does not exist: codex itself exits 2 before any model call.
@@ -123,7 +119,9 @@ test('exec --out refuses a directory that is not empty, before any container sta
   writeFileSync(path.join(out, 'keep.txt'), 'x');
   const run = launch([...execArgs(workdir, ['--out', out]), 'anything']);
   expect(run.status).toBe(2);
-  expect(run.stderr.trim().split('\n').pop()).toBe(`run-in-container: --out ${JSON.stringify(out)} is not empty: give a new or empty directory`);
+  expect(run.stderr.trim().split('\n').pop()).toBe(
+    `run-in-container: --out ${JSON.stringify(out)} is not empty: give a new or empty directory`,
+  );
   expect(readdirSync(out)).toEqual(['keep.txt']);
   expect(existsSync(path.join(workdir, '.codex'))).toBe(false);
 });

@@ -7,7 +7,6 @@ import path from 'node:path';
 import { CLI, containersFor, docker, IMAGE, runLauncher } from './helpers/run-launcher.js';
 import { TEST_LABEL } from './helpers/test-network.js';
 
-
 // Real containers, a 31 s reaper wait: the e2e project's testTimeout does not reach per-file runs.
 jest.setTimeout(180000);
 /**
@@ -199,7 +198,13 @@ describe('engine problems: one line with the fix, exit 1, within 5 s', () => {
       const result = spawnSync(
         'setpriv',
         ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, CLI, 'shell', '--work_dir', workdir, '--', 'true'],
-        { cwd: scratch, env: { PATH: process.env.PATH ?? '', HOME: scratch, DOCKER_HOST: `unix://${socket}` }, encoding: 'utf8', input: '', timeout: 20000 },
+        {
+          cwd: scratch,
+          env: { PATH: process.env.PATH ?? '', HOME: scratch, DOCKER_HOST: `unix://${socket}` },
+          encoding: 'utf8',
+          input: '',
+          timeout: 20000,
+        },
       );
       expect(result.status).toBe(1);
       expect(lastLine(result.stderr)).toBe(
@@ -211,7 +216,7 @@ describe('engine problems: one line with the fix, exit 1, within 5 s', () => {
     }
   });
 
-  test('engine answers but cannot run containers (docker run fails with 125): docker\'s reason, exit 1', () => {
+  test("engine answers but cannot run containers (docker run fails with 125): docker's reason, exit 1", () => {
     const workdir = newWorkdir('cannot-run');
     const bin = path.join(scratch, 'fake-docker-bin');
     mkdirSync(bin, { recursive: true });
@@ -238,7 +243,10 @@ esac
 
   test('an agent that itself exits 125 is passed through, not mistaken for docker', () => {
     const workdir = newWorkdir('agent-125');
-    const result = runLauncher(['shell', '--work_dir', workdir, '--', 'sh', '-c', 'echo "docker-like words" >&2; exit 125'], { cwd: scratch, env: { HOME: home } });
+    const result = runLauncher(['shell', '--work_dir', workdir, '--', 'sh', '-c', 'echo "docker-like words" >&2; exit 125'], {
+      cwd: scratch,
+      env: { HOME: home },
+    });
     expect(result.status).toBe(125);
   });
 });
@@ -246,9 +254,14 @@ esac
 describe('image problems', () => {
   test('a missing image that is not ours: refused with how to get it', () => {
     const workdir = newWorkdir('img-missing');
-    const result = runLauncher(['shell', '--work_dir', workdir, '--image', 'codex-sandbox-test-missing:1', '--', 'true'], { cwd: scratch, env: { HOME: home } });
+    const result = runLauncher(['shell', '--work_dir', workdir, '--image', 'codex-sandbox-test-missing:1', '--', 'true'], {
+      cwd: scratch,
+      env: { HOME: home },
+    });
     expect(result.status).toBe(1);
-    expect(result.stderr.trim().split('\n').pop()).toBe('run-in-container: image codex-sandbox-test-missing:1 not found: build it with `run-in-container build` or pull it');
+    expect(result.stderr.trim().split('\n').pop()).toBe(
+      'run-in-container: image codex-sandbox-test-missing:1 not found: build it with `run-in-container build` or pull it',
+    );
   });
 
   test('a missing sandbox tag is built automatically (progress shown); a failing build shows its last lines, exit 1', () => {
@@ -265,8 +278,11 @@ describe('image problems', () => {
     expect(containersFor(workdir)).toEqual([]);
   });
 
-  test('build with a base image that does not exist: exit 1, docker\'s last lines in the message', () => {
-    const result = runLauncher(['build', '--base-image', 'localhost:1/codex-sandbox-does-not-exist:1'], { cwd: scratch, env: { HOME: home } });
+  test("build with a base image that does not exist: exit 1, docker's last lines in the message", () => {
+    const result = runLauncher(['build', '--base-image', 'localhost:1/codex-sandbox-does-not-exist:1'], {
+      cwd: scratch,
+      env: { HOME: home },
+    });
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n').pop()).toMatch(/^run-in-container: image build failed: .*localhost:1/);
@@ -275,7 +291,10 @@ describe('image problems', () => {
   test('CODEX_DOCKER_IMAGE without our entrypoint label is refused, never run unfirewalled', () => {
     const workdir = newWorkdir('img-foreign');
     const foreign = process.env.SANDBOX_BASE_IMAGE ?? 'local/node:bookworm';
-    const result = runLauncher(['shell', '--work_dir', workdir, '--', 'true'], { cwd: scratch, env: { HOME: home, CODEX_DOCKER_IMAGE: foreign } });
+    const result = runLauncher(['shell', '--work_dir', workdir, '--', 'true'], {
+      cwd: scratch,
+      env: { HOME: home, CODEX_DOCKER_IMAGE: foreign },
+    });
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n').pop()).toBe(
       `run-in-container: image ${foreign} lacks the codex-sandbox entrypoint (label codex-sandbox.entrypoint), so it would run without the firewall: use an image built by \`run-in-container build\``,
@@ -289,7 +308,10 @@ describe('init and agent failures: exit codes passed through, container gone', (
     const workdir = newWorkdir('init-fail');
     const hook = path.join(scratch, 'init-fail.sh');
     writeFileSync(hook, '#!/bin/sh\necho "setting up" >&2\nexit 9\n', { mode: 0o755 });
-    const result = runLauncher(['shell', '--work_dir', workdir, '--init_script', hook, '--', 'true'], { cwd: scratch, env: { HOME: home } });
+    const result = runLauncher(['shell', '--work_dir', workdir, '--init_script', hook, '--', 'true'], {
+      cwd: scratch,
+      env: { HOME: home },
+    });
     expect(result.status).toBe(9);
     expect(result.stderr).toContain('codex-sandbox: init hook failed (exit 9)');
     expect(containersFor(workdir)).toEqual([]);
@@ -308,7 +330,10 @@ describe('init and agent failures: exit codes passed through, container gone', (
     ['ABRT', 134],
   ])('agent crashing with SIG%s: %i', (signal, expected) => {
     const workdir = newWorkdir(`agent-${signal}`);
-    const result = runLauncher(['shell', '--work_dir', workdir, '--', 'sh', '-c', `kill -${signal} $$`], { cwd: scratch, env: { HOME: home } });
+    const result = runLauncher(['shell', '--work_dir', workdir, '--', 'sh', '-c', `kill -${signal} $$`], {
+      cwd: scratch,
+      env: { HOME: home },
+    });
     expect(result.status).toBe(expected);
     expect(containersFor(workdir)).toEqual([]);
   });
@@ -320,9 +345,23 @@ test('the next command start reaps containers whose launcher on this host died (
   const deadPid = dead.stdout;
   const start = (pid: string, extra: string[]) =>
     docker([
-      'run', '-d', '--label', TEST_LABEL, '--label', 'codex-sandbox.managed=true', '--label', `codex-sandbox.workdir=${workdir}`,
-      '--label', `codex-sandbox.launcher-host=${os.hostname()}`, '--label', `codex-sandbox.launcher-pid=${pid}`, ...extra,
-      '--entrypoint', 'sleep', IMAGE, '600',
+      'run',
+      '-d',
+      '--label',
+      TEST_LABEL,
+      '--label',
+      'codex-sandbox.managed=true',
+      '--label',
+      `codex-sandbox.workdir=${workdir}`,
+      '--label',
+      `codex-sandbox.launcher-host=${os.hostname()}`,
+      '--label',
+      `codex-sandbox.launcher-pid=${pid}`,
+      ...extra,
+      '--entrypoint',
+      'sleep',
+      IMAGE,
+      '600',
     ]);
   const orphan = start(deadPid, []);
   const kept = start(deadPid, ['--label', 'codex-sandbox.session=reaper-test']);
@@ -333,12 +372,20 @@ test('the next command start reaps containers whose launcher on this host died (
     const other = newWorkdir('reaper-run');
     const result = runLauncher(['shell', '--work_dir', other, '--', 'true'], { cwd: scratch, env: { HOME: home } });
     expect(result.status).toBe(0);
-    const remaining = docker(['ps', '-a', '--no-trunc', '--filter', `label=codex-sandbox.workdir=${workdir}`, '--format', '{{.ID}}']).split('\n');
+    const remaining = docker(['ps', '-a', '--no-trunc', '--filter', `label=codex-sandbox.workdir=${workdir}`, '--format', '{{.ID}}']).split(
+      '\n',
+    );
     expect(remaining.sort()).toEqual([kept, live, fresh].sort());
     // (any launcher on this host may have reaped it: the mechanism, not this run, is tested)
     expect(remaining).not.toContain(orphan);
   } finally {
-    spawnSync('docker', ['rm', '-f', ...docker(['ps', '-aq', '--filter', `label=codex-sandbox.workdir=${workdir}`]).split('\n').filter(Boolean)]);
+    spawnSync('docker', [
+      'rm',
+      '-f',
+      ...docker(['ps', '-aq', '--filter', `label=codex-sandbox.workdir=${workdir}`])
+        .split('\n')
+        .filter(Boolean),
+    ]);
   }
 });
 

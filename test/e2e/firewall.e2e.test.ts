@@ -31,13 +31,30 @@ beforeAll(() => {
   writeFileSync(path.join(configDir, 'auth.json'), '{"OPENAI_API_KEY":"test"}\n', { mode: 0o644 });
   writeFileSync(path.join(configDir, 'config.toml'), 'model = "test"\n');
   const initScript = path.join(scratch, 'init.sh');
-  writeFileSync(initScript, '#!/bin/bash\nset -e\nprintf "%s\\n%s\\n%s\\n" "$PWD" "$SANDBOX_ENV_DIR" "$(id -u)" > "$SANDBOX_ENV_DIR/init.out"\n');
+  writeFileSync(
+    initScript,
+    '#!/bin/bash\nset -e\nprintf "%s\\n%s\\n%s\\n" "$PWD" "$SANDBOX_ENV_DIR" "$(id -u)" > "$SANDBOX_ENV_DIR/init.out"\n',
+  );
   if (process.getuid?.() === 0) chownSync(workdir, AGENT_UID, AGENT_UID);
   run = runLauncher(
     [
-      'shell', '--work_dir', workdir, '--network', network.name, '--dns', network.dnsIp, '--init_script', initScript, '--',
-      'env', `ALLOWED_IP=${network.allowedIp}`, `BLOCKED_IP=${network.blockedIp}`, `DNS_IP=${network.dnsIp}`, `GATEWAY=${network.gateway}`,
-      'bash', '-s',
+      'shell',
+      '--work_dir',
+      workdir,
+      '--network',
+      network.name,
+      '--dns',
+      network.dnsIp,
+      '--init_script',
+      initScript,
+      '--',
+      'env',
+      `ALLOWED_IP=${network.allowedIp}`,
+      `BLOCKED_IP=${network.blockedIp}`,
+      `DNS_IP=${network.dnsIp}`,
+      `GATEWAY=${network.gateway}`,
+      'bash',
+      '-s',
     ],
     {
       cwd: scratch,

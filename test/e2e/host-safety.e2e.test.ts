@@ -6,7 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI, containersFor, runLauncher } from './helpers/run-launcher.js';
 
-
 // Real containers, a 31 s reaper wait: the e2e project's testTimeout does not reach per-file runs.
 jest.setTimeout(180000);
 /**
@@ -70,7 +69,14 @@ test('many runs of every kind leave ~/.codex and ~/.config/codex untouched; auth
 
   expect(shell(['--', 'true']).status).toBe(0);
   // The agent tries to write to everything it can see of the Codex home.
-  expect(shell(['--', 'sh', '-c', 'echo "# hacked" >> /codex_home/config.toml; echo hacked > /codex_home/prompts/review.md; echo x > /codex_home/auth.json 2>/dev/null; exit 0']).status).toBe(0);
+  expect(
+    shell([
+      '--',
+      'sh',
+      '-c',
+      'echo "# hacked" >> /codex_home/config.toml; echo hacked > /codex_home/prompts/review.md; echo x > /codex_home/auth.json 2>/dev/null; exit 0',
+    ]).status,
+  ).toBe(0);
   expect(shell(['--', 'sh', '-c', 'exit 3']).status).toBe(3);
   expect(shell(['--', '/nonexistent']).status).toBe(127);
   const hook = path.join(scratch, 'failing-init.sh');
@@ -80,7 +86,16 @@ test('many runs of every kind leave ~/.codex and ~/.config/codex untouched; auth
   expect(shell(['--dry-run', '--', 'true']).status).toBe(0);
   expect(shell(['--dry-run', '--config', path.join(home, '.codex')]).status).toBe(0);
   // Mounted read-only: the agent's write fails (as a root host the agent cannot even read it).
-  expect(shell(['--auth_file', path.join(home, '.codex', 'auth.json'), '--', 'sh', '-c', 'test -f /codex_home/auth.json && ! (echo x > /codex_home/auth.json) 2>/dev/null']).status).toBe(0);
+  expect(
+    shell([
+      '--auth_file',
+      path.join(home, '.codex', 'auth.json'),
+      '--',
+      'sh',
+      '-c',
+      'test -f /codex_home/auth.json && ! (echo x > /codex_home/auth.json) 2>/dev/null',
+    ]).status,
+  ).toBe(0);
   expect(shell(['--', 'true'], { CODEX_CONFIG_DIR: path.join(home, '.config', 'codex') }).status).toBe(0);
 
   // Interrupted with SIGINT while the agent runs.
@@ -90,7 +105,11 @@ test('many runs of every kind leave ~/.codex and ~/.config/codex untouched; auth
     stdio: 'ignore',
     detached: true,
   });
-  for (let i = 0; i < 200 && !spawnSync('docker', ['ps', '--filter', `label=codex-sandbox.workdir=${workdir}`, '-q'], { encoding: 'utf8' }).stdout.trim(); i += 1) {
+  for (
+    let i = 0;
+    i < 200 && !spawnSync('docker', ['ps', '--filter', `label=codex-sandbox.workdir=${workdir}`, '-q'], { encoding: 'utf8' }).stdout.trim();
+    i += 1
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -134,7 +153,19 @@ test('a workdir whose path holds a space, quotes, $(…), a comma, a colon and a
   mkdirSync(readOnly);
   writeFileSync(path.join(readOnly, 'data.txt'), 'read-only data\n');
   const result = runLauncher(
-    ['shell', '--work_dir', odd, '--read-only', readOnly, '--', 'sh', '-c', 'pwd; cat "$1/data.txt"; echo made > created.txt', 'sh', `/app${readOnly}`],
+    [
+      'shell',
+      '--work_dir',
+      odd,
+      '--read-only',
+      readOnly,
+      '--',
+      'sh',
+      '-c',
+      'pwd; cat "$1/data.txt"; echo made > created.txt',
+      'sh',
+      `/app${readOnly}`,
+    ],
     { cwd: scratch, env: { HOME: home } },
   );
   expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 0, stdout: `/app${odd}\nread-only data\n` });

@@ -1,6 +1,17 @@
 import { jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Attacker, makeWorkdir } from './helpers/hostile.js';
@@ -8,7 +19,7 @@ import { CLI, IMAGE, runLauncher } from './helpers/run-launcher.js';
 import { MOCK_MODEL_CONFIG, startMockModel, type TestService } from './helpers/test-service.js';
 
 /**
- * Issue 10 on the real engine, what the launcher reads back and prints (REQUIREMENTS.md
+ * Hostile project trees on the real engine, what the launcher reads back and prints (REQUIREMENTS.md
  * R100, R106, R108, R109): a planted `runs` link, a FIFO config, /dev/zero and huge sparse
  * files, an endless output line, file names built to be parsed by git, and names with
  * terminal escapes. The host is checked after each: nothing created or read outside, the
@@ -37,11 +48,11 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-const launch = (cwd: string, args: string[], timeoutMs = 120000) => runLauncher(args, { cwd, env: { HOME: home, OPENAI_ALLOWED_DOMAINS: 'model.test' }, timeoutMs });
+const launch = (cwd: string, args: string[], timeoutMs = 120000) =>
+  runLauncher(args, { cwd, env: { HOME: home, OPENAI_ALLOWED_DOMAINS: 'model.test' }, timeoutMs });
 const chownAgent = (dir: string) => {
   if (process.getuid?.() === 0) spawnSync('chown', ['-R', '1000:1000', dir]);
 };
-// eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
 test('R108 a runs link planted in the Codex home: exec creates nothing outside and starts nothing', () => {
@@ -57,7 +68,7 @@ test('R108 a runs link planted in the Codex home: exec creates nothing outside a
   expect(readdirSync(victim)).toEqual([]);
 });
 
-test('R109 a FIFO as the Codex home\'s config.toml: a dry run and a run finish at once', () => {
+test("R109 a FIFO as the Codex home's config.toml: a dry run and a run finish at once", () => {
   const dir = makeWorkdir(scratch, 'fifo', 'user');
   mkdirSync(path.join(dir, '.codex', '.environment'), { recursive: true });
   expect(spawnSync('mkfifo', [path.join(dir, '.codex', '.environment', 'config.toml')]).status).toBe(0);
@@ -95,9 +106,30 @@ test('R108 exec: one endless output line (40 MB, no newline) is cut in run.log',
   const hook = path.join(scratch, 'flood.sh');
   // From the init hook: its output is the container's, captured like the agent's.
   writeFileSync(hook, '#!/bin/sh\nhead -c 40000000 /dev/zero | tr "\\000" y\n', { mode: 0o755 });
-  const args = ['exec', '--work_dir', dir, '--image', IMAGE, '--network', model!.network, '--config', config, '--init_script', hook, '--out', path.join(scratch, 'flood-report'), 'create the file'];
+  const args = [
+    'exec',
+    '--work_dir',
+    dir,
+    '--image',
+    IMAGE,
+    '--network',
+    model!.network,
+    '--config',
+    config,
+    '--init_script',
+    hook,
+    '--out',
+    path.join(scratch, 'flood-report'),
+    'create the file',
+  ];
   // The launcher echoes the agent's output to stderr: not collected here (40 MB).
-  const run = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: home, OPENAI_ALLOWED_DOMAINS: 'model.test' }, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8', timeout: 180000 });
+  const run = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: home, OPENAI_ALLOWED_DOMAINS: 'model.test' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+    encoding: 'utf8',
+    timeout: 180000,
+  });
   expect(run.status).toBe(0);
   expect(statSync(path.join(scratch, 'flood-report', 'run.log')).size).toBeLessThan(1024 * 1024);
   const log = readFileSync(path.join(scratch, 'flood-report', 'run.log'), 'utf8');
@@ -124,7 +156,9 @@ test('R106 --track: names built to be parsed by git are recorded as data; no hos
   expect(stat.stdout).not.toMatch(RAW_CONTROL);
   const trackDir = path.join(home, '.local', 'state', 'codex-sandbox', 'track');
   const [repo] = readdirSync(trackDir);
-  const objects = spawnSync('git', ['--git-dir', path.join(trackDir, repo ?? ''), 'cat-file', '--batch-all-objects', '--batch'], { encoding: 'latin1' }).stdout;
+  const objects = spawnSync('git', ['--git-dir', path.join(trackDir, repo ?? ''), 'cat-file', '--batch-all-objects', '--batch'], {
+    encoding: 'latin1',
+  }).stdout;
   expect(objects).not.toContain('TRACK SECRET');
   names.forEach((_, index) => expect(objects).toContain(`line ${index}\n`));
 });

@@ -1,13 +1,25 @@
 import { jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Attacker, createHostSecrets, hashTree, makeWorkdir, type HostSecrets } from './helpers/hostile.js';
 import { runLauncher } from './helpers/run-launcher.js';
 
 /**
- * Issue 10 on the real engine: the project directory and the Codex home are hostile input
+ * On the real engine: the project directory and the Codex home are hostile input
  * (REQUIREMENTS.md R101–R105, R110). What the agent plants between runs — a settings path
  * re-pointed at the host, the Codex home linked to .git, a renamed nested repository, a link
  * for root's chown to follow — never reaches the host. Each class is played on a workdir a
@@ -38,7 +50,12 @@ const launch = (workdir: string, args: string[]) => runLauncher(args, { cwd: wor
 const chownAgent = (dir: string) => {
   if (process.getuid?.() === 0) spawnSync('chown', ['-R', '1000:1000', dir]);
 };
-const git = (cwd: string, args: string[]) => spawnSync('git', ['-C', cwd, '-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'protocol.file.allow=always', '-c', 'safe.directory=*', ...args], { encoding: 'utf8' });
+const git = (cwd: string, args: string[]) =>
+  spawnSync(
+    'git',
+    ['-C', cwd, '-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'protocol.file.allow=always', '-c', 'safe.directory=*', ...args],
+    { encoding: 'utf8' },
+  );
 
 const OWNERS = process.getuid?.() === 0 ? (['user', 'root'] as const) : (['user'] as const);
 
@@ -97,7 +114,17 @@ describe.each(OWNERS)('a %s-owned workdir', (owner) => {
     symlinkSync('../.git', path.join(dir, '.codex', '.environment'));
     finish(dir);
     const before = hashTree(path.join(dir, '.git'));
-    const run = launch(dir, ['shell', ...yes, '--protect-git', '--work_dir', dir, '--', 'sh', '-c', 'echo evil > /codex_home/hooks/pre-commit']);
+    const run = launch(dir, [
+      'shell',
+      ...yes,
+      '--protect-git',
+      '--work_dir',
+      dir,
+      '--',
+      'sh',
+      '-c',
+      'echo evil > /codex_home/hooks/pre-commit',
+    ]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('is a symlink in a place the agent can write');
     expect(hashTree(path.join(dir, '.git'))).toEqual(before);
@@ -115,7 +142,11 @@ describe.each(OWNERS)('a %s-owned workdir', (owner) => {
     git(dir, ['commit', '-q', '-m', 'with submodule']);
     git(dir, ['init', '-q', '-b', 'main', 'vendor/nested']);
     finish(dir);
-    const trees = () => ({ top: hashTree(path.join(dir, '.git')), nested: hashTree(path.join(dir, 'vendor', 'nested', '.git')), sub: readFileSync(path.join(dir, 'sub', '.git'), 'utf8') });
+    const trees = () => ({
+      top: hashTree(path.join(dir, '.git')),
+      nested: hashTree(path.join(dir, 'vendor', 'nested', '.git')),
+      sub: readFileSync(path.join(dir, 'sub', '.git'), 'utf8'),
+    });
     const before = trees();
     const attack = [
       'echo "[core] fsmonitor = touch /tmp/pwned" >> vendor/nested/.git/config',
@@ -126,7 +157,9 @@ describe.each(OWNERS)('a %s-owned workdir', (owner) => {
       'mv sub sub-moved',
       'rm -rf vendor/nested/.git',
       'git -C vendor/nested config core.fsmonitor "touch /tmp/pwned"',
-    ].map((command) => `(${command}) 2>/dev/null && echo "ESCAPED: ${command.replace(/"/g, '')}"`).join('; ');
+    ]
+      .map((command) => `(${command}) 2>/dev/null && echo "ESCAPED: ${command.replace(/"/g, '')}"`)
+      .join('; ');
     const run = launch(dir, ['shell', ...yes, '--protect-git', '--work_dir', dir, '--', 'sh', '-c', `${attack}; true`]);
     expect(run.status).toBe(0);
     expect(run.stdout).toBe('');
@@ -145,7 +178,20 @@ describe.each(OWNERS)('a %s-owned workdir', (owner) => {
     renameSync(path.join(dir, 'data'), path.join(dir, 'data-real'));
     symlinkSync(secrets.dir, path.join(dir, 'data'));
     const probe = `cat /app${dir}/data/id_rsa; curl -s -m 2 --unix-socket /app${dir}/data/agent.sock http://x/`;
-    const run = launch(dir, ['shell', ...yes, '--name', attacker.name, '--work_dir', dir, '--read-only', path.join(dir, 'data-real'), '--', 'sh', '-c', probe]);
+    const run = launch(dir, [
+      'shell',
+      ...yes,
+      '--name',
+      attacker.name,
+      '--work_dir',
+      dir,
+      '--read-only',
+      path.join(dir, 'data-real'),
+      '--',
+      'sh',
+      '-c',
+      probe,
+    ]);
     attacker.remove();
     expect(run.status).toBe(71);
     expect(run.stderr).toMatch(/codex-sandbox: mounts: mount \S+\/data is not (what|the directory) the launcher checked/);
@@ -164,7 +210,18 @@ test('R110 a root-owned workdir: root in the sandbox chowns it without following
   symlinkSync(victim, path.join(dir, 'to-host'));
   symlinkSync('/usr/local/lib/codex-sandbox', path.join(dir, 'to-image'));
   symlinkSync(path.join(victim, 'keep.txt'), path.join(dir, 'to-file'));
-  const run = launch(dir, ['shell', '--yes', '--work_dir', dir, '--', 'stat', '-c', '%u', '/usr/local/lib/codex-sandbox/lib-user.sh', '/usr/local/lib/codex-sandbox']);
+  const run = launch(dir, [
+    'shell',
+    '--yes',
+    '--work_dir',
+    dir,
+    '--',
+    'stat',
+    '-c',
+    '%u',
+    '/usr/local/lib/codex-sandbox/lib-user.sh',
+    '/usr/local/lib/codex-sandbox',
+  ]);
   expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 0, stdout: '0\n0\n' });
   expect([statSync(victim).uid, statSync(path.join(victim, 'keep.txt')).uid]).toEqual([0, 0]);
   expect(statSync(path.join(dir, 'mine.txt')).uid).toBe(1000);
@@ -172,7 +229,7 @@ test('R110 a root-owned workdir: root in the sandbox chowns it without following
 });
 
 describe('defences that already held stay (R101)', () => {
-  test('R101 a symlinked .codex/sandbox.ini (another project\'s approved file) is refused', () => {
+  test("R101 a symlinked .codex/sandbox.ini (another project's approved file) is refused", () => {
     const dir = makeWorkdir(scratch, 'ini-link', 'user');
     const other = makeWorkdir(scratch, 'ini-other', 'user');
     mkdirSync(path.join(other, '.codex'));

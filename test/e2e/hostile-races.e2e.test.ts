@@ -7,7 +7,7 @@ import { Attacker, createHostSecrets, hashTree, makeWorkdir, REFUSED, type HostS
 import { runLauncher, type LauncherResult } from './helpers/run-launcher.js';
 
 /**
- * Issue 10, the attacks that need timing (REQUIREMENTS.md R101, R103, R105, R107): an agent
+ * Hostile project trees, the attacks that need timing (REQUIREMENTS.md R101, R103, R105, R107): an agent
  * keeps running in a kept session on the same workdir and swaps what the launcher is about
  * to use for a symlink to the host's secrets, in a tight loop, while the launcher runs again
  * and again. Across every try nothing reaches the host: the secret never shows up, the
@@ -70,7 +70,10 @@ test('R103 auth.json in the workdir swapped for a link to a host key while runs 
     `cd codex; cp auth.json auth.real; while :; do ln -sfn "${secrets.dir}/id_rsa" l.tmp; mv -T l.tmp auth.json; sleep 0.03; cp auth.real r.tmp; mv -T r.tmp auth.json; sleep 0.03; done`,
   );
   const outcome = tries(() =>
-    runLauncher(['shell', '--work_dir', workdir, '--', 'sh', '-c', 'cat /codex_home/auth.json 2>/dev/null; true'], { cwd: workdir, env: env() }),
+    runLauncher(['shell', '--work_dir', workdir, '--', 'sh', '-c', 'cat /codex_home/auth.json 2>/dev/null; true'], {
+      cwd: workdir,
+      env: env(),
+    }),
   );
   attacker.remove();
   for (const result of outcome.results) {
@@ -83,12 +86,15 @@ test('R103 auth.json in the workdir swapped for a link to a host key while runs 
   expect(seen).toBeGreaterThan(0);
 });
 
-test('R103 R104 a --read-only directory in the workdir swapped for a link to the host\'s secrets: never mounted, no socket reached', () => {
+test("R103 R104 a --read-only directory in the workdir swapped for a link to the host's secrets: never mounted, no socket reached", () => {
   const workdir = makeWorkdir(scratch, 'ro-race', 'user');
   mkdirSync(path.join(workdir, 'data'));
   writeFileSync(path.join(workdir, 'data', 'real.txt'), 'real data\n');
   chownTree(workdir);
-  const attacker = startAttacker(workdir, `while :; do mv data data.real; ln -s "${secrets.dir}" data; rm -f data; mv data.real data; done`);
+  const attacker = startAttacker(
+    workdir,
+    `while :; do mv data data.real; ln -s "${secrets.dir}" data; rm -f data; mv data.real data; done`,
+  );
   // Wherever it might have been mounted: in place of data, or at /app<its real path>.
   const places = [`/app${workdir}/data`, `/app${secrets.dir}`];
   const probe = [
@@ -96,7 +102,12 @@ test('R103 R104 a --read-only directory in the workdir swapped for a link to the
     `grep -q host-secrets /proc/self/mountinfo && echo MOUNTED-host-secrets`,
     `ls /app${workdir}/data; true`,
   ].join('; ');
-  const outcome = tries(() => runLauncher(['shell', '--work_dir', workdir, '--read-only', path.join(workdir, 'data'), '--', 'sh', '-c', probe], { cwd: workdir, env: env() }));
+  const outcome = tries(() =>
+    runLauncher(['shell', '--work_dir', workdir, '--read-only', path.join(workdir, 'data'), '--', 'sh', '-c', probe], {
+      cwd: workdir,
+      env: env(),
+    }),
+  );
   attacker.remove();
   for (const result of outcome.results) {
     expect(`${result.stdout}${result.stderr}`).not.toContain(secrets.secret);
@@ -110,7 +121,8 @@ test('R103 R104 a --read-only directory in the workdir swapped for a link to the
 
 test('R105 R103 the Codex home swapped for a link to ../.git while --protect-git runs start: the host .git never changes', () => {
   const workdir = makeWorkdir(scratch, 'git-race', 'user');
-  const git = (args: string[]) => spawnSync('git', ['-C', workdir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' });
+  const git = (args: string[]) =>
+    spawnSync('git', ['-C', workdir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' });
   git(['init', '-q', '-b', 'main']);
   writeFileSync(path.join(workdir, 'f.txt'), 'one\n');
   git(['add', 'f.txt']);
@@ -123,8 +135,11 @@ test('R105 R103 the Codex home swapped for a link to ../.git while --protect-git
     'cd .codex; while :; do mv .environment env.real; ln -s ../.git .environment; rm -f .environment; mv env.real .environment; done',
     ['--protect-git'],
   );
-  const write = 'mkdir -p /codex_home/hooks 2>/dev/null; echo "touch /tmp/pwned" > /codex_home/hooks/pre-commit 2>/dev/null; printf "[core]\\n\\tfsmonitor = touch /tmp/pwned\\n" >> /codex_home/config 2>/dev/null; true';
-  const outcome = tries(() => runLauncher(['shell', '--protect-git', '--work_dir', workdir, '--', 'sh', '-c', write], { cwd: workdir, env: env() }));
+  const write =
+    'mkdir -p /codex_home/hooks 2>/dev/null; echo "touch /tmp/pwned" > /codex_home/hooks/pre-commit 2>/dev/null; printf "[core]\\n\\tfsmonitor = touch /tmp/pwned\\n" >> /codex_home/config 2>/dev/null; true';
+  const outcome = tries(() =>
+    runLauncher(['shell', '--protect-git', '--work_dir', workdir, '--', 'sh', '-c', write], { cwd: workdir, env: env() }),
+  );
   attacker.remove();
   expect(hashTree(path.join(workdir, '.git'))).toEqual(before);
   expect(outcome.ok + outcome.refused).toBe(TRIES);

@@ -44,7 +44,16 @@ const session = (args: string[]) => launch(['shell', '--network', network.name, 
 
 /** Containers of this test run's sessions (all states), by label. */
 function sessionContainers(name: string): string[] {
-  const out = docker(['ps', '-a', '--filter', `label=codex-sandbox.workdir=${workdir}`, '--filter', 'label=codex-sandbox.session', '--format', '{{.Names}}']);
+  const out = docker([
+    'ps',
+    '-a',
+    '--filter',
+    `label=codex-sandbox.workdir=${workdir}`,
+    '--filter',
+    'label=codex-sandbox.session',
+    '--format',
+    '{{.Names}}',
+  ]);
   return out.split('\n').filter((line) => line !== '' && (name === '' || line === `codex-session-${name}`));
 }
 
@@ -73,7 +82,14 @@ test('a kept session outlives its command and is listed as JSON', () => {
   expect(sessionContainers(NAME)).toEqual([`codex-session-${NAME}`]);
   const mine = listJson(['--filter', `name=${NAME}`]);
   expect(mine).toHaveLength(1);
-  expect(mine[0]).toMatchObject({ name: NAME, container: `codex-session-${NAME}`, status: 'running', workdir, workdirs: [workdir], image: 'codex-sandbox:latest' });
+  expect(mine[0]).toMatchObject({
+    name: NAME,
+    container: `codex-session-${NAME}`,
+    status: 'running',
+    workdir,
+    workdirs: [workdir],
+    image: 'codex-sandbox:latest',
+  });
   expect(mine[0]!.runId).toMatch(/^[0-9a-f]{8}$/);
   expect(listJson(['--filter', `workdir=${workdir}`, '--filter', 'status=running']).map((row) => row.name)).toEqual([NAME]);
   expect(launch(['list', '--format', 'names']).stdout.split('\n')).toContain(NAME);
@@ -104,7 +120,10 @@ test('push copies in, owned by the agent; pull copies out and never overwrites w
   expect(again.status).toBe(2);
   expect(again.stderr).toContain('already exists in the session');
 
-  expect(launch(['attach', NAME, '--', 'sh', '-c', 'mkdir -p /tmp/out/sub && echo result > /tmp/out/sub/r.txt && chmod 4755 /tmp/out/sub/r.txt']).status).toBe(0);
+  expect(
+    launch(['attach', NAME, '--', 'sh', '-c', 'mkdir -p /tmp/out/sub && echo result > /tmp/out/sub/r.txt && chmod 4755 /tmp/out/sub/r.txt'])
+      .status,
+  ).toBe(0);
   const dest = path.join(scratch, 'dest');
   mkdirSync(dest);
   const pulled = launch(['pull', '--name', NAME, '/tmp/out', dest]);
@@ -191,7 +210,16 @@ test('destroy asks before removing several (refuses without a terminal), then re
 });
 
 test('several workdirs: each mounted at /app<path>, the first is the working directory', () => {
-  const result = launch(['shell', workdir, second, '--', 'sh', '-c', 'pwd; cat "/app$0/lib.txt"; printf "%s\\n" "$SANDBOX_WORKDIRS"; touch "/app$0/made-here"', second]);
+  const result = launch([
+    'shell',
+    workdir,
+    second,
+    '--',
+    'sh',
+    '-c',
+    'pwd; cat "/app$0/lib.txt"; printf "%s\\n" "$SANDBOX_WORKDIRS"; touch "/app$0/made-here"',
+    second,
+  ]);
   expect(result.stderr).not.toContain('error');
   expect(result.status).toBe(0);
   expect(result.stdout.split('\n')).toEqual([`/app${workdir}`, 'from the second dir', `/app${workdir}`, `/app${second}`, '']);

@@ -1,4 +1,5 @@
-import { parseAllowSpec, parsePort, splitSpecList } from '../../scripts/core/allow-spec.js';
+import { parseAllowSpec, parsePort } from '../../scripts/core/allow-spec.js';
+import { splitList } from '../../scripts/core/split-list.js';
 import { UsageError } from '../../scripts/core/errors.js';
 import { ALLOW_PRESETS, describePresets, expandPreset, listPresetNames } from '../../scripts/core/presets.js';
 
@@ -23,18 +24,36 @@ describe('parseAllowSpec: accepted SPECs', () => {
 
 describe('parseAllowSpec: refused SPECs name the entry, the source and the fix', () => {
   it.each<[string, string]>([
-    ['10.0.0.5', '--allow: "10.0.0.5" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT'],
-    ['10.0.0.5:5432', '--allow: "10.0.0.5:5432" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT'],
-    ['::1', '--allow: "::1" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT'],
-    ['[::1]:22', '--allow: "[::1]:22" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT'],
+    [
+      '10.0.0.5',
+      '--allow: "10.0.0.5" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT',
+    ],
+    [
+      '10.0.0.5:5432',
+      '--allow: "10.0.0.5:5432" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT',
+    ],
+    [
+      '::1',
+      '--allow: "::1" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT',
+    ],
+    [
+      '[::1]:22',
+      '--allow: "[::1]:22" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT',
+    ],
     ['host:0', '--allow: port in "host:0": "0" is not a TCP port: use a number from 1 to 65535'],
     ['host:65536', '--allow: port in "host:65536": "65536" is not a TCP port: use a number from 1 to 65535'],
     ['host:22.5', '--allow: port in "host:22.5": "22.5" is not a TCP port: use a number from 1 to 65535'],
     ['host:', '--allow: port in "host:": "" is not a TCP port: use a number from 1 to 65535'],
     ['host:-1', '--allow: port in "host:-1": "-1" is not a TCP port: use a number from 1 to 65535'],
     ['http://x.com', '--allow: "http://x.com" is not a host name: give the name only, e.g. example.com or example.com:22'],
-    ['*.com', '--allow: "*.com" is not a valid host name (a wildcard needs at least two labels after *.); use e.g. example.com, *.example.com, example.com:22 or @npm'],
-    ['a..b', '--allow: "a..b" is not a valid host name (it has an empty label); use e.g. example.com, *.example.com, example.com:22 or @npm'],
+    [
+      '*.com',
+      '--allow: "*.com" is not a valid host name (a wildcard needs at least two labels after *.); use e.g. example.com, *.example.com, example.com:22 or @npm',
+    ],
+    [
+      'a..b',
+      '--allow: "a..b" is not a valid host name (it has an empty label); use e.g. example.com, *.example.com, example.com:22 or @npm',
+    ],
     ['@nope', '--allow: unknown preset "@nope": use one of @npm @pypi @github @maven @debian @rust @go'],
     ['@constructor', '--allow: unknown preset "@constructor": use one of @npm @pypi @github @maven @debian @rust @go'],
     ['@npm:22', '--allow: unknown preset "@npm:22": use one of @npm @pypi @github @maven @debian @rust @go'],
@@ -60,7 +79,8 @@ describe('ports and lists', () => {
   });
 
   it('splits SPEC lists on spaces and commas', () => {
-    expect(splitSpecList(' a.io,b.io:22\t@npm\n,, ')).toEqual(['a.io', 'b.io:22', '@npm']);
+    expect(splitList(' a.io,b.io:22\t@npm\n,, ')).toEqual(['a.io', 'b.io:22', '@npm']);
+    expect(splitList(undefined)).toEqual([]);
   });
 });
 

@@ -1,11 +1,10 @@
-import {
-  buildAllowlist,
-  DEFAULT_ALLOWED_DOMAINS,
-  explainInvalidDomain,
-  normalizeDomains,
-  splitDomainList,
-} from '../../scripts/core/allowlist.js';
+import { DEFAULT_ALLOWED_DOMAINS, explainInvalidDomain, normalizeDomains } from '../../scripts/core/allowlist.js';
+import { buildEgressPolicy, layerFromText } from '../../scripts/core/egress-policy.js';
 import { UsageError } from '../../scripts/core/errors.js';
+import { splitList } from '../../scripts/core/split-list.js';
+
+/** The allowlist a run gets from OPENAI_ALLOWED_DOMAINS (the defaults first, deduplicated). */
+const buildAllowlist = (text: string) => buildEgressPolicy([layerFromText('OPENAI_ALLOWED_DOMAINS', { allow: text })]).domains;
 
 const DEFAULTS = [
   'api.openai.com',
@@ -83,7 +82,7 @@ describe('allowlist: invalid entries', () => {
   });
 
   it('"exa mple.com" is two entries: exa and mple.com (space is a separator)', () => {
-    expect(splitDomainList('exa mple.com')).toEqual(['exa', 'mple.com']);
+    expect(splitList('exa mple.com')).toEqual(['exa', 'mple.com']);
     expect(buildAllowlist('exa mple.com')).toEqual([...DEFAULTS, 'exa', 'mple.com']);
   });
 });
@@ -91,7 +90,6 @@ describe('allowlist: invalid entries', () => {
 describe('allowlist: list handling', () => {
   it('always holds the defaults, in order, when nothing extra is given', () => {
     expect(DEFAULT_ALLOWED_DOMAINS).toEqual(DEFAULTS);
-    expect(buildAllowlist(undefined)).toEqual(DEFAULTS);
     expect(buildAllowlist('')).toEqual(DEFAULTS);
     expect(buildAllowlist(' ,, \n\t')).toEqual(DEFAULTS);
   });
@@ -102,7 +100,7 @@ describe('allowlist: list handling', () => {
     ['a.com, b.com\tc.com\nd.com', ['a.com', 'b.com', 'c.com', 'd.com']],
     [' ,a.com,,b.com, ', ['a.com', 'b.com']],
   ])('splits %j on commas and whitespace', (text, expected) => {
-    expect(splitDomainList(text)).toEqual(expected);
+    expect(splitList(text)).toEqual(expected);
     expect(buildAllowlist(text)).toEqual([...DEFAULTS, ...expected]);
   });
 

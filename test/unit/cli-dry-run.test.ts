@@ -8,11 +8,30 @@ import { copyFixture, makeTempDir, removeTempDir, snapshotTree, writeFile } from
 const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const DEFAULT_DOMAINS = 'api.openai.com chatgpt.com chat.openai.com auth.openai.com auth0.openai.com platform.openai.com openai.com';
 const CAPS = [
-  '--cap-drop', 'ALL',
-  '--cap-add', 'CHOWN', '--cap-add', 'DAC_OVERRIDE', '--cap-add', 'FOWNER', '--cap-add', 'KILL',
-  '--cap-add', 'SETUID', '--cap-add', 'SETGID', '--cap-add', 'SETPCAP', '--cap-add', 'NET_BIND_SERVICE',
-  '--cap-add', 'NET_ADMIN', '--cap-add', 'NET_RAW',
-  '--security-opt', 'no-new-privileges',
+  '--cap-drop',
+  'ALL',
+  '--cap-add',
+  'CHOWN',
+  '--cap-add',
+  'DAC_OVERRIDE',
+  '--cap-add',
+  'FOWNER',
+  '--cap-add',
+  'KILL',
+  '--cap-add',
+  'SETUID',
+  '--cap-add',
+  'SETGID',
+  '--cap-add',
+  'SETPCAP',
+  '--cap-add',
+  'NET_BIND_SERVICE',
+  '--cap-add',
+  'NET_ADMIN',
+  '--cap-add',
+  'NET_RAW',
+  '--security-opt',
+  'no-new-privileges',
 ];
 
 let tmp: string;
@@ -30,29 +49,34 @@ beforeEach(() => {
 
 afterEach(() => removeTempDir(tmp));
 
-describe('a root-owned workdir', () => {
+/** Tests that need the launcher to run as root (CI does): skipped, visibly, for other users. */
+const IS_ROOT = process.getuid?.() === 0;
+const asRoot = IS_ROOT ? test : test.skip;
+
+describe('a root-owned workdir (R34)', () => {
   const WARNING = 'is owned by root and you run as root';
-  test('run by root: the dry run warns that the tree would be handed to uid 1000', () => {
-    if (process.getuid?.() === 0) fs.chownSync(work, 0, 0);
+  asRoot('as root: the dry run warns that the tree would be handed to uid 1000', () => {
+    fs.chownSync(work, 0, 0);
     const result = runCli(['--dry-run'], { cwd: work, home });
     expect(result.status).toBe(0);
-    if (process.getuid?.() === 0) expect(result.stderr).toContain(`the workdir ${work} ${WARNING}`);
-    else expect(result.stderr).not.toContain(WARNING);
+    expect(result.stderr).toContain(`the workdir ${work} ${WARNING}`);
   });
 
-  test('run by root without --yes: refused before anything is created', () => {
-    if (process.getuid?.() === 0) fs.chownSync(work, 0, 0);
+  asRoot('as root, without --yes: refused before anything is created', () => {
+    fs.chownSync(work, 0, 0);
     const before = snapshotTree(tmp);
     const result = runCli([], { cwd: work, home });
-    if (process.getuid?.() === 0) {
-      expect({ status: result.status, last: result.stderr.trim().split('\n').pop() }).toEqual({
-        status: 2,
-        last: 'run-in-container: refusing to start without confirmation of the warnings above: rerun with --yes to accept',
-      });
-      expect(snapshotTree(tmp)).toEqual(before);
-    } else {
-      expect(result.stderr).not.toContain(WARNING);
-    }
+    expect({ status: result.status, last: result.stderr.trim().split('\n').pop() }).toEqual({
+      status: 2,
+      last: 'run-in-container: refusing to start without confirmation of the warnings above: rerun with --yes to accept',
+    });
+    expect(snapshotTree(tmp)).toEqual(before);
+  });
+
+  test('a workdir owned by a normal user (as root: uid 4242): no warning, no question', () => {
+    const result = runCli(['--dry-run'], { cwd: work, home });
+    expect(result.status).toBe(0);
+    expect(result.stderr).not.toContain(WARNING);
   });
 });
 
@@ -98,29 +122,56 @@ describe('run-in-container --dry-run', () => {
     const argv = parseArgv(result);
     const { runId, pid } = runIdentity(argv);
     expect(argv).toEqual([
-      'docker', 'run', '--rm', '-i',
-      '--name', `codex-work-${sha8(work)}-${runId}`,
-      '--label', 'codex-sandbox.managed=true',
-      '--label', `codex-sandbox.workdir=${work}`,
-      '--label', `codex-sandbox.run-id=${runId}`,
-      '--label', 'codex-sandbox.command=codex',
-      '--label', `codex-sandbox.launcher-pid=${pid}`,
-      '--label', `codex-sandbox.launcher-host=${os.hostname()}`,
-      '--label', `codex-sandbox.version=${PACKAGE_VERSION}`,
+      'docker',
+      'run',
+      '--rm',
+      '-i',
+      '--name',
+      `codex-work-${sha8(work)}-${runId}`,
+      '--label',
+      'codex-sandbox.managed=true',
+      '--label',
+      `codex-sandbox.workdir=${work}`,
+      '--label',
+      `codex-sandbox.run-id=${runId}`,
+      '--label',
+      'codex-sandbox.command=codex',
+      '--label',
+      `codex-sandbox.launcher-pid=${pid}`,
+      '--label',
+      `codex-sandbox.launcher-host=${os.hostname()}`,
+      '--label',
+      `codex-sandbox.version=${PACKAGE_VERSION}`,
       ...CAPS,
-      '--mount', `type=bind,source=${work},target=/app${work}`,
-      '--mount', `type=bind,source=${home}/.local/state/codex-sandbox/egress/${runId},target=/var/lib/codex-sandbox/private/egress`,
-      '-w', `/app${work}`,
-      '-e', mountIds([[work, 'd', `/app${work}`], [undefined, 'd', '/var/lib/codex-sandbox/private/egress']]),
-      '-e', 'CODEX_HOME=/codex_home',
-      '-e', 'HOME=/codex_home',
-      '-e', `SANDBOX_WORKDIR=/app${work}`,
-      '-e', `SANDBOX_ENV_DIR=/app${work}/.codex/.environment`,
-      '-e', `SANDBOX_ALLOWED_DOMAINS=${DEFAULT_DOMAINS}`,
-      '-e', `SANDBOX_HOST_UID=${uid}`,
-      '-e', `SANDBOX_HOST_GID=${gid}`,
-      '-e', 'SANDBOX_EGRESS_LOG=1',
-      '-e', `SANDBOX_CODEX_HOME=/app${work}/.codex/.environment`,
+      '--mount',
+      `type=bind,source=${work},target=/app${work}`,
+      '--mount',
+      `type=bind,source=${home}/.local/state/codex-sandbox/egress/${runId},target=/var/lib/codex-sandbox/private/egress`,
+      '-w',
+      `/app${work}`,
+      '-e',
+      mountIds([
+        [work, 'd', `/app${work}`],
+        [undefined, 'd', '/var/lib/codex-sandbox/private/egress'],
+      ]),
+      '-e',
+      'CODEX_HOME=/codex_home',
+      '-e',
+      'HOME=/codex_home',
+      '-e',
+      `SANDBOX_WORKDIR=/app${work}`,
+      '-e',
+      `SANDBOX_ENV_DIR=/app${work}/.codex/.environment`,
+      '-e',
+      `SANDBOX_ALLOWED_DOMAINS=${DEFAULT_DOMAINS}`,
+      '-e',
+      `SANDBOX_HOST_UID=${uid}`,
+      '-e',
+      `SANDBOX_HOST_GID=${gid}`,
+      '-e',
+      'SANDBOX_EGRESS_LOG=1',
+      '-e',
+      `SANDBOX_CODEX_HOME=/app${work}/.codex/.environment`,
       'codex-sandbox:latest',
     ]);
     expect(argv).not.toContain('-t');
@@ -201,7 +252,13 @@ describe('run-in-container --dry-run', () => {
       `type=bind,"source=${ro}","target=/app${ro}",readonly`,
     ]);
     expect(argv).toContain(`SANDBOX_CODEX_HOME=/app${weird}/.codex/.environment`);
-    expect(argv).toContain(mountIds([[weird, 'd', `/app${weird}`], [undefined, 'd', '/var/lib/codex-sandbox/private/egress'], [ro, 'd', `/app${ro}`]]));
+    expect(argv).toContain(
+      mountIds([
+        [weird, 'd', `/app${weird}`],
+        [undefined, 'd', '/var/lib/codex-sandbox/private/egress'],
+        [ro, 'd', `/app${ro}`],
+      ]),
+    );
     expect(argv[argv.indexOf('-w') + 1]).toBe(`/app${weird}`);
     expect(argv).toContain(`codex-sandbox.workdir=${weird}`);
     expect(argv).toContain(`SANDBOX_ENV_DIR=/app${weird}/.codex/.environment`);
@@ -247,7 +304,9 @@ describe('run-in-container --dry-run', () => {
     const argv = parseArgv(result);
     expect(argv).toContain(`type=bind,source=${codexHome},target=/codex_home`);
     expect(argv).toContain('SANDBOX_ENV_DIR=/codex_home');
-    expect(result.stderr).toContain(`warning: --codex-home ${codexHome} is outside the workdir and will be writable by the agent\naccepted with --yes\n`);
+    expect(result.stderr).toContain(
+      `warning: --codex-home ${codexHome} is outside the workdir and will be writable by the agent\naccepted with --yes\n`,
+    );
     expect(result.stderr).toContain(`would create ${codexHome}\n`);
     expect(snapshotTree(tmp)).toEqual(before);
   });

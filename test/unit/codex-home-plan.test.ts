@@ -20,9 +20,7 @@ describe('planCodexHome', () => {
       { kind: 'mkdir', path: ENV },
       { kind: 'mkdir', path: `${ENV}/sessions` },
     ]);
-    expect(planCodexHome(facts({ envDirExists: true, sessionsDirExists: false }))).toEqual([
-      { kind: 'mkdir', path: `${ENV}/sessions` },
-    ]);
+    expect(planCodexHome(facts({ envDirExists: true, sessionsDirExists: false }))).toEqual([{ kind: 'mkdir', path: `${ENV}/sessions` }]);
     expect(planCodexHome(facts({ envDirExists: false, sessionsDirExists: true }))).toEqual([{ kind: 'mkdir', path: ENV }]);
   });
 

@@ -4,7 +4,7 @@ import { planCodexHome, type HomeAction } from '../../scripts/core/codex-home-pl
 import { EnvironmentError, UsageError } from '../../scripts/core/errors.js';
 import { applyHomeActions } from '../../scripts/host/apply-home-actions.js';
 import { inspectCodexHome, type HomeInputs } from '../../scripts/host/codex-home.js';
-import type { HostContext } from '../../scripts/host/host-context.js';
+import { withoutEmptyValues, type HostContext } from '../../scripts/host/host-context.js';
 import { makeTempDir, removeTempDir, snapshotTree, writeFile } from './helpers/temp-dir.js';
 
 let tmp: string;
@@ -26,8 +26,19 @@ beforeEach(() => {
 
 afterEach(() => removeTempDir(tmp));
 
+/** As readHostContext builds it: empty variables count as unset (R3). */
 function context(env: Record<string, string> = {}): HostContext {
-  return { cwd: work, env, home, uid: 1000, gid: 1000, stdinIsTTY: false, stdoutIsTTY: false, pid: 1, hostname: 'h' };
+  return {
+    cwd: work,
+    env: withoutEmptyValues(env),
+    home,
+    uid: 1000,
+    gid: 1000,
+    stdinIsTTY: false,
+    stdoutIsTTY: false,
+    pid: 1,
+    hostname: 'h',
+  };
 }
 
 function inputs(overrides: Partial<HomeInputs> = {}, env: Record<string, string> = {}): HomeInputs {
@@ -36,9 +47,21 @@ function inputs(overrides: Partial<HomeInputs> = {}, env: Record<string, string>
 
 describe('inspectCodexHome: config.toml search order', () => {
   // Each place, highest priority first; the test fills places i.. and expects place i to win.
-  const places: Array<{ name: string; dir: () => string; setup: () => { flag?: string; env?: Record<string, string>; explicit: boolean } }> = [
-    { name: '--config DIR', dir: () => path.join(tmp, 'flag'), setup: () => ({ flag: path.join(tmp, 'flag'), env: { CODEX_CONFIG_DIR: path.join(tmp, 'cfgdir') }, explicit: true }) },
-    { name: 'CODEX_CONFIG_DIR', dir: () => path.join(tmp, 'cfgdir'), setup: () => ({ env: { CODEX_CONFIG_DIR: path.join(tmp, 'cfgdir') }, explicit: false }) },
+  const places: Array<{
+    name: string;
+    dir: () => string;
+    setup: () => { flag?: string; env?: Record<string, string>; explicit: boolean };
+  }> = [
+    {
+      name: '--config DIR',
+      dir: () => path.join(tmp, 'flag'),
+      setup: () => ({ flag: path.join(tmp, 'flag'), env: { CODEX_CONFIG_DIR: path.join(tmp, 'cfgdir') }, explicit: true }),
+    },
+    {
+      name: 'CODEX_CONFIG_DIR',
+      dir: () => path.join(tmp, 'cfgdir'),
+      setup: () => ({ env: { CODEX_CONFIG_DIR: path.join(tmp, 'cfgdir') }, explicit: false }),
+    },
     { name: '~/.codex', dir: () => path.join(home, '.codex'), setup: () => ({ explicit: false }) },
     { name: '~/.config/codex', dir: () => path.join(home, '.config', 'codex'), setup: () => ({ explicit: false }) },
     { name: 'WORK/codex', dir: () => path.join(work, 'codex'), setup: () => ({ explicit: false }) },
@@ -85,7 +108,12 @@ describe('inspectCodexHome: config.toml search order', () => {
   it.each<[string, () => Partial<HomeInputs>, Record<string, string>, RegExp]>([
     ['--config missing', () => ({ configFlag: path.join(tmp, 'nope') }), {}, /--config ".*nope" does not exist/],
     ['--config dir without config.toml', () => ({ configFlag: outside }), {}, /has no config.toml/],
-    ['CODEX_CONFIG_DIR missing', () => ({}), { CODEX_CONFIG_DIR: '/definitely/not/here' }, /CODEX_CONFIG_DIR "\/definitely\/not\/here" does not exist/],
+    [
+      'CODEX_CONFIG_DIR missing',
+      () => ({}),
+      { CODEX_CONFIG_DIR: '/definitely/not/here' },
+      /CODEX_CONFIG_DIR "\/definitely\/not\/here" does not exist/,
+    ],
     ['--init_script missing', () => ({ initScript: 'nope.sh' }), {}, /--init_script "nope.sh" does not exist/],
     ['--init_script is a dir', () => ({ initScript: outside }), {}, /--init_script .* is not a regular file/],
   ])('%s -> UsageError', async (_name, overrides, env, message) => {
@@ -144,7 +172,12 @@ describe('inspectCodexHome: auth.json search order', () => {
   it.each<[string, () => Partial<HomeInputs>, () => Record<string, string>, RegExp]>([
     ['--auth_file missing', () => ({ authFlag: path.join(tmp, 'none.json') }), () => ({}), /--auth_file ".*none.json" does not exist/],
     ['--auth_file is a directory', () => ({ authFlag: outside }), () => ({}), /--auth_file ".*outside" is not a regular file/],
-    ['CODEX_AUTH_FILE missing', () => ({}), () => ({ CODEX_AUTH_FILE: path.join(tmp, 'none.json') }), /CODEX_AUTH_FILE ".*none.json" does not exist/],
+    [
+      'CODEX_AUTH_FILE missing',
+      () => ({}),
+      () => ({ CODEX_AUTH_FILE: path.join(tmp, 'none.json') }),
+      /CODEX_AUTH_FILE ".*none.json" does not exist/,
+    ],
     ['CODEX_AUTH_FILE is a directory', () => ({}), () => ({ CODEX_AUTH_FILE: outside }), /CODEX_AUTH_FILE .* is not a regular file/],
   ])('%s -> UsageError naming it, even when another auth.json exists', async (_name, overrides, env, message) => {
     writeFile(path.join(home, '.codex', 'auth.json'), '{}');
@@ -170,7 +203,9 @@ describe('inspectCodexHome: auth.json search order', () => {
     fs.symlinkSync(outside, path.join(work, 'codex'));
     const inspection = await inspectCodexHome(inputs());
     expect(inspection.facts.configSource).toBeUndefined();
-    expect(inspection.warnings).toContain(`ignoring ${path.join(work, 'codex', 'config.toml')}: it is a link leading out of a directory the agent can write`);
+    expect(inspection.warnings).toContain(
+      `ignoring ${path.join(work, 'codex', 'config.toml')}: it is a link leading out of a directory the agent can write`,
+    );
   });
 
   it('a symlink inside the workdir to a file inside the workdir is fine (the mount source is the real file, R102)', async () => {
@@ -246,7 +281,6 @@ describe('applyHomeActions', () => {
     for (const action of actions) if (action.kind === 'copy-file') contents.set(action.from, fs.readFileSync(action.from));
     return applyHomeActions(actions, contents, [work, envDir, sessionsDir]);
   };
-
 
   it('creates directories and copies files, leaving no temporary files', async () => {
     const config = writeFile(path.join(home, '.codex', 'config.toml'), 'model = "o3"\n');

@@ -33,11 +33,33 @@ describe('egress flags in --dry-run', () => {
   it('every allowance is visible in the argv; stderr says what was allowed', () => {
     const ca = writeFile(path.join(tmp, 'corp-ca.pem'), PEM);
     const run = dryRun(
-      ['--allow', '@npm', '--allow', '*.lab.test', '--allow', 'git.lab.test:2222', '--deny', 'evil.lab.test', '--allow-host-port', '3000', '--proxy', 'http://user:secret@proxy.test:3128', '--ca-cert', ca],
+      [
+        '--allow',
+        '@npm',
+        '--allow',
+        '*.lab.test',
+        '--allow',
+        'git.lab.test:2222',
+        '--deny',
+        'evil.lab.test',
+        '--allow-host-port',
+        '3000',
+        '--proxy',
+        'http://user:secret@proxy.test:3128',
+        '--ca-cert',
+        ca,
+      ],
       { OPENAI_ALLOWED_DOMAINS: 'extra.test' },
     );
     // Not egress: the Codex home link and the mount identities (R103), tested in cli-dry-run.
-    expect(run.env.filter((value) => !/^(CODEX_HOME|HOME|SANDBOX_WORKDIR|SANDBOX_ENV_DIR|SANDBOX_HOST_UID|SANDBOX_HOST_GID|SANDBOX_EGRESS_LOG|SANDBOX_CODEX_HOME|SANDBOX_MOUNT_IDS)=/.test(value))).toEqual([
+    expect(
+      run.env.filter(
+        (value) =>
+          !/^(CODEX_HOME|HOME|SANDBOX_WORKDIR|SANDBOX_ENV_DIR|SANDBOX_HOST_UID|SANDBOX_HOST_GID|SANDBOX_EGRESS_LOG|SANDBOX_CODEX_HOME|SANDBOX_MOUNT_IDS)=/.test(
+            value,
+          ),
+      ),
+    ).toEqual([
       `SANDBOX_ALLOWED_DOMAINS=${DEFAULTS} extra.test registry.npmjs.org registry.yarnpkg.com *.lab.test`,
       'SANDBOX_ALLOWED_PORTS=git.lab.test:2222',
       'SANDBOX_DENIED_DOMAINS=evil.lab.test',
@@ -84,20 +106,46 @@ describe('egress flags in --dry-run', () => {
     const refused = dryRun([]);
     expect(refused.env).toContain(`SANDBOX_ALLOWED_DOMAINS=${DEFAULTS}`);
     expect(refused.env.some((value) => value.startsWith('SANDBOX_ALLOWED_PORTS='))).toBe(false);
-    expect(refused.stderr).toContain(`not auto-allowing p.test (model provider p): the config (${inWorkdir}) is writable by the agent; allow it with --allow p.test:8443\n`);
+    expect(refused.stderr).toContain(
+      `not auto-allowing p.test (model provider p): the config (${inWorkdir}) is writable by the agent; allow it with --allow p.test:8443\n`,
+    );
   });
 });
 
 describe('bad egress input: exit 2, one line, nothing created', () => {
   it.each<[string[], Record<string, string>, string]>([
-    [['--allow', '@nope'], {}, 'run-in-container: --allow: unknown preset "@nope": use one of @npm @pypi @github @maven @debian @rust @go\n'],
-    [['--allow', '192.168.1.10'], {}, 'run-in-container: --allow: "192.168.1.10" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT\n'],
-    [['--allow-host-port', '0'], {}, 'run-in-container: --allow-host-port: host port "0" is not a TCP port: use a number from 1 to 65535\n'],
+    [
+      ['--allow', '@nope'],
+      {},
+      'run-in-container: --allow: unknown preset "@nope": use one of @npm @pypi @github @maven @debian @rust @go\n',
+    ],
+    [
+      ['--allow', '192.168.1.10'],
+      {},
+      'run-in-container: --allow: "192.168.1.10" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT\n',
+    ],
+    [
+      ['--allow-host-port', '0'],
+      {},
+      'run-in-container: --allow-host-port: host port "0" is not a TCP port: use a number from 1 to 65535\n',
+    ],
     [['--deny', 'x:99999'], {}, 'run-in-container: --deny: port in "x:99999": "99999" is not a TCP port: use a number from 1 to 65535\n'],
-    [['--proxy', 'socks5://p:1080'], {}, 'run-in-container: --proxy must be an http:// proxy URL (it starts with socks5:): use http://host:port (or http://user:password@host:port)\n'],
-    [[], { HTTP_PROXY: 'proxy.corp:3128' }, 'run-in-container: HTTP_PROXY must be an http:// proxy URL (it starts with proxy.corp:): use http://host:port (or http://user:password@host:port)\n'],
+    [
+      ['--proxy', 'socks5://p:1080'],
+      {},
+      'run-in-container: --proxy must be an http:// proxy URL (it starts with socks5:): use http://host:port (or http://user:password@host:port)\n',
+    ],
+    [
+      [],
+      { HTTP_PROXY: 'proxy.corp:3128' },
+      'run-in-container: HTTP_PROXY must be an http:// proxy URL (it starts with proxy.corp:): use http://host:port (or http://user:password@host:port)\n',
+    ],
     [['--ca-cert', 'nope.pem'], {}, 'run-in-container: --ca-cert "nope.pem" does not exist (ENOENT): check the path\n'],
-    [[], { OPENAI_ALLOWED_DOMAINS: 'ok.test @nope' }, 'run-in-container: OPENAI_ALLOWED_DOMAINS: unknown preset "@nope": use one of @npm @pypi @github @maven @debian @rust @go\n'],
+    [
+      [],
+      { OPENAI_ALLOWED_DOMAINS: 'ok.test @nope' },
+      'run-in-container: OPENAI_ALLOWED_DOMAINS: unknown preset "@nope": use one of @npm @pypi @github @maven @debian @rust @go\n',
+    ],
   ])('%j %j', (args, env, stderr) => {
     const before = snapshotTree(tmp);
     for (const dry of [true, false]) {
@@ -111,7 +159,9 @@ describe('bad egress input: exit 2, one line, nothing created', () => {
     const config = writeFile(path.join(home, '.codex', 'config.toml'), 'a = 1\n[model_providers\n');
     const result = runCli(['--dry-run'], { cwd: work, home });
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(new RegExp(`^run-in-container: ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: malformed TOML \\(.*\\): fix that line\\n$`));
+    expect(result.stderr).toMatch(
+      new RegExp(`^run-in-container: ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: malformed TOML \\(.*\\): fix that line\\n$`),
+    );
   });
 
   it('--help lists the presets with their hosts', () => {

@@ -23,7 +23,8 @@ beforeEach(() => {
   ctx = { cwd: tmp, env: {}, home: tmp, uid: 1, gid: 1, stdinIsTTY: false, stdoutIsTTY: false, pid: 1, hostname: 'h' };
   stderr = [];
   // Node's own warning about VM modules (jest's ESM mode) is not the launcher's output.
-  process.stderr.write = ((chunk: string) => /ExperimentalWarning|--trace-warnings/.test(String(chunk)) || stderr.push(String(chunk)) > 0) as typeof process.stderr.write;
+  process.stderr.write = ((chunk: string) =>
+    /ExperimentalWarning|--trace-warnings/.test(String(chunk)) || stderr.push(String(chunk)) > 0) as typeof process.stderr.write;
 });
 afterEach(() => {
   process.stderr.write = write;
@@ -48,7 +49,11 @@ describe('plain runs leave no raw log (R95)', () => {
     expect(outcome.refused).toBe(1);
     expect(stderr.join('')).toBe('refused 1 destination: refused.test (1×, DNS) — allow with: --allow refused.test\n');
     expect(fs.existsSync(dir)).toBe(false);
-    const record = fs.readFileSync(path.join(envDir, 'egress', '0123abcd.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    const record = fs
+      .readFileSync(path.join(envDir, 'egress', '0123abcd.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
     expect(record).toEqual([
       expect.objectContaining({ verdict: 'refused', reason: 'DNS', kind: 'dns', name: 'refused.test', count: 1 }),
       expect.objectContaining({ verdict: 'allowed', kind: 'http', name: 'web.test', port: 80, bytesUp: 80, bytesDown: 209, count: 1 }),

@@ -69,7 +69,9 @@ describe('parseDnsLog', () => {
   });
 
   it('a December line read in January belongs to the previous year', () => {
-    expect(parseDnsLog('Dec 31 23:59:59 dnsmasq[1]: config a.test is NXDOMAIN\n', new Date('2026-01-01T00:00:10Z')).events[0]?.time).toBe('2025-12-31T23:59:59.000Z');
+    expect(parseDnsLog('Dec 31 23:59:59 dnsmasq[1]: config a.test is NXDOMAIN\n', new Date('2026-01-01T00:00:10Z')).events[0]?.time).toBe(
+      '2025-12-31T23:59:59.000Z',
+    );
   });
 });
 
@@ -88,21 +90,58 @@ describe('parsePacketLog', () => {
 
 describe('parseSquidLine: the name check of 80/443 (R90, R92)', () => {
   it.each([
-    ['admitted HTTP, with bytes', SQUID.allowedHttp, { verdict: 'allowed', kind: 'http', name: 'cdn-allowed.test', address: '172.26.0.2', port: 80, bytesUp: 80, bytesDown: 209 }],
-    ['admitted TLS (spliced), named by its SNI', SQUID.allowedTls, { verdict: 'allowed', kind: 'tls', name: 'cdn-allowed.test', address: '172.26.0.2', port: 443, bytesUp: 723, bytesDown: 2173 }],
-    ['TLS with a name that is not allowed', SQUID.refusedSni, { verdict: 'refused', reason: 'name not allowed', kind: 'tls', name: 'cdn-evil.test', port: 443 }],
-    ['TLS without a name (intercepted: the address)', SQUID.noSni, { verdict: 'refused', reason: 'TLS without a name', kind: 'tls', address: '172.26.0.2', port: 443 }],
-    ['TLS without a name (CONNECT: its host)', SQUID.explicitNoSni, { verdict: 'refused', reason: 'TLS without a name', kind: 'tls', name: 'cdn-allowed.test', port: 443 }],
-    ['HTTP Host not allowed', SQUID.deniedHost, { verdict: 'refused', reason: 'name not allowed', kind: 'http', name: 'cdn-evil.test', port: 80 }],
-    ['HTTP to a bare address', SQUID.deniedAddress, { verdict: 'refused', reason: 'address without a name', kind: 'http', address: '172.26.0.3', port: 80 }],
-    ['409: the name does not resolve to the address', SQUID.conflictAllowed, { verdict: 'refused', reason: 'name does not match', kind: 'tls', name: 'cdn-allowed.test', port: 443 }],
-    ['names from inside are escaped data', SQUID.escaped, { verdict: 'refused', reason: 'name not allowed', kind: 'tls', name: 'evil???2j.test', port: 443 }],
+    [
+      'admitted HTTP, with bytes',
+      SQUID.allowedHttp,
+      { verdict: 'allowed', kind: 'http', name: 'cdn-allowed.test', address: '172.26.0.2', port: 80, bytesUp: 80, bytesDown: 209 },
+    ],
+    [
+      'admitted TLS (spliced), named by its SNI',
+      SQUID.allowedTls,
+      { verdict: 'allowed', kind: 'tls', name: 'cdn-allowed.test', address: '172.26.0.2', port: 443, bytesUp: 723, bytesDown: 2173 },
+    ],
+    [
+      'TLS with a name that is not allowed',
+      SQUID.refusedSni,
+      { verdict: 'refused', reason: 'name not allowed', kind: 'tls', name: 'cdn-evil.test', port: 443 },
+    ],
+    [
+      'TLS without a name (intercepted: the address)',
+      SQUID.noSni,
+      { verdict: 'refused', reason: 'TLS without a name', kind: 'tls', address: '172.26.0.2', port: 443 },
+    ],
+    [
+      'TLS without a name (CONNECT: its host)',
+      SQUID.explicitNoSni,
+      { verdict: 'refused', reason: 'TLS without a name', kind: 'tls', name: 'cdn-allowed.test', port: 443 },
+    ],
+    [
+      'HTTP Host not allowed',
+      SQUID.deniedHost,
+      { verdict: 'refused', reason: 'name not allowed', kind: 'http', name: 'cdn-evil.test', port: 80 },
+    ],
+    [
+      'HTTP to a bare address',
+      SQUID.deniedAddress,
+      { verdict: 'refused', reason: 'address without a name', kind: 'http', address: '172.26.0.3', port: 80 },
+    ],
+    [
+      '409: the name does not resolve to the address',
+      SQUID.conflictAllowed,
+      { verdict: 'refused', reason: 'name does not match', kind: 'tls', name: 'cdn-allowed.test', port: 443 },
+    ],
+    [
+      'names from inside are escaped data',
+      SQUID.escaped,
+      { verdict: 'refused', reason: 'name not allowed', kind: 'tls', name: 'evil???2j.test', port: 443 },
+    ],
   ])('%s', (_label, line, expected) => {
     expect(parseSquidLine(line)).toEqual({ time: AT, ...expected });
   });
 
   it('the TLS peek, a client that left before a request and the self-check are no decision', () => {
-    for (const line of [SQUID.peek, SQUID.explicitPeek, SQUID.clientGone, SQUID.selfCheck, 'squid short line', 'other text']) expect(parseSquidLine(line)).toBeUndefined();
+    for (const line of [SQUID.peek, SQUID.explicitPeek, SQUID.clientGone, SQUID.selfCheck, 'squid short line', 'other text'])
+      expect(parseSquidLine(line)).toBeUndefined();
   });
 });
 
@@ -119,7 +158,11 @@ describe('parseEgressLog: the capped log of a run', () => {
 
   it('without a logged policy, a 409 for a name the DNS filter refused is "name not allowed"', () => {
     const dns = 'Mar 10 11:59:02 dnsmasq[12]: config x.test is NXDOMAIN\n';
-    expect(parseEgressLog(`${dns}${SQUID.conflictUnlisted}\n${SQUID.conflictAllowed}\n`, NOW).events.map((e) => e.reason)).toEqual(['DNS', 'name not allowed', 'name does not match']);
+    expect(parseEgressLog(`${dns}${SQUID.conflictUnlisted}\n${SQUID.conflictAllowed}\n`, NOW).events.map((e) => e.reason)).toEqual([
+      'DNS',
+      'name not allowed',
+      'name does not match',
+    ]);
   });
 
   it('firewall refusals are named from the DNS answers, except the upstream proxy (never to be allowed for the agent)', () => {
@@ -127,8 +170,25 @@ describe('parseEgressLog: the capped log of a run', () => {
     const packets = '{"dest_ip":"10.0.0.7","ip.protocol":6,"dest_port":5432}\n{"dest_ip":"10.0.0.8","ip.protocol":6,"dest_port":3128}\n';
     const { events } = parseEgressLog(`${policy}${replies}${packets}`, NOW);
     expect(events).toEqual([
-      { time: undefined, verdict: 'refused', reason: 'name not allowed', kind: 'connect', name: 'db.test', address: '10.0.0.7', port: 5432, protocol: 'tcp' },
-      { time: undefined, verdict: 'refused', reason: 'address without a name', kind: 'connect', address: '10.0.0.8', port: 3128, protocol: 'tcp' },
+      {
+        time: undefined,
+        verdict: 'refused',
+        reason: 'name not allowed',
+        kind: 'connect',
+        name: 'db.test',
+        address: '10.0.0.7',
+        port: 5432,
+        protocol: 'tcp',
+      },
+      {
+        time: undefined,
+        verdict: 'refused',
+        reason: 'address without a name',
+        kind: 'connect',
+        address: '10.0.0.8',
+        port: 3128,
+        protocol: 'tcp',
+      },
     ]);
   });
 
@@ -145,7 +205,7 @@ describe('parseEgressLog: the capped log of a run', () => {
     ['bad.lab.test', false],
     ['x.bad.lab.test', false],
     ['lab.test.evil.test', false],
-  ])('isNameAllowed(%s) = %s, the DNS filter\'s rules', (name, allowed) => {
+  ])("isNameAllowed(%s) = %s, the DNS filter's rules", (name, allowed) => {
     expect(isNameAllowed(name, ['api.openai.com', '*.lab.test'], ['bad.lab.test'])).toBe(allowed);
   });
 });
@@ -159,13 +219,73 @@ describe('aggregate, summary, suggestions', () => {
   it('one entry per destination and decision with count and first/last time, refusals first, most frequent first', () => {
     expect(dns.events).toHaveLength(4);
     expect(destinations).toEqual([
-      { time: '2025-03-10T11:59:02.000Z', lastTime: '2025-03-10T11:59:03.000Z', verdict: 'refused', reason: 'DNS', kind: 'dns', name: 'registry.yarnpkg.com', count: 2 },
-      { time: '2025-03-10T11:59:11', lastTime: '2025-03-10T11:59:12', ...fw, reason: 'name not allowed', name: 'db.test', address: '10.0.0.7', port: 5432, protocol: 'tcp', count: 2 },
-      { time: '2025-03-10T11:59:04.000Z', lastTime: '2025-03-10T11:59:04.000Z', verdict: 'refused', reason: 'DNS', kind: 'dns', name: 'pypi.org', count: 1 },
-      { time: '2025-03-10T11:59:07.000Z', lastTime: '2025-03-10T11:59:07.000Z', verdict: 'refused', reason: 'DNS', kind: 'dns', name: 'evil??2j.test', count: 1 },
-      { time: '2025-03-10T11:59:10', lastTime: '2025-03-10T11:59:10', ...fw, reason: 'address without a name', address: '10.0.0.5', port: 5432, protocol: 'tcp', count: 1 },
-      { time: '2025-03-10T11:59:13', lastTime: '2025-03-10T11:59:13', ...fw, reason: 'address without a name', address: 'fd00::1', port: 53, protocol: 'udp', count: 1 },
-      { time: '2025-03-10T11:59:14', lastTime: '2025-03-10T11:59:14', ...fw, reason: 'address without a name', address: '10.0.0.9', protocol: 'icmp', count: 1 },
+      {
+        time: '2025-03-10T11:59:02.000Z',
+        lastTime: '2025-03-10T11:59:03.000Z',
+        verdict: 'refused',
+        reason: 'DNS',
+        kind: 'dns',
+        name: 'registry.yarnpkg.com',
+        count: 2,
+      },
+      {
+        time: '2025-03-10T11:59:11',
+        lastTime: '2025-03-10T11:59:12',
+        ...fw,
+        reason: 'name not allowed',
+        name: 'db.test',
+        address: '10.0.0.7',
+        port: 5432,
+        protocol: 'tcp',
+        count: 2,
+      },
+      {
+        time: '2025-03-10T11:59:04.000Z',
+        lastTime: '2025-03-10T11:59:04.000Z',
+        verdict: 'refused',
+        reason: 'DNS',
+        kind: 'dns',
+        name: 'pypi.org',
+        count: 1,
+      },
+      {
+        time: '2025-03-10T11:59:07.000Z',
+        lastTime: '2025-03-10T11:59:07.000Z',
+        verdict: 'refused',
+        reason: 'DNS',
+        kind: 'dns',
+        name: 'evil??2j.test',
+        count: 1,
+      },
+      {
+        time: '2025-03-10T11:59:10',
+        lastTime: '2025-03-10T11:59:10',
+        ...fw,
+        reason: 'address without a name',
+        address: '10.0.0.5',
+        port: 5432,
+        protocol: 'tcp',
+        count: 1,
+      },
+      {
+        time: '2025-03-10T11:59:13',
+        lastTime: '2025-03-10T11:59:13',
+        ...fw,
+        reason: 'address without a name',
+        address: 'fd00::1',
+        port: 53,
+        protocol: 'udp',
+        count: 1,
+      },
+      {
+        time: '2025-03-10T11:59:14',
+        lastTime: '2025-03-10T11:59:14',
+        ...fw,
+        reason: 'address without a name',
+        address: '10.0.0.9',
+        protocol: 'icmp',
+        count: 1,
+      },
     ]);
   });
 
@@ -174,7 +294,18 @@ describe('aggregate, summary, suggestions', () => {
     const events = parseEgressLog(`${SQUID.allowedHttp}\n${SQUID.deniedHost}\n${again}\n`, NOW).events;
     expect(aggregateEgress(events)).toEqual([
       { time: AT, lastTime: AT, verdict: 'refused', reason: 'name not allowed', kind: 'http', name: 'cdn-evil.test', port: 80, count: 1 },
-      { time: AT, lastTime: '2025-03-10T11:59:11.000Z', verdict: 'allowed', kind: 'http', name: 'cdn-allowed.test', address: '172.26.0.2', port: 80, bytesUp: 100, bytesDown: 1209, count: 2 },
+      {
+        time: AT,
+        lastTime: '2025-03-10T11:59:11.000Z',
+        verdict: 'allowed',
+        kind: 'http',
+        name: 'cdn-allowed.test',
+        address: '172.26.0.2',
+        port: 80,
+        bytesUp: 100,
+        bytesDown: 1209,
+        count: 2,
+      },
     ]);
   });
 
@@ -186,11 +317,16 @@ describe('aggregate, summary, suggestions', () => {
   });
 
   it('a name refused by DNS and by the name check is one entry; admitted connections are never listed as refused', () => {
-    const events = parseEgressLog(`Mar 10 11:59:02 dnsmasq[12]: config cdn-evil.test is NXDOMAIN\n${SQUID.deniedHost}\n${SQUID.refusedSni}\n${SQUID.allowedTls}\n`, NOW).events;
+    const events = parseEgressLog(
+      `Mar 10 11:59:02 dnsmasq[12]: config cdn-evil.test is NXDOMAIN\n${SQUID.deniedHost}\n${SQUID.refusedSni}\n${SQUID.allowedTls}\n`,
+      NOW,
+    ).events;
     expect(formatEgressSummary({ destinations: aggregateEgress(events), dropped: 0 })).toBe(
       'refused 1 destination: cdn-evil.test (3×, DNS, name not allowed) — allow with: --allow cdn-evil.test',
     );
-    expect(formatEgressSummary({ destinations: aggregateEgress(parseEgressLog(SQUID.allowedTls, NOW).events), dropped: 0 })).toBeUndefined();
+    expect(
+      formatEgressSummary({ destinations: aggregateEgress(parseEgressLog(SQUID.allowedTls, NOW).events), dropped: 0 }),
+    ).toBeUndefined();
   });
 
   it.each([
@@ -200,21 +336,80 @@ describe('aggregate, summary, suggestions', () => {
     [{ verdict: 'refused', reason: 'name does not match', kind: 'tls', name: 'a.test', port: 443, count: 1 }, undefined],
     [{ verdict: 'refused', reason: 'TLS without a name', kind: 'tls', name: 'a.test', port: 443, count: 1 }, undefined],
     [{ verdict: 'allowed', kind: 'tls', name: 'a.test', port: 443, count: 1 }, undefined],
-    [{ verdict: 'refused', reason: 'name not allowed', kind: 'connect', name: 'a.test', address: '10.0.0.1', port: 443, protocol: 'tcp', count: 1 }, undefined],
-    [{ verdict: 'refused', reason: 'name not allowed', kind: 'connect', name: 'a.test', address: '10.0.0.1', port: 22, protocol: 'tcp', count: 1 }, 'a.test:22'],
-    [{ verdict: 'refused', reason: 'name not allowed', kind: 'connect', name: 'a.test', address: '10.0.0.1', port: 53, protocol: 'udp', count: 1 }, undefined],
-    [{ verdict: 'refused', reason: 'address without a name', kind: 'connect', address: '10.0.0.1', port: 22, protocol: 'tcp', count: 1 }, undefined],
+    [
+      {
+        verdict: 'refused',
+        reason: 'name not allowed',
+        kind: 'connect',
+        name: 'a.test',
+        address: '10.0.0.1',
+        port: 443,
+        protocol: 'tcp',
+        count: 1,
+      },
+      undefined,
+    ],
+    [
+      {
+        verdict: 'refused',
+        reason: 'name not allowed',
+        kind: 'connect',
+        name: 'a.test',
+        address: '10.0.0.1',
+        port: 22,
+        protocol: 'tcp',
+        count: 1,
+      },
+      'a.test:22',
+    ],
+    [
+      {
+        verdict: 'refused',
+        reason: 'name not allowed',
+        kind: 'connect',
+        name: 'a.test',
+        address: '10.0.0.1',
+        port: 53,
+        protocol: 'udp',
+        count: 1,
+      },
+      undefined,
+    ],
+    [
+      { verdict: 'refused', reason: 'address without a name', kind: 'connect', address: '10.0.0.1', port: 22, protocol: 'tcp', count: 1 },
+      undefined,
+    ],
   ] as Array<[EgressDestination, string | undefined]>)('suggestAllow %#', (destination, expected) => {
     expect(suggestAllow(destination)).toBe(expected);
   });
 
   it('nothing refused: no summary (unless lines were left out); one destination: singular; more than 8: the rest counted', () => {
     expect(formatEgressSummary({ destinations: [], dropped: 0 })).toBeUndefined();
-    expect(formatEgressSummary({ destinations: [], dropped: 4 })).toBe('egress: no refusal logged, but 4 log lines were left out (rate limit or size cap)');
-    const one: EgressDestination = { verdict: 'refused', reason: 'address without a name', kind: 'connect', address: '10.0.0.5', port: 5432, protocol: 'tcp', count: 1 };
-    expect(formatEgressSummary({ destinations: [one], dropped: 0 })).toBe('refused 1 destination: 10.0.0.5:5432 (1×, address without a name)');
-    expect(formatEgressSummary({ destinations: [one], dropped: 2 })).toBe('refused 1 destination: 10.0.0.5:5432 (1×, address without a name) (+2 log lines left out)');
-    const many = Array.from({ length: 10 }, (_, i) => ({ verdict: 'refused' as const, reason: 'DNS' as const, kind: 'dns' as const, name: `n${i}.test`, count: 1 }));
+    expect(formatEgressSummary({ destinations: [], dropped: 4 })).toBe(
+      'egress: no refusal logged, but 4 log lines were left out (rate limit or size cap)',
+    );
+    const one: EgressDestination = {
+      verdict: 'refused',
+      reason: 'address without a name',
+      kind: 'connect',
+      address: '10.0.0.5',
+      port: 5432,
+      protocol: 'tcp',
+      count: 1,
+    };
+    expect(formatEgressSummary({ destinations: [one], dropped: 0 })).toBe(
+      'refused 1 destination: 10.0.0.5:5432 (1×, address without a name)',
+    );
+    expect(formatEgressSummary({ destinations: [one], dropped: 2 })).toBe(
+      'refused 1 destination: 10.0.0.5:5432 (1×, address without a name) (+2 log lines left out)',
+    );
+    const many = Array.from({ length: 10 }, (_, i) => ({
+      verdict: 'refused' as const,
+      reason: 'DNS' as const,
+      kind: 'dns' as const,
+      name: `n${i}.test`,
+      count: 1,
+    }));
     expect(formatEgressSummary({ destinations: many, dropped: 0 })).toContain('n7.test (1×, DNS) · 2 more — allow with: --allow n0.test');
   });
 
@@ -225,6 +420,14 @@ describe('aggregate, summary, suggestions', () => {
     const forged = `${text}{"kind":"dns","count":0,"name":"x"}\nnope\n{"kind":"dns","verdict":"maybe","count":1,"name":"x"}\n{"kind":"dns","count":1,"name":"\\u001b[31mred"}\n`;
     const parsed = parseEgressJsonl(forged);
     expect(parsed.badLines).toBe(3);
-    expect(parsed.destinations[parsed.destinations.length - 1]).toEqual({ verdict: 'refused', reason: 'DNS', kind: 'dns', count: 1, name: '??31mred', time: undefined, lastTime: undefined });
+    expect(parsed.destinations[parsed.destinations.length - 1]).toEqual({
+      verdict: 'refused',
+      reason: 'DNS',
+      kind: 'dns',
+      count: 1,
+      name: '??31mred',
+      time: undefined,
+      lastTime: undefined,
+    });
   });
 });

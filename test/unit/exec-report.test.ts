@@ -33,14 +33,26 @@ const OUTCOME: ExecOutcome = {
 describe('exec argv and names', () => {
   it('codex exec: fixed flags, the user flags, then the prompt after --', () => {
     expect(buildExecArgs('-rm everything', ['--model', 'o4'], '/codex_home/runs/r/last-message.md')).toEqual([
-      'exec', '--skip-git-repo-check', '--output-last-message', '/codex_home/runs/r/last-message.md', '--model', 'o4', '--', '-rm everything',
+      'exec',
+      '--skip-git-repo-check',
+      '--output-last-message',
+      '/codex_home/runs/r/last-message.md',
+      '--model',
+      'o4',
+      '--',
+      '-rm everything',
     ]);
   });
 
   it('the last message lives in the Codex home under the run id', () => {
-    expect(lastMessagePaths('abcd1234')).toEqual({ container: '/codex_home/runs/abcd1234/last-message.md', relative: 'runs/abcd1234/last-message.md' });
+    expect(lastMessagePaths('abcd1234')).toEqual({
+      container: '/codex_home/runs/abcd1234/last-message.md',
+      relative: 'runs/abcd1234/last-message.md',
+    });
     // A Codex home inside the workdir: its real path (codex does not open it through the /codex_home link).
-    expect(lastMessagePaths('abcd1234', '/app/w/.codex/.environment').container).toBe('/app/w/.codex/.environment/runs/abcd1234/last-message.md');
+    expect(lastMessagePaths('abcd1234', '/app/w/.codex/.environment').container).toBe(
+      '/app/w/.codex/.environment/runs/abcd1234/last-message.md',
+    );
   });
 
   it.each([
@@ -68,7 +80,12 @@ describe('exec argv and names', () => {
     expect(codexVersionFromTags(tags)).toBe(expected);
   });
 
-  it.each([[0, '0 s'], [1499, '1 s'], [65400, '1 min 5 s'], [-5, '0 s']])('formatDuration(%d)', (ms, text) => {
+  it.each([
+    [0, '0 s'],
+    [1499, '1 s'],
+    [65400, '1 min 5 s'],
+    [-5, '0 s'],
+  ])('formatDuration(%d)', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });
 });

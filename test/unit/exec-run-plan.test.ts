@@ -3,7 +3,7 @@ import { buildExecArgs } from '../../scripts/core/exec-report.js';
 import { buildDockerRunArgs } from '../../scripts/core/run-plan.js';
 
 /**
- * Issue 4 additions to the run plan: --repo env, --protect-git mounts, exec args. Each whole
+ * Additions to the run plan (R50, R53, R55): --repo env, --protect-git mounts, exec args. Each whole
  * argv is compared with the plain run's argv plus exactly the expected elements, so nothing
  * else may change (and without the features, nothing changes at all).
  */
@@ -39,13 +39,23 @@ test('--repo adds SANDBOX_REPO_URL/REF/DIR after the other env, nothing else', (
   const image = at(plain, 'codex-sandbox:latest');
   expect(argv).toEqual([
     ...plain.slice(0, image),
-    '-e', 'SANDBOX_REPO_URL=http://git.test/p.git',
-    '-e', 'SANDBOX_REPO_REF=main',
-    '-e', 'SANDBOX_REPO_DIR=p',
+    '-e',
+    'SANDBOX_REPO_URL=http://git.test/p.git',
+    '-e',
+    'SANDBOX_REPO_REF=main',
+    '-e',
+    'SANDBOX_REPO_DIR=p',
     ...plain.slice(image),
   ]);
   const noRef = buildDockerRunArgs(assembleRunPlan({ ...BASE, repo: { url: 'http://git.test/p.git', dir: 'p' } }));
-  expect(noRef).toEqual([...plain.slice(0, image), '-e', 'SANDBOX_REPO_URL=http://git.test/p.git', '-e', 'SANDBOX_REPO_DIR=p', ...plain.slice(image)]);
+  expect(noRef).toEqual([
+    ...plain.slice(0, image),
+    '-e',
+    'SANDBOX_REPO_URL=http://git.test/p.git',
+    '-e',
+    'SANDBOX_REPO_DIR=p',
+    ...plain.slice(image),
+  ]);
 });
 
 test('--protect-git mounts each .git read-only onto itself, after every other mount', () => {
@@ -53,7 +63,8 @@ test('--protect-git mounts each .git read-only onto itself, after every other mo
   const workdirFlag = at(plain, '-w');
   expect(argv).toEqual([
     ...plain.slice(0, workdirFlag),
-    '--mount', 'type=bind,source=/w/proj/.git,target=/app/w/proj/.git,readonly',
+    '--mount',
+    'type=bind,source=/w/proj/.git,target=/app/w/proj/.git,readonly',
     ...plain.slice(workdirFlag),
   ]);
 });
@@ -63,7 +74,14 @@ test('exec: codex exec args after the image, never -t', () => {
   const argv = buildDockerRunArgs(assembleRunPlan({ ...BASE, args }));
   expect(argv).toEqual([
     ...plain,
-    'exec', '--skip-git-repo-check', '--output-last-message', '/codex_home/runs/abcd1234/last-message.md', '--model', 'm', '--', 'do it',
+    'exec',
+    '--skip-git-repo-check',
+    '--output-last-message',
+    '/codex_home/runs/abcd1234/last-message.md',
+    '--model',
+    'm',
+    '--',
+    'do it',
   ]);
   expect(argv).not.toContain('-t');
 });

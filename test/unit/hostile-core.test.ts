@@ -5,7 +5,7 @@ import { parseGitFile, planProtectedGit } from '../../scripts/core/protect-git-p
 import { escapeTerminalLines, escapeTerminalText } from '../../scripts/core/terminal-text.js';
 import { EMPTY_TRUST_STORE, parseTrustStore, recordTrust, trustStateOf } from '../../scripts/core/trust.js';
 
-/** The pure parts of issue 10's defences (REQUIREMENTS.md R100–R111). */
+/** The pure parts of the defences against hostile project trees (REQUIREMENTS.md R100–R111). */
 
 describe('R100 escapeTerminalText / escapeTerminalLines', () => {
   it.each([
@@ -28,9 +28,7 @@ describe('R100 escapeTerminalText / escapeTerminalLines', () => {
 
   it('no output of either ever holds a control character', () => {
     const every = Array.from({ length: 0xa0 }, (_, code) => String.fromCharCode(code)).join('');
-    // eslint-disable-next-line no-control-regex
     expect(escapeTerminalText(every)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
-    // eslint-disable-next-line no-control-regex
     expect(escapeTerminalLines(every)).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   });
 });
@@ -51,7 +49,11 @@ describe('R103 mount identities for the entrypoint', () => {
       ['/app/w/.codex/.environment/auth.json', { dev: '2049', ino: '18446744073709551615', kind: 'file' as const }],
     ]);
     expect(formatMountIds(mounts, ids)).toBe(
-      ['2049:12 d /app/w', '2049:18446744073709551615 f /app/w/.codex/.environment/auth.json', '0:0 d /var/lib/codex-sandbox/private/egress'].join('\n'),
+      [
+        '2049:12 d /app/w',
+        '2049:18446744073709551615 f /app/w/.codex/.environment/auth.json',
+        '0:0 d /var/lib/codex-sandbox/private/egress',
+      ].join('\n'),
     );
   });
 });
@@ -84,7 +86,12 @@ describe('R105 --protect-git plan', () => {
 describe('R104 trust covers what the paths resolve to', () => {
   const file = '/w/.codex/sandbox.ini';
   const sha = 'a'.repeat(64);
-  const store = recordTrust(EMPTY_TRUST_STORE, file, { sha256: sha, approvedAt: 't', policy: ['mounts read_only: data'], resolved: ['mounts read_only data -> /w/data'] });
+  const store = recordTrust(EMPTY_TRUST_STORE, file, {
+    sha256: sha,
+    approvedAt: 't',
+    policy: ['mounts read_only: data'],
+    resolved: ['mounts read_only data -> /w/data'],
+  });
 
   it('same bytes and same resolution: trusted; another resolution: changed', () => {
     expect(trustStateOf(store, file, sha, ['mounts read_only data -> /w/data'])).toBe('trusted');

@@ -12,7 +12,7 @@ import { readProjectSettings, resolveProjectPaths } from '../../scripts/host/set
 import { listTrackedChanges, recordWorkspace, renderTrackedDiff } from '../../scripts/host/track-store.js';
 import { makeTempDir, removeTempDir, writeFile } from './helpers/temp-dir.js';
 
-/** Issue 10's host-side defences on temp dirs (REQUIREMENTS.md R101–R109). */
+/** The host-side defences against hostile project trees on temp dirs (REQUIREMENTS.md R101–R109). */
 let tmp: string;
 let work: string;
 let outside: string;
@@ -129,11 +129,21 @@ describe('R108 exec report: nothing planted in the Codex home or a clone redirec
 });
 
 describe('R109 bounds on what the launcher reads', () => {
-  const ctx = (): HostContext => ({ cwd: work, env: {}, home: path.join(tmp, 'home'), uid: 1000, gid: 1000, stdinIsTTY: false, stdoutIsTTY: false, pid: 1, hostname: 'h' });
+  const ctx = (): HostContext => ({
+    cwd: work,
+    env: {},
+    home: path.join(tmp, 'home'),
+    uid: 1000,
+    gid: 1000,
+    stdinIsTTY: false,
+    stdoutIsTTY: false,
+    pid: 1,
+    hostname: 'h',
+  });
   const envDir = () => path.join(work, '.codex', '.environment');
   const inspect = () => inspectCodexHome({ workdir: work, envDir: envDir(), sessionsDir: path.join(envDir(), 'sessions'), ctx: ctx() });
 
-  it('R109 a FIFO as the Codex home\'s config.toml neither hangs parsing nor planning', async () => {
+  it("R109 a FIFO as the Codex home's config.toml neither hangs parsing nor planning", async () => {
     fs.mkdirSync(envDir(), { recursive: true });
     mkfifo(path.join(envDir(), 'config.toml'));
     await expect(readCodexConfig(path.join(envDir(), 'config.toml'), [work])).rejects.toThrow('is not a regular file');
@@ -145,7 +155,9 @@ describe('R109 bounds on what the launcher reads', () => {
     fs.symlinkSync('/dev/zero', path.join(work, 'codex', 'config.toml'));
     const inspection = await inspect();
     expect(inspection.facts.configSource).toBeUndefined();
-    expect(inspection.warnings).toContain(`ignoring ${path.join(work, 'codex', 'config.toml')}: it is a link leading out of a directory the agent can write`);
+    expect(inspection.warnings).toContain(
+      `ignoring ${path.join(work, 'codex', 'config.toml')}: it is a link leading out of a directory the agent can write`,
+    );
     fs.unlinkSync(path.join(work, 'codex', 'config.toml'));
     fs.writeFileSync(path.join(work, 'codex', 'config.toml'), '');
     fs.truncateSync(path.join(work, 'codex', 'config.toml'), 100 * 1024 * 1024 * 1024);
@@ -170,7 +182,9 @@ describe('R104 settings paths', () => {
     expect((await resolveProjectPaths(file, undefined, work, [work]))[0]).toBe(`mounts read_only data -> ${path.join(work, 'data2')}`);
     fs.unlinkSync(path.join(work, 'data'));
     fs.symlinkSync(outside, path.join(work, 'data'));
-    await expect(resolveProjectPaths(file, undefined, work, [work])).rejects.toThrow('is a symlink leading out of the directory the agent can write');
+    await expect(resolveProjectPaths(file, undefined, work, [work])).rejects.toThrow(
+      'is a symlink leading out of the directory the agent can write',
+    );
     fs.unlinkSync(path.join(work, 'tools', 'init.sh'));
     fs.symlinkSync(path.join(outside, 'secret'), path.join(work, 'tools', 'init.sh'));
     fs.unlinkSync(path.join(work, 'data'));
@@ -187,8 +201,20 @@ describe('R105 --protect-git finds every .git', () => {
     fs.mkdirSync(path.join(work, 'gitdirs', 'wt'), { recursive: true });
     writeFile(path.join(work, 'wt', '.git'), `gitdir: ${path.join(work, 'gitdirs', 'wt')}\n`);
     expect(await resolveProtectedGit([work])).toEqual({
-      paths: [path.join(work, '.git'), path.join(work, 'gitdirs', 'wt'), path.join(work, 'sub', '.git'), path.join(work, 'vendor', 'lib', '.git'), path.join(work, 'wt', '.git')],
-      pinned: [path.join(work, 'gitdirs'), path.join(work, 'sub'), path.join(work, 'vendor'), path.join(work, 'vendor', 'lib'), path.join(work, 'wt')],
+      paths: [
+        path.join(work, '.git'),
+        path.join(work, 'gitdirs', 'wt'),
+        path.join(work, 'sub', '.git'),
+        path.join(work, 'vendor', 'lib', '.git'),
+        path.join(work, 'wt', '.git'),
+      ],
+      pinned: [
+        path.join(work, 'gitdirs'),
+        path.join(work, 'sub'),
+        path.join(work, 'vendor'),
+        path.join(work, 'vendor', 'lib'),
+        path.join(work, 'wt'),
+      ],
       warnings: [],
     });
     fs.mkdirSync(path.join(work, 'other'));
@@ -198,7 +224,7 @@ describe('R105 --protect-git finds every .git', () => {
 });
 
 describe('R103 mount sources pinned right before docker run', () => {
-  it('R103 identities are the sources\' dev:ino; a source in a tree swapped for a link since is refused', async () => {
+  it("R103 identities are the sources' dev:ino; a source in a tree swapped for a link since is refused", async () => {
     fs.mkdirSync(path.join(work, 'data'));
     const auth = writeFile(path.join(tmp, 'auth.json'), '{}');
     const mounts = [
@@ -219,14 +245,26 @@ describe('R103 mount sources pinned right before docker run', () => {
     ]);
     fs.renameSync(path.join(work, 'data'), path.join(work, 'data-real'));
     fs.symlinkSync(outside, path.join(work, 'data'));
-    await expect(pinMountSources(mounts, [work], { allowMissing: false })).rejects.toThrow(`mount source ${path.join(work, 'data')} changed since it was checked`);
+    await expect(pinMountSources(mounts, [work], { allowMissing: false })).rejects.toThrow(
+      `mount source ${path.join(work, 'data')} changed since it was checked`,
+    );
   });
 });
 
 describe('R109 CA files', () => {
   it('R109 a FIFO or a huge file as a CA file in the workdir is refused at once, not read', async () => {
     const { findCaCertificates } = await import('../../scripts/host/ca-certs.js');
-    const ctx: HostContext = { cwd: work, env: {}, home: path.join(tmp, 'home'), uid: 1000, gid: 1000, stdinIsTTY: false, stdoutIsTTY: false, pid: 1, hostname: 'h' };
+    const ctx: HostContext = {
+      cwd: work,
+      env: {},
+      home: path.join(tmp, 'home'),
+      uid: 1000,
+      gid: 1000,
+      stdinIsTTY: false,
+      stdoutIsTTY: false,
+      pid: 1,
+      hostname: 'h',
+    };
     mkfifo(path.join(work, 'ca.pem'));
     await expect(findCaCertificates(['ca.pem'], ctx, [work])).rejects.toThrow('is not a regular file');
     fs.writeFileSync(path.join(work, 'big.pem'), '');

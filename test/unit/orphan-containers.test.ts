@@ -41,7 +41,7 @@ describe('explainRunFailure (docker run exit 125)', () => {
   it.each([
     ['agent output only: passed through', 'some error from the agent\n', undefined],
     [
-      'daemon error: docker\'s reason and what to do',
+      "daemon error: docker's reason and what to do",
       "docker: Error response from daemon: failed to create task: iptables failed.\nSee 'docker run --help'.\n",
       "the Docker engine could not start the container: Error response from daemon: failed to create task: iptables failed. (check `docker info` and the engine's log, fix it and run again)",
     ],

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { HomeFacts } from '../../scripts/core/codex-home-plan.js';
 import { UsageError } from '../../scripts/core/errors.js';
 import { listProviderHosts } from '../../scripts/core/provider-allowances.js';
-import { findCaCertificates, splitCaList } from '../../scripts/host/ca-certs.js';
+import { findCaCertificates } from '../../scripts/host/ca-certs.js';
+import { splitList } from '../../scripts/core/split-list.js';
 import type { HostContext } from '../../scripts/host/host-context.js';
 import { findProviderAllowances, readCodexConfig } from '../../scripts/host/provider-hosts.js';
 import { makeTempDir, removeTempDir, writeFile } from './helpers/temp-dir.js';
@@ -41,7 +42,17 @@ const writable = () => [work, envDir, path.join(envDir, 'sessions')];
 
 describe('model-provider hosts', () => {
   it('lists base_url hosts, with a port other than 80/443, and explains the unusable ones', () => {
-    expect(listProviderHosts({ model_providers: { a: { base_url: 'https://x.test' }, b: { base_url: 'http://y.test:80' }, c: { base_url: 'ftp://z.test' }, d: { base_url: 'nope' }, e: { name: 'no url' } } })).toEqual([
+    expect(
+      listProviderHosts({
+        model_providers: {
+          a: { base_url: 'https://x.test' },
+          b: { base_url: 'http://y.test:80' },
+          c: { base_url: 'ftp://z.test' },
+          d: { base_url: 'nope' },
+          e: { name: 'no url' },
+        },
+      }),
+    ).toEqual([
       { name: 'a', host: 'x.test', spec: 'x.test' },
       { name: 'b', host: 'y.test', spec: 'y.test' },
       { name: 'c', host: 'z.test', problem: 'base_url uses ftp: (only http and https can be allowed)' },
@@ -64,8 +75,14 @@ describe('model-provider hosts', () => {
   });
 
   it('the copy in the Codex home (agent-writable) adds nothing; the trusted source still counts', async () => {
-    const config = writeFile(path.join(tmp, 'home', '.codex', 'config.toml'), '[model_providers.corp]\nbase_url = "https://llm.corp.test/v1"\n');
-    writeFile(path.join(envDir, 'config.toml'), '[model_providers.corp]\nbase_url = "https://llm.corp.test/v1"\n[model_providers.evil]\nbase_url = "https://exfil.test"\n');
+    const config = writeFile(
+      path.join(tmp, 'home', '.codex', 'config.toml'),
+      '[model_providers.corp]\nbase_url = "https://llm.corp.test/v1"\n',
+    );
+    writeFile(
+      path.join(envDir, 'config.toml'),
+      '[model_providers.corp]\nbase_url = "https://llm.corp.test/v1"\n[model_providers.evil]\nbase_url = "https://exfil.test"\n',
+    );
     expect(await findProviderAllowances(facts({ path: config, explicit: false }, true), writable())).toEqual({
       allow: ['llm.corp.test'],
       messages: [
@@ -80,7 +97,9 @@ describe('model-provider hosts', () => {
     for (const explicit of [true, false]) {
       expect(await findProviderAllowances(facts({ path: config, explicit }, false), writable())).toEqual({
         allow: [],
-        messages: [`not auto-allowing p.test (model provider p): the config (${config}) is writable by the agent; allow it with --allow p.test`],
+        messages: [
+          `not auto-allowing p.test (model provider p): the config (${config}) is writable by the agent; allow it with --allow p.test`,
+        ],
       });
     }
   });
@@ -96,7 +115,11 @@ describe('model-provider hosts', () => {
     const envCopy = writeFile(path.join(envDir, 'config.toml'), 'model = "m"\nbroken =\n');
     const result = await findProviderAllowances(facts(undefined, true), writable());
     expect(result.allow).toEqual([]);
-    expect(result.messages).toEqual([expect.stringMatching(new RegExp(`^not checking model providers: ${envCopy.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: malformed TOML`))]);
+    expect(result.messages).toEqual([
+      expect.stringMatching(
+        new RegExp(`^not checking model providers: ${envCopy.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: malformed TOML`),
+      ),
+    ]);
   });
 
   it('malformed TOML: one line naming the file and the line', async () => {
@@ -109,7 +132,17 @@ describe('model-provider hosts', () => {
 });
 
 describe('extra CA certificates', () => {
-  const ctx = (env: Record<string, string>): HostContext => ({ cwd: tmp, env, home: tmp, uid: 1, gid: 1, stdinIsTTY: false, stdoutIsTTY: false, pid: 1, hostname: 'h' });
+  const ctx = (env: Record<string, string>): HostContext => ({
+    cwd: tmp,
+    env,
+    home: tmp,
+    uid: 1,
+    gid: 1,
+    stdinIsTTY: false,
+    stdoutIsTTY: false,
+    pid: 1,
+    hostname: 'h',
+  });
 
   it('--ca-cert, then SANDBOX_CA_CERTS, then NODE_EXTRA_CA_CERTS; deduplicated by real path', async () => {
     const a = writeFile(path.join(tmp, 'a.pem'), PEM);
@@ -137,8 +170,8 @@ describe('extra CA certificates', () => {
     });
   });
 
-  it('splits SANDBOX_CA_CERTS on colons and commas', () => {
-    expect(splitCaList(' a.pem:b.pem,, c.pem ')).toEqual(['a.pem', 'b.pem', 'c.pem']);
-    expect(splitCaList(undefined)).toEqual([]);
+  it('splits SANDBOX_CA_CERTS on colons and commas (a path may hold a blank)', () => {
+    expect(splitList(' a.pem:b.pem,, my ca.pem ', /[:,]/)).toEqual(['a.pem', 'b.pem', 'my ca.pem']);
+    expect(splitList(undefined, /[:,]/)).toEqual([]);
   });
 });

@@ -5,12 +5,37 @@ const ALLOW = ['api.openai.com', 'github.com', '*.example.org', 'git.test'];
 
 describe('validateRepoSpec: accepted', () => {
   it.each([
-    ['https://github.com/owner/repo.git', undefined, undefined, { url: 'https://github.com/owner/repo.git', host: 'github.com', dir: 'repo' }],
-    ['https://github.com/owner/repo', 'main', undefined, { url: 'https://github.com/owner/repo', host: 'github.com', ref: 'main', dir: 'repo' }],
+    [
+      'https://github.com/owner/repo.git',
+      undefined,
+      undefined,
+      { url: 'https://github.com/owner/repo.git', host: 'github.com', dir: 'repo' },
+    ],
+    [
+      'https://github.com/owner/repo',
+      'main',
+      undefined,
+      { url: 'https://github.com/owner/repo', host: 'github.com', ref: 'main', dir: 'repo' },
+    ],
     ['http://git.test/project.git', 'v1.2.0', 'src', { url: 'http://git.test/project.git', host: 'git.test', ref: 'v1.2.0', dir: 'src' }],
-    ['https://code.example.org:443/a/b/c.git/', undefined, undefined, { url: 'https://code.example.org/a/b/c.git/', host: 'code.example.org', dir: 'c' }],
-    ['HTTPS://GitHub.com/o/r.git', 'feature/x-1', undefined, { url: 'https://github.com/o/r.git', host: 'github.com', ref: 'feature/x-1', dir: 'r' }],
-    ['https://github.com/o/r.git', '0123456789abcdef0123456789abcdef01234567', 'r2', { url: 'https://github.com/o/r.git', host: 'github.com', ref: '0123456789abcdef0123456789abcdef01234567', dir: 'r2' }],
+    [
+      'https://code.example.org:443/a/b/c.git/',
+      undefined,
+      undefined,
+      { url: 'https://code.example.org/a/b/c.git/', host: 'code.example.org', dir: 'c' },
+    ],
+    [
+      'HTTPS://GitHub.com/o/r.git',
+      'feature/x-1',
+      undefined,
+      { url: 'https://github.com/o/r.git', host: 'github.com', ref: 'feature/x-1', dir: 'r' },
+    ],
+    [
+      'https://github.com/o/r.git',
+      '0123456789abcdef0123456789abcdef01234567',
+      'r2',
+      { url: 'https://github.com/o/r.git', host: 'github.com', ref: '0123456789abcdef0123456789abcdef01234567', dir: 'r2' },
+    ],
   ])('%s ref=%s dir=%s', (url, ref, dir, expected) => {
     expect(validateRepoSpec({ url, ref, dir }, ALLOW)).toEqual(expected);
   });
@@ -27,10 +52,14 @@ describe('validateRepoSpec: refused with a one-line message saying what to do', 
     ['https://user:token@github.com/o/r.git', {}, 'credentials in the URL would be stored'],
     ['https://github.com:8443/o/r.git', {}, 'port 8443 is blocked by the sandbox firewall (only 80 and 443)'],
     ['https://10.0.0.1/o/r.git', {}, 'is not a host name the firewall can allow (IP addresses are not allowed'],
-    ['https://gitlab.com/o/r.git', {}, '--repo host gitlab.com is not allowed through the firewall: allow it with OPENAI_ALLOWED_DOMAINS=gitlab.com'],
+    [
+      'https://gitlab.com/o/r.git',
+      {},
+      '--repo host gitlab.com is not allowed through the firewall: allow it with OPENAI_ALLOWED_DOMAINS=gitlab.com',
+    ],
     ['https://example.org/o/r.git', {}, 'allow it with OPENAI_ALLOWED_DOMAINS=example.org'],
     ['https://github.com/', {}, 'no directory name can be derived from it: give one with --repo-dir NAME'],
-    ['https://github.com/o/r.git', { ref: '--upload-pack=x' }, "--ref \"--upload-pack=x\" is not a git ref (it starts with '-')"],
+    ['https://github.com/o/r.git', { ref: '--upload-pack=x' }, '--ref "--upload-pack=x" is not a git ref (it starts with \'-\')'],
     ['https://github.com/o/r.git', { ref: 'a..b' }, "it contains '..'"],
     ['https://github.com/o/r.git', { ref: 'a b' }, 'it contains a space'],
     ['https://github.com/o/r.git', { ref: 'x.lock' }, ".lock'"],
@@ -76,9 +105,12 @@ describe('explainInvalidRef and defaultRepoDir', () => {
   it.each(['main', 'v1.0', 'release/2024-01', 'HEAD', 'abc123'])('%s is a ref', (ref) => {
     expect(explainInvalidRef(ref)).toBeUndefined();
   });
-  it.each(['', '-x', 'a..b', 'a//b', '/a', 'a/', 'a.', '@', 'a~1', 'a^', 'a:b', 'a?', 'a*', 'a[', 'a\\b', 'a\u0001'])('%j is not', (ref) => {
-    expect(explainInvalidRef(ref)).toEqual(expect.any(String));
-  });
+  it.each(['', '-x', 'a..b', 'a//b', '/a', 'a/', 'a.', '@', 'a~1', 'a^', 'a:b', 'a?', 'a*', 'a[', 'a\\b', 'a\u0001'])(
+    '%j is not',
+    (ref) => {
+      expect(explainInvalidRef(ref)).toEqual(expect.any(String));
+    },
+  );
   it.each([
     ['/owner/repo.git', 'repo'],
     ['/owner/repo', 'repo'],

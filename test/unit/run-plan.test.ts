@@ -30,45 +30,75 @@ function resolved(overrides: Partial<ResolvedRun> = {}): ResolvedRun {
 
 const HEAD = ['run', '--rm', '-i'];
 const IDENTITY = [
-  '--name', 'codex-proj-01234567-r1d2',
-  '--label', 'codex-sandbox.managed=true',
-  '--label', 'codex-sandbox.workdir=/w/proj',
-  '--label', 'codex-sandbox.run-id=r1d2',
-  '--label', 'codex-sandbox.command=codex',
-  '--label', 'codex-sandbox.launcher-pid=4242',
-  '--label', 'codex-sandbox.launcher-host=host1',
-  '--label', 'codex-sandbox.version=9.9.9',
+  '--name',
+  'codex-proj-01234567-r1d2',
+  '--label',
+  'codex-sandbox.managed=true',
+  '--label',
+  'codex-sandbox.workdir=/w/proj',
+  '--label',
+  'codex-sandbox.run-id=r1d2',
+  '--label',
+  'codex-sandbox.command=codex',
+  '--label',
+  'codex-sandbox.launcher-pid=4242',
+  '--label',
+  'codex-sandbox.launcher-host=host1',
+  '--label',
+  'codex-sandbox.version=9.9.9',
 ];
 const SECURITY = [
-  '--cap-drop', 'ALL',
-  '--cap-add', 'CHOWN',
-  '--cap-add', 'DAC_OVERRIDE',
-  '--cap-add', 'FOWNER',
-  '--cap-add', 'KILL',
-  '--cap-add', 'SETUID',
-  '--cap-add', 'SETGID',
-  '--cap-add', 'SETPCAP',
-  '--cap-add', 'NET_BIND_SERVICE',
-  '--cap-add', 'NET_ADMIN',
-  '--cap-add', 'NET_RAW',
-  '--security-opt', 'no-new-privileges',
+  '--cap-drop',
+  'ALL',
+  '--cap-add',
+  'CHOWN',
+  '--cap-add',
+  'DAC_OVERRIDE',
+  '--cap-add',
+  'FOWNER',
+  '--cap-add',
+  'KILL',
+  '--cap-add',
+  'SETUID',
+  '--cap-add',
+  'SETGID',
+  '--cap-add',
+  'SETPCAP',
+  '--cap-add',
+  'NET_BIND_SERVICE',
+  '--cap-add',
+  'NET_ADMIN',
+  '--cap-add',
+  'NET_RAW',
+  '--security-opt',
+  'no-new-privileges',
 ];
 // R103: the Codex home inside the workdir is not bound a second time (/codex_home links to it).
 const BASE_MOUNTS = [
-  '--mount', 'type=bind,source=/w/proj,target=/app/w/proj',
-  '--mount', 'type=bind,source=/state/egress/r1d2,target=/var/lib/codex-sandbox/private/egress',
+  '--mount',
+  'type=bind,source=/w/proj,target=/app/w/proj',
+  '--mount',
+  'type=bind,source=/state/egress/r1d2,target=/var/lib/codex-sandbox/private/egress',
 ];
 const HOME_IN_WORKDIR = '/app/w/proj/.codex/.environment';
 const WORKDIR = ['-w', '/app/w/proj'];
 const envArgs = (envDir = HOME_IN_WORKDIR) => [
-  '-e', 'CODEX_HOME=/codex_home',
-  '-e', 'HOME=/codex_home',
-  '-e', 'SANDBOX_WORKDIR=/app/w/proj',
-  '-e', `SANDBOX_ENV_DIR=${envDir}`,
-  '-e', 'SANDBOX_ALLOWED_DOMAINS=api.openai.com x.io',
-  '-e', 'SANDBOX_HOST_UID=1000',
-  '-e', 'SANDBOX_HOST_GID=1001',
-  '-e', 'SANDBOX_EGRESS_LOG=1',
+  '-e',
+  'CODEX_HOME=/codex_home',
+  '-e',
+  'HOME=/codex_home',
+  '-e',
+  'SANDBOX_WORKDIR=/app/w/proj',
+  '-e',
+  `SANDBOX_ENV_DIR=${envDir}`,
+  '-e',
+  'SANDBOX_ALLOWED_DOMAINS=api.openai.com x.io',
+  '-e',
+  'SANDBOX_HOST_UID=1000',
+  '-e',
+  'SANDBOX_HOST_GID=1001',
+  '-e',
+  'SANDBOX_EGRESS_LOG=1',
   ...(envDir === '/codex_home' ? [] : ['-e', `SANDBOX_CODEX_HOME=${envDir}`]),
 ];
 
@@ -81,42 +111,83 @@ describe('buildDockerRunArgs(assembleRunPlan(…)): whole argv', () => {
 
   it('tty: -t right after -i only when tty is true', () => {
     expect(argvFor({ tty: true })).toEqual([
-      'run', '--rm', '-i', '-t', ...IDENTITY, ...SECURITY, ...BASE_MOUNTS, ...WORKDIR, ...envArgs(), 'codex-sandbox:latest',
+      'run',
+      '--rm',
+      '-i',
+      '-t',
+      ...IDENTITY,
+      ...SECURITY,
+      ...BASE_MOUNTS,
+      ...WORKDIR,
+      ...envArgs(),
+      'codex-sandbox:latest',
     ]);
     expect(argvFor({ tty: false })).not.toContain('-t');
   });
 
   it('auth.json is mounted read-only as auth.json of the Codex home (in the workdir mount)', () => {
     expect(argvFor({ authFile: '/home/me/.codex/auth.json' })).toEqual([
-      ...HEAD, ...IDENTITY, ...SECURITY, ...BASE_MOUNTS,
-      '--mount', `type=bind,source=/home/me/.codex/auth.json,target=${HOME_IN_WORKDIR}/auth.json,readonly`,
-      ...WORKDIR, ...envArgs(), 'codex-sandbox:latest',
+      ...HEAD,
+      ...IDENTITY,
+      ...SECURITY,
+      ...BASE_MOUNTS,
+      '--mount',
+      `type=bind,source=/home/me/.codex/auth.json,target=${HOME_IN_WORKDIR}/auth.json,readonly`,
+      ...WORKDIR,
+      ...envArgs(),
+      'codex-sandbox:latest',
     ]);
   });
 
-  it('sessions elsewhere get their own mount at the Codex home\'s sessions, after auth', () => {
+  it("sessions elsewhere get their own mount at the Codex home's sessions, after auth", () => {
     expect(argvFor({ sessionsDir: '/data/sessions', authFile: '/a/auth.json' })).toEqual([
-      ...HEAD, ...IDENTITY, ...SECURITY, ...BASE_MOUNTS,
-      '--mount', `type=bind,source=/a/auth.json,target=${HOME_IN_WORKDIR}/auth.json,readonly`,
-      '--mount', `type=bind,source=/data/sessions,target=${HOME_IN_WORKDIR}/sessions`,
-      ...WORKDIR, ...envArgs(), 'codex-sandbox:latest',
+      ...HEAD,
+      ...IDENTITY,
+      ...SECURITY,
+      ...BASE_MOUNTS,
+      '--mount',
+      `type=bind,source=/a/auth.json,target=${HOME_IN_WORKDIR}/auth.json,readonly`,
+      '--mount',
+      `type=bind,source=/data/sessions,target=${HOME_IN_WORKDIR}/sessions`,
+      ...WORKDIR,
+      ...envArgs(),
+      'codex-sandbox:latest',
     ]);
   });
 
   it('read-only paths are mounted read-only at /app<path>, in order', () => {
     expect(argvFor({ readOnly: ['/opt/data', '/srv/a,b'] })).toEqual([
-      ...HEAD, ...IDENTITY, ...SECURITY, ...BASE_MOUNTS,
-      '--mount', 'type=bind,source=/opt/data,target=/app/opt/data,readonly',
-      '--mount', 'type=bind,"source=/srv/a,b","target=/app/srv/a,b",readonly',
-      ...WORKDIR, ...envArgs(), 'codex-sandbox:latest',
+      ...HEAD,
+      ...IDENTITY,
+      ...SECURITY,
+      ...BASE_MOUNTS,
+      '--mount',
+      'type=bind,source=/opt/data,target=/app/opt/data,readonly',
+      '--mount',
+      'type=bind,"source=/srv/a,b","target=/app/srv/a,b",readonly',
+      ...WORKDIR,
+      ...envArgs(),
+      'codex-sandbox:latest',
     ]);
   });
 
   it('--network and --dns come before the mounts; --dns also tells the entrypoint where Docker forwards DNS (R96)', () => {
     expect(argvFor({ network: 'proj_default', dns: ['10.0.0.2', '1.1.1.1'] })).toEqual([
-      ...HEAD, ...IDENTITY, ...SECURITY,
-      '--network', 'proj_default', '--dns', '10.0.0.2', '--dns', '1.1.1.1',
-      ...BASE_MOUNTS, ...WORKDIR, ...envArgs(), '-e', 'SANDBOX_DOCKER_DNS=10.0.0.2 1.1.1.1', 'codex-sandbox:latest',
+      ...HEAD,
+      ...IDENTITY,
+      ...SECURITY,
+      '--network',
+      'proj_default',
+      '--dns',
+      '10.0.0.2',
+      '--dns',
+      '1.1.1.1',
+      ...BASE_MOUNTS,
+      ...WORKDIR,
+      ...envArgs(),
+      '-e',
+      'SANDBOX_DOCKER_DNS=10.0.0.2 1.1.1.1',
+      'codex-sandbox:latest',
     ]);
   });
 
@@ -124,35 +195,73 @@ describe('buildDockerRunArgs(assembleRunPlan(…)): whole argv', () => {
     const identity = [...IDENTITY];
     identity[identity.indexOf('codex-sandbox.command=codex')] = 'codex-sandbox.command=shell';
     expect(argvFor({ command: 'shell', args: ['ls', '-la'] })).toEqual([
-      ...HEAD, ...identity, ...SECURITY, ...BASE_MOUNTS, ...WORKDIR, ...envArgs(),
-      '-e', 'SANDBOX_COMMAND=shell', 'codex-sandbox:latest', 'ls', '-la',
+      ...HEAD,
+      ...identity,
+      ...SECURITY,
+      ...BASE_MOUNTS,
+      ...WORKDIR,
+      ...envArgs(),
+      '-e',
+      'SANDBOX_COMMAND=shell',
+      'codex-sandbox:latest',
+      'ls',
+      '-la',
     ]);
   });
 
   it('codex args follow the image untouched', () => {
     const args = ['--model', 'o3', '--', '$(rm -rf /)', ';', '&&', '', 'a b', '-v', '/x:/y', '"q"'];
     expect(argvFor({ args, image: 'my/img:1' })).toEqual([
-      ...HEAD, ...IDENTITY, ...SECURITY, ...BASE_MOUNTS, ...WORKDIR, ...envArgs(), 'my/img:1',
-      '--model', 'o3', '--', '$(rm -rf /)', ';', '&&', '', 'a b', '-v', '/x:/y', '"q"',
+      ...HEAD,
+      ...IDENTITY,
+      ...SECURITY,
+      ...BASE_MOUNTS,
+      ...WORKDIR,
+      ...envArgs(),
+      'my/img:1',
+      '--model',
+      'o3',
+      '--',
+      '$(rm -rf /)',
+      ';',
+      '&&',
+      '',
+      'a b',
+      '-v',
+      '/x:/y',
+      '"q"',
     ]);
   });
 
   it('SANDBOX_ENV_DIR is /codex_home when the Codex home is outside the workdir', () => {
     expect(argvFor({ envDir: '/elsewhere/home', sessionsDir: '/elsewhere/home/sessions' })).toEqual([
-      ...HEAD, ...IDENTITY, ...SECURITY,
-      '--mount', 'type=bind,source=/w/proj,target=/app/w/proj',
-      '--mount', 'type=bind,source=/elsewhere/home,target=/codex_home',
-      '--mount', 'type=bind,source=/state/egress/r1d2,target=/var/lib/codex-sandbox/private/egress',
-      ...WORKDIR, ...envArgs('/codex_home'), 'codex-sandbox:latest',
+      ...HEAD,
+      ...IDENTITY,
+      ...SECURITY,
+      '--mount',
+      'type=bind,source=/w/proj,target=/app/w/proj',
+      '--mount',
+      'type=bind,source=/elsewhere/home,target=/codex_home',
+      '--mount',
+      'type=bind,source=/state/egress/r1d2,target=/var/lib/codex-sandbox/private/egress',
+      ...WORKDIR,
+      ...envArgs('/codex_home'),
+      'codex-sandbox:latest',
     ]);
   });
 
   it('SANDBOX_ENV_DIR is /app<path> for a --codex-home inside the workdir (not bound again: SANDBOX_CODEX_HOME)', () => {
     expect(argvFor({ envDir: '/w/proj/ch', sessionsDir: '/w/proj/ch/sessions' })).toEqual([
-      ...HEAD, ...IDENTITY, ...SECURITY,
-      '--mount', 'type=bind,source=/w/proj,target=/app/w/proj',
-      '--mount', 'type=bind,source=/state/egress/r1d2,target=/var/lib/codex-sandbox/private/egress',
-      ...WORKDIR, ...envArgs('/app/w/proj/ch'), 'codex-sandbox:latest',
+      ...HEAD,
+      ...IDENTITY,
+      ...SECURITY,
+      '--mount',
+      'type=bind,source=/w/proj,target=/app/w/proj',
+      '--mount',
+      'type=bind,source=/state/egress/r1d2,target=/var/lib/codex-sandbox/private/egress',
+      ...WORKDIR,
+      ...envArgs('/app/w/proj/ch'),
+      'codex-sandbox:latest',
     ]);
   });
 

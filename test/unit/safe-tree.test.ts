@@ -100,13 +100,16 @@ describe('resolution beneath a tree (R102)', () => {
     fs.symlinkSync(outside, path.join(work, 'out'));
     fs.symlinkSync('../outside/id_rsa', path.join(work, 'out-relative'));
     fs.symlinkSync('data/../../outside', path.join(work, 'out-dotdot'));
-    expect(await readHostFile(path.join(work, 'inside', 'f.txt'), [work], 100)).toEqual({ bytes: Buffer.from('data'), physical: path.join(work, 'data', 'f.txt') });
+    expect(await readHostFile(path.join(work, 'inside', 'f.txt'), [work], 100)).toEqual({
+      bytes: Buffer.from('data'),
+      physical: path.join(work, 'data', 'f.txt'),
+    });
     for (const name of ['out/id_rsa', 'out-relative', 'out-dotdot/id_rsa']) {
       await expect(readHostFile(path.join(work, name), [work], 100)).rejects.toMatchObject({ reason: 'link-out' });
     }
   });
 
-  test('a path outside that enters a tree through the user\'s own link is resolved beneath the tree from there', async () => {
+  test("a path outside that enters a tree through the user's own link is resolved beneath the tree from there", async () => {
     fs.symlinkSync(work, path.join(tmp, 'project-link'));
     fs.mkdirSync(path.join(work, 'codex'));
     fs.symlinkSync(path.join(outside, 'id_rsa'), path.join(work, 'codex', 'config.toml'));
@@ -115,7 +118,9 @@ describe('resolution beneath a tree (R102)', () => {
       root: work,
       rest: ['codex', 'config.toml'],
     });
-    await expect(readHostFile(path.join(tmp, 'project-link', 'codex', 'config.toml'), [work], 100)).rejects.toMatchObject({ reason: 'link-out' });
+    await expect(readHostFile(path.join(tmp, 'project-link', 'codex', 'config.toml'), [work], 100)).rejects.toMatchObject({
+      reason: 'link-out',
+    });
   });
 
   test('openHostDir/probeHostDir: no link at all on the way to a directory the launcher writes; created without following', async () => {
@@ -123,10 +128,15 @@ describe('resolution beneath a tree (R102)', () => {
     fs.symlinkSync(outside, path.join(work, '.codex', '.environment'));
     const before = snapshotTree(outside);
     await expect(probeHostDir(path.join(work, '.codex', '.environment'), [work])).rejects.toMatchObject({ reason: 'link' });
-    await expect(openHostDir(path.join(work, '.codex', '.environment', 'prompts'), [work], { mode: 0o755 })).rejects.toMatchObject({ reason: 'link' });
+    await expect(openHostDir(path.join(work, '.codex', '.environment', 'prompts'), [work], { mode: 0o755 })).rejects.toMatchObject({
+      reason: 'link',
+    });
     expect(snapshotTree(outside)).toEqual(before);
     fs.unlinkSync(path.join(work, '.codex', '.environment'));
-    expect(await probeHostDir(path.join(work, '.codex', '.environment'), [work])).toEqual({ physical: path.join(work, '.codex', '.environment'), exists: false });
+    expect(await probeHostDir(path.join(work, '.codex', '.environment'), [work])).toEqual({
+      physical: path.join(work, '.codex', '.environment'),
+      exists: false,
+    });
     const { dir } = await openHostDir(path.join(work, '.codex', '.environment', 'prompts'), [work], { mode: 0o700 });
     await dir.close();
     expect(fs.statSync(path.join(work, '.codex', '.environment', 'prompts')).mode & 0o777).toBe(0o700);
@@ -145,7 +155,12 @@ describe('concurrent swaps (R101): a child process swaps a directory for a link 
     const child = spawn('sh', ['-c', script, 'swapper', dir, target], { stdio: 'ignore', detached: true });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     // The whole group (the loop and a mv in flight), and only once it is gone does cleanup start.
-    return { kill: () => { process.kill(-(child.pid ?? 0), 'SIGKILL'); return exited; } };
+    return {
+      kill: () => {
+        process.kill(-(child.pid ?? 0), 'SIGKILL');
+        return exited;
+      },
+    };
   }
 
   test('reads: 300 tries never return the outside file', async () => {

@@ -41,7 +41,9 @@ describe('session docker argv (whole arrays)', () => {
 describe('readiness', () => {
   it('parses docker inspect State', () => {
     expect(parseContainerState('{"Status":"exited","Running":false,"ExitCode":71,"StartedAt":"2025-11-22T19:39:57.123456789Z"}')).toEqual({
-      running: false, exitCode: 71, startedAt: '2025-11-22T19:39:57.123456789Z',
+      running: false,
+      exitCode: 71,
+      startedAt: '2025-11-22T19:39:57.123456789Z',
     });
   });
 

@@ -1,12 +1,38 @@
-import { parseFilters, parsePsOutput, PS_FORMAT, renderRecords, selectRecords, toIsoTime, type SessionRecord } from '../../scripts/core/session-list.js';
+import {
+  parseFilters,
+  parsePsOutput,
+  PS_FORMAT,
+  renderRecords,
+  selectRecords,
+  toIsoTime,
+  type SessionRecord,
+} from '../../scripts/core/session-list.js';
 import { chooseExecDir, findSession, pickDefaultSession } from '../../scripts/core/session-choice.js';
 
 const line = (fields: Record<string, string>) =>
-  JSON.stringify({ container: '', state: 'running', image: 'codex-sandbox:latest', created: '2025-11-22 19:39:57 +0000 UTC', session: '', workdir: '', workdirs: '', mounts: '', runId: '', ...fields });
+  JSON.stringify({
+    container: '',
+    state: 'running',
+    image: 'codex-sandbox:latest',
+    created: '2025-11-22 19:39:57 +0000 UTC',
+    session: '',
+    workdir: '',
+    workdirs: '',
+    mounts: '',
+    runId: '',
+    ...fields,
+  });
 
 const PS = [
   line({ container: 'codex-session-dev', session: 'dev', workdir: '/w/a,b', runId: 'aa11', mounts: '[]' }),
-  line({ container: 'codex-session-old', session: 'old', state: 'exited', workdir: '/w/old', workdirs: '["/w/old","/w/lib"]', runId: 'bb22' }),
+  line({
+    container: 'codex-session-old',
+    session: 'old',
+    state: 'exited',
+    workdir: '/w/old',
+    workdirs: '["/w/old","/w/lib"]',
+    runId: 'bb22',
+  }),
   line({ container: 'codex-proj-1234abcd-cc33', workdir: '/w/proj', runId: 'cc33', image: 'codex-sandbox:0.1-node20' }),
   line({ container: 'codex-proj-1234abcd-dd44', state: 'exited', workdir: '/w/proj', runId: 'dd44' }),
 ].join('\n');
@@ -17,8 +43,15 @@ const names = (list: SessionRecord[]) => list.map((record) => record.name ?? rec
 describe('list: parsing docker ps', () => {
   it('reads labels one by one (a comma in a workdir stays), workdirs from the label or the workdir', () => {
     expect(records[0]).toEqual({
-      name: 'dev', container: 'codex-session-dev', status: 'running', workdir: '/w/a,b', workdirs: ['/w/a,b'],
-      image: 'codex-sandbox:latest', created: '2025-11-22T19:39:57+00:00', runId: 'aa11', mounts: '[]',
+      name: 'dev',
+      container: 'codex-session-dev',
+      status: 'running',
+      workdir: '/w/a,b',
+      workdirs: ['/w/a,b'],
+      image: 'codex-sandbox:latest',
+      created: '2025-11-22T19:39:57+00:00',
+      runId: 'aa11',
+      mounts: '[]',
     });
     expect(records[1]!.workdirs).toEqual(['/w/old', '/w/lib']);
     expect(records[2]!.name).toBeNull();
@@ -68,7 +101,16 @@ describe('list: rendering', () => {
 
   it('json: an array of exactly the documented fields', () => {
     expect(JSON.parse(renderRecords(shown.slice(1, 2), 'json'))).toEqual([
-      { name: 'dev', container: 'codex-session-dev', status: 'running', workdir: '/w/a,b', workdirs: ['/w/a,b'], image: 'codex-sandbox:latest', created: '2025-11-22T19:39:57+00:00', runId: 'aa11' },
+      {
+        name: 'dev',
+        container: 'codex-session-dev',
+        status: 'running',
+        workdir: '/w/a,b',
+        workdirs: ['/w/a,b'],
+        image: 'codex-sandbox:latest',
+        created: '2025-11-22T19:39:57+00:00',
+        runId: 'aa11',
+      },
     ]);
     expect(renderRecords([], 'json')).toBe('[]\n');
   });
@@ -108,7 +150,9 @@ describe('choosing a session', () => {
 
   it('several: asks for one name', () => {
     const twin = { ...records[0]!, name: 'dev-2', container: 'codex-session-dev-2' };
-    expect(() => pickDefaultSession([...records, twin], '/w/a,b', true, 'attach')).toThrow('several running sessions for /w/a,b (dev, dev-2): give one name');
+    expect(() => pickDefaultSession([...records, twin], '/w/a,b', true, 'attach')).toThrow(
+      'several running sessions for /w/a,b (dev, dev-2): give one name',
+    );
   });
 
   it('findSession by name; unknown names say how to list', () => {

@@ -26,7 +26,10 @@ describe('settings files on the host', () => {
     const file = await readProjectSettings(work);
     expect(file?.path).toBe(path.join(work, '.codex', 'sandbox.ini'));
     expect(file?.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(resolveSettingsPaths(file, ctx.home)).toEqual({ readOnly: [path.join(work, 'data'), path.join(tmp, 'home', '.m2')], initScript: path.join(work, 'i.sh') });
+    expect(resolveSettingsPaths(file, ctx.home)).toEqual({
+      readOnly: [path.join(work, 'data'), path.join(tmp, 'home', '.m2')],
+      initScript: path.join(work, 'i.sh'),
+    });
   });
 
   it('refuses a symlinked project file (another project’s approved file must not apply here)', async () => {

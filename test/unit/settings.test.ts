@@ -8,10 +8,18 @@ describe('parseSettingsText', () => {
   it.each([
     ['empty file', '', {}],
     ['comments only', '; hi\n# there\n\n', {}],
-    ['network lists, space and comma separated', '[network]\nallow = pypi.org, @npm  github.com:22\ndeny=gist.github.com\n', { allow: ['pypi.org', '@npm', 'github.com:22'], deny: ['gist.github.com'] }],
+    [
+      'network lists, space and comma separated',
+      '[network]\nallow = pypi.org, @npm  github.com:22\ndeny=gist.github.com\n',
+      { allow: ['pypi.org', '@npm', 'github.com:22'], deny: ['gist.github.com'] },
+    ],
     ['host ports deduplicated', '[network]\nallow_host_ports = 3000, 8080 3000\n', { allowHostPorts: [3000, 8080] }],
     ['empty list is an explicit empty list', '[network]\nallow =\n', { allow: [] }],
-    ['mounts and run', '[mounts]\nread_only = ~/.m2 data\n[run]\nimage = codex-sandbox:0.1.0-node22\ninit_script = tools/init.sh\n', { readOnly: ['~/.m2', 'data'], image: 'codex-sandbox:0.1.0-node22', initScript: 'tools/init.sh' }],
+    [
+      'mounts and run',
+      '[mounts]\nread_only = ~/.m2 data\n[run]\nimage = codex-sandbox:0.1.0-node22\ninit_script = tools/init.sh\n',
+      { readOnly: ['~/.m2', 'data'], image: 'codex-sandbox:0.1.0-node22', initScript: 'tools/init.sh' },
+    ],
     ['quoted value', '[run]\nimage = "my/img:1"\n', { image: 'my/img:1' }],
     ['inline comment', '[run]\nimage = my/img:1 ; note\n', { image: 'my/img:1' }],
     ['CRLF line ends', '[network]\r\nallow = a.test\r\n', { allow: ['a.test'] }],
@@ -29,9 +37,17 @@ describe('parseSettingsText', () => {
     ['line without =', '[network]\nallow a.test\n', `${F}:2: "allow a.test" is neither "[section]" nor "key = value": fix the line`],
     ['array syntax', '[network]\nallow[] = a.test\n', `${F}:2: "allow[] = a.test" is neither`],
     ['key given twice', '[network]\nallow = a.test\n\nallow = b.test\n', `${F}:4: allow is set twice in [network] (also line 2): keep one`],
-    ['bad port', '[network]\nallow_host_ports = 3000 70000\n', `${F}:2: [network] allow_host_ports: "70000" is not a TCP port: use a number from 1 to 65535`],
+    [
+      'bad port',
+      '[network]\nallow_host_ports = 3000 70000\n',
+      `${F}:2: [network] allow_host_ports: "70000" is not a TCP port: use a number from 1 to 65535`,
+    ],
     ['port with letters', '[network]\n\nallow_host_ports = 80a\n', `${F}:3: [network] allow_host_ports: "80a" is not a TCP port`],
-    ['IP in allow', '[network]\nallow = 10.0.0.5\n', `${F}:2: [network] allow: "10.0.0.5" is not a valid host name (IP addresses are not allowed`],
+    [
+      'IP in allow',
+      '[network]\nallow = 10.0.0.5\n',
+      `${F}:2: [network] allow: "10.0.0.5" is not a valid host name (IP addresses are not allowed`,
+    ],
     ['bad host in deny', '[network]\ndeny = a..b\n', `${F}:2: [network] deny: "a..b" is not a valid host name`],
     ['unknown preset', '[network]\nallow = @nope\n', `${F}:2: [network] allow: unknown preset "@nope"`],
     ['empty image', '[run]\nimage =\n', `${F}:2: [run] image is empty`],
@@ -61,19 +77,69 @@ describe('mergeSettings: flags > environment > project file > user file > defaul
   const user = { image: 'user/img', initScript: '/u/init.sh', allow: ['u.test'], readOnly: ['/u'], allowHostPorts: [1] };
   const project = { image: 'proj/img', allow: ['p.test', 'u.test'], deny: ['d.test'], readOnly: ['/p'] };
   it.each([
-    ['defaults only', {}, {}, undefined, undefined, { image: undefined, initScript: undefined, allow: [], readOnly: [] }, { image: ['default'], allow: ['default'] }],
-    ['user file', {}, {}, undefined, user, { image: 'user/img', initScript: '/u/init.sh', allow: ['u.test'], readOnly: ['/u'] }, { image: ['user file'], allow: ['user file'] }],
-    ['project over user for single values; lists add up, user first', {}, {}, project, user, { image: 'proj/img', initScript: '/u/init.sh', allow: ['u.test', 'p.test'], readOnly: ['/u', '/p'] }, { image: ['project file'], allow: ['project file', 'user file'] }],
-    ['environment over project', {}, { image: 'env/img' }, project, user, { image: 'env/img', initScript: '/u/init.sh', allow: ['u.test', 'p.test'], readOnly: ['/u', '/p'] }, { image: ['environment'], allow: ['project file', 'user file'] }],
-    ['flag over everything', { image: 'flag/img', initScript: '/f.sh', readOnly: ['/f'] }, { image: 'env/img' }, project, user, { image: 'flag/img', initScript: '/f.sh', allow: ['u.test', 'p.test'], readOnly: ['/u', '/p', '/f'] }, { image: ['flag'], allow: ['project file', 'user file'] }],
+    [
+      'defaults only',
+      {},
+      {},
+      undefined,
+      undefined,
+      { image: undefined, initScript: undefined, allow: [], readOnly: [] },
+      { image: ['default'], allow: ['default'] },
+    ],
+    [
+      'user file',
+      {},
+      {},
+      undefined,
+      user,
+      { image: 'user/img', initScript: '/u/init.sh', allow: ['u.test'], readOnly: ['/u'] },
+      { image: ['user file'], allow: ['user file'] },
+    ],
+    [
+      'project over user for single values; lists add up, user first',
+      {},
+      {},
+      project,
+      user,
+      { image: 'proj/img', initScript: '/u/init.sh', allow: ['u.test', 'p.test'], readOnly: ['/u', '/p'] },
+      { image: ['project file'], allow: ['project file', 'user file'] },
+    ],
+    [
+      'environment over project',
+      {},
+      { image: 'env/img' },
+      project,
+      user,
+      { image: 'env/img', initScript: '/u/init.sh', allow: ['u.test', 'p.test'], readOnly: ['/u', '/p'] },
+      { image: ['environment'], allow: ['project file', 'user file'] },
+    ],
+    [
+      'flag over everything',
+      { image: 'flag/img', initScript: '/f.sh', readOnly: ['/f'] },
+      { image: 'env/img' },
+      project,
+      user,
+      { image: 'flag/img', initScript: '/f.sh', allow: ['u.test', 'p.test'], readOnly: ['/u', '/p', '/f'] },
+      { image: ['flag'], allow: ['project file', 'user file'] },
+    ],
   ])('%s', (_name, flags, environment, projectLayer, userLayer, expected, sources) => {
     const merged = mergeSettings({ flags, environment, project: projectLayer, user: userLayer });
-    expect({ image: merged.values.image, initScript: merged.values.initScript, allow: merged.values.allow, readOnly: merged.values.readOnly }).toEqual(expected);
+    expect({
+      image: merged.values.image,
+      initScript: merged.values.initScript,
+      allow: merged.values.allow,
+      readOnly: merged.values.readOnly,
+    }).toEqual(expected);
     expect({ image: merged.sources.image, allow: merged.sources.allow }).toEqual(sources);
   });
 
   it('toEgressLayer names the file and turns ports into strings', () => {
-    expect(toEgressLayer({ allow: ['a.test'], allowHostPorts: [3000] }, F)).toEqual({ source: F, allow: ['a.test'], deny: undefined, hostPorts: ['3000'] });
+    expect(toEgressLayer({ allow: ['a.test'], allowHostPorts: [3000] }, F)).toEqual({
+      source: F,
+      allow: ['a.test'],
+      deny: undefined,
+      hostPorts: ['3000'],
+    });
   });
 
   it('hasSettings: only keys that are set count', () => {

@@ -1,7 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listTrackedChanges, listTrackedRuns, recordWorkspace, renderTrackedDiff, resolveTrackedRun, trackRoot } from '../../scripts/host/track-store.js';
+import {
+  listTrackedChanges,
+  listTrackedRuns,
+  recordWorkspace,
+  renderTrackedDiff,
+  resolveTrackedRun,
+  trackRoot,
+} from '../../scripts/host/track-store.js';
 import { makeTempDir, removeTempDir, writeFile } from './helpers/temp-dir.js';
 
 describe('track-store (host git on temp dirs)', () => {
@@ -71,9 +78,10 @@ describe('track-store (host git on temp dirs)', () => {
     await expect(resolveTrackedRun(gitDir, '../HEAD')).rejects.toThrow('is not a run id');
   });
 
-  it('trackRoot: XDG_STATE_HOME, else ~/.local/state; relative refused', () => {
-    expect(trackRoot({ XDG_STATE_HOME: '/s' }, '/h')).toBe('/s/codex-sandbox/track');
-    expect(trackRoot({}, '/h')).toBe('/h/.local/state/codex-sandbox/track');
-    expect(() => trackRoot({ XDG_STATE_HOME: 'rel' }, undefined)).toThrow('--track needs a state directory');
+  it('trackRoot: XDG_STATE_HOME when absolute, else ~/.local/state; neither: refused', () => {
+    expect(trackRoot({ env: { XDG_STATE_HOME: '/s' }, home: '/h' })).toBe('/s/codex-sandbox/track');
+    expect(trackRoot({ env: {}, home: '/h' })).toBe('/h/.local/state/codex-sandbox/track');
+    expect(trackRoot({ env: { XDG_STATE_HOME: 'rel' }, home: '/h' })).toBe('/h/.local/state/codex-sandbox/track');
+    expect(() => trackRoot({ env: { XDG_STATE_HOME: 'rel' }, home: undefined })).toThrow('--track needs a state directory');
   });
 });

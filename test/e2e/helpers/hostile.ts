@@ -87,7 +87,10 @@ export class Attacker {
   }
 
   start(): LauncherResult {
-    return runLauncher(['shell', '--name', this.name, '--keep', '--yes', '--work_dir', this.workdir, ...this.extra, '--', 'true'], { cwd: this.workdir, env: this.env });
+    return runLauncher(['shell', '--name', this.name, '--keep', '--yes', '--work_dir', this.workdir, ...this.extra, '--', 'true'], {
+      cwd: this.workdir,
+      env: this.env,
+    });
   }
 
   /** Runs `script` (sh) as the agent inside the session, detached; it loops until the session is removed. */
@@ -97,7 +100,11 @@ export class Attacker {
 
   /** Runs `script` as the agent and waits for it. */
   exec(script: string): { status: number | null; stdout: string; stderr: string } {
-    const result = spawnSync('docker', ['exec', '-w', `/app${this.workdir}`, this.container, '/usr/local/bin/sandbox-enter', 'shell', 'sh', '-c', script], { encoding: 'utf8', timeout: 60000 });
+    const result = spawnSync(
+      'docker',
+      ['exec', '-w', `/app${this.workdir}`, this.container, '/usr/local/bin/sandbox-enter', 'shell', 'sh', '-c', script],
+      { encoding: 'utf8', timeout: 60000 },
+    );
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   }
 

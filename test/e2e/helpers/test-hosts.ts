@@ -19,13 +19,31 @@ export function createLabNetwork(prefix: string, options: { ipv6Subnet?: string 
   const containers: string[] = [];
   const ipv6 = options.ipv6Subnet === undefined ? [] : ['--ipv6', '--subnet', options.ipv6Subnet];
   docker(['network', 'create', '--label', TEST_LABEL, ...ipv6, name]);
-  const field = (container: string, key: string) => docker(['inspect', '-f', `{{(index .NetworkSettings.Networks "${name}").${key}}}`, container]);
+  const field = (container: string, key: string) =>
+    docker(['inspect', '-f', `{{(index .NetworkSettings.Networks "${name}").${key}}}`, container]);
   return {
     name,
     startNode(suffix, aliases, script, extra = []) {
       const container = `${name}-${suffix}`;
       const aliasArgs = aliases.flatMap((alias) => ['--network-alias', alias]);
-      docker(['run', '-d', '--rm', '--label', TEST_LABEL, '--name', container, '--network', name, ...aliasArgs, ...extra, '--entrypoint', 'node', IMAGE, '-e', script]);
+      docker([
+        'run',
+        '-d',
+        '--rm',
+        '--label',
+        TEST_LABEL,
+        '--name',
+        container,
+        '--network',
+        name,
+        ...aliasArgs,
+        ...extra,
+        '--entrypoint',
+        'node',
+        IMAGE,
+        '-e',
+        script,
+      ]);
       containers.push(container);
       return container;
     },
@@ -64,7 +82,23 @@ export function waitForPort(container: string, port: number, tls = false): void 
 export function makeSelfSignedCertificate(dir: string, names: readonly string[]): void {
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.crt', '-days', '2', '-subj', `/CN=${names[0] ?? 'test'}`, '-addext', `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'server.key',
+      '-out',
+      'server.crt',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${names[0] ?? 'test'}`,
+      '-addext',
+      `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`,
+    ],
     { cwd: dir, stdio: 'ignore' },
   );
   execFileSync('chmod', ['a+r', 'server.key', 'server.crt'], { cwd: dir });

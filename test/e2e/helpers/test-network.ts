@@ -39,13 +39,42 @@ export function createTestNetwork(): TestNetwork {
   };
   docker(['network', 'create', '--label', TEST_LABEL, name]);
   try {
-    const allowed = start('allowed', ['--network-alias', 'allowed.test', '-e', 'NAME=allowed', '--entrypoint', 'node', IMAGE, '-e', HTTP_SERVER]);
-    const blocked = start('blocked', ['--network-alias', 'blocked.test', '-e', 'NAME=blocked', '--entrypoint', 'node', IMAGE, '-e', HTTP_SERVER]);
+    const allowed = start('allowed', [
+      '--network-alias',
+      'allowed.test',
+      '-e',
+      'NAME=allowed',
+      '--entrypoint',
+      'node',
+      IMAGE,
+      '-e',
+      HTTP_SERVER,
+    ]);
+    const blocked = start('blocked', [
+      '--network-alias',
+      'blocked.test',
+      '-e',
+      'NAME=blocked',
+      '--entrypoint',
+      'node',
+      IMAGE,
+      '-e',
+      HTTP_SERVER,
+    ]);
     const allowedIp = ipOf(allowed, name);
     const blockedIp = ipOf(blocked, name);
     const dns = start('dns', [
-      '--entrypoint', 'dnsmasq', IMAGE, '-k', '--log-queries', '--log-facility=-', '--no-resolv', '--no-hosts', '--user=root',
-      `--address=/logged.test/${allowedIp}`, '--address=/#/',
+      '--entrypoint',
+      'dnsmasq',
+      IMAGE,
+      '-k',
+      '--log-queries',
+      '--log-facility=-',
+      '--no-resolv',
+      '--no-hosts',
+      '--user=root',
+      `--address=/logged.test/${allowedIp}`,
+      '--address=/#/',
     ]);
     const dnsIp = ipOf(dns, name);
     const gateway = docker(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Gateway}}', name]);
@@ -81,7 +110,13 @@ function spawnQuiet(args: string[]): void {
 function waitForHttp(container: string): void {
   for (let attempt = 0; attempt < 50; attempt += 1) {
     try {
-      docker(['exec', container, 'node', '-e', "require('http').get('http://127.0.0.1/',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]);
+      docker([
+        'exec',
+        container,
+        'node',
+        '-e',
+        "require('http').get('http://127.0.0.1/',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))",
+      ]);
       return;
     } catch {
       // not listening yet

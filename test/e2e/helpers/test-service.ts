@@ -38,7 +38,10 @@ export function startTestService(prefix: string, runArgs: readonly string[], rea
   const network = `${prefix}-${randomBytes(3).toString('hex')}`;
   const container = `${network}-svc`;
   const remove = () => {
-    for (const args of [['rm', '-f', container], ['network', 'rm', network]]) {
+    for (const args of [
+      ['rm', '-f', container],
+      ['network', 'rm', network],
+    ]) {
       try {
         docker(args);
       } catch {
@@ -65,9 +68,14 @@ export function startMockModel(prefix: string): TestService {
   return startTestService(
     prefix,
     [
-      '--network-alias', 'model.test',
-      '--mount', `type=bind,source=${path.join(REPO_ROOT, 'test/e2e/mock-model')},target=/mock,readonly`,
-      '--entrypoint', 'node', IMAGE, '/mock/server.js',
+      '--network-alias',
+      'model.test',
+      '--mount',
+      `type=bind,source=${path.join(REPO_ROOT, 'test/e2e/mock-model')},target=/mock,readonly`,
+      '--entrypoint',
+      'node',
+      IMAGE,
+      '/mock/server.js',
     ],
     'MOCK-LISTENING',
   );

@@ -95,7 +95,7 @@ http
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
-      let body = null;
+      let body;
       try {
         body = raw === '' ? null : JSON.parse(raw);
       } catch {

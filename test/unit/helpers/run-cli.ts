@@ -16,14 +16,14 @@ const LAUNCHER_VARIABLES = [
   'SANDBOX_BASE_IMAGE',
   'DOCKER_HOST',
   'DOCKER_CONTEXT',
-  // Issue 5: picked up for the proxy and extra CAs (they add argv elements).
+  // R84/R85: picked up for the proxy and extra CAs (they add argv elements).
   'HTTPS_PROXY',
   'https_proxy',
   'HTTP_PROXY',
   'http_proxy',
   'SANDBOX_CA_CERTS',
   'NODE_EXTRA_CA_CERTS',
-  // Issue 5: the raw egress log goes to $XDG_STATE_HOME (else ~/.local/state).
+  // R70: the raw egress log goes to $XDG_STATE_HOME (else ~/.local/state).
   'XDG_STATE_HOME',
 ];
 
