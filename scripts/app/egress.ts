@@ -34,7 +34,8 @@ function formatLine(d: EgressDestination): string {
     d.time === undefined ? '' : `  first ${d.time}${d.lastTime !== undefined && d.lastTime !== d.time ? `  last ${d.lastTime}` : ''}`;
   const address = d.name !== undefined && d.address !== undefined ? ` (${d.address})` : '';
   const detail = d.verdict === 'allowed' ? `up ${formatBytes(d.bytesUp)}, down ${formatBytes(d.bytesDown)}` : (d.reason ?? '');
-  return `${d.verdict.padEnd(7)}  ${String(d.count).padStart(6)}×  ${d.kind.padEnd(7)}  ${describeDestination(d)}${address} — ${detail}${when}`;
+  const columns = `${d.verdict.padEnd(7)}  ${String(d.count).padStart(6)}×  ${d.kind.padEnd(7)}`;
+  return `${columns}  ${describeDestination(d)}${address} — ${detail}${when}`;
 }
 
 /** `run-in-container egress [RUN|--last] [--allowed|--blocked] [--json]`: what a run of this workdir reached and was refused (R94). */
@@ -69,7 +70,8 @@ export async function egressCommand(options: EgressReportOptions, ctx: HostConte
     return 0;
   }
   const allowed = destinations.filter((d) => d.verdict === 'allowed').length;
-  const counts = `${allowed} allowed, ${destinations.length - allowed} refused${dropped > 0 ? `, ${dropped} log lines left out (rate limit or size cap)` : ''}`;
+  const leftOut = dropped > 0 ? `, ${dropped} log lines left out (rate limit or size cap)` : '';
+  const counts = `${allowed} allowed, ${destinations.length - allowed} refused${leftOut}`;
   process.stdout.write(`run ${chosen.runId} (${chosen.file}): ${counts}\n`);
   if (shown.length > 0) process.stdout.write(`${shown.map(formatLine).join('\n')}\n`);
   const summary = options.only === 'allowed' ? undefined : formatEgressSummary({ destinations, dropped: 0 });

@@ -7,15 +7,15 @@ import { isSameOrInside } from '../core/path-rules.js';
 import type { EgressPolicy } from '../core/egress-policy.js';
 import { validateRepoSpec } from '../core/repo-spec.js';
 import type { RunPlan } from '../core/run-plan.js';
-import { inspectCodexHome } from '../host/codex-home.js';
+import { inspectCodexHome, type HomeInspection } from '../host/codex-home.js';
 import type { HostContext } from '../host/host-context.js';
 import { egressRawDir } from '../host/egress-log.js';
 import { resolveInputPath } from '../host/input-path.js';
 import { resolveProtectedGit } from '../host/protect-git.js';
 import { resolveProjectPaths, type SettingsFile } from '../host/settings-file.js';
 import { hashWorkdir } from '../host/workdir.js';
-import { prepareEgress } from './prepare-egress.js';
-import { prepareSettings } from './prepare-settings.js';
+import { prepareEgress, type PreparedEgress } from './prepare-egress.js';
+import { prepareSettings, type PreparedSettings } from './prepare-settings.js';
 import type { RunOptions } from './run-options.js';
 import { resolveRunPlaces, type RunPlaces } from './run-places.js';
 
@@ -48,6 +48,7 @@ export async function prepareRun(
   command: ResolvedRun['command'],
   launcherVersion: string,
 ): Promise<PreparedRun> {
+  // Flag checks that need no reads come first, so a typo fails before anything is read.
   const network = options.network === undefined ? undefined : validateNetworkName(options.network);
   const dns = options.dns.map(validateDnsServer);
   const places = await resolveRunPlaces(options, ctx);
@@ -68,34 +69,20 @@ export async function prepareRun(
   });
   const egress = await prepareEgress(options.egress, ctx, home.facts, trees, settings.egressLayers);
   const extras = await resolveRepoAndGit(options, places, egress.policy);
-  const runId = randomBytes(4).toString('hex');
-  const resolved: ResolvedRun = {
+  const resolved = composeResolvedRun({
+    options,
+    ctx,
     command,
-    workdir,
-    envDir,
-    sessionsDir,
-    authFile: home.authFile,
-    readOnly,
-    allowlist: egress.policy.domains,
-    egress: egress.policy,
-    caFiles: egress.caFiles,
-    image: settings.image,
+    launcherVersion,
     network,
     dns,
-    uid: ctx.uid,
-    gid: ctx.gid,
-    tty: ctx.stdinIsTTY && ctx.stdoutIsTTY,
-    runId,
-    workdirHash: hashWorkdir(workdir),
-    launcherPid: ctx.pid,
-    launcherHost: ctx.hostname,
-    launcherVersion,
-    args: options.passThrough,
-    egressLogDir: egressRawDir(ctx, runId),
-    ...extras.resolved,
-    ...(places.extraWorkdirs.length === 0 ? {} : { extraWorkdirs: places.extraWorkdirs }),
-    ...(options.session === undefined ? {} : { session: { name: options.session.name } }),
-  };
+    places,
+    settings,
+    readOnly,
+    home,
+    egress,
+    extras,
+  });
   return {
     plan: assembleRunPlan(resolved),
     resolved,
@@ -113,6 +100,55 @@ export async function prepareRun(
             resolved: await resolveProjectPaths(settings.projectFile, ctx.home, ctx.cwd, trees),
           },
         }),
+  };
+}
+
+interface RunParts {
+  options: RunOptions;
+  ctx: HostContext;
+  command: ResolvedRun['command'];
+  launcherVersion: string;
+  network: string | undefined;
+  dns: string[];
+  places: RunPlaces;
+  settings: PreparedSettings;
+  readOnly: string[];
+  home: HomeInspection;
+  egress: PreparedEgress;
+  extras: Awaited<ReturnType<typeof resolveRepoAndGit>>;
+}
+
+/** Everything the plan needs, from the steps' results; a new run id names this run (R17). */
+function composeResolvedRun(parts: RunParts): ResolvedRun {
+  const { options, ctx, places, home, egress, extras } = parts;
+  const runId = randomBytes(4).toString('hex');
+  const { workdir, envDir, sessionsDir } = places;
+  return {
+    command: parts.command,
+    workdir,
+    envDir,
+    sessionsDir,
+    authFile: home.authFile,
+    readOnly: parts.readOnly,
+    allowlist: egress.policy.domains,
+    egress: egress.policy,
+    caFiles: egress.caFiles,
+    image: parts.settings.image,
+    network: parts.network,
+    dns: parts.dns,
+    uid: ctx.uid,
+    gid: ctx.gid,
+    tty: ctx.stdinIsTTY && ctx.stdoutIsTTY,
+    runId,
+    workdirHash: hashWorkdir(workdir),
+    launcherPid: ctx.pid,
+    launcherHost: ctx.hostname,
+    launcherVersion: parts.launcherVersion,
+    args: options.passThrough,
+    egressLogDir: egressRawDir(ctx, runId),
+    ...extras.resolved,
+    ...(places.extraWorkdirs.length === 0 ? {} : { extraWorkdirs: places.extraWorkdirs }),
+    ...(options.session === undefined ? {} : { session: { name: options.session.name } }),
   };
 }
 

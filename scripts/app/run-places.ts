@@ -58,7 +58,8 @@ async function resolveHomeDir(input: string, cwd: string, what: string, trees: r
   const found = await resolveWritableDir(input, cwd, trees, (error) =>
     error.reason === 'not-dir'
       ? `${what} ${JSON.stringify(input)} cannot be used (ENOTDIR): check the path`
-      : `${error.path} is a symlink in a place the agent can write (${what} ${JSON.stringify(input)} never goes through one): remove it and run again`,
+      : `${error.path} is a symlink in a place the agent can write ` +
+        `(${what} ${JSON.stringify(input)} never goes through one): remove it and run again`,
   );
   return found.physical;
 }

@@ -29,7 +29,8 @@ export async function pickRunningSession(
     name === undefined ? pickDefaultSession(records, cwd, true, byFlag ? `${verb} --name` : verb) : findSession(records, name);
   if (!isRunning(session)) {
     throw new UsageError(
-      `session ${session.name} is ${session.status}: ${verb} needs a running session (start it with run-in-container shell --name ${session.name} --keep -- true)`,
+      `session ${session.name} is ${session.status}: ${verb} needs a running session ` +
+        `(start it with run-in-container shell --name ${session.name} --keep -- true)`,
     );
   }
   return { session, cwd };

@@ -91,11 +91,13 @@ async function reenterSession(record: SessionRecord, prepared: PreparedRun, stri
   if (!diff.same) {
     if (strict) {
       throw new UsageError(
-        `session ${record.name} has other mounts (${describeMountDiff(diff)}): drop --strict-mounts to use it anyway, or add --replace to recreate it`,
+        `session ${record.name} has other mounts (${describeMountDiff(diff)}): ` +
+          'drop --strict-mounts to use it anyway, or add --replace to recreate it',
       );
     }
     say(
-      `warning: session ${record.name} has other mounts than asked for (${describeMountDiff(diff)}); using it as it is (--replace recreates it)`,
+      `warning: session ${record.name} has other mounts than asked for (${describeMountDiff(diff)}); ` +
+        'using it as it is (--replace recreates it)',
     );
   }
   say(`re-entering session ${record.name}`);

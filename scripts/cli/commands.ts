@@ -1,316 +1,298 @@
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import type { ListFormat, StateSelection } from '../core/session-list.js';
-import type { HostContext } from '../host/host-context.js';
+import { defineCommand, type CommandContext, type DeclaredCommand } from './define-command.js';
 import { declareBuildEgressFlags, toBuildEgressFlags } from './egress-flags.js';
 import { readFlag, readPassThrough, readRepeatedValues, readSingleValue, refuseExtraWords } from './flag-values.js';
 import { declareRunFlags, toRunOptions } from './run-flags.js';
 import { declareSessionFlags } from './session-flags.js';
 
-/**
+/*
  * Every command of `run-in-container`, declared here and nowhere else (ARCHITECTURE.md):
  * its flags (typed from the declaration), how they map to the flow's options, and a lazy
  * import of the flow in `app/<command>.ts`, so `--help` and one command load only what
- * they use. A handler resolves with the exit code.
+ * they use.
  */
-export interface CommandContext {
-  ctx: HostContext;
-  version: string;
-  setExitCode(code: number): void;
-}
-
-/** A yargs command whose handler's arguments are typed from its builder (like devcontainers' UnpackArgv). */
-function define<U>(
-  env: CommandContext,
-  command: string,
-  describe: string,
-  builder: (y: Argv) => Argv<U>,
-  handler: (args: ArgumentsCamelCase<U> & Record<string, unknown>) => Promise<number>,
-): CommandModule<object, U> {
-  return {
-    command,
-    describe,
-    builder,
-    handler: async (args) => env.setExitCode(await handler(args as ArgumentsCamelCase<U> & Record<string, unknown>)),
-  };
-}
 
 const WORK_DIR = { alias: 'work-dir', type: 'string', describe: 'project directory (default: current directory)' } as const;
 const SESSION_NAME = { type: 'string', describe: 'session name (default: the only running session of the current directory)' } as const;
 
-function runCommands(env: CommandContext): CommandModule<object, never>[] {
-  const { ctx, version } = env;
-  const runFlags = (y: Argv) => declareSessionFlags(declareRunFlags(y));
-  return [
-    define(
-      env,
-      '$0 [dirs..]',
-      'run codex in the sandbox for the workdir: [options] [DIR…] [-- codex args…] (several DIRs: all mounted, the first is the working directory)',
-      runFlags,
-      async (args) => (await import('../app/run.js')).runCommand(toRunOptions(args, { dirs: true }), ctx, 'codex', version),
-    ),
-    define(
-      env,
-      'shell [dirs..]',
-      'run a command (default: an interactive bash) in the same sandbox instead of codex: shell [options] [DIR…] [-- CMD ARGS…]',
-      runFlags,
-      async (args) => (await import('../app/run.js')).runCommand(toRunOptions(args, { dirs: true }), ctx, 'shell', version),
-    ),
-    define(
-      env,
-      'exec [prompt]',
-      'run `codex exec PROMPT` headless in the sandbox and write a report (run.log, summary.md, exit.json): exec [options] PROMPT [-- codex exec flags…]',
-      (y) =>
-        declareRunFlags(y)
-          .positional('prompt', { type: 'string', describe: 'what the agent should do (one argument: quote it)' })
-          .option('out', { type: 'string', describe: 'report directory (new or empty; default WORK_DIR/.codex/runs/<UTC time>-<run id>)' }),
-      async (args) => {
-        const out = readSingleValue(args.out, '--out');
-        const prompt = readSingleValue(args.prompt, 'PROMPT', { allowEmpty: true }) ?? '';
-        return (await import('../app/exec.js')).execCommand(
-          { ...toRunOptions(args), prompt, ...(out === undefined ? {} : { out }) },
-          ctx,
-          version,
-        );
-      },
-    ),
-    define(
-      env,
-      'build',
-      'build the sandbox image codex-sandbox:<codex-version>-node<N> (and :latest for the default variant)',
-      (y) =>
-        declareBuildEgressFlags(y)
-          .option('codex-version', { type: 'string', describe: 'npm version of @openai/codex (default: latest)' })
-          .option('node', { type: 'string', describe: 'Node.js major version of the base image: 18, 20 or 22 (default 22)' })
-          .option('base-image', { type: 'string', describe: 'base image instead of node:<N>-bookworm-slim (also SANDBOX_BASE_IMAGE)' })
-          .option('no-cache', { type: 'boolean', default: false, describe: 'build without the layer cache' }),
-      async (args) => {
-        refuseExtraWords(args._);
-        const node = readSingleValue(args.node, '--node');
-        return (await import('../app/build.js')).buildCommand(
-          {
-            codexVersion: readSingleValue(args['codex-version'], '--codex-version'),
-            ...(node === undefined ? {} : { node: Number(node) }),
-            baseImage: readSingleValue(args['base-image'], '--base-image'),
-            noCache: readFlag(args['no-cache'], '--no-cache'),
-            ...toBuildEgressFlags(args),
-          },
-          ctx,
-        );
-      },
-    ),
-  ] as CommandModule<object, never>[];
-}
+const runFlags = (y: Argv) => declareSessionFlags(declareRunFlags(y));
 
-function sessionCommands(env: CommandContext): CommandModule<object, never>[] {
-  const { ctx } = env;
-  return [
-    define(
-      env,
-      'list',
-      'list sessions and running sandbox containers (found by label): list [--all|--running|--stopped] [--format table|json|names] [--filter key=value]',
-      (y) =>
-        y
-          .option('all', { type: 'boolean', describe: 'every sandbox container, stopped plain runs included' })
-          .option('running', { type: 'boolean', describe: 'only running containers' })
-          .option('stopped', { type: 'boolean', describe: 'only stopped containers' })
-          .option('format', {
-            type: 'string',
-            describe: 'table (default), json (an array of {name, container, status, workdir, workdirs, image, created, runId}) or names',
-          })
-          .option('filter', { type: 'string', describe: 'key=value with key name, workdir, image or status (repeatable; all must match)' }),
-      async (args) => {
-        refuseExtraWords(args._);
-        const states = (['all', 'running', 'stopped'] as const).filter((state) => readFlag(args[state], `--${state}`));
-        if (states.length > 1) throw new UsageError(`--${states[0]} and --${states[1]} contradict each other: give one`);
-        const format = readSingleValue(args.format, '--format') ?? 'table';
-        if (format !== 'table' && format !== 'json' && format !== 'names') {
-          throw new UsageError(`--format ${JSON.stringify(format)} is not a format: use table, json or names`);
-        }
-        const state: StateSelection = states[0] ?? 'default';
-        return (await import('../app/list.js')).listCommand(
-          { state, format: format as ListFormat, filters: readRepeatedValues(args.filter, '--filter') },
-          ctx,
-        );
-      },
-    ),
-    define(
-      env,
-      'attach [name]',
-      'a shell (or -- CMD…) inside a running session, as the agent user: attach [NAME] [-- CMD…]',
-      (y) => y.positional('name', SESSION_NAME),
-      async (args) =>
-        (await import('../app/attach.js')).attachCommand(
-          { name: readSingleValue(args.name, 'NAME'), command: readPassThrough(args['--']) },
-          ctx,
-        ),
-    ),
-    define(
-      env,
-      'stop [name]',
-      'stop a session (docker stop; re-enter it later with --name): stop [NAME] [--all]',
-      (y) => y.positional('name', SESSION_NAME).option('all', { type: 'boolean', default: false, describe: 'every running session' }),
-      async (args) =>
-        (await import('../app/stop.js')).stopCommand({ name: readSingleValue(args.name, 'NAME'), all: readFlag(args.all, '--all') }, ctx),
-    ),
-    define(
-      env,
-      'destroy [name]',
-      'remove sessions (docker rm -f); more than one needs confirmation or --force: destroy [NAME] [--all] [--stopped] [--force]',
-      (y) =>
-        y
-          .positional('name', { type: 'string', describe: 'session name (default: the only session of the current directory)' })
-          .option('all', { type: 'boolean', default: false, describe: 'every session' })
-          .option('stopped', { type: 'boolean', default: false, describe: 'every stopped session' })
-          .option('force', { type: 'boolean', default: false, describe: 'do not ask before removing several sessions' }),
-      async (args) =>
-        (await import('../app/destroy.js')).destroyCommand(
-          {
-            name: readSingleValue(args.name, 'NAME'),
-            all: readFlag(args.all, '--all'),
-            stopped: readFlag(args.stopped, '--stopped'),
-            force: readFlag(args.force, '--force'),
-          },
-          ctx,
-        ),
-    ),
-    define(
-      env,
-      'push <paths..>',
-      "copy host files or directories into a running session's workdir, owned by the agent: push [--name NAME] PATH…",
-      (y) =>
-        y
-          .positional('paths', { type: 'string', array: true, describe: 'host paths (symlinks are copied as links)' })
-          .option('name', SESSION_NAME)
-          .option('force', { type: 'boolean', default: false, describe: 'overwrite what already exists in the workdir' }),
-      async (args) =>
-        (await import('../app/push.js')).pushCommand(
-          { name: readSingleValue(args.name, '--name'), paths: (args.paths ?? []).map(String), force: readFlag(args.force, '--force') },
-          ctx,
-        ),
-    ),
-    define(
-      env,
-      'pull <container-path> [dest-dir]',
-      'copy a file or directory out of a running session into DEST_DIR (default: .): pull [--name NAME] CONTAINER_PATH [DEST_DIR]',
-      (y) =>
-        y
-          .positional('container-path', { type: 'string', describe: 'path in the session; relative paths start at its workdir' })
-          .positional('dest-dir', { type: 'string', describe: 'existing host directory (default: current directory)' })
-          .option('name', SESSION_NAME)
-          .option('force', { type: 'boolean', default: false, describe: 'overwrite existing host files' }),
-      async (args) =>
-        (await import('../app/pull.js')).pullCommand(
-          {
-            name: readSingleValue(args.name, '--name'),
-            containerPath: readSingleValue(args['container-path'], 'CONTAINER_PATH', { allowEmpty: true }) ?? '',
-            dest: readSingleValue(args['dest-dir'], 'DEST_DIR'),
-            force: readFlag(args.force, '--force'),
-          },
-          ctx,
-        ),
-    ),
-  ] as CommandModule<object, never>[];
-}
+const defaultCommand = defineCommand(
+  '$0 [dirs..]',
+  'run codex in the sandbox for the workdir: [options] [DIR…] [-- codex args…] ' +
+    '(several DIRs: all mounted, the first is the working directory)',
+  runFlags,
+  async (args, { ctx, version }) => (await import('../app/run.js')).runCommand(toRunOptions(args, { dirs: true }), ctx, 'codex', version),
+);
 
-function inspectCommands(env: CommandContext): CommandModule<object, never>[] {
-  const { ctx } = env;
-  return [
-    define(
-      env,
-      'diff [target]',
-      'show what a --track run changed in the workdir: diff [RUN|SESSION] (default: the last tracked run)',
-      (y) =>
-        y
-          .positional('target', { type: 'string', describe: 'run id (8 hex, printed when the run starts) or session name' })
-          .option('work_dir', { ...WORK_DIR, describe: 'workdir whose runs to show (default: current directory)' })
-          .option('stat', { type: 'boolean', default: false, describe: 'only a per-file summary (like git diff --stat)' })
-          .option('list', { type: 'boolean', default: false, describe: 'list the tracked runs of the workdir, newest first' }),
-      async (args) => {
-        refuseExtraWords(args._);
-        return (await import('../app/diff.js')).diffCommand(
-          {
-            target: readSingleValue(args.target, 'RUN'),
-            workDir: readSingleValue(args.work_dir, '--work_dir'),
-            stat: readFlag(args.stat, '--stat'),
-            list: readFlag(args.list, '--list'),
-          },
-          ctx,
-        );
+const shellCommand = defineCommand(
+  'shell [dirs..]',
+  'run a command (default: an interactive bash) in the same sandbox instead of codex: shell [options] [DIR…] [-- CMD ARGS…]',
+  runFlags,
+  async (args, { ctx, version }) => (await import('../app/run.js')).runCommand(toRunOptions(args, { dirs: true }), ctx, 'shell', version),
+);
+
+const execCommand = defineCommand(
+  'exec [prompt]',
+  'run `codex exec PROMPT` headless in the sandbox and write a report (run.log, summary.md, exit.json): ' +
+    'exec [options] PROMPT [-- codex exec flags…]',
+  (y) =>
+    declareRunFlags(y)
+      .positional('prompt', { type: 'string', describe: 'what the agent should do (one argument: quote it)' })
+      .option('out', { type: 'string', describe: 'report directory (new or empty; default WORK_DIR/.codex/runs/<UTC time>-<run id>)' }),
+  async (args, { ctx, version }) => {
+    const out = readSingleValue(args.out, '--out');
+    const prompt = readSingleValue(args.prompt, 'PROMPT', { allowEmpty: true }) ?? '';
+    return (await import('../app/exec.js')).execCommand(
+      { ...toRunOptions(args), prompt, ...(out === undefined ? {} : { out }) },
+      ctx,
+      version,
+    );
+  },
+);
+
+const buildCommand = defineCommand(
+  'build',
+  'build the sandbox image codex-sandbox:<codex-version>-node<N> (and :latest for the default variant)',
+  (y) =>
+    declareBuildEgressFlags(y)
+      .option('codex-version', { type: 'string', describe: 'npm version of @openai/codex (default: latest)' })
+      .option('node', { type: 'string', describe: 'Node.js major version of the base image: 18, 20 or 22 (default 22)' })
+      .option('base-image', { type: 'string', describe: 'base image instead of node:<N>-bookworm-slim (also SANDBOX_BASE_IMAGE)' })
+      .option('no-cache', { type: 'boolean', default: false, describe: 'build without the layer cache' }),
+  async (args, { ctx }) => {
+    refuseExtraWords(args._);
+    const node = readSingleValue(args.node, '--node');
+    return (await import('../app/build.js')).buildCommand(
+      {
+        codexVersion: readSingleValue(args['codex-version'], '--codex-version'),
+        ...(node === undefined ? {} : { node: Number(node) }),
+        baseImage: readSingleValue(args['base-image'], '--base-image'),
+        noCache: readFlag(args['no-cache'], '--no-cache'),
+        ...toBuildEgressFlags(args),
       },
+      ctx,
+    );
+  },
+);
+
+const listCommand = defineCommand(
+  'list',
+  'list sessions and running sandbox containers (found by label): ' +
+    'list [--all|--running|--stopped] [--format table|json|names] [--filter key=value]',
+  (y) =>
+    y
+      .option('all', { type: 'boolean', describe: 'every sandbox container, stopped plain runs included' })
+      .option('running', { type: 'boolean', describe: 'only running containers' })
+      .option('stopped', { type: 'boolean', describe: 'only stopped containers' })
+      .option('format', {
+        type: 'string',
+        describe: 'table (default), json (an array of {name, container, status, workdir, workdirs, image, created, runId}) or names',
+      })
+      .option('filter', { type: 'string', describe: 'key=value with key name, workdir, image or status (repeatable; all must match)' }),
+  async (args, { ctx }) => {
+    refuseExtraWords(args._);
+    const states = (['all', 'running', 'stopped'] as const).filter((state) => readFlag(args[state], `--${state}`));
+    if (states.length > 1) throw new UsageError(`--${states[0]} and --${states[1]} contradict each other: give one`);
+    const format = readSingleValue(args.format, '--format') ?? 'table';
+    if (format !== 'table' && format !== 'json' && format !== 'names') {
+      throw new UsageError(`--format ${JSON.stringify(format)} is not a format: use table, json or names`);
+    }
+    const state: StateSelection = states[0] ?? 'default';
+    return (await import('../app/list.js')).listCommand(
+      { state, format: format as ListFormat, filters: readRepeatedValues(args.filter, '--filter') },
+      ctx,
+    );
+  },
+);
+
+const attachCommand = defineCommand(
+  'attach [name]',
+  'a shell (or -- CMD…) inside a running session, as the agent user: attach [NAME] [-- CMD…]',
+  (y) => y.positional('name', SESSION_NAME),
+  async (args, { ctx }) =>
+    (await import('../app/attach.js')).attachCommand(
+      { name: readSingleValue(args.name, 'NAME'), command: readPassThrough(args['--']) },
+      ctx,
     ),
-    define(
-      env,
-      'trust',
-      "approve the workdir's .codex/sandbox.ini (shows the policy it sets; records its hash in ~/.config/codex-sandbox/trust.json)",
-      (y) =>
-        y
-          .option('work_dir', WORK_DIR)
-          .option('revoke', { type: 'boolean', default: false, describe: 'forget the approval: runs refuse the file again' }),
-      async (args) => {
-        refuseExtraWords(args._);
-        return (await import('../app/trust.js')).trustCommand(
-          { workDir: readSingleValue(args.work_dir, '--work_dir'), revoke: readFlag(args.revoke, '--revoke') },
-          ctx,
-        );
+);
+
+const stopCommand = defineCommand(
+  'stop [name]',
+  'stop a session (docker stop; re-enter it later with --name): stop [NAME] [--all]',
+  (y) => y.positional('name', SESSION_NAME).option('all', { type: 'boolean', default: false, describe: 'every running session' }),
+  async (args, { ctx }) =>
+    (await import('../app/stop.js')).stopCommand({ name: readSingleValue(args.name, 'NAME'), all: readFlag(args.all, '--all') }, ctx),
+);
+
+const destroyCommand = defineCommand(
+  'destroy [name]',
+  'remove sessions (docker rm -f); more than one needs confirmation or --force: destroy [NAME] [--all] [--stopped] [--force]',
+  (y) =>
+    y
+      .positional('name', { type: 'string', describe: 'session name (default: the only session of the current directory)' })
+      .option('all', { type: 'boolean', default: false, describe: 'every session' })
+      .option('stopped', { type: 'boolean', default: false, describe: 'every stopped session' })
+      .option('force', { type: 'boolean', default: false, describe: 'do not ask before removing several sessions' }),
+  async (args, { ctx }) =>
+    (await import('../app/destroy.js')).destroyCommand(
+      {
+        name: readSingleValue(args.name, 'NAME'),
+        all: readFlag(args.all, '--all'),
+        stopped: readFlag(args.stopped, '--stopped'),
+        force: readFlag(args.force, '--force'),
       },
+      ctx,
     ),
-    define(
-      env,
-      'egress [run]',
-      'show what a run of this workdir reached and was refused: egress [RUN|--last] [--allowed|--blocked] [--json] (default: the last run)',
-      (y) =>
-        y
-          .positional('run', { type: 'string', describe: 'run id or a prefix of it (the last part of the container name)' })
-          .option('last', { type: 'boolean', default: false, describe: 'the newest run' })
-          .option('allowed', { type: 'boolean', describe: 'only the connections that were let through (name, port, count, bytes)' })
-          .option('blocked', { type: 'boolean', describe: 'only what was refused, with the reason' })
-          .option('json', { type: 'boolean', default: false, describe: 'print {runId, dropped, destinations[]} as JSON' })
-          .option('work_dir', WORK_DIR)
-          .option('codex-home', { type: 'string', describe: 'the Codex home the run used, if not WORK_DIR/.codex/.environment' }),
-      async (args) => {
-        refuseExtraWords(args._);
-        const allowed = readFlag(args.allowed, '--allowed');
-        const blocked = readFlag(args.blocked, '--blocked');
-        if (allowed && blocked) throw new UsageError('give --allowed or --blocked, not both (neither: everything)');
-        return (await import('../app/egress.js')).egressCommand(
-          {
-            run: readSingleValue(args.run, 'RUN'),
-            last: readFlag(args.last, '--last'),
-            json: readFlag(args.json, '--json'),
-            ...(allowed ? { only: 'allowed' as const } : blocked ? { only: 'refused' as const } : {}),
-            workDir: readSingleValue(args.work_dir, '--work_dir'),
-            codexHome: readSingleValue(args['codex-home'], '--codex-home'),
-          },
-          ctx,
-        );
+);
+
+const pushCommand = defineCommand(
+  'push <paths..>',
+  "copy host files or directories into a running session's workdir, owned by the agent: push [--name NAME] PATH…",
+  (y) =>
+    y
+      .positional('paths', { type: 'string', array: true, describe: 'host paths (symlinks are copied as links)' })
+      .option('name', SESSION_NAME)
+      .option('force', { type: 'boolean', default: false, describe: 'overwrite what already exists in the workdir' }),
+  async (args, { ctx }) =>
+    (await import('../app/push.js')).pushCommand(
+      { name: readSingleValue(args.name, '--name'), paths: (args.paths ?? []).map(String), force: readFlag(args.force, '--force') },
+      ctx,
+    ),
+);
+
+const pullCommand = defineCommand(
+  'pull <container-path> [dest-dir]',
+  'copy a file or directory out of a running session into DEST_DIR (default: .): pull [--name NAME] CONTAINER_PATH [DEST_DIR]',
+  (y) =>
+    y
+      .positional('container-path', { type: 'string', describe: 'path in the session; relative paths start at its workdir' })
+      .positional('dest-dir', { type: 'string', describe: 'existing host directory (default: current directory)' })
+      .option('name', SESSION_NAME)
+      .option('force', { type: 'boolean', default: false, describe: 'overwrite existing host files' }),
+  async (args, { ctx }) =>
+    (await import('../app/pull.js')).pullCommand(
+      {
+        name: readSingleValue(args.name, '--name'),
+        containerPath: readSingleValue(args['container-path'], 'CONTAINER_PATH', { allowEmpty: true }) ?? '',
+        dest: readSingleValue(args['dest-dir'], 'DEST_DIR'),
+        force: readFlag(args.force, '--force'),
       },
+      ctx,
     ),
-    define(
-      env,
-      'doctor',
-      'check Docker, the engine, the image, iptables/ipset, auth, config, settings trust and proxy/CA; one line each with the fix',
-      (y) =>
-        y
-          .option('json', { type: 'boolean', default: false, describe: 'print an array of {check, ok, detail, fix}' })
-          .option('work_dir', WORK_DIR)
-          .option('image', { type: 'string', describe: 'sandbox image to check (default CODEX_DOCKER_IMAGE or codex-sandbox:latest)' }),
-      async (args) => {
-        refuseExtraWords(args._);
-        return (await import('../app/doctor.js')).doctorCommand(
-          {
-            json: readFlag(args.json, '--json'),
-            workDir: readSingleValue(args.work_dir, '--work_dir'),
-            image: readSingleValue(args.image, '--image'),
-          },
-          ctx,
-        );
+);
+
+const diffCommand = defineCommand(
+  'diff [target]',
+  'show what a --track run changed in the workdir: diff [RUN|SESSION] (default: the last tracked run)',
+  (y) =>
+    y
+      .positional('target', { type: 'string', describe: 'run id (8 hex, printed when the run starts) or session name' })
+      .option('work_dir', { ...WORK_DIR, describe: 'workdir whose runs to show (default: current directory)' })
+      .option('stat', { type: 'boolean', default: false, describe: 'only a per-file summary (like git diff --stat)' })
+      .option('list', { type: 'boolean', default: false, describe: 'list the tracked runs of the workdir, newest first' }),
+  async (args, { ctx }) => {
+    refuseExtraWords(args._);
+    return (await import('../app/diff.js')).diffCommand(
+      {
+        target: readSingleValue(args.target, 'RUN'),
+        workDir: readSingleValue(args.work_dir, '--work_dir'),
+        stat: readFlag(args.stat, '--stat'),
+        list: readFlag(args.list, '--list'),
       },
-    ),
-  ] as CommandModule<object, never>[];
-}
+      ctx,
+    );
+  },
+);
+
+const trustCommand = defineCommand(
+  'trust',
+  "approve the workdir's .codex/sandbox.ini (shows the policy it sets; records its hash in ~/.config/codex-sandbox/trust.json)",
+  (y) =>
+    y
+      .option('work_dir', WORK_DIR)
+      .option('revoke', { type: 'boolean', default: false, describe: 'forget the approval: runs refuse the file again' }),
+  async (args, { ctx }) => {
+    refuseExtraWords(args._);
+    return (await import('../app/trust.js')).trustCommand(
+      { workDir: readSingleValue(args.work_dir, '--work_dir'), revoke: readFlag(args.revoke, '--revoke') },
+      ctx,
+    );
+  },
+);
+
+const egressCommand = defineCommand(
+  'egress [run]',
+  'show what a run of this workdir reached and was refused: egress [RUN|--last] [--allowed|--blocked] [--json] (default: the last run)',
+  (y) =>
+    y
+      .positional('run', { type: 'string', describe: 'run id or a prefix of it (the last part of the container name)' })
+      .option('last', { type: 'boolean', default: false, describe: 'the newest run' })
+      .option('allowed', { type: 'boolean', describe: 'only the connections that were let through (name, port, count, bytes)' })
+      .option('blocked', { type: 'boolean', describe: 'only what was refused, with the reason' })
+      .option('json', { type: 'boolean', default: false, describe: 'print {runId, dropped, destinations[]} as JSON' })
+      .option('work_dir', WORK_DIR)
+      .option('codex-home', { type: 'string', describe: 'the Codex home the run used, if not WORK_DIR/.codex/.environment' }),
+  async (args, { ctx }) => {
+    refuseExtraWords(args._);
+    const allowed = readFlag(args.allowed, '--allowed');
+    const blocked = readFlag(args.blocked, '--blocked');
+    if (allowed && blocked) throw new UsageError('give --allowed or --blocked, not both (neither: everything)');
+    return (await import('../app/egress.js')).egressCommand(
+      {
+        run: readSingleValue(args.run, 'RUN'),
+        last: readFlag(args.last, '--last'),
+        json: readFlag(args.json, '--json'),
+        ...(allowed ? { only: 'allowed' as const } : blocked ? { only: 'refused' as const } : {}),
+        workDir: readSingleValue(args.work_dir, '--work_dir'),
+        codexHome: readSingleValue(args['codex-home'], '--codex-home'),
+      },
+      ctx,
+    );
+  },
+);
+
+const doctorCommand = defineCommand(
+  'doctor',
+  'check Docker, the engine, the image, iptables/ipset, auth, config, settings trust and proxy/CA; one line each with the fix',
+  (y) =>
+    y
+      .option('json', { type: 'boolean', default: false, describe: 'print an array of {check, ok, detail, fix}' })
+      .option('work_dir', WORK_DIR)
+      .option('image', { type: 'string', describe: 'sandbox image to check (default CODEX_DOCKER_IMAGE or codex-sandbox:latest)' }),
+  async (args, { ctx }) => {
+    refuseExtraWords(args._);
+    return (await import('../app/doctor.js')).doctorCommand(
+      {
+        json: readFlag(args.json, '--json'),
+        workDir: readSingleValue(args.work_dir, '--work_dir'),
+        image: readSingleValue(args.image, '--image'),
+      },
+      ctx,
+    );
+  },
+);
 
 /** All commands, in the order `--help` lists them. */
-export function declareCommands(env: CommandContext): CommandModule<object, never>[] {
-  return [...runCommands(env), ...sessionCommands(env), ...inspectCommands(env)];
+const COMMANDS: DeclaredCommand[] = [
+  defaultCommand,
+  shellCommand,
+  execCommand,
+  buildCommand,
+  listCommand,
+  attachCommand,
+  stopCommand,
+  destroyCommand,
+  pushCommand,
+  pullCommand,
+  diffCommand,
+  trustCommand,
+  egressCommand,
+  doctorCommand,
+];
+
+export function declareCommands(env: CommandContext) {
+  return COMMANDS.map((declare) => declare(env));
 }

@@ -26,7 +26,8 @@ export function declareEgressFlags<T>(yargs: Argv<T>) {
     .option('allow', {
       type: 'string',
       describe:
-        'also allow SPEC: host, *.host (subdomains), host:port (another TCP port) or a preset @npm @pypi @github @maven @debian @rust @go (repeatable; see the list below)',
+        'also allow SPEC: host, *.host (subdomains), host:port (another TCP port) or a preset ' +
+        '@npm @pypi @github @maven @debian @rust @go (repeatable; see the list below)',
     })
     .option('deny', {
       type: 'string',
@@ -40,7 +41,8 @@ export function declareEgressFlags<T>(yargs: Argv<T>) {
       type: 'boolean',
       default: true,
       describe:
-        'allow the model_providers base_url hosts of config.toml (only from a config outside the workdir); --no-provider-allow turns it off',
+        'allow the model_providers base_url hosts of config.toml (only from a config outside the workdir); ' +
+        '--no-provider-allow turns it off',
     });
 }
 

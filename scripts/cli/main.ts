@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import yargs from 'yargs';
+import { createRequire } from 'node:module';
+import type YargsFactory from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { SandboxError, UsageError } from '../core/errors.js';
 import { escapeTerminalLines, escapeTerminalText } from '../core/terminal-text.js';
@@ -7,6 +8,10 @@ import { readHostContext } from '../host/host-context.js';
 import { readPackageVersion } from '../host/package-version.js';
 import { declareCommands } from './commands.js';
 import { presetsHelp } from './egress-flags.js';
+
+// yargs' ESM build wraps --help in the middle of words (cliui's ESM shim lacks wrap-ansi);
+// its CommonJS build wraps between words.
+const yargs = createRequire(import.meta.url)('yargs') as typeof YargsFactory;
 
 const EPILOG = `Environment: WORKSPACE_ROOT_DIR (workdirs must be inside it), CODEX_CONFIG_DIR, CODEX_AUTH_FILE,
 CODEX_DOCKER_IMAGE, OPENAI_ALLOWED_DOMAINS (extra hosts, space or comma separated; *.example.com for subdomains),
@@ -52,9 +57,11 @@ main(hideBin(process.argv)).then(
       process.exitCode = error.exitCode;
       return;
     }
-    process.stderr.write(
-      `run-in-container: unexpected error: ${escapeTerminalLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
-    );
+    process.stderr.write(`run-in-container: unexpected error: ${escapeTerminalLines(describeUnexpected(error))}\n`);
     process.exitCode = 1;
   },
 );
+
+function describeUnexpected(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

@@ -42,7 +42,10 @@ export interface ResolvedRun {
   repo?: { url: string; ref?: string; dir: string };
   /** `--protect-git`: host paths of `.git` entries (dir or file) and gitdirs to mount read-only in place. */
   protectedGit?: readonly string[];
-  /** `--protect-git`: directories between a workdir and a nested `.git`, bound onto themselves (writable) so the agent cannot rename them away and put its own repository there (R105). */
+  /**
+   * `--protect-git`: directories between a workdir and a nested `.git`, bound onto themselves
+   * (writable) so the agent cannot rename them away and put its own repository there (R105).
+   */
   pinnedDirs?: readonly string[];
   /** More workdirs after the first (R40), each mounted at /app<path>; absent: just one. */
   extraWorkdirs?: readonly string[];

@@ -96,7 +96,8 @@ export function buildEgressPolicy(layers: readonly EgressLayer[], proxy?: ProxyS
     const wildcard = ports.find((entry) => entry.port === deny.port && entry.host !== deny.host && coversName(entry.host, deny.host));
     if (wildcard !== undefined) {
       throw new UsageError(
-        `--deny ${formatPortEntry(deny)}: one port of a name inside the wildcard ${formatPortEntry(wildcard)} cannot be denied alone; deny the name (${deny.host}) instead`,
+        `--deny ${formatPortEntry(deny)}: one port of a name inside the wildcard ${formatPortEntry(wildcard)} ` +
+          `cannot be denied alone; deny the name (${deny.host}) instead`,
       );
     }
   }

@@ -72,11 +72,13 @@ export function describeEgressPolicy(policy: EgressPolicy, defaults: readonly st
   if (proxy !== undefined) {
     lines.push(`using proxy ${proxy.redacted} (from ${proxy.source})`);
     lines.push(
-      `the sandbox's name check forwards what it admits through it; the agent's proxy variables point at the name check (${LOCAL_PROXY_URL})`,
+      "the sandbox's name check forwards what it admits through it; " +
+        `the agent's proxy variables point at the name check (${LOCAL_PROXY_URL})`,
     );
     if (proxy.viaHostGateway) {
       lines.push(
-        `the proxy is on the host's loopback: the sandbox reaches it as ${HOST_GATEWAY_NAME}:${proxy.port}, so it must also listen on the Docker bridge address (e.g. 0.0.0.0)`,
+        `the proxy is on the host's loopback: the sandbox reaches it as ${HOST_GATEWAY_NAME}:${proxy.port}, ` +
+          'so it must also listen on the Docker bridge address (e.g. 0.0.0.0)',
       );
     }
   }

@@ -41,7 +41,8 @@ function decodeCredentials(url: URL, source: string): string | undefined {
   }
   if (/[\s\p{Cc}"\\#]/u.test(decoded) || decodeURIComponent(url.username).includes(':')) {
     throw new UsageError(
-      `${source}: proxy credentials with blanks, quotes, backslashes, '#' or a ':' in the user name cannot be handed to the sandbox's proxy: use another proxy account`,
+      `${source}: proxy credentials with blanks, quotes, backslashes, '#' or a ':' in the user name ` +
+        "cannot be handed to the sandbox's proxy: use another proxy account",
     );
   }
   return decoded;

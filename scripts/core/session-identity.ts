@@ -21,7 +21,8 @@ const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 export function validateSessionName(name: string, flag = '--name'): string {
   if (!NAME.test(name) || name.length > MAX_SESSION_NAME) {
     throw new UsageError(
-      `${flag} ${JSON.stringify(name)} is not a session name: use 1-${MAX_SESSION_NAME} letters, digits, '_', '.' or '-', starting with a letter or digit`,
+      `${flag} ${JSON.stringify(name)} is not a session name: ` +
+        `use 1-${MAX_SESSION_NAME} letters, digits, '_', '.' or '-', starting with a letter or digit`,
     );
   }
   return name;

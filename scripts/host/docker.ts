@@ -12,6 +12,10 @@ export interface ImageInfo {
   labels: Record<string, string>;
 }
 
+/** What the docker CLI prints when it cannot reach an engine. */
+const ENGINE_DOWN =
+  /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|connection refused|no such file or directory/i;
+
 /** Turns a failed docker call into one line that says what to do. */
 export function explainDockerFailure(error: unknown, stderr: string): EnvironmentError {
   const text = `${stderr} ${error instanceof Error ? error.message : ''}`;
@@ -28,11 +32,7 @@ export function explainDockerFailure(error: unknown, stderr: string): Environmen
       'permission denied on the Docker socket: add your user to the docker group (sudo usermod -aG docker $USER, then log in again)',
     );
   }
-  if (
-    /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|connection refused|no such file or directory/i.test(
-      text,
-    )
-  ) {
+  if (ENGINE_DOWN.test(text)) {
     return new EnvironmentError('Docker engine is not running: start it (e.g. sudo systemctl start docker) or fix DOCKER_HOST');
   }
   const firstLine = stderr.trim().split('\n').pop() ?? 'unknown error';

@@ -54,6 +54,13 @@ async function checkDocker(image: string): Promise<DoctorCheck[]> {
     checks.push(fail('sandbox image', `${image} ${why}`, 'run `run-in-container build` (or use an image built by it)'));
     return checks;
   }
+  checks.push(...(await probeImage(image)));
+  return checks;
+}
+
+/** Runs the image once without a network: it lists its firewall tools and prints codex's version. */
+async function probeImage(image: string): Promise<DoctorCheck[]> {
+  const result: DoctorCheck[] = [];
   try {
     const probe = [
       'run',
@@ -69,11 +76,11 @@ async function checkDocker(image: string): Promise<DoctorCheck[]> {
     ];
     const output = await queryDocker([...probe, '--network', 'none', '--entrypoint', 'sh', image, '-c', PROBE_SCRIPT], PROBE_MS);
     const codexVersion = output.trim().split('\n').pop() ?? 'unknown';
-    checks.push(pass('sandbox image', `${image}, codex ${codexVersion}`));
-    checks.push(pass('iptables/ipset in a container', 'a probe container listed its rules and sets'));
+    result.push(pass('sandbox image', `${image}, codex ${codexVersion}`));
+    result.push(pass('iptables/ipset in a container', 'a probe container listed its rules and sets'));
   } catch (error) {
-    checks.push(pass('sandbox image', `${image} present`));
-    checks.push(
+    result.push(pass('sandbox image', `${image} present`));
+    result.push(
       fail(
         'iptables/ipset in a container',
         `the probe failed: ${messageOf(error)}`,
@@ -81,7 +88,7 @@ async function checkDocker(image: string): Promise<DoctorCheck[]> {
       ),
     );
   }
-  return checks;
+  return result;
 }
 
 /** auth.json and config.toml as a run would find them (the launcher's own search, read only). */

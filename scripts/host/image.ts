@@ -75,7 +75,8 @@ export async function ensureSandboxImage(
     }
     process.stderr.write(
       outdated
-        ? `image ${image} predates this launcher's entrypoint (name-checked egress, mount checks): rebuilding it first (one-time, a few minutes)\n`
+        ? `image ${image} predates this launcher's entrypoint (name-checked egress, mount checks): ` +
+            'rebuilding it first (one-time, a few minutes)\n'
         : `image ${image} not found: building it first (one-time, a few minutes)\n`,
     );
     const egress = await loadEgress();
@@ -86,12 +87,14 @@ export async function ensureSandboxImage(
   const contract = classifyImageContract(info.labels);
   if (contract === 'outdated') {
     throw new EnvironmentError(
-      `image ${image} was built for an older launcher (label ${LABELS.entrypoint}=${info.labels[LABELS.entrypoint] ?? ''}): its egress is not checked by name or its mounts are not checked; rebuild it with \`run-in-container build\``,
+      `image ${image} was built for an older launcher (label ${LABELS.entrypoint}=${info.labels[LABELS.entrypoint] ?? ''}): ` +
+        'its egress is not checked by name or its mounts are not checked; rebuild it with `run-in-container build`',
     );
   }
   if (contract === 'foreign') {
     throw new EnvironmentError(
-      `image ${image} lacks the codex-sandbox entrypoint (label ${LABELS.entrypoint}), so it would run without the firewall: use an image built by \`run-in-container build\``,
+      `image ${image} lacks the codex-sandbox entrypoint (label ${LABELS.entrypoint}), so it would run without the firewall: ` +
+        'use an image built by `run-in-container build`',
     );
   }
 }

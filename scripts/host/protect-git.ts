@@ -28,47 +28,7 @@ export async function resolveProtectedGit(workdirs: readonly string[]): Promise<
   const entries: string[] = [];
   const gitdirs: string[] = [];
   const warnings: string[] = [];
-  for (const workdir of workdirs) {
-    const root = await TreeDir.openRoot(workdir);
-    try {
-      const top = await root.lstat('.git');
-      if (top === undefined) warnings.push(`--protect-git: ${workdir} has no .git, nothing to protect there`);
-      await walkTree(root, {
-        maxEntries: READ_LIMITS.gitSearchEntries,
-        async visit({ relative, dir, name, dirent }) {
-          if (name.toString('utf8') !== '.git') return;
-          const full = path.join(workdir, relative);
-          if (dirent.isSymbolicLink()) {
-            throw new UsageError(
-              `--protect-git: ${escapeTerminalText(full)} is a symlink and cannot be protected in place: replace it with the directory or drop --protect-git`,
-            );
-          }
-          if (dirent.isDirectory()) {
-            entries.push(full);
-            return 'skip'; // its inside is protected as a whole
-          }
-          if (!dirent.isFile()) {
-            throw new UsageError(
-              `--protect-git: ${escapeTerminalText(full)} is neither a directory nor a file: remove it or drop --protect-git`,
-            );
-          }
-          entries.push(full);
-          const target = parseGitFile((await dir.readFile(name, READ_LIMITS.gitFile)).toString('utf8'));
-          if (target !== undefined) gitdirs.push(path.resolve(path.dirname(full), target));
-          return undefined;
-        },
-      });
-    } catch (error) {
-      if (error instanceof UnsafePathError && error.reason === 'too-large') {
-        throw new UsageError(
-          `--protect-git: ${workdir} holds more than ${READ_LIMITS.gitSearchEntries} entries to search for nested repositories: drop --protect-git or narrow the workdir`,
-        );
-      }
-      throw error;
-    } finally {
-      await root.close();
-    }
-  }
+  for (const workdir of workdirs) await findGitEntries(workdir, entries, gitdirs, warnings);
   // A git directory named by a `.git` file must be a real directory reached without links.
   const existing: string[] = [];
   for (const gitdir of gitdirs) {
@@ -78,10 +38,56 @@ export async function resolveProtectedGit(workdirs: readonly string[]): Promise<
     } catch (error) {
       if (!(error instanceof UnsafePathError)) throw error;
       throw new UsageError(
-        `--protect-git: the git directory ${escapeTerminalText(gitdir)} is reached through a symlink and cannot be protected in place: fix it or drop --protect-git`,
+        `--protect-git: the git directory ${escapeTerminalText(gitdir)} is reached through a symlink ` +
+          'and cannot be protected in place: fix it or drop --protect-git',
       );
     }
   }
   const plan = planProtectedGit(workdirs, entries, existing);
   return { paths: plan.readOnly, pinned: plan.pinned, warnings };
+}
+
+/** Adds each `.git` of one workdir to `entries` and the targets of `.git` files to `gitdirs`. */
+async function findGitEntries(workdir: string, entries: string[], gitdirs: string[], warnings: string[]): Promise<void> {
+  const root = await TreeDir.openRoot(workdir);
+  try {
+    const top = await root.lstat('.git');
+    if (top === undefined) warnings.push(`--protect-git: ${workdir} has no .git, nothing to protect there`);
+    await walkTree(root, {
+      maxEntries: READ_LIMITS.gitSearchEntries,
+      async visit({ relative, dir, name, dirent }) {
+        if (name.toString('utf8') !== '.git') return;
+        const full = path.join(workdir, relative);
+        if (dirent.isSymbolicLink()) {
+          throw new UsageError(
+            `--protect-git: ${escapeTerminalText(full)} is a symlink and cannot be protected in place: ` +
+              'replace it with the directory or drop --protect-git',
+          );
+        }
+        if (dirent.isDirectory()) {
+          entries.push(full);
+          return 'skip'; // its inside is protected as a whole
+        }
+        if (!dirent.isFile()) {
+          throw new UsageError(
+            `--protect-git: ${escapeTerminalText(full)} is neither a directory nor a file: remove it or drop --protect-git`,
+          );
+        }
+        entries.push(full);
+        const target = parseGitFile((await dir.readFile(name, READ_LIMITS.gitFile)).toString('utf8'));
+        if (target !== undefined) gitdirs.push(path.resolve(path.dirname(full), target));
+        return undefined;
+      },
+    });
+  } catch (error) {
+    if (error instanceof UnsafePathError && error.reason === 'too-large') {
+      throw new UsageError(
+        `--protect-git: ${workdir} holds more than ${READ_LIMITS.gitSearchEntries} entries to search for nested repositories: ` +
+          'drop --protect-git or narrow the workdir',
+      );
+    }
+    throw error;
+  } finally {
+    await root.close();
+  }
 }

@@ -32,14 +32,16 @@ export async function resolveWorkdir(input: string | undefined, ctx: HostContext
   const exposures: string[] = [];
   if (exposesHome(workdir, home)) {
     exposures.push(
-      `the workdir ${workdir} is your home directory or contains it: the agent could read and change ~/.ssh, shell start-up files and credentials`,
+      `the workdir ${workdir} is your home directory or contains it: ` +
+        'the agent could read and change ~/.ssh, shell start-up files and credentials',
     );
   }
   // The agent never runs as root: run by root on a root-owned tree, the sandbox must hand
   // the tree to uid 1000 (chown -R), which changes the host. Say so and ask first.
   if (ctx.uid === 0 && (await stat(workdir)).uid === 0) {
     exposures.push(
-      `the workdir ${workdir} is owned by root and you run as root: the agent never runs as root, so the sandbox will chown -R it to uid 1000 (run as its owner, or chown it, to avoid this)`,
+      `the workdir ${workdir} is owned by root and you run as root: the agent never runs as root, ` +
+        'so the sandbox will chown -R it to uid 1000 (run as its owner, or chown it, to avoid this)',
     );
   }
   return { path: workdir, exposures };

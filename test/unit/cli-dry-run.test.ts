@@ -331,6 +331,15 @@ describe('run-in-container --dry-run', () => {
     expect(snapshotTree(tmp)).toEqual(before);
   });
 
+  it('--help wraps between words, never inside one', () => {
+    const result = runCli(['--help'], { cwd: work, home });
+    expect(result.stdout).toContain('Run the OpenAI Codex CLI in a Docker sandbox that can reach only allowlisted hosts.');
+    // Joined again, the wrapped column reads as written only when every break fell on a blank.
+    const joined = result.stdout.replace(/\s+/g, ' ');
+    expect(joined).toContain('(several DIRs: all mounted, the first is the working directory)');
+    expect(joined).toContain('list [--all|--running|--stopped] [--format table|json|names] [--filter key=value]');
+  });
+
   it('--version prints the package.json version', () => {
     const result = runCli(['--version'], { cwd: work, home });
     expect(result).toEqual({ status: 0, stdout: `${PACKAGE_VERSION}\n`, stderr: '' });
