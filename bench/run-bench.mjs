@@ -72,11 +72,19 @@ function checkPrerequisites() {
 const HTTP_SERVER = `
 const fs = require('fs'); const http = require('http'); const https = require('https');
 const serve = (q, s) => {
-  if (q.url === '/file') { s.writeHead(200, { 'content-length': fs.statSync('/tmp/file').size }); fs.createReadStream('/tmp/file').pipe(s); }
-  else s.end('ok\\n');
+  if (q.url === '/file') {
+    s.writeHead(200, { 'content-length': fs.statSync('/tmp/file').size });
+    fs.createReadStream('/tmp/file').pipe(s);
+  } else s.end('ok\\n');
 };
 http.createServer(serve).listen(80);
-if (fs.existsSync('/tmp/key.pem')) https.createServer({ key: fs.readFileSync('/tmp/key.pem'), cert: fs.readFileSync('/tmp/cert.pem') }, serve).listen(443);`;
+if (fs.existsSync('/tmp/key.pem'))
+  https.createServer({ key: fs.readFileSync('/tmp/key.pem'), cert: fs.readFileSync('/tmp/cert.pem') }, serve).listen(443);`;
+
+/** A self-signed certificate for allowed.test in /tmp (the files host's HTTPS). */
+const SELF_SIGN =
+  'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=allowed.test' +
+  ' -keyout /tmp/key.pem -out /tmp/cert.pem 2>/dev/null';
 
 /** Private network: DNS (answers *.test names we list, NXDOMAIN otherwise), an allowed and a blocked host. */
 function startNetwork(domains) {
@@ -102,7 +110,7 @@ function startNetwork(domains) {
       'sh',
       IMAGE,
       '-c',
-      `head -c ${FILE_MB}M /dev/urandom > /tmp/file && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=allowed.test -keyout /tmp/key.pem -out /tmp/cert.pem 2>/dev/null && exec node -e "$0"`,
+      `head -c ${FILE_MB}M /dev/urandom > /tmp/file && ${SELF_SIGN} && exec node -e "$0"`,
       HTTP_SERVER,
     ]);
     const blocked = start('blocked', ['--entrypoint', 'node', IMAGE, '-e', HTTP_SERVER]);
@@ -215,9 +223,11 @@ function main() {
     // check resets it). Both must fail at once, never time out.
     const refuseScript = `const net=require('net'),tls=require('tls');const ip=process.argv[1];const n=Number(process.argv[2]);
 const time=(open)=>new Promise(r=>{const s=process.hrtime.bigint();const c=open();c.setTimeout(5000,()=>c.destroy(new Error('timeout')));
-c.on('error',()=>r(Number(process.hrtime.bigint()-s)/1e9));c.on('close',()=>r(Number(process.hrtime.bigint()-s)/1e9));c.on('secureConnect',()=>{c.destroy();r(-1)});c.on('data',()=>{c.destroy();r(-1)});});
+c.on('error',()=>r(Number(process.hrtime.bigint()-s)/1e9));c.on('close',()=>r(Number(process.hrtime.bigint()-s)/1e9));
+c.on('secureConnect',()=>{c.destroy();r(-1)});c.on('data',()=>{c.destroy();r(-1)});});
 const tcp=()=>net.connect(8080,ip),sni=()=>tls.connect({host:ip,port:443,servername:'not-allowed.bench.test',rejectUnauthorized:false});
-(async()=>{const out={tcp:[],tls:[]};await time(tcp);await time(sni);for(let i=0;i<n;i++){out.tcp.push(await time(tcp));out.tls.push(await time(sni));}console.log(JSON.stringify(out));})();`;
+(async()=>{const out={tcp:[],tls:[]};await time(tcp);await time(sni);
+for(let i=0;i<n;i++){out.tcp.push(await time(tcp));out.tls.push(await time(sni));}console.log(JSON.stringify(out));})();`;
     const refused = run(process.execPath, [CLI, ...sandbox(['allowed.test'], ['node', '-e', refuseScript, net.fileIp, String(RUNS)])], {
       cwd: work,
       env: env(['allowed.test']),
@@ -311,7 +321,8 @@ const tcp=()=>net.connect(8080,ip),sni=()=>tls.connect({host:ip,port:443,servern
     writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(report, null, 2)}\n`);
     const m = report.machine;
     console.log(
-      `Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB RAM, Docker ${m.docker}, Node ${m.node}, ${m.date.slice(0, 10)}; ${RUNS} runs per case after a warm-up\n`,
+      `Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB RAM, Docker ${m.docker}, Node ${m.node}, ` +
+        `${m.date.slice(0, 10)}; ${RUNS} runs per case after a warm-up\n`,
     );
     console.log(formatTable(results));
     if (results.some((r) => !r.met)) process.exitCode = 3;

@@ -30,9 +30,10 @@ export function formatTable(results) {
   ];
   for (const r of results) {
     const unit = r.unit === 's' ? ' s' : ` ${r.unit}`;
-    lines.push(
-      `| ${r.case} | ${r.what}: ${cell(r.subject, r.unit)}${unit} | ${r.baselineWhat === undefined ? '—' : `${r.baselineWhat}: ${cell(r.baseline, r.unit)}${unit}`} | ${r.ratio === undefined ? '—' : r.ratio.toFixed(2)} | ${previousCell(r)} | ${r.goal} | ${r.met ? 'yes' : '**no**'} |`,
-    );
+    const measured = `${r.what}: ${cell(r.subject, r.unit)}${unit}`;
+    const baseline = r.baselineWhat === undefined ? '—' : `${r.baselineWhat}: ${cell(r.baseline, r.unit)}${unit}`;
+    const ratio = r.ratio === undefined ? '—' : r.ratio.toFixed(2);
+    lines.push(`| ${r.case} | ${measured} | ${baseline} | ${ratio} | ${previousCell(r)} | ${r.goal} | ${r.met ? 'yes' : '**no**'} |`);
   }
   return lines.join('\n');
 }

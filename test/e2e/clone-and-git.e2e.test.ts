@@ -149,7 +149,8 @@ test('a repository host that is not allowlisted is refused before any container 
   expect(run.status).toBe(2);
   expect(run.stdout).toBe('');
   expect(run.stderr.trim().split('\n').pop()).toBe(
-    'run-in-container: --repo host git.test is not allowed through the firewall: allow it with OPENAI_ALLOWED_DOMAINS=git.test (or --allow git.test)',
+    'run-in-container: --repo host git.test is not allowed through the firewall:' +
+      ' allow it with OPENAI_ALLOWED_DOMAINS=git.test (or --allow git.test)',
   );
   expect(readdirSync(workdir)).toEqual([]);
   expect(containersFor(workdir)).toEqual([]);

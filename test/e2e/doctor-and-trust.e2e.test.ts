@@ -70,7 +70,8 @@ describe('project settings trusted by content hash', () => {
     const result = curlAllowed();
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(
-      `warning: ${settings} has changed since you approved it; the policy it sets:\n  - network allow: allowed.test\n  + network allow: allowed.test blocked.test\n`,
+      `warning: ${settings} has changed since you approved it; the policy it sets:\n` +
+        '  - network allow: allowed.test\n  + network allow: allowed.test blocked.test\n',
     );
     expect(result.stdout).not.toContain('ok blocked');
   });

@@ -24,27 +24,43 @@ const AGENT_UID = process.getuid?.() === 0 ? 4242 : (process.getuid?.() ?? 1000)
 const CHECKS = String.raw`
 NAME="HTTP to the allowed name";                              ok curl -fsS -m 5 http://cdn-allowed.test/
 NAME="HTTPS to the allowed name (-k)";                        ok curl -fsSk -m 5 https://cdn-allowed.test/
-NAME="the agent's TLS stays end to end: the test host's certificate"; ok bash -c '[[ "$(openssl s_client -connect cdn-allowed.test:443 -servername cdn-allowed.test </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256)" == "$SERVER_FP" ]]'
-NAME="other name on the same address, --resolve, HTTP";       quick_fail curl -fsS -m 5 --resolve "cdn-evil.test:80:$WEB_IP" http://cdn-evil.test/
+NAME="the agent's TLS stays end to end: the test host's certificate"; ok \
+  bash -c '[[ "$(openssl s_client -connect cdn-allowed.test:443 -servername cdn-allowed.test </dev/null 2>/dev/null |
+    openssl x509 -noout -fingerprint -sha256)" == "$SERVER_FP" ]]'
+NAME="other name on the same address, --resolve, HTTP";       quick_fail curl -fsS -m 5 \
+  --resolve "cdn-evil.test:80:$WEB_IP" http://cdn-evil.test/
 NAME="other name, Host header";                               quick_fail curl -fsS -m 5 -H 'Host: cdn-evil.test' http://cdn-allowed.test/
-NAME="other name, absolute-form request target";              quick_fail curl -fsS -m 5 --request-target http://cdn-evil.test/ http://cdn-allowed.test/
-NAME="other name, --resolve, HTTPS (SNI)";                    quick_fail curl -fsSk -m 5 --resolve "cdn-evil.test:443:$WEB_IP" https://cdn-evil.test/
-NAME="other name with curl --noproxy '*'";                    quick_fail curl -fsSk --noproxy '*' -m 5 --resolve "cdn-evil.test:443:$WEB_IP" https://cdn-evil.test/
+NAME="other name, absolute-form request target";              quick_fail curl -fsS -m 5 \
+  --request-target http://cdn-evil.test/ http://cdn-allowed.test/
+NAME="other name, --resolve, HTTPS (SNI)";                    quick_fail curl -fsSk -m 5 \
+  --resolve "cdn-evil.test:443:$WEB_IP" https://cdn-evil.test/
+NAME="other name with curl --noproxy '*'";                    quick_fail curl -fsSk --noproxy '*' -m 5 \
+  --resolve "cdn-evil.test:443:$WEB_IP" https://cdn-evil.test/
 NAME="TLS to the bare address";                               quick_fail curl -fsSk -m 5 "https://$WEB_IP/"
-NAME="TLS without a server name";                             quick_fail bash -c 'openssl s_client -connect "$WEB_IP:443" -noservername </dev/null 2>&1 | grep -q "BEGIN CERTIFICATE"'
+NAME="TLS without a server name";                             quick_fail \
+  bash -c 'openssl s_client -connect "$WEB_IP:443" -noservername </dev/null 2>&1 | grep -q "BEGIN CERTIFICATE"'
 NAME="HTTP without a Host header (HTTP/1.0)";                 quick_fail curl -fsS -0 -H 'Host:' -m 5 "http://$WEB_IP/"
-NAME="the allowed name pointed at another address, HTTP";     quick_fail curl -fsS -m 5 --resolve "cdn-allowed.test:80:$OTHER_IP" http://cdn-allowed.test/
-NAME="the allowed name pointed at another address, HTTPS";    quick_fail curl -fsSk -m 5 --resolve "cdn-allowed.test:443:$OTHER_IP" https://cdn-allowed.test/
-NAME="a raw socket is intercepted too";                       quick_fail bash -c 'exec 3<>"/dev/tcp/$WEB_IP/80"; printf "GET / HTTP/1.1\r\nHost: cdn-evil.test\r\nConnection: close\r\n\r\n" >&3; grep -q "^HTTP/1.1 200" <&3'
-NAME="the HTTP refusal is one line that says why";            ok bash -c '[[ "$(curl -sS -m 5 -H "Host: cdn-evil.test" http://cdn-allowed.test/)" == "codex-sandbox: cdn-evil.test "* ]]'
+NAME="the allowed name pointed at another address, HTTP";     quick_fail curl -fsS -m 5 \
+  --resolve "cdn-allowed.test:80:$OTHER_IP" http://cdn-allowed.test/
+NAME="the allowed name pointed at another address, HTTPS";    quick_fail curl -fsSk -m 5 \
+  --resolve "cdn-allowed.test:443:$OTHER_IP" https://cdn-allowed.test/
+NAME="a raw socket is intercepted too";                       quick_fail bash -c 'exec 3<>"/dev/tcp/$WEB_IP/80";
+  printf "GET / HTTP/1.1\r\nHost: cdn-evil.test\r\nConnection: close\r\n\r\n" >&3; grep -q "^HTTP/1.1 200" <&3'
+NAME="the HTTP refusal is one line that says why";            ok \
+  bash -c '[[ "$(curl -sS -m 5 -H "Host: cdn-evil.test" http://cdn-allowed.test/)" == "codex-sandbox: cdn-evil.test "* ]]'
 NAME="the proxy ports answer, but apply the same names";      quick_fail curl -fsSk -m 5 -x http://127.0.0.1:3128 https://cdn-evil.test/
-NAME="CONNECT to an allowed name with another SNI";           quick_fail curl -fsSk -m 5 -x http://127.0.0.1:3128 --connect-to cdn-evil.test:443:cdn-allowed.test:443 https://cdn-evil.test/
+NAME="CONNECT to an allowed name with another SNI";           quick_fail curl -fsSk -m 5 -x http://127.0.0.1:3128 \
+  --connect-to cdn-evil.test:443:cdn-allowed.test:443 https://cdn-evil.test/
 `;
 const V6_CHECKS = String.raw`
-NAME="IPv6: HTTP to the allowed name";                        ok curl -6 -fsS -m 5 --resolve "cdn-allowed.test:80:[$WEB_IP6]" http://cdn-allowed.test/
-NAME="IPv6: HTTPS to the allowed name";                       ok curl -6 -fsSk -m 5 --resolve "cdn-allowed.test:443:[$WEB_IP6]" https://cdn-allowed.test/
-NAME="IPv6: other name, HTTP";                                quick_fail curl -6 -fsS -m 5 --resolve "cdn-evil.test:80:[$WEB_IP6]" http://cdn-evil.test/
-NAME="IPv6: other name, HTTPS";                               quick_fail curl -6 -fsSk -m 5 --resolve "cdn-evil.test:443:[$WEB_IP6]" https://cdn-evil.test/
+NAME="IPv6: HTTP to the allowed name";                        ok curl -6 -fsS -m 5 \
+  --resolve "cdn-allowed.test:80:[$WEB_IP6]" http://cdn-allowed.test/
+NAME="IPv6: HTTPS to the allowed name";                       ok curl -6 -fsSk -m 5 \
+  --resolve "cdn-allowed.test:443:[$WEB_IP6]" https://cdn-allowed.test/
+NAME="IPv6: other name, HTTP";                                quick_fail curl -6 -fsS -m 5 \
+  --resolve "cdn-evil.test:80:[$WEB_IP6]" http://cdn-evil.test/
+NAME="IPv6: other name, HTTPS";                               quick_fail curl -6 -fsSk -m 5 \
+  --resolve "cdn-evil.test:443:[$WEB_IP6]" https://cdn-evil.test/
 NAME="IPv6: TLS to the bare address";                         quick_fail curl -6 -fsSk -m 5 "https://[$WEB_IP6]/"
 `;
 

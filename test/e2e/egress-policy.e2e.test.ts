@@ -19,13 +19,18 @@ http.createServer((q,r)=>r.end('ok '+q.headers.host+'\\n')).listen(80);`;
 // A forward proxy for absolute-URI GETs and CONNECT on 3128 (logs each request); 3129 is a neighbour.
 const PROXY_SERVER = `const http=require('http'),net=require('net');
 const p=http.createServer((q,r)=>{console.log('PROXY '+q.method+' '+q.url);
- let u;try{u=new URL(q.url);}catch{r.writeHead(400);r.end();return;}http.get({host:u.hostname,port:u.port||80,path:u.pathname,headers:{host:u.host}},up=>{r.writeHead(up.statusCode);up.pipe(r);}).on('error',e=>{r.writeHead(502);r.end(String(e));});
+ let u;try{u=new URL(q.url);}catch{r.writeHead(400);r.end();return;}
+ http.get({host:u.hostname,port:u.port||80,path:u.pathname,headers:{host:u.host}},up=>{r.writeHead(up.statusCode);up.pipe(r);})
+  .on('error',e=>{r.writeHead(502);r.end(String(e));});
 });
-p.on('connect',(q,s,head)=>{console.log('PROXY CONNECT '+q.url);const [h,port]=q.url.split(':');const up=net.connect(Number(port),h,()=>{s.write('HTTP/1.1 200 OK\\r\\n\\r\\n');up.write(head);up.pipe(s);s.pipe(up);});up.on('error',()=>s.destroy());s.on('error',()=>up.destroy());});
+p.on('connect',(q,s,head)=>{console.log('PROXY CONNECT '+q.url);const [h,port]=q.url.split(':');
+ const up=net.connect(Number(port),h,()=>{s.write('HTTP/1.1 200 OK\\r\\n\\r\\n');up.write(head);up.pipe(s);s.pipe(up);});
+ up.on('error',()=>s.destroy());s.on('error',()=>up.destroy());});
 p.listen(3128);
 net.createServer(s=>{s.on('error',()=>{});s.end('neighbour\\n');}).listen(3129);`;
 const HTTPS_SERVER = `const https=require('https'),fs=require('fs');
-https.createServer({key:fs.readFileSync('/certs/server.key'),cert:fs.readFileSync('/certs/server.crt')},(q,r)=>r.end('tls ok\\n')).listen(443);`;
+https.createServer({key:fs.readFileSync('/certs/server.key'),cert:fs.readFileSync('/certs/server.crt')},
+ (q,r)=>r.end('tls ok\\n')).listen(443);`;
 
 /** Runs inside the sandbox as the agent: one PASS/FAIL line per check. */
 const CHECKS = String.raw`
@@ -50,7 +55,8 @@ NAME="an allowed host through the proxy variables";  ok curl -fsS --max-time 10 
 NAME="the agent cannot reach the upstream proxy itself"; fails tcp proxy.test 3128
 NAME="proxy neighbour port blocked";              fails tcp proxy.test 3129
 NAME="CA trusted by curl";                        ok   curl --noproxy '*' -fsS --max-time 5 https://tls.test/
-NAME="CA trusted by node";                        ok   node -e "require('https').get('https://tls.test/',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
+NAME="CA trusted by node";                        ok   node -e \
+  "require('https').get('https://tls.test/',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
 `;
 const CHECK_NAMES = [...CHECKS.matchAll(/^NAME="([^"]+)"/gm)].map((match) => match[1] as string);
 
@@ -67,7 +73,8 @@ let proxyContainer: string;
  */
 function startHostListeners(address: string): Promise<{ child: ChildProcess; ports: [string, string] }> {
   const script = `const net=require('net');const ports=[];let n=0;
-for (let i=0;i<2;i++){const s=net.createServer(c=>{c.on('error',()=>{});c.end('host service\\n');});s.listen(0,process.argv[1],()=>{ports[i]=s.address().port;if(++n===2)console.log(ports.join(' '));});}`;
+for (let i=0;i<2;i++){const s=net.createServer(c=>{c.on('error',()=>{});c.end('host service\\n');});
+ s.listen(0,process.argv[1],()=>{ports[i]=s.address().port;if(++n===2)console.log(ports.join(' '));});}`;
   const child = spawn(process.execPath, ['-e', script, address], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);

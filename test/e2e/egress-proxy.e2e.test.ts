@@ -25,20 +25,27 @@ const LOGIN = 'agentless:pw-9f3k';
 
 const CHECKS = String.raw`
 secret=pw-; secret+=9f3k
-NAME="the proxy variables point at the sandbox's own proxy";  ok test "$HTTPS_PROXY" = http://127.0.0.1:3128 -a "$http_proxy" = http://127.0.0.1:3128
+NAME="the proxy variables point at the sandbox's own proxy";  ok test "$HTTPS_PROXY" = http://127.0.0.1:3128 \
+  -a "$http_proxy" = http://127.0.0.1:3128
 NAME="allowed name through the upstream: HTTPS via the proxy variables"; ok curl -fsSk -m 10 https://cdn-allowed.test/
 NAME="allowed name through the upstream: HTTP via the proxy variables";  ok curl -fsS -m 10 http://cdn-allowed.test/
 NAME="allowed name through the upstream: intercepted (--noproxy)";       ok curl -fsSk --noproxy '*' -m 10 https://cdn-allowed.test/
 NAME="unlisted host via the proxy variables, HTTP";           quick_fail curl -fsS -m 5 http://other.test/
 NAME="unlisted host via the proxy variables, HTTPS (CONNECT)"; quick_fail curl -fsSk -m 5 https://other.test/
-NAME="unlisted host with -x straight to the upstream";        quick_fail curl -fsSk -m 5 -x "http://${LOGIN}@proxy.test:3128" https://other.test/
-NAME="plain HTTP with -x straight to the upstream";           quick_fail curl -fsS -m 5 -x "http://${LOGIN}@proxy.test:3128" http://other.test/
-NAME="CONNECT by hand to the upstream's address";             quick_fail bash -c 'exec 3<>"/dev/tcp/$PROXY_IP/3128"; printf "CONNECT other.test:443 HTTP/1.1\r\nHost: other.test:443\r\n\r\n" >&3; grep -q " 200 " <&3'
-NAME="unlisted host with --noproxy and --resolve";            quick_fail curl -fsSk --noproxy '*' -m 5 --resolve "other.test:443:$OTHER_IP" https://other.test/
+NAME="unlisted host with -x straight to the upstream";        quick_fail curl -fsSk -m 5 \
+  -x "http://${LOGIN}@proxy.test:3128" https://other.test/
+NAME="plain HTTP with -x straight to the upstream";           quick_fail curl -fsS -m 5 \
+  -x "http://${LOGIN}@proxy.test:3128" http://other.test/
+NAME="CONNECT by hand to the upstream's address";             quick_fail bash -c 'exec 3<>"/dev/tcp/$PROXY_IP/3128";
+  printf "CONNECT other.test:443 HTTP/1.1\r\nHost: other.test:443\r\n\r\n" >&3; grep -q " 200 " <&3'
+NAME="unlisted host with --noproxy and --resolve";            quick_fail curl -fsSk --noproxy '*' -m 5 \
+  --resolve "other.test:443:$OTHER_IP" https://other.test/
 NAME="the login is not in the agent's environment";           fails bash -c 'env | grep -qF -- "$0"' "$secret"
-NAME="the login is in no /proc/*/environ the agent can read"; fails bash -c 'cat /proc/[0-9]*/environ 2>/dev/null | tr "\0" "\n" | grep -qF -- "$0"' "$secret"
+NAME="the login is in no /proc/*/environ the agent can read"; fails \
+  bash -c 'cat /proc/[0-9]*/environ 2>/dev/null | tr "\0" "\n" | grep -qF -- "$0"' "$secret"
 NAME="the login is on no command line";                       fails bash -c 'ps -eo args | grep -F -- "$0" | grep -qv grep' "$secret"
-NAME="the login is not in a file the agent can read";         fails bash -c 'grep -rqsF -- "$0" /etc /run /var/lib/codex-sandbox /codex_home' "$secret"
+NAME="the login is not in a file the agent can read";         fails \
+  bash -c 'grep -rqsF -- "$0" /etc /run /var/lib/codex-sandbox /codex_home' "$secret"
 `.replaceAll('${LOGIN}', LOGIN);
 
 let scratch: string;

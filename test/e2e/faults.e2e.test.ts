@@ -208,7 +208,8 @@ describe('engine problems: one line with the fix, exit 1, within 5 s', () => {
       );
       expect(result.status).toBe(1);
       expect(lastLine(result.stderr)).toBe(
-        'run-in-container: permission denied on the Docker socket: add your user to the docker group (sudo usermod -aG docker $USER, then log in again)',
+        'run-in-container: permission denied on the Docker socket:' +
+          ' add your user to the docker group (sudo usermod -aG docker $USER, then log in again)',
       );
       expect(Date.now() - start).toBeLessThan(5000);
     } finally {
@@ -221,13 +222,16 @@ describe('engine problems: one line with the fix, exit 1, within 5 s', () => {
     const bin = path.join(scratch, 'fake-docker-bin');
     mkdirSync(bin, { recursive: true });
     // Answers the queries like a healthy engine; `run` fails as an engine without iptables does.
+    const iptablesError =
+      'docker: Error response from daemon: failed to create endpoint x on network bridge: iptables failed:' +
+      ' iptables --wait -t nat -A DOCKER: iptables v1.8.9 (nf_tables): table nat does not exist (exit status 1).';
     writeFileSync(
       path.join(bin, 'docker'),
       `#!/bin/sh
 case "$1" in
   image) echo '{"codex-sandbox.entrypoint":"3"}' ;;
   ps|rm) ;;
-  run) echo 'docker: Error response from daemon: failed to create endpoint x on network bridge: iptables failed: iptables --wait -t nat -A DOCKER: iptables v1.8.9 (nf_tables): table nat does not exist (exit status 1).' >&2; exit 125 ;;
+  run) echo '${iptablesError}' >&2; exit 125 ;;
   *) echo "fake docker: unexpected $1" >&2; exit 99 ;;
 esac
 `,
@@ -235,9 +239,11 @@ esac
     );
     const result = timed(['shell', '--work_dir', workdir, '--', 'true'], { PATH: `${bin}:/usr/bin:/bin` });
     expect(result.status).toBe(1);
-    expect(lastLine(result.stderr)).toMatch(
-      /^run-in-container: the Docker engine could not start the container: Error response from daemon: .*table nat does not exist.* \(check `docker info` and the engine's log, fix it and run again\)$/,
+    const cannotStart = new RegExp(
+      '^run-in-container: the Docker engine could not start the container: Error response from daemon: .*table nat does not exist.*' +
+        " \\(check `docker info` and the engine's log, fix it and run again\\)$",
     );
+    expect(lastLine(result.stderr)).toMatch(cannotStart);
     expect(result.ms).toBeLessThan(5000);
   });
 
@@ -297,7 +303,8 @@ describe('image problems', () => {
     });
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n').pop()).toBe(
-      `run-in-container: image ${foreign} lacks the codex-sandbox entrypoint (label codex-sandbox.entrypoint), so it would run without the firewall: use an image built by \`run-in-container build\``,
+      `run-in-container: image ${foreign} lacks the codex-sandbox entrypoint (label codex-sandbox.entrypoint),` +
+        ' so it would run without the firewall: use an image built by `run-in-container build`',
     );
     expect(containersFor(workdir)).toEqual([]);
   });

@@ -12,7 +12,8 @@ export default function globalSetup() {
   const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 20000 });
   if (info.status !== 0) {
     throw new Error(
-      `e2e tests need a Docker engine and none answered (${(info.stderr || info.error || '').toString().trim()}): run eval "$(../shared/docker-up)"`,
+      `e2e tests need a Docker engine and none answered (${(info.stderr || info.error || '').toString().trim()}):` +
+        ' run eval "$(../shared/docker-up)"',
     );
   }
   const args = [path.join(root, 'dist/scripts/cli/main.js'), 'build'];

@@ -74,7 +74,8 @@ test('many runs of every kind leave ~/.codex and ~/.config/codex untouched; auth
       '--',
       'sh',
       '-c',
-      'echo "# hacked" >> /codex_home/config.toml; echo hacked > /codex_home/prompts/review.md; echo x > /codex_home/auth.json 2>/dev/null; exit 0',
+      'echo "# hacked" >> /codex_home/config.toml; echo hacked > /codex_home/prompts/review.md;' +
+        ' echo x > /codex_home/auth.json 2>/dev/null; exit 0',
     ]).status,
   ).toBe(0);
   expect(shell(['--', 'sh', '-c', 'exit 3']).status).toBe(3);

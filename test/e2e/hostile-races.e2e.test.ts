@@ -67,7 +67,8 @@ test('R103 auth.json in the workdir swapped for a link to a host key while runs 
   // auth.json is, half of the time each, the real file or a link to the key (atomic swaps).
   const attacker = startAttacker(
     workdir,
-    `cd codex; cp auth.json auth.real; while :; do ln -sfn "${secrets.dir}/id_rsa" l.tmp; mv -T l.tmp auth.json; sleep 0.03; cp auth.real r.tmp; mv -T r.tmp auth.json; sleep 0.03; done`,
+    `cd codex; cp auth.json auth.real; while :; do ln -sfn "${secrets.dir}/id_rsa" l.tmp; mv -T l.tmp auth.json; sleep 0.03;` +
+      ' cp auth.real r.tmp; mv -T r.tmp auth.json; sleep 0.03; done',
   );
   const outcome = tries(() =>
     runLauncher(['shell', '--work_dir', workdir, '--', 'sh', '-c', 'cat /codex_home/auth.json 2>/dev/null; true'], {
@@ -136,7 +137,8 @@ test('R105 R103 the Codex home swapped for a link to ../.git while --protect-git
     ['--protect-git'],
   );
   const write =
-    'mkdir -p /codex_home/hooks 2>/dev/null; echo "touch /tmp/pwned" > /codex_home/hooks/pre-commit 2>/dev/null; printf "[core]\\n\\tfsmonitor = touch /tmp/pwned\\n" >> /codex_home/config 2>/dev/null; true';
+    'mkdir -p /codex_home/hooks 2>/dev/null; echo "touch /tmp/pwned" > /codex_home/hooks/pre-commit 2>/dev/null;' +
+    ' printf "[core]\\n\\tfsmonitor = touch /tmp/pwned\\n" >> /codex_home/config 2>/dev/null; true';
   const outcome = tries(() =>
     runLauncher(['shell', '--protect-git', '--work_dir', workdir, '--', 'sh', '-c', write], { cwd: workdir, env: env() }),
   );

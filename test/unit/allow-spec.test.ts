@@ -26,19 +26,23 @@ describe('parseAllowSpec: refused SPECs name the entry, the source and the fix',
   it.each<[string, string]>([
     [
       '10.0.0.5',
-      '--allow: "10.0.0.5" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT',
+      '--allow: "10.0.0.5" is not a valid host name (IP addresses are not allowed, only host names)' +
+        '; for a service on the Docker host use --allow-host-port PORT',
     ],
     [
       '10.0.0.5:5432',
-      '--allow: "10.0.0.5:5432" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT',
+      '--allow: "10.0.0.5:5432" is not a valid host name (IP addresses are not allowed, only host names)' +
+        '; for a service on the Docker host use --allow-host-port PORT',
     ],
     [
       '::1',
-      '--allow: "::1" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT',
+      '--allow: "::1" is not a valid host name (IP addresses are not allowed, only host names)' +
+        '; for a service on the Docker host use --allow-host-port PORT',
     ],
     [
       '[::1]:22',
-      '--allow: "[::1]:22" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT',
+      '--allow: "[::1]:22" is not a valid host name (IP addresses are not allowed, only host names)' +
+        '; for a service on the Docker host use --allow-host-port PORT',
     ],
     ['host:0', '--allow: port in "host:0": "0" is not a TCP port: use a number from 1 to 65535'],
     ['host:65536', '--allow: port in "host:65536": "65536" is not a TCP port: use a number from 1 to 65535'],
@@ -48,7 +52,8 @@ describe('parseAllowSpec: refused SPECs name the entry, the source and the fix',
     ['http://x.com', '--allow: "http://x.com" is not a host name: give the name only, e.g. example.com or example.com:22'],
     [
       '*.com',
-      '--allow: "*.com" is not a valid host name (a wildcard needs at least two labels after *.); use e.g. example.com, *.example.com, example.com:22 or @npm',
+      '--allow: "*.com" is not a valid host name (a wildcard needs at least two labels after *.);' +
+        ' use e.g. example.com, *.example.com, example.com:22 or @npm',
     ],
     [
       'a..b',

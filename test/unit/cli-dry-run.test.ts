@@ -110,7 +110,8 @@ function mountIds(mounts: Array<[source: string | undefined, kind: 'f' | 'd', ta
     const info = fs.statSync(source, { bigint: true });
     return `${info.dev}:${info.ino}`;
   };
-  return `SANDBOX_MOUNT_IDS=${mounts.map(([source, kind, target]) => `${id(source)} ${kind} ${target.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`)}`).join('\n')}`;
+  const escape = (target: string) => target.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  return `SANDBOX_MOUNT_IDS=${mounts.map(([source, kind, target]) => `${id(source)} ${kind} ${escape(target)}`).join('\n')}`;
 }
 const uid = String(process.getuid?.() ?? 1000);
 const gid = String(process.getgid?.() ?? 1000);

@@ -7,7 +7,9 @@ const auth: DoctorCheck = { check: 'auth', ok: false, detail: 'no auth.json foun
 describe('doctor report', () => {
   it('one line per check, the fix after a dash', () => {
     expect(renderDoctorText([ok, engine, auth])).toBe(
-      'ok    docker CLI     Docker version 27\nFAIL  docker engine  not reachable — fix: start it\nwarn  auth           no auth.json found — fix: codex login\n',
+      'ok    docker CLI     Docker version 27\n' +
+        'FAIL  docker engine  not reachable — fix: start it\n' +
+        'warn  auth           no auth.json found — fix: codex login\n',
     );
   });
   it('--json: {check, ok, detail, fix} only', () => {

@@ -52,14 +52,19 @@ describe('egress flags in --dry-run', () => {
       { OPENAI_ALLOWED_DOMAINS: 'extra.test' },
     );
     // Not egress: the Codex home link and the mount identities (R103), tested in cli-dry-run.
-    expect(
-      run.env.filter(
-        (value) =>
-          !/^(CODEX_HOME|HOME|SANDBOX_WORKDIR|SANDBOX_ENV_DIR|SANDBOX_HOST_UID|SANDBOX_HOST_GID|SANDBOX_EGRESS_LOG|SANDBOX_CODEX_HOME|SANDBOX_MOUNT_IDS)=/.test(
-            value,
-          ),
-      ),
-    ).toEqual([
+    const notEgressNames = [
+      'CODEX_HOME',
+      'HOME',
+      'SANDBOX_WORKDIR',
+      'SANDBOX_ENV_DIR',
+      'SANDBOX_HOST_UID',
+      'SANDBOX_HOST_GID',
+      'SANDBOX_EGRESS_LOG',
+      'SANDBOX_CODEX_HOME',
+      'SANDBOX_MOUNT_IDS',
+    ];
+    const notEgress = new RegExp(`^(${notEgressNames.join('|')})=`);
+    expect(run.env.filter((value) => !notEgress.test(value))).toEqual([
       `SANDBOX_ALLOWED_DOMAINS=${DEFAULTS} extra.test registry.npmjs.org registry.yarnpkg.com *.lab.test`,
       'SANDBOX_ALLOWED_PORTS=git.lab.test:2222',
       'SANDBOX_DENIED_DOMAINS=evil.lab.test',
@@ -107,7 +112,8 @@ describe('egress flags in --dry-run', () => {
     expect(refused.env).toContain(`SANDBOX_ALLOWED_DOMAINS=${DEFAULTS}`);
     expect(refused.env.some((value) => value.startsWith('SANDBOX_ALLOWED_PORTS='))).toBe(false);
     expect(refused.stderr).toContain(
-      `not auto-allowing p.test (model provider p): the config (${inWorkdir}) is writable by the agent; allow it with --allow p.test:8443\n`,
+      `not auto-allowing p.test (model provider p): the config (${inWorkdir}) is writable by the agent;` +
+        ' allow it with --allow p.test:8443\n',
     );
   });
 });
@@ -122,7 +128,8 @@ describe('bad egress input: exit 2, one line, nothing created', () => {
     [
       ['--allow', '192.168.1.10'],
       {},
-      'run-in-container: --allow: "192.168.1.10" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT\n',
+      'run-in-container: --allow: "192.168.1.10" is not a valid host name (IP addresses are not allowed, only host names)' +
+        '; for a service on the Docker host use --allow-host-port PORT\n',
     ],
     [
       ['--allow-host-port', '0'],
@@ -133,12 +140,14 @@ describe('bad egress input: exit 2, one line, nothing created', () => {
     [
       ['--proxy', 'socks5://p:1080'],
       {},
-      'run-in-container: --proxy must be an http:// proxy URL (it starts with socks5:): use http://host:port (or http://user:password@host:port)\n',
+      'run-in-container: --proxy must be an http:// proxy URL (it starts with socks5:):' +
+        ' use http://host:port (or http://user:password@host:port)\n',
     ],
     [
       [],
       { HTTP_PROXY: 'proxy.corp:3128' },
-      'run-in-container: HTTP_PROXY must be an http:// proxy URL (it starts with proxy.corp:): use http://host:port (or http://user:password@host:port)\n',
+      'run-in-container: HTTP_PROXY must be an http:// proxy URL (it starts with proxy.corp:):' +
+        ' use http://host:port (or http://user:password@host:port)\n',
     ],
     [['--ca-cert', 'nope.pem'], {}, 'run-in-container: --ca-cert "nope.pem" does not exist (ENOENT): check the path\n'],
     [

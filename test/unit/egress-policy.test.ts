@@ -113,7 +113,8 @@ describe('buildEgressPolicy: merging sources', () => {
   it.each<[EgressLayer[], string]>([
     [
       [{ source: '--allow', allow: ['10.0.0.5'] }],
-      '--allow: "10.0.0.5" is not a valid host name (IP addresses are not allowed, only host names); for a service on the Docker host use --allow-host-port PORT',
+      '--allow: "10.0.0.5" is not a valid host name (IP addresses are not allowed, only host names)' +
+        '; for a service on the Docker host use --allow-host-port PORT',
     ],
     [
       [{ source: '.codex/sandbox.ini:3 [network] deny', deny: ['@nope'] }],
@@ -132,7 +133,8 @@ describe('buildEgressPolicy: merging sources', () => {
         { source: '--allow', allow: ['*.lab.test:2222'] },
         { source: '--deny', deny: ['a.lab.test:2222'] },
       ],
-      '--deny a.lab.test:2222: one port of a name inside the wildcard *.lab.test:2222 cannot be denied alone; deny the name (a.lab.test) instead',
+      '--deny a.lab.test:2222: one port of a name inside the wildcard *.lab.test:2222 cannot be denied alone;' +
+        ' deny the name (a.lab.test) instead',
     ],
   ])('refuses %j with one line naming the source', (layers, message) => {
     expect(() => buildEgressPolicy(layers)).toThrow(UsageError);
@@ -319,7 +321,8 @@ describe('what reaches docker run', () => {
       'denying bad.lab.test (inside allowed wildcards)',
       'allowing host.docker.internal port 3000 (the Docker host)',
       'using proxy http://***@proxy.test:3128 (from --proxy)',
-      "the sandbox's name check forwards what it admits through it; the agent's proxy variables point at the name check (http://127.0.0.1:3128)",
+      "the sandbox's name check forwards what it admits through it;" +
+        " the agent's proxy variables point at the name check (http://127.0.0.1:3128)",
     ]);
   });
 

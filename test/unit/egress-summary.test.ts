@@ -25,7 +25,8 @@ const DNS_LOG = [
 ].join('\n');
 
 const PACKETS = [
-  '{"timestamp":"2025-03-10T11:59:10","dvc":"x","src_ip":"172.17.0.2","dest_ip":"10.0.0.5","ip.protocol":6,"src_port":40000,"dest_port":5432}',
+  '{"timestamp":"2025-03-10T11:59:10","dvc":"x","src_ip":"172.17.0.2","dest_ip":"10.0.0.5",' +
+    '"ip.protocol":6,"src_port":40000,"dest_port":5432}',
   '{"timestamp":"2025-03-10T11:59:11","dest_ip":"10.0.0.7","ip.protocol":6,"dest_port":5432}',
   '{"timestamp":"2025-03-10T11:59:12","dest_ip":"10.0.0.7","ip.protocol":6,"dest_port":5432}',
   '{"timestamp":"2025-03-10T11:59:13","dest_ip":"fd00::1","ip.protocol":17,"dest_port":53}',
@@ -309,9 +310,11 @@ describe('aggregate, summary, suggestions', () => {
     ]);
   });
 
-  it('the one-line summary: refusals only, one entry per name with its reasons; names get --allow, a known name on another port name:port, bare IPs and unsafe names nothing', () => {
+  it('one-line summary: refusals, one per name with reasons; --allow name (name:port on another port), none for IPs/unsafe names', () => {
     expect(formatEgressSummary({ destinations, dropped: 0 })).toBe(
-      'refused 7 destinations: registry.yarnpkg.com (2×, DNS) · db.test:5432 (2×, name not allowed) · pypi.org (1×, DNS) · evil??2j.test (1×, DNS) · 10.0.0.5:5432 (1×, address without a name) · [fd00::1]:53/udp (1×, address without a name) · 10.0.0.9/icmp (1×, address without a name)' +
+      'refused 7 destinations: registry.yarnpkg.com (2×, DNS) · db.test:5432 (2×, name not allowed) · pypi.org (1×, DNS)' +
+        ' · evil??2j.test (1×, DNS) · 10.0.0.5:5432 (1×, address without a name)' +
+        ' · [fd00::1]:53/udp (1×, address without a name) · 10.0.0.9/icmp (1×, address without a name)' +
         ' — allow with: --allow registry.yarnpkg.com --allow db.test:5432 --allow pypi.org',
     );
   });
@@ -410,14 +413,17 @@ describe('aggregate, summary, suggestions', () => {
       name: `n${i}.test`,
       count: 1,
     }));
-    expect(formatEgressSummary({ destinations: many, dropped: 0 })).toContain('n7.test (1×, DNS) · 2 more — allow with: --allow n0.test');
+    const summary = formatEgressSummary({ destinations: many, dropped: 0 });
+    expect(summary).toContain('n7.test (1×, DNS) · 2 more — allow with: --allow n0.test');
   });
 
   it('jsonl round trip (with the dropped count); forged or broken lines counted and never trusted', () => {
     const text = formatEgressJsonl({ destinations, dropped: 3 });
     expect(text.split('\n')).toHaveLength(destinations.length + 2);
     expect(parseEgressJsonl(text)).toEqual({ destinations, dropped: 3, badLines: 0 });
-    const forged = `${text}{"kind":"dns","count":0,"name":"x"}\nnope\n{"kind":"dns","verdict":"maybe","count":1,"name":"x"}\n{"kind":"dns","count":1,"name":"\\u001b[31mred"}\n`;
+    const forged =
+      `${text}{"kind":"dns","count":0,"name":"x"}\nnope\n` +
+      '{"kind":"dns","verdict":"maybe","count":1,"name":"x"}\n{"kind":"dns","count":1,"name":"\\u001b[31mred"}\n';
     const parsed = parseEgressJsonl(forged);
     expect(parsed.badLines).toBe(3);
     expect(parsed.destinations[parsed.destinations.length - 1]).toEqual({

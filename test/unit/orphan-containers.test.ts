@@ -31,7 +31,8 @@ describe('selectOrphans', () => {
       { id: 'x', name: 'codex-n', launcherPid: 42, createdMs: Date.parse('2025-11-22T19:00:00Z'), kept: false },
     ]);
     expect(orphanQueryFormat()).toBe(
-      '{{.ID}}\t{{.Names}}\t{{.Label "codex-sandbox.launcher-pid"}}\t{{.CreatedAt}}\t{{.Label "codex-sandbox.session"}}{{.Label "codex-sandbox.keep"}}',
+      '{{.ID}}\t{{.Names}}\t{{.Label "codex-sandbox.launcher-pid"}}\t{{.CreatedAt}}\t' +
+        '{{.Label "codex-sandbox.session"}}{{.Label "codex-sandbox.keep"}}',
     );
     expect(ORPHAN_MIN_AGE_MS).toBe(30000);
   });
@@ -43,7 +44,8 @@ describe('explainRunFailure (docker run exit 125)', () => {
     [
       "daemon error: docker's reason and what to do",
       "docker: Error response from daemon: failed to create task: iptables failed.\nSee 'docker run --help'.\n",
-      "the Docker engine could not start the container: Error response from daemon: failed to create task: iptables failed. (check `docker info` and the engine's log, fix it and run again)",
+      'the Docker engine could not start the container: Error response from daemon: failed to create task: iptables failed.' +
+        " (check `docker info` and the engine's log, fix it and run again)",
     ],
     [
       'engine gone mid-way',

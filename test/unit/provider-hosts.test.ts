@@ -68,7 +68,8 @@ describe('model-provider hosts', () => {
       allow: ['llm.corp.test', 'models.corp.test:8443'],
       messages: [
         'allowing llm.corp.test (model provider corp)',
-        'not auto-allowing localhost (model provider local): it is an IP address or the host itself; for a service on the Docker host use --allow-host-port PORT',
+        'not auto-allowing localhost (model provider local): it is an IP address or the host itself;' +
+          ' for a service on the Docker host use --allow-host-port PORT',
         'allowing models.corp.test:8443 (model provider odd)',
       ],
     });
@@ -87,7 +88,8 @@ describe('model-provider hosts', () => {
       allow: ['llm.corp.test'],
       messages: [
         'allowing llm.corp.test (model provider corp)',
-        `not auto-allowing exfil.test (model provider evil): the config (${path.join(envDir, 'config.toml')}) is writable by the agent; allow it with --allow exfil.test`,
+        `not auto-allowing exfil.test (model provider evil): the config (${path.join(envDir, 'config.toml')})` +
+          ' is writable by the agent; allow it with --allow exfil.test',
       ],
     });
   });
@@ -126,7 +128,8 @@ describe('model-provider hosts', () => {
     const config = writeFile(path.join(tmp, 'bad.toml'), 'model = "m"\nbroken =\n');
     await expect(readCodexConfig(config)).rejects.toThrow(UsageError);
     await expect(readCodexConfig(config)).rejects.toThrow(
-      `${config}:2: malformed TOML (Unexpected character, expecting string, number, datetime, boolean, inline array or inline table): fix that line`,
+      `${config}:2: malformed TOML` +
+        ' (Unexpected character, expecting string, number, datetime, boolean, inline array or inline table): fix that line',
     );
   });
 });

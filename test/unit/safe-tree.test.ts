@@ -151,7 +151,9 @@ describe('resolution beneath a tree (R102)', () => {
 describe('concurrent swaps (R101): a child process swaps a directory for a link in a tight loop', () => {
   /** Loop: mv dir away, link the outside dir in its place, remove the link, move the dir back. */
   function startSwapper(dir: string, target: string) {
-    const script = `while :; do mv "$1" "$1.away" 2>/dev/null; ln -s "$2" "$1" 2>/dev/null; rm -f "$1" 2>/dev/null; mv "$1.away" "$1" 2>/dev/null; done`;
+    const script =
+      'while :; do mv "$1" "$1.away" 2>/dev/null; ln -s "$2" "$1" 2>/dev/null;' +
+      ' rm -f "$1" 2>/dev/null; mv "$1.away" "$1" 2>/dev/null; done';
     const child = spawn('sh', ['-c', script, 'swapper', dir, target], { stdio: 'ignore', detached: true });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     // The whole group (the loop and a mv in flight), and only once it is gone does cleanup start.

@@ -110,7 +110,8 @@ export function makeSelfSignedCertificate(dir: string, names: readonly string[])
  * each TLS handshake as `TLS sni=<SNI>`. Listens on IPv4 and IPv6.
  */
 export const WEB_SERVER = `const http=require('http'),https=require('https'),fs=require('fs');
-const h=(p)=>(q,s)=>{console.log('SERVED '+p+' host='+(q.headers.host||'')+' sni='+(q.socket.servername||''));s.end('ok '+process.env.NAME+' '+p+'\\n');};
+const h=(p)=>(q,s)=>{console.log('SERVED '+p+' host='+(q.headers.host||'')+' sni='+(q.socket.servername||''));
+ s.end('ok '+process.env.NAME+' '+p+'\\n');};
 http.createServer(h('http')).listen(80,'::');
 const t=https.createServer({key:fs.readFileSync('/certs/server.key'),cert:fs.readFileSync('/certs/server.crt')},h('https'));
 t.on('secureConnection',s=>console.log('TLS sni='+(s.servername||'')));t.listen(443,'::');`;
@@ -124,7 +125,8 @@ const want=process.env.AUTH?'Basic '+Buffer.from(process.env.AUTH).toString('bas
 const ok=(q)=>!want||q.headers['proxy-authorization']===want;
 const p=http.createServer((q,r)=>{if(!ok(q)){console.log('NO-LOGIN '+q.method+' '+q.url);r.writeHead(407);return r.end();}
  console.log('FORWARDED '+q.method+' '+q.url);let u;try{u=new URL(q.url);}catch{r.writeHead(400);return r.end();}
- http.get({host:u.hostname,port:u.port||80,path:u.pathname,headers:{host:u.host}},up=>{r.writeHead(up.statusCode);up.pipe(r);}).on('error',e=>{r.writeHead(502);r.end(String(e));});});
+ http.get({host:u.hostname,port:u.port||80,path:u.pathname,headers:{host:u.host}},up=>{r.writeHead(up.statusCode);up.pipe(r);})
+  .on('error',e=>{r.writeHead(502);r.end(String(e));});});
 p.on('connect',(q,s,head)=>{if(!ok(q)){console.log('NO-LOGIN CONNECT '+q.url);return s.end('HTTP/1.1 407 Login\\r\\n\\r\\n');}
  console.log('FORWARDED CONNECT '+q.url);const [host,port]=q.url.split(':');
  const up=net.connect(Number(port),host,()=>{s.write('HTTP/1.1 200 OK\\r\\n\\r\\n');up.write(head);up.pipe(s);s.pipe(up);});

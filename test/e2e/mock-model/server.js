@@ -61,7 +61,12 @@ function answer(body, res) {
       created,
       {
         type: 'response.output_item.done',
-        item: { type: 'message', role: 'assistant', id: `msg_mock_${responseCount}`, content: [{ type: 'output_text', text: ok ? FINAL : FAILED }] },
+        item: {
+          type: 'message',
+          role: 'assistant',
+          id: `msg_mock_${responseCount}`,
+          content: [{ type: 'output_text', text: ok ? FINAL : FAILED }],
+        },
       },
       completed(id),
     ]);
@@ -72,7 +77,15 @@ function answer(body, res) {
     log('MOCK-NO-SHELL-TOOL', (body.tools || []).map((tool) => tool.name || tool.type));
     sse(res, [
       created,
-      { type: 'response.output_item.done', item: { type: 'message', role: 'assistant', id: 'msg_no_tool', content: [{ type: 'output_text', text: 'mock: no shell tool offered' }] } },
+      {
+        type: 'response.output_item.done',
+        item: {
+          type: 'message',
+          role: 'assistant',
+          id: 'msg_no_tool',
+          content: [{ type: 'output_text', text: 'mock: no shell tool offered' }],
+        },
+      },
       completed(id),
     ]);
     return;
@@ -83,7 +96,13 @@ function answer(body, res) {
     created,
     {
       type: 'response.output_item.done',
-      item: { type: 'function_call', id: `fc_mock_${responseCount}`, call_id: callId, name: call.name, arguments: JSON.stringify(call.arguments) },
+      item: {
+        type: 'function_call',
+        id: `fc_mock_${responseCount}`,
+        call_id: callId,
+        name: call.name,
+        arguments: JSON.stringify(call.arguments),
+      },
     },
     completed(id),
   ]);
@@ -101,7 +120,13 @@ http
       } catch {
         body = raw;
       }
-      log('MOCK-REQUEST', { method: req.method, url: req.url, host: req.headers.host, authorization: req.headers.authorization !== undefined, body });
+      log('MOCK-REQUEST', {
+        method: req.method,
+        url: req.url,
+        host: req.headers.host,
+        authorization: req.headers.authorization !== undefined,
+        body,
+      });
       const path = (req.url || '').split('?')[0];
       if (req.method === 'POST' && /\/responses$/.test(path) && body && typeof body === 'object') return answer(body, res);
       if (req.method === 'GET' && /\/models$/.test(path)) {
