@@ -41,9 +41,9 @@ export default tseslint.config(
     rules: {
       'max-lines': ['error', { max: 300, skipBlankLines: true, skipComments: true }],
       'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
-      'max-len': ['error', { code: 140, ignoreUrls: true }],
     },
   },
+  { rules: { 'max-len': ['error', { code: 140, ignoreUrls: true }] } },
   {
     files: ['scripts/core/**/*.ts'],
     rules: {
