@@ -1,16 +1,10 @@
 import path from 'node:path';
 import { assembleRunPlan, codexHomeInContainer } from '../core/assemble-run-plan.js';
 import { UsageError } from '../core/errors.js';
-import {
-  buildExecArgs,
-  lastMessagePaths,
-  renderExitJson,
-  renderSummary,
-  reportDirName,
-  validatePrompt,
-  type ExecOutcome,
-} from '../core/exec-report.js';
+import { buildHeadlessArgs, type AgentId } from '../core/agents.js';
+import { lastMessagePaths, renderExitJson, renderSummary, reportDirName, validatePrompt, type ExecOutcome } from '../core/exec-report.js';
 import { isSameOrInside } from '../core/path-rules.js';
+import { READ_LIMITS } from '../core/read-limits.js';
 import { escapeTerminalLines, escapeTerminalText } from '../core/terminal-text.js';
 import { compareSnapshots, type ChangedFile } from '../core/track-changes.js';
 import { runDockerAttached } from '../host/docker.js';
@@ -18,7 +12,7 @@ import {
   createLogSink,
   createMessageDir,
   createReportFiles,
-  readCodexVersion,
+  readAgentVersion,
   readLastMessage,
   readRepoCommit,
   resolveReportDir,
@@ -62,9 +56,10 @@ export async function execCommand(options: ExecOptions, ctx: HostContext, launch
   });
 }
 
-/** The same plan, headless: never -t, `codex exec` with the report's flags. */
+/** The same plan, headless: never -t, the agent's headless mode with the report's flags (R50, R126). */
 function headless(prepared: PreparedRun, prompt: string, passThrough: readonly string[]): PreparedRun {
-  const args = buildExecArgs(
+  const { args } = buildHeadlessArgs(
+    agentOf(prepared),
     prompt,
     passThrough,
     lastMessagePaths(prepared.resolved.runId, codexHomeInContainer(prepared.resolved)).container,
@@ -100,7 +95,8 @@ async function runCaptured(dockerArgs: string[], prepared: PreparedRun, job: Rep
   if (!isSameOrInside(envDir, messageDir)) throw new UsageError(`${messageDir} is outside the Codex home: check --codex-home`);
   // Both in trees the agent can write: created without following a link (R108).
   await createMessageDir(messageDir, prepared.trees);
-  const codexVersion = await readCodexVersion(resolved.image);
+  const agent = agentOf(prepared);
+  const agentVersion = await readAgentVersion(resolved.image, agent);
   const report = await createReportFiles(job.reportDir, prepared.trees);
   process.stderr.write(`run ${runId}: report in ${escapeTerminalText(job.reportDir)}\n`);
 
@@ -111,10 +107,16 @@ async function runCaptured(dockerArgs: string[], prepared: PreparedRun, job: Rep
   const before = tracking === undefined ? await snapshotWorkspace(workdir, exclude) : undefined;
 
   const sink = createLogSink(report.runLog);
+  // Agents other than Codex print their final message on stdout: kept (bounded) for the report.
+  const stdout = buildHeadlessArgs(agent, '', [], '').lastMessage === 'stdout' ? new BoundedText(READ_LIMITS.lastMessage) : undefined;
+  const capture = (stream: 'stdout' | 'stderr', chunk: Buffer) => {
+    if (stream === 'stdout') stdout?.push(chunk);
+    sink.onData(stream, chunk);
+  };
   const startedAt = new Date().toISOString();
   let exitCode: number;
   try {
-    exitCode = await runDockerAttached(dockerArgs, { containerName: plan.containerName, capture: sink.onData });
+    exitCode = await runDockerAttached(dockerArgs, { containerName: plan.containerName, capture });
   } finally {
     await sink.flush();
   }
@@ -127,19 +129,42 @@ async function runCaptured(dockerArgs: string[], prepared: PreparedRun, job: Rep
       : { url: resolved.repo.url, ref: resolved.repo.ref, commit: await readRepoCommit(path.join(workdir, resolved.repo.dir)) };
   const outcome = {
     prompt: job.prompt,
-    finalMessage: await readLastMessage(envDir, lastMessage.relative),
+    finalMessage: stdout === undefined ? await readLastMessage(envDir, lastMessage.relative) : stdout.text(),
     changes,
     changesSource: tracking === undefined ? ('snapshot' as const) : ('track' as const),
     exitCode,
     startedAt,
     endedAt,
     image: resolved.image,
-    codexVersion,
+    agent,
+    ...(agentVersion === undefined ? {} : { agentVersion }),
+    ...(agent === 'codex' && agentVersion !== undefined ? { codexVersion: agentVersion } : {}),
     workdir,
     runId,
     repo,
   };
   return { outcome, report, reportDir: job.reportDir };
+}
+
+function agentOf(prepared: PreparedRun): AgentId {
+  return prepared.resolved.agent?.id ?? 'codex';
+}
+
+/** The first `limit` bytes of a stream, as text; undefined when nothing came. */
+class BoundedText {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer): void {
+    if (this.size >= this.limit) return;
+    const part = chunk.subarray(0, this.limit - this.size);
+    this.chunks.push(part);
+    this.size += part.length;
+  }
+  text(): string | undefined {
+    const text = Buffer.concat(this.chunks).toString('utf8').trim();
+    return text === '' ? undefined : text;
+  }
 }
 
 /** summary.md and exit.json with the egress refusals counted (R51); the final message on stdout. */

@@ -6,8 +6,11 @@ import {
   selectRecords,
   type ListFormat,
   type SessionFilter,
+  type SessionRecord,
   type StateSelection,
 } from '../core/session-list.js';
+import { LABELS } from '../core/container-identity.js';
+import { inspectImage } from '../host/docker.js';
 import type { HostContext } from '../host/host-context.js';
 import { listManagedContainers } from '../host/sessions.js';
 
@@ -20,11 +23,23 @@ export interface ListOptions {
 /** `list` (R43): sessions and running sandbox containers, found by label, on stdout. */
 export async function listCommand(options: ListOptions, ctx: HostContext): Promise<number> {
   const filters = await Promise.all(parseFilters(options.filters).map((filter) => resolveWorkdirFilter(filter, ctx)));
-  const records = selectRecords(await listManagedContainers(), options.state, filters);
+  const records = await addAgentVersions(selectRecords(await listManagedContainers(), options.state, filters));
   const text = renderRecords(records, options.format);
   if (text === '' && options.format === 'table') process.stderr.write('no sandbox sessions or running sandbox containers (see --all)\n');
   process.stdout.write(text);
   return 0;
+}
+
+/** Each record's agent version, from its image's `codex-sandbox.agent.<id>` label (R131): one inspect per image. */
+async function addAgentVersions(records: SessionRecord[]): Promise<SessionRecord[]> {
+  const labels = new Map<string, Record<string, string>>();
+  for (const image of new Set(records.map((record) => record.image))) {
+    labels.set(image, (await inspectImage(image).catch(() => undefined))?.labels ?? {});
+  }
+  return records.map((record) => {
+    const version = labels.get(record.image)?.[`${LABELS.agentVersionPrefix}${record.agent}`];
+    return version === undefined ? record : { ...record, agentVersion: version };
+  });
 }
 
 /** `workdir=.` means this directory, as the labels record it (realpath). */

@@ -1,6 +1,5 @@
-import { DEFAULT_ALLOWED_DOMAINS } from '../core/allowlist.js';
 import type { HomeFacts } from '../core/codex-home-plan.js';
-import { buildEgressPolicy, layerFromText, type EgressLayer, type EgressPolicy } from '../core/egress-policy.js';
+import { buildEgressPolicy, DEFAULT_LAYER, layerFromText, type EgressLayer, type EgressPolicy } from '../core/egress-policy.js';
 import { describeEgressPolicy } from '../core/egress-run-args.js';
 import { selectProxy } from '../core/proxy-spec.js';
 import type { BuildEgress } from '../core/build-egress-args.js';
@@ -28,6 +27,7 @@ export async function prepareEgress(
   facts: HomeFacts,
   agentWritable: readonly string[],
   settingsLayers: readonly EgressLayer[] = [],
+  defaults: EgressLayer = DEFAULT_LAYER,
 ): Promise<PreparedEgress> {
   const providers = options.providerAllow ? await findProviderAllowances(facts, agentWritable) : { allow: [], messages: [] };
   const layers: EgressLayer[] = [
@@ -39,9 +39,9 @@ export async function prepareEgress(
     // Lowest: provider hosts are a default derived from the user's own config.
     { source: 'config.toml model_providers', allow: providers.allow },
   ];
-  const policy = buildEgressPolicy(layers, selectProxy(options.proxy, ctx.env));
+  const policy = buildEgressPolicy(layers, selectProxy(options.proxy, ctx.env), defaults);
   const ca = await findCaCertificates(options.caCerts, ctx, agentWritable);
-  const messages = [...providers.messages, ...describeEgressPolicy(policy, [...DEFAULT_ALLOWED_DOMAINS, ...providers.allow])];
+  const messages = [...providers.messages, ...describeEgressPolicy(policy, [...(defaults.allow ?? []), ...providers.allow])];
   for (const file of ca.files) messages.push(`trusting CA ${file}`);
   return { policy, caFiles: ca.files, messages, warnings: ca.warnings };
 }

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { assembleRunPlan, type ResolvedRun } from '../core/assemble-run-plan.js';
-import { planCodexHome, type HomeAction } from '../core/codex-home-plan.js';
+import type { HomeAction } from '../core/codex-home-plan.js';
 import { UsageError } from '../core/errors.js';
 import { validateDnsServer, validateNetworkName } from '../core/network-options.js';
 import { isSameOrInside } from '../core/path-rules.js';
 import type { EgressPolicy } from '../core/egress-policy.js';
 import { validateRepoSpec } from '../core/repo-spec.js';
 import type { RunPlan } from '../core/run-plan.js';
-import { inspectCodexHome, type HomeInspection } from '../host/codex-home.js';
+import type { HomeInspection } from '../host/codex-home.js';
 import type { HostContext } from '../host/host-context.js';
 import { egressRawDir } from '../host/egress-log.js';
 import { resolveInputPath } from '../host/input-path.js';
@@ -15,6 +15,7 @@ import { resolveProtectedGit } from '../host/protect-git.js';
 import { resolveProjectPaths, type SettingsFile } from '../host/settings-file.js';
 import { hashWorkdir } from '../host/workdir.js';
 import { prepareEgress, type PreparedEgress } from './prepare-egress.js';
+import { prepareHomes } from './prepare-homes.js';
 import { prepareSettings, type PreparedSettings } from './prepare-settings.js';
 import type { RunOptions } from './run-options.js';
 import { resolveRunPlaces, type RunPlaces } from './run-places.js';
@@ -26,6 +27,8 @@ export interface PreparedRun {
   actions: HomeAction[];
   /** The bytes each copy writes, read (and checked) while planning. */
   contents: Map<string, Buffer>;
+  /** Values of variables the plan passes by name that the launcher supplies (never printed, R125). */
+  secretEnv: Record<string, string>;
   /** Every tree the agent can write: workdirs, Codex home, sessions directory (R101). */
   trees: string[];
   /** Reasons this run needs consent (writable mounts outside the workdir). */
@@ -52,22 +55,16 @@ export async function prepareRun(
   const network = options.network === undefined ? undefined : validateNetworkName(options.network);
   const dns = options.dns.map(validateDnsServer);
   const places = await resolveRunPlaces(options, ctx);
-  const { workdir, envDir, sessionsDir, trees } = places;
+  const { workdir, trees } = places;
   const settings = await prepareSettings(options, ctx, workdir);
   const readOnly = await resolveReadOnly(settings.readOnly, ctx, workdir, trees);
   const readOnlyWorkdir = readOnly.find((entry) => places.extraWorkdirs.includes(entry));
   if (readOnlyWorkdir !== undefined) throw new UsageError(`--read-only ${readOnlyWorkdir} is also a workdir: list it once`);
-  const home = await inspectCodexHome({
-    workdir,
-    envDir,
-    sessionsDir,
-    trees,
-    configFlag: options.config,
-    authFlag: options.authFile,
-    initScript: settings.initScript,
-    ctx,
-  });
-  const egress = await prepareEgress(options.egress, ctx, home.facts, trees, settings.egressLayers);
+  const homes = await prepareHomes(settings.agent, options, places, settings.initScript, ctx);
+  const home = homes.codex;
+  // Model-provider hosts come from Codex's config.toml: a Codex run's only (R83).
+  const egressFlags = { ...options.egress, providerAllow: options.egress.providerAllow && homes.agent === undefined };
+  const egress = await prepareEgress(egressFlags, ctx, home.facts, trees, settings.egressLayers, homes.defaults);
   const extras = await resolveRepoAndGit(options, places, egress.policy);
   const resolved = composeResolvedRun({
     options,
@@ -80,17 +77,19 @@ export async function prepareRun(
     settings,
     readOnly,
     home,
+    agent: homes.agent,
     egress,
     extras,
   });
   return {
     plan: assembleRunPlan(resolved),
     resolved,
-    actions: planCodexHome(home.facts),
-    contents: home.contents,
+    actions: homes.actions,
+    contents: homes.contents,
+    secretEnv: homes.secretEnv,
     trees,
     exposures: places.exposures,
-    warnings: [...home.warnings, ...egress.warnings, ...extras.warnings],
+    warnings: [...homes.warnings, ...egress.warnings, ...extras.warnings],
     egressNotes: egress.messages,
     ...(settings.projectFile === undefined
       ? {}
@@ -114,6 +113,7 @@ interface RunParts {
   settings: PreparedSettings;
   readOnly: string[];
   home: HomeInspection;
+  agent: ResolvedRun['agent'];
   egress: PreparedEgress;
   extras: Awaited<ReturnType<typeof resolveRepoAndGit>>;
 }
@@ -129,6 +129,7 @@ function composeResolvedRun(parts: RunParts): ResolvedRun {
     envDir,
     sessionsDir,
     authFile: home.authFile,
+    ...(parts.agent === undefined ? {} : { agent: parts.agent }),
     readOnly: parts.readOnly,
     allowlist: egress.policy.domains,
     egress: egress.policy,

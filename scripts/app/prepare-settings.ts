@@ -1,3 +1,4 @@
+import { DEFAULT_AGENT, type AgentId } from '../core/agents.js';
 import type { EgressLayer } from '../core/egress-policy.js';
 import { DEFAULT_IMAGE, validateImageReference } from '../core/image-tags.js';
 import { SETTINGS_FILE_KEYS, type SettingsLayer } from '../core/settings.js';
@@ -8,6 +9,8 @@ import type { RunOptions } from './run-options.js';
 
 export interface PreparedSettings {
   image: string;
+  /** `--agent`, else `[run] agent` of the project file, then the user file, else codex (R120). */
+  agent: AgentId;
   initScript?: string;
   readOnly: string[];
   /** The files' network keys, project first, for prepareEgress (which merges them). */
@@ -28,6 +31,7 @@ export async function prepareSettings(options: RunOptions, ctx: HostContext, wor
     ...(options.image === undefined ? {} : { image: options.image }),
     ...(options.initScript === undefined ? {} : { initScript: options.initScript }),
     ...(options.readOnly.length === 0 ? {} : { readOnly: options.readOnly }),
+    ...(options.agent === undefined ? {} : { agent: options.agent }),
   };
   const environment: SettingsLayer = envImage === undefined ? {} : { image: envImage };
   const merged = mergeSettings({
@@ -46,6 +50,8 @@ export async function prepareSettings(options: RunOptions, ctx: HostContext, wor
   return {
     image: validateImageReference(merged.values.image ?? DEFAULT_IMAGE, imageWhat),
     initScript: merged.values.initScript,
+    // Parsed when read (core/settings.ts): a settings file names a registry id or is refused.
+    agent: (merged.values.agent as AgentId | undefined) ?? DEFAULT_AGENT,
     readOnly: merged.values.readOnly,
     egressLayers: [
       ...(project === undefined ? [] : [toEgressLayer(project.layer, project.path)]),

@@ -1,3 +1,5 @@
+import type { AgentId } from '../core/agents.js';
+
 /**
  * Typed options of the run commands (the default command, `shell`, `exec`): what a flow gets
  * after cli/ mapped the flags (cli/run-flags.ts). Plain values only.
@@ -24,6 +26,8 @@ export interface SessionOptions {
 }
 
 export interface RunOptions {
+  /** `--agent` (R120); absent: the settings files' `[run] agent`, else codex. */
+  agent?: AgentId;
   workDir?: string;
   /** More workdirs (repeated --work_dir or positional DIR…); absent: just one (R40). */
   extraWorkDirs?: string[];

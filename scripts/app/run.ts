@@ -5,7 +5,7 @@ import { escapeTerminalText } from '../core/terminal-text.js';
 import type { ChangedFile } from '../core/track-changes.js';
 import { applyHomeActions } from '../host/apply-home-actions.js';
 import { confirmExposures } from '../host/confirm.js';
-import { runDockerAttached } from '../host/docker.js';
+import { provideDockerEnv, runDockerAttached } from '../host/docker.js';
 import { startEgressLog, type EgressOutcome } from '../host/egress-log.js';
 import type { HostContext } from '../host/host-context.js';
 import { ensureSandboxImage } from '../host/image.js';
@@ -99,6 +99,7 @@ export async function executeRun(
     async () => (await prepareBuildEgress(options.egress, ctx)).egress,
   );
   await applyHomeActions(prepared.actions, prepared.contents, prepared.trees);
+  provideDockerEnv(prepared.secretEnv);
   const tracking = options.track === true ? await startTracking(ctx, resolved) : undefined;
   // The raw egress log's host directory must exist before docker mounts it (R70).
   const egressLog = await startEgressLog(resolved);

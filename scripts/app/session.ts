@@ -56,7 +56,7 @@ export async function runSession(prepared: PreparedRun, session: SessionOptions)
     container,
     tty: prepared.resolved.tty,
     workingDir: reentered === undefined ? plan.workingDir : chooseExecDir(prepared.resolved.workdir, reentered),
-    mode: prepared.resolved.command,
+    mode: prepared.resolved.command === 'shell' ? 'shell' : (prepared.resolved.agent?.id ?? 'codex'),
     args: prepared.resolved.args,
   });
   try {
@@ -87,6 +87,13 @@ async function createSession(plan: RunPlan, name: string): Promise<void> {
 }
 
 async function reenterSession(record: SessionRecord, prepared: PreparedRun, strict: boolean): Promise<void> {
+  const agent = prepared.resolved.agent?.id ?? 'codex';
+  if (prepared.resolved.command !== 'shell' && record.agent !== agent) {
+    // Its homes, login and allowlist were set up for that agent when it was created (R120).
+    throw new UsageError(
+      `session ${record.name} runs ${record.agent}: use --agent ${record.agent}, or add --replace to recreate it for ${agent}`,
+    );
+  }
   const diff = compareMountSets(record.mounts, prepared.plan.mounts);
   if (!diff.same) {
     if (strict) {

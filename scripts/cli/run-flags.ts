@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import type { RunOptions } from '../app/run-options.js';
+import { AGENT_IDS, parseAgentId } from '../core/agents.js';
 import { UsageError } from '../core/errors.js';
 import { readFlag, readPassThrough, readRepeatedValues, readSingleValue } from './flag-values.js';
 import { declareEgressFlags, toEgressFlags } from './egress-flags.js';
@@ -8,6 +9,7 @@ import { toSessionOptions } from './session-flags.js';
 /** The run flags of the default command, `shell` and `exec` (both spellings where the original wrapper had two; R2). */
 export function declareRunFlags<T>(yargs: Argv<T>) {
   return declareEgressFlags(yargs)
+    .option('agent', { type: 'string', describe: `agent to run: ${AGENT_IDS.join(', ')} (default codex; also [run] agent in settings)` })
     .option('work_dir', {
       alias: 'work-dir',
       type: 'string',
@@ -73,11 +75,17 @@ export function toRunOptions(argv: Record<string, unknown>, options: { dirs?: bo
     network: readSingleValue(argv.network, '--network', { allowEmpty: true }),
     dns: readRepeatedValues(argv.dns, '--dns'),
     dryRun: readFlag(argv['dry-run'], '--dry-run'),
+    ...agentOf(argv),
     passThrough: readPassThrough(argv['--']),
     egress: toEgressFlags(argv),
     ...repoOptions(argv),
     ...sessionOf(argv),
   };
+}
+
+function agentOf(argv: Record<string, unknown>): Pick<RunOptions, 'agent'> {
+  const agent = readSingleValue(argv.agent, '--agent');
+  return agent === undefined ? {} : { agent: parseAgentId(agent, '--agent') };
 }
 
 function sessionOf(argv: Record<string, unknown>): Pick<RunOptions, 'session'> {

@@ -1,15 +1,8 @@
+import { AGENTS } from './agents.js';
 import { UsageError } from './errors.js';
 
-/** Always allowed: what Codex needs to log in and talk to OpenAI. */
-export const DEFAULT_ALLOWED_DOMAINS: readonly string[] = [
-  'api.openai.com',
-  'chatgpt.com',
-  'chat.openai.com',
-  'auth.openai.com',
-  'auth0.openai.com',
-  'platform.openai.com',
-  'openai.com',
-];
+/** Always allowed for Codex: what it needs to log in and talk to OpenAI (the registry's list, R14). */
+export const DEFAULT_ALLOWED_DOMAINS: readonly string[] = AGENTS.codex.allowlist;
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { agentConfigIn, agentHomeIn, AGENTS, type AgentId } from './agents.js';
 import { buildContainerName, LABELS } from './container-identity.js';
 import type { EgressPolicy } from './egress-policy.js';
 import { listCaMounts, listEgressAddHosts, listEgressEnv } from './egress-run-args.js';
@@ -15,6 +16,11 @@ export const CODEX_HOME_TARGET = '/codex_home';
 export interface ResolvedRun {
   /** 'codex' runs the agent; 'shell' runs `args` (or a login shell) in the same sandbox. */
   command: 'codex' | 'shell';
+  /**
+   * Another agent than Codex (R120-R125): its id, its login file (host path, mounted
+   * read-only) and the host variables passed by name. Absent: Codex, exactly as before.
+   */
+  agent?: { id: AgentId; credentialFile?: string; passEnv: readonly string[] };
   workdir: string;
   envDir: string;
   sessionsDir: string;
@@ -84,6 +90,11 @@ function listMounts(run: ResolvedRun): Mount[] {
   if (run.authFile !== undefined) {
     mounts.push({ source: run.authFile, target: `${home}/auth.json`, readonly: true });
   }
+  const credential = run.agent?.credentialFile;
+  if (run.agent !== undefined && credential !== undefined) {
+    const spec = AGENTS[run.agent.id];
+    mounts.push({ source: credential, target: `${agentConfigIn(home, spec)}/${spec.credentialFile}`, readonly: true });
+  }
   if (run.sessionsDir !== path.join(run.envDir, 'sessions')) {
     mounts.push({ source: run.sessionsDir, target: `${home}/sessions`, readonly: false });
   }
@@ -97,6 +108,38 @@ function listMounts(run: ResolvedRun): Mount[] {
     mounts.push({ source: gitEntry, target: containerPathFor(gitEntry), readonly: true });
   }
   return mounts;
+}
+
+/** Labels that find, name and describe the container (R17, R41, R120). */
+function listLabels(run: ResolvedRun, mounts: readonly Mount[], workdirs: readonly string[]): Array<[string, string]> {
+  const labels: Array<[string, string]> = [
+    [LABELS.managed, 'true'],
+    [LABELS.workdir, run.workdir],
+    [LABELS.runId, run.runId],
+    [LABELS.command, run.command],
+    [LABELS.launcherPid, String(run.launcherPid)],
+    [LABELS.launcherHost, run.launcherHost],
+    [LABELS.version, run.launcherVersion],
+  ];
+  if (run.agent !== undefined) labels.push([LABELS.agent, run.agent.id]);
+  if (workdirs.length > 1) labels.push([SESSION_LABELS.workdirs, JSON.stringify(workdirs)]);
+  if (run.session !== undefined) {
+    labels.push([SESSION_LABELS.session, run.session.name], [SESSION_LABELS.mounts, serializeMountSet(mounts)]);
+  }
+  return labels;
+}
+
+/**
+ * What the entrypoint and the agent need to know about another agent than Codex: which one
+ * (SANDBOX_AGENT), its home below the Codex home in its own variables, and the registry's
+ * fixed settings (R121, R122).
+ */
+function listAgentEnv(agent: AgentId, codexHome: string): Array<[string, string]> {
+  const spec = AGENTS[agent];
+  const env: Array<[string, string]> = [['SANDBOX_AGENT', agent]];
+  for (const name of spec.homeEnv) env.push([name, agentHomeIn(codexHome, spec)]);
+  for (const [name, value] of Object.entries(spec.fixedEnv)) env.push([name, value]);
+  return env;
 }
 
 /** The pure step from resolved inputs to the RunPlan that becomes `docker run`. */
@@ -116,6 +159,7 @@ export function assembleRunPlan(run: ResolvedRun): RunPlan {
   ];
   if (run.egressLogDir !== undefined) env.push(['SANDBOX_EGRESS_LOG', '1']);
   const home = codexHomeInContainer(run);
+  if (run.agent !== undefined) env.push(...listAgentEnv(run.agent.id, home));
   if (home !== CODEX_HOME_TARGET) env.push(['SANDBOX_CODEX_HOME', home]);
   const workdirs = [run.workdir, ...(run.extraWorkdirs ?? [])];
   if (workdirs.length > 1) env.push(['SANDBOX_WORKDIRS', workdirs.map(containerPathFor).join('\n')]);
@@ -129,20 +173,8 @@ export function assembleRunPlan(run: ResolvedRun): RunPlan {
     if (run.repo.ref !== undefined) env.push(['SANDBOX_REPO_REF', run.repo.ref]);
     env.push(['SANDBOX_REPO_DIR', run.repo.dir]);
   }
-  const labels: Array<[string, string]> = [
-    [LABELS.managed, 'true'],
-    [LABELS.workdir, run.workdir],
-    [LABELS.runId, run.runId],
-    [LABELS.command, run.command],
-    [LABELS.launcherPid, String(run.launcherPid)],
-    [LABELS.launcherHost, run.launcherHost],
-    [LABELS.version, run.launcherVersion],
-  ];
   const mounts = listMounts(run);
-  if (workdirs.length > 1) labels.push([SESSION_LABELS.workdirs, JSON.stringify(workdirs)]);
-  if (run.session !== undefined) {
-    labels.push([SESSION_LABELS.session, run.session.name], [SESSION_LABELS.mounts, serializeMountSet(mounts)]);
-  }
+  const labels = listLabels(run, mounts, workdirs);
   return {
     image: run.image,
     containerName:
@@ -156,6 +188,7 @@ export function assembleRunPlan(run: ResolvedRun): RunPlan {
     tty: run.tty,
     network: run.network,
     dns: run.dns,
+    ...(run.agent === undefined || run.agent.passEnv.length === 0 ? {} : { passEnv: run.agent.passEnv }),
     addHosts: run.egress === undefined ? undefined : listEgressAddHosts(run.egress),
     // A session's container only keeps itself alive; the command comes with `docker exec`.
     args: run.session !== undefined ? [] : run.args,

@@ -2,7 +2,10 @@ import path from 'node:path';
 
 /** One change to the host, planned before anything is touched. */
 export type HomeAction =
-  { kind: 'mkdir'; path: string } | { kind: 'copy-file'; from: string; to: string; overwrite: boolean; mode?: number };
+  | { kind: 'mkdir'; path: string }
+  | { kind: 'copy-file'; from: string; to: string; overwrite: boolean; mode?: number }
+  /** A file the launcher writes itself (an agent's first-start answers), only when missing. */
+  | { kind: 'write-file'; to: string; text: string };
 
 /** What the host layer found; the planner decides what to do with it. */
 export interface HomeFacts {
@@ -58,6 +61,7 @@ export function planCodexHome(facts: HomeFacts): HomeAction[] {
 /** One line per action, for `--dry-run` and progress output. */
 export function describeHomeAction(action: HomeAction): string {
   if (action.kind === 'mkdir') return `create ${action.path}`;
+  if (action.kind === 'write-file') return `write ${action.to}`;
   const verb = action.overwrite ? 'copy (overwrite)' : 'copy';
   return `${verb} ${action.from} -> ${action.to}`;
 }

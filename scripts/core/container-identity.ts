@@ -11,6 +11,10 @@ export const LABELS = {
   /** On images: the launcher↔entrypoint contract version (image/CONTRACT.md); absent: no firewall. */
   entrypoint: `${LABEL_PREFIX}.entrypoint`,
   codexVersion: `${LABEL_PREFIX}.codex-version`,
+  /** On containers of another agent than Codex: its registry id (R120); absent: codex. */
+  agent: `${LABEL_PREFIX}.agent`,
+  /** On images: `codex-sandbox.agent.<id>` = the installed version of that agent (R131). */
+  agentVersionPrefix: `${LABEL_PREFIX}.agent.`,
 } as const;
 
 /**

@@ -1,4 +1,5 @@
 import { formatPortEntry, parseAllowSpec, parsePort, type PortEntry } from './allow-spec.js';
+import { AGENTS, type AgentId } from './agents.js';
 import { DEFAULT_ALLOWED_DOMAINS } from './allowlist.js';
 import { UsageError } from './errors.js';
 import { type ProxySpec } from './proxy-spec.js';
@@ -31,8 +32,18 @@ export interface EgressPolicy {
   proxy?: ProxySpec;
 }
 
-/** The layer every run starts from: the OpenAI/ChatGPT hosts Codex needs. */
+/** The layer every Codex run starts from: the OpenAI/ChatGPT hosts Codex needs. */
 export const DEFAULT_LAYER: EgressLayer = { source: 'defaults', allow: DEFAULT_ALLOWED_DOMAINS };
+
+/**
+ * The layer a run of `agent` starts from (R123): the registry's hosts, and those its login
+ * refreshes through when it runs on a login file rather than an API key.
+ */
+export function agentDefaultLayer(agent: AgentId, onLogin: boolean): EgressLayer {
+  if (agent === 'codex') return DEFAULT_LAYER;
+  const spec = AGENTS[agent];
+  return { source: `defaults (${spec.title})`, allow: [...spec.allowlist, ...(onLogin ? spec.credentialHosts : [])] };
+}
 
 /** A list value as users write it in a variable or a settings file: SPECs split on spaces and commas. */
 export function layerFromText(source: string, text: { allow?: string; deny?: string; hostPorts?: string }): EgressLayer {
@@ -64,7 +75,7 @@ function addUnique<T>(list: T[], value: T, key: (entry: T) => string): void {
  * wildcard are passed on so the image answers them NXDOMAIN. Throws a UsageError naming
  * the first bad value and its source.
  */
-export function buildEgressPolicy(layers: readonly EgressLayer[], proxy?: ProxySpec): EgressPolicy {
+export function buildEgressPolicy(layers: readonly EgressLayer[], proxy?: ProxySpec, defaults: EgressLayer = DEFAULT_LAYER): EgressPolicy {
   const allowedDomains: string[] = [];
   const allowedPorts: PortEntry[] = [];
   const deniedDomains: string[] = [];
@@ -72,7 +83,7 @@ export function buildEgressPolicy(layers: readonly EgressLayer[], proxy?: ProxyS
   const userHostPorts: number[] = [];
   // Lowest precedence first, so the defaults lead the list (as before this feature); the
   // defaults are always there (Codex cannot work without them) unless denied explicitly.
-  for (const layer of [DEFAULT_LAYER, ...[...layers].reverse()]) {
+  for (const layer of [defaults, ...[...layers].reverse()]) {
     for (const raw of layer.allow ?? []) {
       const parsed = parseAllowSpec(raw, layer.source);
       for (const domain of parsed.domains) addUnique(allowedDomains, domain, String);

@@ -1,3 +1,4 @@
+import type { AgentId } from './agents.js';
 import { CODEX_HOME_TARGET } from './assemble-run-plan.js';
 import { UsageError } from './errors.js';
 import { parseSandboxTag } from './image-tags.js';
@@ -15,17 +16,15 @@ export interface ExecOutcome {
   startedAt: string;
   endedAt: string;
   image: string;
+  /** The agent that ran (R126) and its version from the image; codexVersion is kept for Codex. */
+  agent: AgentId;
+  agentVersion?: string;
   codexVersion?: string;
   workdir: string;
   runId: string;
   repo?: { url: string; ref?: string; commit?: string };
   /** Refused outbound connections (the egress record, R92); null while unknown. */
   blockedEgress: number | null;
-}
-
-/** The codex argv for `exec`: our fixed flags, the user's flags, then the prompt after `--`. */
-export function buildExecArgs(prompt: string, passThrough: readonly string[], lastMessagePath: string): string[] {
-  return ['exec', '--skip-git-repo-check', '--output-last-message', lastMessagePath, ...passThrough, '--', prompt];
 }
 
 /** The prompt is one argv element; empty or `-` (read stdin) make no sense headless. */
@@ -85,12 +84,12 @@ function quoteBlock(text: string): string[] {
 export function renderSummary(outcome: ExecOutcome): string {
   const duration = Date.parse(outcome.endedAt) - Date.parse(outcome.startedAt);
   const lines = [
-    `# codex exec ${outcome.runId}`,
+    `# ${outcome.agent} exec ${outcome.runId}`,
     '',
     `- exit code: ${outcome.exitCode}`,
     `- duration: ${formatDuration(duration)} (${outcome.startedAt} to ${outcome.endedAt})`,
     `- workdir: ${outcome.workdir}`,
-    `- image: ${outcome.image}${outcome.codexVersion === undefined ? '' : ` (codex ${outcome.codexVersion})`}`,
+    `- image: ${outcome.image}${outcome.agentVersion === undefined ? '' : ` (${outcome.agent} ${outcome.agentVersion})`}`,
   ];
   if (outcome.repo !== undefined) {
     const ref = outcome.repo.ref === undefined ? '' : ` ${outcome.repo.ref}`;
@@ -114,6 +113,8 @@ export function renderExitJson(outcome: ExecOutcome): string {
       endedAt: outcome.endedAt,
       runId: outcome.runId,
       image: outcome.image,
+      agent: outcome.agent,
+      agentVersion: outcome.agentVersion ?? null,
       codexVersion: outcome.codexVersion ?? null,
       workdir: outcome.workdir,
       repo:

@@ -8,6 +8,10 @@ const MiB = 1024 * KiB;
 export const READ_LIMITS = {
   /** config.toml (copied into the Codex home, parsed for model providers). */
   configToml: 1 * MiB,
+  /** An agent's configuration file copied into its home (settings.json, CLAUDE.md, GEMINI.md). */
+  agentConfig: 1 * MiB,
+  /** A login or API key `run-in-container login` stores (R136). */
+  credential: 256 * KiB,
   /** The init script copied to the Codex home. */
   initScript: 4 * MiB,
   /** One prompt file; how many; all of them together. */

@@ -10,6 +10,11 @@ export interface RunPlan {
   /** Working directory inside the container (`/app<workdir>`). */
   workingDir: string;
   env: ReadonlyArray<readonly [string, string]>;
+  /**
+   * Variables passed by name (`-e NAME`): docker takes each value from its own environment,
+   * so API keys never appear on a command line or in `--dry-run` (R125).
+   */
+  passEnv?: readonly string[];
   /** `-t`: only when both stdin and stdout are terminals. */
   tty: boolean;
   network?: string;
@@ -59,6 +64,7 @@ export function buildDockerRunArgs(plan: RunPlan): string[] {
   argv.push('-w', plan.workingDir);
   if (plan.mountIds !== undefined) argv.push('-e', `${MOUNT_IDS_ENV}=${formatMountIds(plan.mounts, plan.mountIds)}`);
   for (const [key, value] of plan.env) argv.push('-e', `${key}=${value}`);
+  for (const name of plan.passEnv ?? []) argv.push('-e', name);
   argv.push(plan.image, ...plan.args);
   return argv;
 }

@@ -10,6 +10,8 @@ export interface SearchInputs {
   workdir: string;
   /** The per-project Codex home (`WORK_DIR/.codex/.environment` or `--codex-home`). */
   envDir: string;
+  /** Where `run-in-container login` stored Codex's login (`~/.config/codex-sandbox/credentials/codex`, R136). */
+  storeDir?: string;
 }
 
 /** Directories searched after the explicit ones, in the order of R8. */
@@ -37,11 +39,14 @@ export function listConfigCandidates(inputs: SearchInputs): string[] {
 
 /**
  * auth.json after `--auth_file`/`CODEX_AUTH_FILE`: the `--config` directory, then the shared
- * directories, then an auth.json already in the Codex home.
+ * directories with the login store after CODEX_CONFIG_DIR (before ~/.codex and the workdir),
+ * then an auth.json already in the Codex home.
  */
 export function listAuthCandidates(inputs: SearchInputs): string[] {
   const flagDir = configFlagDir(inputs);
-  const dirs = flagDir === undefined ? sharedDirs(inputs) : [flagDir, ...sharedDirs(inputs)];
+  const shared = sharedDirs(inputs);
+  if (inputs.storeDir !== undefined) shared.splice(inputs.configDir === undefined ? 0 : 1, 0, inputs.storeDir);
+  const dirs = flagDir === undefined ? shared : [flagDir, ...shared];
   return [...dirs, inputs.envDir].map((dir) => path.join(dir, 'auth.json'));
 }
 

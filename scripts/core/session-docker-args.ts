@@ -1,3 +1,4 @@
+import type { AgentId } from './agents.js';
 import { LABELS } from './container-identity.js';
 import { SESSION_READY_FILE } from './session-identity.js';
 import { PS_FORMAT } from './session-list.js';
@@ -16,7 +17,8 @@ export interface EnterRequest {
   tty: boolean;
   /** Working directory inside the container (`/app<workdir>`). */
   workingDir: string;
-  mode: 'codex' | 'shell';
+  /** The agent to run (sandbox-enter's first word), or `shell`. */
+  mode: AgentId | 'shell';
   args: readonly string[];
 }
 

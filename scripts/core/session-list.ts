@@ -17,6 +17,9 @@ export interface SessionRecord {
   runId: string;
   /** The session's mount-set label ('' when not a session). */
   mounts: string;
+  /** The agent it runs (label; absent: codex, R120) and, once looked up, that agent's version in its image. */
+  agent: string;
+  agentVersion?: string;
 }
 
 const label = (name: string) => `{{json (.Label ${JSON.stringify(name)})}}`;
@@ -25,7 +28,7 @@ const label = (name: string) => `{{json (.Label ${JSON.stringify(name)})}}`;
 export const PS_FORMAT =
   `{"container":{{json .Names}},"state":{{json .State}},"image":{{json .Image}},"created":{{json .CreatedAt}},` +
   `"session":${label(SESSION_LABELS.session)},"workdir":${label(LABELS.workdir)},"workdirs":${label(SESSION_LABELS.workdirs)},` +
-  `"mounts":${label(SESSION_LABELS.mounts)},"runId":${label(LABELS.runId)}}`;
+  `"mounts":${label(SESSION_LABELS.mounts)},"runId":${label(LABELS.runId)},"agent":${label(LABELS.agent)}}`;
 
 /** "2025-11-22 19:39:57 +0000 UTC" → "2025-11-22T19:39:57+00:00" (unparseable values pass through). */
 export function toIsoTime(dockerTime: string): string {
@@ -61,6 +64,7 @@ export function parsePsOutput(stdout: string): SessionRecord[] {
         created: toIsoTime(raw.created ?? ''),
         runId: raw.runId ?? '',
         mounts: raw.mounts ?? '',
+        agent: raw.agent === undefined || raw.agent === '' ? 'codex' : raw.agent,
       };
     });
 }
@@ -129,7 +133,7 @@ export type ListFormat = 'table' | 'json' | 'names';
 /** The text printed on stdout (ends with a newline unless empty). */
 export function renderRecords(records: readonly SessionRecord[], format: ListFormat): string {
   if (format === 'json') {
-    const rows = records.map(({ name, container, status, workdir, workdirs, image, created, runId }) => ({
+    const rows = records.map(({ name, container, status, workdir, workdirs, image, created, runId, agent, agentVersion }) => ({
       name,
       container,
       status,
@@ -138,6 +142,8 @@ export function renderRecords(records: readonly SessionRecord[], format: ListFor
       image,
       created,
       runId,
+      agent,
+      agentVersion: agentVersion ?? null,
     }));
     return `${JSON.stringify(rows, null, 2)}\n`;
   }
@@ -147,12 +153,13 @@ export function renderRecords(records: readonly SessionRecord[], format: ListFor
   }
   if (records.length === 0) return '';
   const rows = [
-    ['NAME', 'CONTAINER', 'STATUS', 'WORKDIR', 'IMAGE', 'CREATED'],
+    ['NAME', 'CONTAINER', 'STATUS', 'AGENT', 'WORKDIR', 'IMAGE', 'CREATED'],
     ...records.map((record) =>
       [
         record.name ?? '-',
         record.container,
         record.status,
+        record.agentVersion === undefined ? record.agent : `${record.agent} ${record.agentVersion}`,
         record.workdirs.length > 1 ? `${record.workdir} (+${record.workdirs.length - 1})` : record.workdir,
         record.image,
         record.created,

@@ -1,6 +1,7 @@
 import { splitList } from './split-list.js';
 import ini from 'ini';
 import { parseAllowSpec, parsePort } from './allow-spec.js';
+import { parseAgentId } from './agents.js';
 import { UsageError } from './errors.js';
 
 /**
@@ -15,6 +16,8 @@ export interface SettingsValues {
   readOnly: string[];
   image?: string;
   initScript?: string;
+  /** `[run] agent`: which agent a run starts (R120); checked against the registry. */
+  agent?: string;
 }
 
 export type SettingsKey = keyof SettingsValues;
@@ -33,6 +36,7 @@ const SCHEMA: Record<string, Record<string, { key: SettingsKey; kind: 'list' | '
   run: {
     image: { key: 'image', kind: 'single' },
     init_script: { key: 'initScript', kind: 'single' },
+    agent: { key: 'agent', kind: 'single' },
   },
 };
 
@@ -44,6 +48,7 @@ export const SETTINGS_FILE_KEYS: Record<SettingsKey, string> = {
   readOnly: '[mounts] read_only',
   image: '[run] image',
   initScript: '[run] init_script',
+  agent: '[run] agent',
 };
 
 const MAX_SETTINGS_BYTES = 64 * 1024;
@@ -127,7 +132,7 @@ export function parseSettingsText(text: string, file: string): SettingsLayer {
         (layer as Record<string, string[]>)[spec.key] = entries;
       } else {
         if (value === '') throw new UsageError(`${what} is empty: give a value or remove the line`);
-        (layer as Record<string, string>)[spec.key] = value;
+        (layer as Record<string, string>)[spec.key] = spec.key === 'agent' ? parseAgentId(value, what) : value;
       }
     }
   }

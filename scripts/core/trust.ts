@@ -33,6 +33,7 @@ export function describeSettingsPolicy(layer: SettingsLayer): string[] {
   list('mounts read_only', layer.readOnly);
   if (layer.image !== undefined) lines.push(`run image: ${layer.image}`);
   if (layer.initScript !== undefined) lines.push(`run init_script: ${layer.initScript}`);
+  if (layer.agent !== undefined) lines.push(`run agent: ${layer.agent}`);
   return lines;
 }
 

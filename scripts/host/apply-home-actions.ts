@@ -31,11 +31,14 @@ export async function applyHomeActions(
       await dir.close();
       continue;
     }
-    const data = contents.get(action.from);
-    if (data === undefined) throw new Error(`internal: ${action.from} was not read while planning`);
+    const data = action.kind === 'write-file' ? Buffer.from(action.text) : contents.get(action.from);
+    if (data === undefined)
+      throw new Error(`internal: ${action.kind === 'copy-file' ? action.from : action.to} was not read while planning`);
+    const replace = action.kind === 'copy-file' && action.overwrite;
+    const mode = (action.kind === 'copy-file' ? action.mode : undefined) ?? 0o644;
     const { dir } = await openTarget(path.dirname(action.to), trees, create);
     try {
-      await dir.writeFile(path.basename(action.to), data, { replace: action.overwrite, mode: action.mode ?? 0o644, owner });
+      await dir.writeFile(path.basename(action.to), data, { replace, mode, owner });
     } finally {
       await dir.close();
     }

@@ -5,6 +5,7 @@ import type { HomeFacts } from '../core/codex-home-plan.js';
 import { UsageError } from '../core/errors.js';
 import { READ_LIMITS } from '../core/read-limits.js';
 import { listAuthCandidates, listConfigCandidates, listPromptsCandidates, type SearchInputs } from '../core/search-order.js';
+import { credentialStoreDir } from './credential-store.js';
 import type { HostContext } from './host-context.js';
 import { errorCode } from './resolve-path.js';
 import { UnsafePathError } from './safe-tree.js';
@@ -22,6 +23,8 @@ export interface HomeInputs {
   authFlag?: string;
   initScript?: string;
   ctx: HostContext;
+  /** Another agent than Codex: Codex's config, login and prompts are neither read nor mounted (R121). */
+  codexFiles?: boolean;
 }
 
 export interface HomeInspection {
@@ -46,7 +49,13 @@ export async function inspectCodexHome(inputs: HomeInputs): Promise<HomeInspecti
   const contents = new Map<string, Buffer>();
   const usable = (candidate: string, want: 'file' | 'dir') => findUsable(candidate, trees, want, warnings);
 
-  const search: SearchInputs = { workdir: inputs.workdir, envDir: inputs.envDir, home: ctx.home };
+  const storeDir = credentialStoreDir(ctx, 'codex');
+  const search: SearchInputs = {
+    workdir: inputs.workdir,
+    envDir: inputs.envDir,
+    home: ctx.home,
+    ...(storeDir === undefined ? {} : { storeDir }),
+  };
   let explicitConfig: string | undefined;
   if (inputs.configFlag !== undefined) {
     const resolved = await resolveInputPath(inputs.configFlag, ctx.cwd, '--config', 'any', trees);
@@ -62,15 +71,22 @@ export async function inspectCodexHome(inputs: HomeInputs): Promise<HomeInspecti
     search.configDir = (await resolveInputPath(configDirEnv, ctx.cwd, 'CODEX_CONFIG_DIR', 'directory', trees)).physical;
   }
 
-  const configPath = explicitConfig ?? (await firstMatch(listConfigCandidates(search), (candidate) => usable(candidate, 'file')));
+  const codexFiles = inputs.codexFiles !== false;
+  const configPath = !codexFiles
+    ? undefined
+    : (explicitConfig ?? (await firstMatch(listConfigCandidates(search), (candidate) => usable(candidate, 'file'))));
   const configSource = configPath === undefined ? undefined : { path: configPath, explicit: explicitConfig !== undefined };
   if (configSource !== undefined)
     contents.set(configSource.path, await readSource(configSource.path, trees, READ_LIMITS.configToml, 'config.toml'));
 
-  const authFile = await findAuthFile(inputs, search, trees, (candidate) => usable(candidate, 'file'));
-  if (authFile === undefined) warnings.push('no auth.json found: Codex will ask you to log in inside the container');
+  const authFile = codexFiles ? await findAuthFile(inputs, search, trees, (candidate) => usable(candidate, 'file')) : undefined;
+  if (codexFiles && authFile === undefined) {
+    warnings.push('no auth.json found: log in with `run-in-container login` (or Codex asks you inside the container)');
+  }
 
-  const promptsDir = await firstMatch(listPromptsCandidates(search), (dir) => findUsable(dir, trees, 'dir', undefined));
+  const promptsDir = !codexFiles
+    ? undefined
+    : await firstMatch(listPromptsCandidates(search), (dir) => findUsable(dir, trees, 'dir', undefined));
   const prompts = promptsDir === undefined ? undefined : await readPrompts(promptsDir, inputs.envDir, trees, contents);
 
   let initScript: string | undefined;
@@ -133,7 +149,7 @@ async function firstMatch(
  * agent-writable tree, resolves beneath that tree; undefined otherwise (with a warning for
  * a link leading out).
  */
-async function findUsable(
+export async function findUsable(
   candidate: string,
   trees: readonly string[],
   want: 'file' | 'dir',
@@ -154,7 +170,7 @@ async function findUsable(
 }
 
 /** Reads a file to copy (regular, capped); a failure names the file and says what to do. */
-async function readSource(file: string, trees: readonly string[], maxBytes: number, what: string): Promise<Buffer> {
+export async function readSource(file: string, trees: readonly string[], maxBytes: number, what: string): Promise<Buffer> {
   try {
     return (await readHostFile(file, trees, maxBytes)).bytes;
   } catch (error) {
@@ -187,7 +203,7 @@ async function readPrompts(
 }
 
 /** lstat semantics, so a dangling symlink counts as "exists" and is never written through. */
-async function exists(target: string, trees: readonly string[]): Promise<boolean> {
+export async function exists(target: string, trees: readonly string[]): Promise<boolean> {
   try {
     return (await statHostPath(target, trees, false)) !== undefined;
   } catch (error) {

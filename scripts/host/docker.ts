@@ -76,6 +76,15 @@ export async function inspectImage(image: string): Promise<ImageInfo> {
   }
 }
 
+/**
+ * Hands values to the docker CLIs the launcher starts from now on: `docker run -e NAME` takes
+ * NAME's value from the CLI's own environment, so a key never appears on a command line
+ * (R125). A variable the user set keeps the user's value.
+ */
+export function provideDockerEnv(values: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(values)) process.env[name] ??= value;
+}
+
 /** Runs `docker ARGS` with the terminal attached; resolves with the exit code (128+signal when killed). */
 export async function runDockerAttached(args: readonly string[], options: AttachedRunOptions = {}): Promise<number> {
   const name = options.containerName;

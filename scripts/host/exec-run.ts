@@ -2,9 +2,11 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../core/errors.js';
+import type { AgentId } from '../core/agents.js';
+import { LABELS } from '../core/container-identity.js';
 import { codexVersionFromTags, formatLogLine, LineCutter } from '../core/exec-report.js';
 import { READ_LIMITS } from '../core/read-limits.js';
-import { queryDocker } from './docker.js';
+import { inspectImage, queryDocker } from './docker.js';
 import { resolveWritableDir } from './input-path.js';
 import { TreeDir } from './safe-tree.js';
 import { openHostDir, walkBeneath } from './tree-paths.js';
@@ -194,6 +196,13 @@ export async function readRepoCommit(repoPath: string): Promise<string | undefin
   } finally {
     await gitDir.close();
   }
+}
+
+/** An agent's version from the image's `codex-sandbox.agent.<id>` label (R131); Codex's as before. */
+export async function readAgentVersion(image: string, agent: AgentId): Promise<string | undefined> {
+  if (agent === 'codex') return readCodexVersion(image);
+  const info = await inspectImage(image).catch(() => undefined);
+  return info?.labels[`${LABELS.agentVersionPrefix}${agent}`];
 }
 
 /** The codex version: from the image's `codex-sandbox:<ver>-node<N>` tag, else one short docker run. */

@@ -177,7 +177,7 @@ describe('run-in-container --dry-run', () => {
     ]);
     expect(argv).not.toContain('-t');
     expect(result.stderr.split('\n')).toEqual([
-      'warning: no auth.json found: Codex will ask you to log in inside the container',
+      'warning: no auth.json found: log in with `run-in-container login` (or Codex asks you inside the container)',
       `would create ${work}/.codex/.environment`,
       `would create ${work}/.codex/.environment/sessions`,
       '',
@@ -230,7 +230,7 @@ describe('run-in-container --dry-run', () => {
     parseArgv(result);
     const env = `${work}/.codex/.environment`;
     expect(result.stderr.split('\n')).toEqual([
-      'warning: no auth.json found: Codex will ask you to log in inside the container',
+      'warning: no auth.json found: log in with `run-in-container login` (or Codex asks you inside the container)',
       `would copy (overwrite) ${work}/codex-config/config.toml -> ${env}/config.toml`,
       `would copy ${work}/codex-config/prompts/sub/nested.md -> ${env}/prompts/sub/nested.md`,
       `would copy (overwrite) ${work}/init.sh -> ${env}/init.sh`,

@@ -155,7 +155,9 @@ describe('inspectCodexHome: auth.json search order', () => {
     writeFile(path.join(envDir, 'auth.json'), '');
     const inspection = await inspectCodexHome(inputs());
     expect(inspection.authFile).toBeUndefined();
-    expect(inspection.warnings).toEqual(['no auth.json found: Codex will ask you to log in inside the container']);
+    expect(inspection.warnings).toEqual([
+      'no auth.json found: log in with `run-in-container login` (or Codex asks you inside the container)',
+    ]);
   });
 
   it('an empty file earlier in the order is skipped for a later non-empty one', async () => {
@@ -194,7 +196,7 @@ describe('inspectCodexHome: auth.json search order', () => {
     expect(inspection.authFile).toBeUndefined();
     expect(inspection.warnings).toEqual([
       `ignoring ${link}: it is a link leading out of a directory the agent can write`,
-      'no auth.json found: Codex will ask you to log in inside the container',
+      'no auth.json found: log in with `run-in-container login` (or Codex asks you inside the container)',
     ]);
   });
 

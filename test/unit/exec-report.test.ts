@@ -1,6 +1,6 @@
+import { buildHeadlessArgs } from '../../scripts/core/agents.js';
 import { UsageError } from '../../scripts/core/errors.js';
 import {
-  buildExecArgs,
   codexVersionFromTags,
   formatDuration,
   formatLogLine,
@@ -24,6 +24,8 @@ const OUTCOME: ExecOutcome = {
   startedAt: '2026-11-22T19:00:00.000Z',
   endedAt: '2026-11-22T19:01:05.400Z',
   image: 'codex-sandbox:latest',
+  agent: 'codex' as const,
+  agentVersion: '0.169.0',
   codexVersion: '0.169.0',
   workdir: '/w/proj',
   runId: 'abcd1234',
@@ -32,7 +34,7 @@ const OUTCOME: ExecOutcome = {
 
 describe('exec argv and names', () => {
   it('codex exec: fixed flags, the user flags, then the prompt after --', () => {
-    expect(buildExecArgs('-rm everything', ['--model', 'o4'], '/codex_home/runs/r/last-message.md')).toEqual([
+    expect(buildHeadlessArgs('codex', '-rm everything', ['--model', 'o4'], '/codex_home/runs/r/last-message.md').args).toEqual([
       'exec',
       '--skip-git-repo-check',
       '--output-last-message',
@@ -139,16 +141,24 @@ describe('renderSummary', () => {
     expect(text).toContain('(no files changed)');
     expect(renderSummary({ ...OUTCOME, finalMessage: undefined })).toContain('(the agent wrote no final message; see run.log)');
   });
+
+  it('names the agent that ran and its version (R126)', () => {
+    const text = renderSummary({ ...OUTCOME, agent: 'claude', agentVersion: '2.1.332', codexVersion: undefined });
+    expect(text.split('\n')[0]).toBe('# claude exec abcd1234');
+    expect(text).toContain('- image: codex-sandbox:latest (claude 2.1.332)\n');
+  });
 });
 
 describe('renderExitJson', () => {
   it('all fields; null for unknowns', () => {
-    expect(JSON.parse(renderExitJson({ ...OUTCOME, codexVersion: undefined, exitCode: 3 }))).toEqual({
+    expect(JSON.parse(renderExitJson({ ...OUTCOME, agentVersion: undefined, codexVersion: undefined, exitCode: 3 }))).toEqual({
       exitCode: 3,
       startedAt: '2026-11-22T19:00:00.000Z',
       endedAt: '2026-11-22T19:01:05.400Z',
       runId: 'abcd1234',
       image: 'codex-sandbox:latest',
+      agent: 'codex',
+      agentVersion: null,
       codexVersion: null,
       workdir: '/w/proj',
       repo: null,

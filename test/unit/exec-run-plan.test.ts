@@ -1,5 +1,5 @@
 import { assembleRunPlan, type ResolvedRun } from '../../scripts/core/assemble-run-plan.js';
-import { buildExecArgs } from '../../scripts/core/exec-report.js';
+import { buildHeadlessArgs } from '../../scripts/core/agents.js';
 import { buildDockerRunArgs } from '../../scripts/core/run-plan.js';
 
 /**
@@ -70,7 +70,7 @@ test('--protect-git mounts each .git read-only onto itself, after every other mo
 });
 
 test('exec: codex exec args after the image, never -t', () => {
-  const args = buildExecArgs('do it', ['--model', 'm'], '/codex_home/runs/abcd1234/last-message.md');
+  const args = buildHeadlessArgs('codex', 'do it', ['--model', 'm'], '/codex_home/runs/abcd1234/last-message.md').args;
   const argv = buildDockerRunArgs(assembleRunPlan({ ...BASE, args }));
   expect(argv).toEqual([
     ...plain,

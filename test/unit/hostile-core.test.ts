@@ -153,10 +153,13 @@ describe('R100 list output', () => {
       created: '2026-01-01',
       runId: 'r1',
       mounts: '',
+      agent: 'claude',
+      agentVersion: '2.1\u001b[2J',
     };
     const table = renderRecords([record] as never, 'table');
     expect(table.split('\n')).toHaveLength(3);
     expect(table).toContain('/w/a\\x0ab');
+    expect(table).toContain('claude 2.1\\x1b[2J');
     expect(table).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
     expect(renderRecords([record] as never, 'names')).toBe('dev\\x1b]0;x\\x07\n');
   });

@@ -57,6 +57,29 @@ describe('listAuthCandidates', () => {
   });
 });
 
+describe('listAuthCandidates with the login store of `run-in-container login` (R136)', () => {
+  const store = '/h/.config/codex-sandbox/credentials/codex';
+  it('after the explicit flags and CODEX_CONFIG_DIR, before ~/.codex and the workdir', () => {
+    expect(listAuthCandidates({ ...BASE, storeDir: store, configFlag: { path: '/flag', isDirectory: true } })).toEqual([
+      '/flag/auth.json',
+      '/cfg/auth.json',
+      `${store}/auth.json`,
+      '/h/.codex/auth.json',
+      '/h/.config/codex/auth.json',
+      '/w/codex/auth.json',
+      '/w/.codex/auth.json',
+      '/w/.codex/.environment/auth.json',
+    ]);
+  });
+
+  it('without CODEX_CONFIG_DIR it comes first; config.toml and prompts are never searched there', () => {
+    const inputs = { workdir: '/w', envDir: '/ch', home: '/h', storeDir: store };
+    expect(listAuthCandidates(inputs)[0]).toBe(`${store}/auth.json`);
+    expect(listConfigCandidates(inputs).some((file) => file.startsWith(store))).toBe(false);
+    expect(listPromptsCandidates(inputs).some((dir) => dir.startsWith(store))).toBe(false);
+  });
+});
+
 describe('listPromptsCandidates', () => {
   it('--config (a directory), CODEX_CONFIG_DIR, ~/.codex, ~/.config/codex, WORK/codex, WORK/.codex', () => {
     expect(listPromptsCandidates({ ...BASE, configFlag: { path: '/flag', isDirectory: true } })).toEqual([

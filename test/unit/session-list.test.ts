@@ -52,6 +52,7 @@ describe('list: parsing docker ps', () => {
       created: '2025-11-22T19:39:57+00:00',
       runId: 'aa11',
       mounts: '[]',
+      agent: 'codex',
     });
     expect(records[1]!.workdirs).toEqual(['/w/old', '/w/lib']);
     expect(records[2]!.name).toBeNull();
@@ -110,6 +111,8 @@ describe('list: rendering', () => {
         image: 'codex-sandbox:latest',
         created: '2025-11-22T19:39:57+00:00',
         runId: 'aa11',
+        agent: 'codex',
+        agentVersion: null,
       },
     ]);
     expect(renderRecords([], 'json')).toBe('[]\n');
@@ -122,10 +125,10 @@ describe('list: rendering', () => {
 
   it('table: aligned columns, "-" for plain runs, (+N) for more workdirs', () => {
     expect(renderRecords(shown, 'table').split('\n')).toEqual([
-      'NAME  CONTAINER                 STATUS   WORKDIR      IMAGE                     CREATED',
-      '-     codex-proj-1234abcd-cc33  running  /w/proj      codex-sandbox:0.1-node20  2025-11-22T19:39:57+00:00',
-      'dev   codex-session-dev         running  /w/a,b       codex-sandbox:latest      2025-11-22T19:39:57+00:00',
-      'old   codex-session-old         exited   /w/old (+1)  codex-sandbox:latest      2025-11-22T19:39:57+00:00',
+      'NAME  CONTAINER                 STATUS   AGENT  WORKDIR      IMAGE                     CREATED',
+      '-     codex-proj-1234abcd-cc33  running  codex  /w/proj      codex-sandbox:0.1-node20  2025-11-22T19:39:57+00:00',
+      'dev   codex-session-dev         running  codex  /w/a,b       codex-sandbox:latest      2025-11-22T19:39:57+00:00',
+      'old   codex-session-old         exited   codex  /w/old (+1)  codex-sandbox:latest      2025-11-22T19:39:57+00:00',
       '',
     ]);
     expect(renderRecords([], 'table')).toBe('');

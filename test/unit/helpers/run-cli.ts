@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENTS } from '../../../scripts/core/agents.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLI = path.join(REPO_ROOT, 'dist', 'scripts', 'cli', 'main.js');
@@ -25,6 +26,8 @@ const LAUNCHER_VARIABLES = [
   'NODE_EXTRA_CA_CERTS',
   // R70: the raw egress log goes to $XDG_STATE_HOME (else ~/.local/state).
   'XDG_STATE_HOME',
+  // R124, R125: each agent's host configuration directory and the keys passed by name.
+  ...Object.values(AGENTS).flatMap((agent) => [...agent.keyEnv, ...(agent.hostConfig.env === undefined ? [] : [agent.hostConfig.env])]),
 ];
 
 export interface CliResult {
