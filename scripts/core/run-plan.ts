@@ -21,6 +21,8 @@ export interface RunPlan {
   dns: readonly string[];
   /** `--add-host NAME:ADDR` entries (host.docker.internal:host-gateway for --allow-host-port). */
   addHosts?: readonly string[];
+  /** `-p` entries: only a login's callback port, on the host's 127.0.0.1 (R137). */
+  publish?: readonly string[];
   /** Arguments after the image: codex's (or the shell command's), untouched. */
   args: readonly string[];
   /** Named sessions: `docker run -d` (no --rm, no -i/-t); absent for plain runs. */
@@ -60,6 +62,7 @@ export function buildDockerRunArgs(plan: RunPlan): string[] {
   if (plan.network !== undefined) argv.push('--network', plan.network);
   for (const server of plan.dns) argv.push('--dns', server);
   for (const entry of plan.addHosts ?? []) argv.push('--add-host', entry);
+  for (const entry of plan.publish ?? []) argv.push('-p', entry);
   for (const mount of plan.mounts) argv.push('--mount', formatMount(mount));
   argv.push('-w', plan.workingDir);
   if (plan.mountIds !== undefined) argv.push('-e', `${MOUNT_IDS_ENV}=${formatMountIds(plan.mounts, plan.mountIds)}`);
