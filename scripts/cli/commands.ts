@@ -4,6 +4,7 @@ import type { ListFormat, StateSelection } from '../core/session-list.js';
 import { defineCommand, type CommandContext, type DeclaredCommand } from './define-command.js';
 import { declareBuildEgressFlags, toBuildEgressFlags } from './egress-flags.js';
 import { readFlag, readPassThrough, readRepeatedValues, readSingleValue, refuseExtraWords } from './flag-values.js';
+import { declareLoginFlags, toLoginOptions } from './login-flags.js';
 import { declareRunFlags, toRunOptions } from './run-flags.js';
 import { declareSessionFlags } from './session-flags.js';
 
@@ -275,12 +276,21 @@ const doctorCommand = defineCommand(
   },
 );
 
+const loginCommand = defineCommand(
+  'login',
+  'log in to an agent inside a sandbox that reaches only its login hosts and store the credential where runs find it: ' +
+    'login [--agent A] [--device-auth|--with-api-key] [--save-to DIR [--force]] [-- login args…]',
+  declareLoginFlags,
+  async (args, { ctx, version }) => (await import('../app/login.js')).loginCommand(toLoginOptions(args), ctx, version),
+);
+
 /** All commands, in the order `--help` lists them. */
 const COMMANDS: DeclaredCommand[] = [
   defaultCommand,
   shellCommand,
   execCommand,
   buildCommand,
+  loginCommand,
   listCommand,
   attachCommand,
   stopCommand,

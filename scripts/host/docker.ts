@@ -91,9 +91,14 @@ export async function runDockerAttached(args: readonly string[], options: Attach
   // Outside a terminal the docker CLI gets its own process group, so a signal sent to the
   // launcher's group reaches the agent once (through us), not twice. On a terminal it must
   // stay in the foreground group to read stdin (with -t, Ctrl-C is a keystroke anyway).
-  const capture = options.capture;
-  const stdio = capture === undefined ? (['inherit', 'inherit', 'pipe'] as const) : (['ignore', 'pipe', 'pipe'] as const);
-  const child = spawn('docker', args, { stdio: [...stdio], detached: capture !== undefined || process.stdin.isTTY !== true });
+  const { capture, input } = options;
+  const stdin = input !== undefined ? 'pipe' : capture === undefined ? 'inherit' : 'ignore';
+  const stdio = [stdin, capture === undefined ? 'inherit' : 'pipe', 'pipe'] as const;
+  const ownGroup = capture !== undefined || input !== undefined || process.stdin.isTTY !== true;
+  const child = spawn('docker', args, { stdio: [...stdio], detached: ownGroup });
+  // A secret for the container's stdin (R138): through the pipe, never argv or environment.
+  child.stdin?.on('error', () => undefined);
+  if (input !== undefined) child.stdin?.end(input);
   const watchdog = name !== undefined && options.keep !== true ? startWatchdog(name) : undefined;
   const tail = new StderrTail();
   child.stdout?.on('data', (chunk: Buffer) => capture?.('stdout', chunk));
@@ -152,6 +157,8 @@ export interface AttachedRunOptions {
   keep?: boolean;
   /** Headless (`exec`): stdin closed, stdout and stderr handed here instead of the terminal. */
   capture?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /** Written to the container's stdin, which then ends (a login's API key); the terminal's stdin is not used. */
+  input?: string;
 }
 
 /** After a forwarded signal, how long the agent may take to exit before the container is removed. */

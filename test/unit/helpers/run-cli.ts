@@ -42,6 +42,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** A directory to use as the only PATH entry besides node's own (no docker there). */
   pathWithoutDocker?: string;
+  /** What the CLI reads on stdin (default: nothing). */
+  input?: string;
 }
 
 /**
@@ -63,7 +65,7 @@ export function runCli(args: readonly string[], options: CliOptions): CliResult 
     env,
     encoding: 'utf8',
     stdio: ['pipe', 'pipe', 'pipe'],
-    input: '',
+    input: options.input ?? '',
     timeout: 30000,
   });
   if (result.error !== undefined) throw result.error;
