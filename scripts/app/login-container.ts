@@ -69,6 +69,7 @@ export async function runLoginContainer(flow: ContainerLogin, inputs: LoginConta
     const watcher = flow.stopWhenStored ? watchForCredential(home, flow, plan.containerName) : undefined;
     const exitCode = await runDockerAttached(buildDockerRunArgs({ ...plan, ...(ids === undefined ? {} : { mountIds: ids }) }), {
       containerName: plan.containerName,
+      outputToStderr: true,
       ...(inputs.key === undefined ? {} : { input: `${inputs.key}\n` }),
     }).finally(() => watcher?.stop());
     await waitUntilRemoved(plan.containerName);

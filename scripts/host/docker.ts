@@ -93,7 +93,9 @@ export async function runDockerAttached(args: readonly string[], options: Attach
   // stay in the foreground group to read stdin (with -t, Ctrl-C is a keystroke anyway).
   const { capture, input } = options;
   const stdin = input !== undefined ? 'pipe' : capture === undefined ? 'inherit' : 'ignore';
-  const stdio = [stdin, capture === undefined ? 'inherit' : 'pipe', 'pipe'] as const;
+  // A login's output goes to stderr: the launcher's stdout is for its result (R23).
+  const stdout = capture !== undefined ? 'pipe' : options.outputToStderr === true ? process.stderr : 'inherit';
+  const stdio = [stdin, stdout, 'pipe'] as const;
   const ownGroup = capture !== undefined || input !== undefined || process.stdin.isTTY !== true;
   const child = spawn('docker', args, { stdio: [...stdio], detached: ownGroup });
   // A secret for the container's stdin (R138): through the pipe, never argv or environment.
@@ -159,6 +161,8 @@ export interface AttachedRunOptions {
   capture?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   /** Written to the container's stdin, which then ends (a login's API key); the terminal's stdin is not used. */
   input?: string;
+  /** The container's stdout goes to the launcher's stderr (stdout is kept for the launcher's result). */
+  outputToStderr?: boolean;
 }
 
 /** After a forwarded signal, how long the agent may take to exit before the container is removed. */
