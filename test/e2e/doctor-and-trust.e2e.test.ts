@@ -96,7 +96,12 @@ describe('doctor', () => {
       expect(byName[name]?.ok).toBe(true);
     expect(byName['sandbox image']?.detail).toMatch(/^codex-sandbox:latest, codex \d+\.\d+\.\d+/);
     expect(byName['docker engine']?.detail).toMatch(/^reachable, version \d+/);
-    expect(byName.auth).toEqual({ check: 'auth', ok: false, detail: 'no auth.json found', fix: expect.stringContaining('run-in-container login') });
+    expect(byName.auth).toEqual({
+      check: 'auth',
+      ok: false,
+      detail: 'no auth.json found',
+      fix: expect.stringContaining('run-in-container login'),
+    });
     expect(byName['project settings']?.detail).toContain(settings);
     expect(Object.keys(checks[0]!).sort()).toEqual(['check', 'detail', 'fix', 'ok']);
     // R127: each agent, its version in the image (the e2e image has all three) and its login.
