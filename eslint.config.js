@@ -23,7 +23,7 @@ export default tseslint.config(
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
   {
     // Test services started as `node FILE` in containers: CommonJS.
-    files: ['test/e2e/mock-model/**/*.js'],
+    files: ['test/e2e/mock-model/**/*.js', 'test/e2e/mock-agents/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: globals.node },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

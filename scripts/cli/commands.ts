@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { AGENT_IDS, parseAgentId } from '../core/agents.js';
 import { UsageError } from '../core/errors.js';
 import type { ListFormat, StateSelection } from '../core/session-list.js';
 import { defineCommand, type CommandContext, type DeclaredCommand } from './define-command.js';
@@ -17,6 +18,11 @@ import { declareSessionFlags } from './session-flags.js';
 
 const WORK_DIR = { alias: 'work-dir', type: 'string', describe: 'project directory (default: current directory)' } as const;
 const SESSION_NAME = { type: 'string', describe: 'session name (default: the only running session of the current directory)' } as const;
+
+const agentFlag = (value: unknown) => {
+  const agent = readSingleValue(value, '--agent');
+  return agent === undefined ? {} : { agent: parseAgentId(agent, '--agent') };
+};
 
 const runFlags = (y: Argv) => declareSessionFlags(declareRunFlags(y));
 
@@ -257,10 +263,12 @@ const egressCommand = defineCommand(
 
 const doctorCommand = defineCommand(
   'doctor',
-  'check Docker, the engine, the image, iptables/ipset, auth, config, settings trust and proxy/CA; one line each with the fix',
+  'check Docker, the engine, the image, iptables/ipset, each agent (in the image? logged in?), config, settings trust ' +
+    'and proxy/CA; one line each with the fix',
   (y) =>
     y
       .option('json', { type: 'boolean', default: false, describe: 'print an array of {check, ok, detail, fix}' })
+      .option('agent', { type: 'string', describe: `check one agent only: ${AGENT_IDS.join(', ')} (default: all)` })
       .option('work_dir', WORK_DIR)
       .option('image', { type: 'string', describe: 'sandbox image to check (default CODEX_DOCKER_IMAGE or codex-sandbox:latest)' }),
   async (args, { ctx }) => {
@@ -268,6 +276,7 @@ const doctorCommand = defineCommand(
     return (await import('../app/doctor.js')).doctorCommand(
       {
         json: readFlag(args.json, '--json'),
+        ...agentFlag(args.agent),
         workDir: readSingleValue(args.work_dir, '--work_dir'),
         image: readSingleValue(args.image, '--image'),
       },

@@ -202,7 +202,8 @@ export function buildHeadlessArgs(
     case 'claude':
       return { args: ['-p', '--dangerously-skip-permissions', ...passThrough, '--', prompt], lastMessage: 'stdout' };
     case 'gemini':
-      return { args: ['--yolo', '--skip-trust', ...passThrough, '-p', prompt], lastMessage: 'stdout' };
+      // One element: a prompt that starts with '-' is still the prompt's value, not a flag.
+      return { args: ['--yolo', '--skip-trust', ...passThrough, `--prompt=${prompt}`], lastMessage: 'stdout' };
   }
 }
 

@@ -1,10 +1,12 @@
 import path from 'node:path';
+import type { AgentId } from '../core/agents.js';
 import { classifyImageContract, LABELS } from '../core/container-identity.js';
 import type { DoctorCheck } from '../core/doctor-report.js';
 import { selectProxy } from '../core/proxy-spec.js';
 import { hasSettings } from '../core/settings.js';
 import { trustStateOf } from '../core/trust.js';
 import { inspectCodexHome } from './codex-home.js';
+import { checkAgent } from './doctor-agents.js';
 import { inspectImage, queryDocker } from './docker.js';
 import type { HostContext } from './host-context.js';
 import { readProjectSettings, readUserSettings, resolveProjectPaths } from './settings-file.js';
@@ -99,7 +101,7 @@ async function checkCodexHome(ctx: HostContext, workdir: string): Promise<Doctor
     const config = home.facts.configSource?.path;
     return [
       home.authFile === undefined
-        ? fail('auth', 'no auth.json found', 'log in once with `codex login` on the host (~/.codex/auth.json), or pass --auth_file', false)
+        ? fail('auth', 'no auth.json found', 'run `run-in-container login` (or put auth.json in ~/.codex, or pass --auth_file)', false)
         : pass('auth', `${home.authFile} (mounted read-only)`, false),
       config === undefined
         ? pass('config source', 'none found: Codex starts with its defaults', false)
@@ -160,15 +162,25 @@ function checkProxyAndCa(ctx: HostContext): DoctorCheck {
 }
 
 /** Every doctor check, in the order printed. */
-export async function runDoctorChecks(ctx: HostContext, options: { workDir?: string; image: string }): Promise<DoctorCheck[]> {
+export async function runDoctorChecks(
+  ctx: HostContext,
+  options: { workDir?: string; image: string; agents: readonly AgentId[] },
+): Promise<DoctorCheck[]> {
   const checks = await checkDocker(options.image);
+  const engineUp = checks.some((check) => check.check === 'sandbox image' && check.ok);
+  const labels = engineUp ? (await inspectImage(options.image).catch(() => undefined))?.labels : undefined;
   let workdir: string | undefined;
   try {
     workdir = (await resolveWorkdir(options.workDir, ctx)).path;
   } catch (error) {
     checks.push(fail('workdir', messageOf(error), 'run doctor in your project, or pass --work_dir', false));
   }
-  if (workdir !== undefined) checks.push(...(await checkCodexHome(ctx, workdir)), ...(await checkSettings(ctx, workdir)));
+  for (const agent of options.agents) {
+    checks.push(...(await checkAgent(ctx, options.image, labels, workdir, agent)));
+    // Codex's login and config: the search a Codex run does (R8, R9).
+    if (agent === 'codex' && workdir !== undefined) checks.push(...(await checkCodexHome(ctx, workdir)));
+  }
+  if (workdir !== undefined) checks.push(...(await checkSettings(ctx, workdir)));
   checks.push(checkProxyAndCa(ctx));
   return checks;
 }

@@ -96,9 +96,33 @@ describe('doctor', () => {
       expect(byName[name]?.ok).toBe(true);
     expect(byName['sandbox image']?.detail).toMatch(/^codex-sandbox:latest, codex \d+\.\d+\.\d+/);
     expect(byName['docker engine']?.detail).toMatch(/^reachable, version \d+/);
-    expect(byName.auth).toEqual({ check: 'auth', ok: false, detail: 'no auth.json found', fix: expect.stringContaining('codex login') });
+    expect(byName.auth).toEqual({
+      check: 'auth',
+      ok: false,
+      detail: 'no auth.json found',
+      fix: expect.stringContaining('run-in-container login'),
+    });
     expect(byName['project settings']?.detail).toContain(settings);
     expect(Object.keys(checks[0]!).sort()).toEqual(['check', 'detail', 'fix', 'ok']);
+    // R127: each agent, its version in the image (the e2e image has all three) and its login.
+    expect(byName['agent codex']?.detail).toMatch(/^Codex \d+\.\d+\.\d+ in codex-sandbox:latest$/);
+    expect(byName['agent claude']?.detail).toMatch(/^Claude Code \d+\.\d+\.\d+ in codex-sandbox:latest$/);
+    expect(byName['agent gemini']?.detail).toMatch(/^Gemini CLI \d+\.\d+\.\d+ in codex-sandbox:latest$/);
+    expect(byName['login claude']).toEqual({
+      check: 'login claude',
+      ok: false,
+      detail: 'no Claude Code login or API key found',
+      fix: 'run `run-in-container login --agent claude`, or set ANTHROPIC_API_KEY',
+    });
+    expect(checks.map((c) => c.check).indexOf('agent codex')).toBeLessThan(checks.map((c) => c.check).indexOf('auth'));
+  });
+
+  test('--agent gemini: only that agent; a key in the environment is named, its value never shown', () => {
+    const result = launch(['doctor', '--agent', 'gemini'], { GEMINI_API_KEY: 'gm-secret-key' });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^ok\s+login gemini\s+GEMINI_API_KEY from your environment$/m);
+    expect(result.stdout).not.toContain('gm-secret-key');
+    expect(result.stdout).not.toMatch(/agent codex|agent claude|^\S+\s+auth\s/m);
   });
 
   test('dead engine (DOCKER_HOST to a missing socket): under 5 s, exit 1, the engine line says how to start it', () => {

@@ -76,9 +76,9 @@ describe('buildHeadlessArgs (R50, R126)', () => {
     });
   });
 
-  it('gemini: yolo, the workdir trusted, the prompt as the value of -p', () => {
-    expect(buildHeadlessArgs('gemini', 'do it', ['-m', 'x'], '/h/last.md')).toEqual({
-      args: ['--yolo', '--skip-trust', '-m', 'x', '-p', 'do it'],
+  it('gemini: yolo, the workdir trusted, the prompt as the value of --prompt (even one starting with -)', () => {
+    expect(buildHeadlessArgs('gemini', '-do it', ['-m', 'x'], '/h/last.md')).toEqual({
+      args: ['--yolo', '--skip-trust', '-m', 'x', '--prompt=-do it'],
       lastMessage: 'stdout',
     });
   });

@@ -12,6 +12,7 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 
 /** The topic docs README.md must link to (docs/ may hold more; README must link those too). */
 const TOPIC_DOCS = [
+  'agents.md',
   'benchmark.md',
   'egress.md',
   'exec-track-clone.md',
