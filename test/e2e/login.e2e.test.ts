@@ -106,9 +106,7 @@ test('codex --device-auth against a mock issuer: auth.json 0600 in the store, no
   if (process.getuid?.() === 0) chownSync(workdir, 4242, 4242);
   const run = runLauncher(['--dry-run', '--work_dir', workdir], { cwd: workdir, env: { HOME: home } });
   expect(run.status).toBe(0);
-  expect(JSON.parse(run.stdout)).toContain(
-    `type=bind,source=${file},target=/app${workdir}/.codex/.environment/auth.json,readonly`,
-  );
+  expect(JSON.parse(run.stdout)).toContain(`type=bind,source=${file},target=/app${workdir}/.codex/.environment/auth.json,readonly`);
 });
 
 test('codex --with-api-key: the key from stdin reaches `codex login --with-api-key` only on its stdin; --save-to and --force', () => {
@@ -193,7 +191,9 @@ async function startBrowserLogin(args: string[]) {
 test('the browser login: host 127.0.0.1:1455 reaches codex in the container during the login only; other names stay blocked', async () => {
   const logStart = dockerLogs(service!.container).length;
   const login = await startBrowserLogin(['--allow', 'login.test']);
-  process.stderr.write(`codex's login server answered on 127.0.0.1:${CALLBACK_PORT} ${login.startSeconds.toFixed(1)} s after the launcher started\n`);
+  process.stderr.write(
+    `codex's login server answered on 127.0.0.1:${CALLBACK_PORT} ${login.startSeconds.toFixed(1)} s after the launcher started\n`,
+  );
 
   // Published on the host's loopback only, for this container only.
   const container = loginContainers();
