@@ -17,6 +17,7 @@ const TOPIC_DOCS = [
   'egress.md',
   'exec-track-clone.md',
   'how-a-run-works.md',
+  'logging-in.md',
   'options.md',
   'security.md',
   'sessions.md',
