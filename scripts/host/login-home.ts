@@ -24,6 +24,7 @@ export async function createLoginHome(storeRoot: string, runId: string): Promise
   const physicalRoot = await realpath(storeRoot);
   // The store holds logins: nobody else may even look inside (R136).
   await chmod(physicalRoot, 0o700);
+  await sweepStaleLoginDirs(physicalRoot);
   const root = await TreeDir.openRoot(physicalRoot);
   try {
     const name = `.login-${runId}`;
@@ -33,6 +34,20 @@ export async function createLoginHome(storeRoot: string, runId: string): Promise
     return { path: home, dir, remove: () => removeLoginDir(dir, home) };
   } finally {
     await root.close();
+  }
+}
+
+/** A login lasts minutes: a login directory older than a day is one whose launcher was killed. */
+const STALE_LOGIN_MS = 24 * 60 * 60 * 1000;
+
+/** Removes login directories left by launchers killed outside any handler (SIGKILL), never a current one. */
+async function sweepStaleLoginDirs(root: string): Promise<void> {
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    if (!/^\.login-[0-9a-f]{8}$/.test(name)) continue;
+    const info = await lstat(path.join(root, name)).catch(() => undefined);
+    if (info?.isDirectory() === true && Date.now() - info.mtimeMs > STALE_LOGIN_MS) {
+      await rm(path.join(root, name), { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 }
 
