@@ -11,13 +11,17 @@ export const LABELS = {
   /** On images: the launcher↔entrypoint contract version (image/CONTRACT.md); absent: no firewall. */
   entrypoint: `${LABEL_PREFIX}.entrypoint`,
   codexVersion: `${LABEL_PREFIX}.codex-version`,
+  /** On images: `codex-sandbox.agent.<id>=<version>` per installed agent, and the base's Node (R131). */
+  agentPrefix: `${LABEL_PREFIX}.agent.`,
+  node: `${LABEL_PREFIX}.node`,
 } as const;
 
 /**
  * The entrypoint contract this launcher speaks: 2 = name-checked 80/443 (Squid), R90;
- * 3 = mount identities checked first and the Codex home linked, not bound again (R103).
+ * 3 = mount identities checked first and the Codex home linked, not bound again (R103);
+ * 4 = several agents (SANDBOX_AGENT, agent labels) and login mode (R131-R133).
  */
-export const IMAGE_CONTRACT = 3;
+export const IMAGE_CONTRACT = 4;
 
 /**
  * What an image's labels say about its entrypoint: ours and current, ours but older than

@@ -69,6 +69,8 @@ describe('buildContainerName', () => {
       version: 'codex-sandbox.version',
       entrypoint: 'codex-sandbox.entrypoint',
       codexVersion: 'codex-sandbox.codex-version',
+      agentPrefix: 'codex-sandbox.agent.',
+      node: 'codex-sandbox.node',
     });
   });
 });
