@@ -35,7 +35,9 @@ function readAgentChoice(options: BuildOptions): Pick<BuildRequest, 'agents' | '
     if (version === undefined) continue;
     const flag = AGENTS[id].versionFlag;
     if (!agents.includes(id)) {
-      throw new UsageError(`${flag} pins ${id}, which this build does not install: add it to --agents (e.g. --agents ${[...agents, id].join(',')})`);
+      throw new UsageError(
+        `${flag} pins ${id}, which this build does not install: add it to --agents (e.g. --agents ${[...agents, id].join(',')})`,
+      );
     }
     versions[id] = validateAgentVersion(version, flag);
   }

@@ -13,6 +13,7 @@ export type ImageDecision =
   | { kind: 'refuse'; message: string };
 
 const ONE_TIME = '(one-time, a few minutes)';
+const OUTDATED = "predates this launcher's entrypoint (name-checked egress, mount checks, agents): rebuilding it first";
 
 function listIds(agents: readonly AgentId[]): string {
   return agents.join(', ');
@@ -36,7 +37,7 @@ function decideForLatest(image: string, info: { exists: boolean; labels: Record<
   const agents = AGENT_IDS.filter((id) => id === agent || kept.includes(id));
   const message =
     contract === 'outdated'
-      ? `image ${image} predates this launcher's entrypoint (name-checked egress, mount checks, agents): rebuilding it first ${ONE_TIME}`
+      ? `image ${image} ${OUTDATED} ${ONE_TIME}`
       : `image ${image} has no ${AGENTS[agent].title}: building it with ${listIds(agents)} first ${ONE_TIME}`;
   return { kind: 'build', message, request: { agents, versions } };
 }
@@ -68,9 +69,7 @@ export function decideImageForAgent(
     const contract = info.exists ? classifyImageContract(info.labels) : 'missing';
     if (contract === 'missing' || contract === 'outdated') {
       const message =
-        contract === 'missing'
-          ? `image ${image} not found: building it first ${ONE_TIME}`
-          : `image ${image} predates this launcher's entrypoint (name-checked egress, mount checks, agents): rebuilding it first ${ONE_TIME}`;
+        contract === 'missing' ? `image ${image} not found: building it first ${ONE_TIME}` : `image ${image} ${OUTDATED} ${ONE_TIME}`;
       return { kind: 'build', message, request: { agents: tag.agents, versions: tag.versions ?? {}, node: tag.node } };
     }
     if (contract === 'current' && !labelled.includes(agent)) return lacksAgent(image, agent, labelled);

@@ -27,9 +27,12 @@ export function parseImageReadBack(output: string): ImageReadBack {
   let node: string | undefined;
   for (const line of output.split('\n')) {
     const [kind, first, second, ...rest] = line.trim().split(/\s+/);
-    if (kind === 'agent' && rest.length === 0 && (AGENT_IDS as readonly string[]).includes(first ?? '')) {
-      if (second !== undefined && isAgentVersion(second) && second !== 'latest') agents[first as AgentId] = second;
-      else throw new EnvironmentError(`the built image records ${first} version ${JSON.stringify(second ?? '')}: rebuild it`);
+    if (kind === 'agent') {
+      const known = (AGENT_IDS as readonly string[]).includes(first ?? '');
+      if (!known || second === undefined || rest.length > 0 || !isAgentVersion(second) || second === 'latest') {
+        throw new EnvironmentError(`the built image records ${first} version ${JSON.stringify([second, ...rest].join(' '))}: rebuild it`);
+      }
+      agents[first as AgentId] = second;
     } else if (kind === 'node' && second === undefined && NODE_VERSION.test(first ?? '')) {
       node = (first ?? '').replace(/^v/, '');
     }

@@ -86,8 +86,7 @@ export function validateNodeMajor(node: number): number {
  */
 export function formatSandboxTag(versions: AgentVersions, nodeMajor: number | string): string {
   const agents = AGENT_IDS.filter((id) => versions[id] !== undefined);
-  const body =
-    agents.length === 1 && agents[0] === 'codex' ? `${versions.codex}` : agents.map((id) => `${id}-${versions[id]}`).join('_');
+  const body = agents.length === 1 && agents[0] === 'codex' ? `${versions.codex}` : agents.map((id) => `${id}-${versions[id]}`).join('_');
   const tag = `${body}-node${nodeMajor}`;
   if (agents.length === 0 || !DOCKER_TAG.test(tag)) throw new UsageError(`cannot make an image tag of ${JSON.stringify(tag)}`);
   return `${IMAGE_REPOSITORY}:${tag}`;
@@ -145,4 +144,3 @@ export function describeAgents(agents: readonly AgentId[], versions: AgentVersio
 export function buildCommandFor(agents: readonly AgentId[]): string {
   return `run-in-container build --agents ${AGENT_IDS.filter((id) => agents.includes(id)).join(',')}`;
 }
-
