@@ -69,10 +69,13 @@ const buildCommand = defineCommand(
         describe: `npm version of ${AGENTS[id].npmPackage} (default: latest)`,
       });
     }
-    return builder
-      .option('node', { type: 'string', describe: 'Node.js major version of the base image: 18, 20 or 22 (default 22)' })
-      .option('base-image', { type: 'string', describe: 'base image instead of node:<N>-bookworm-slim (also SANDBOX_BASE_IMAGE)' })
-      .option('no-cache', { type: 'boolean', default: false, describe: 'build without the layer cache' });
+    return (
+      builder
+        .option('node', { type: 'string', describe: 'Node.js major version of the base image: 18, 20 or 22 (default 22)' })
+        .option('base-image', { type: 'string', describe: 'base image instead of node:<N>-bookworm-slim (also SANDBOX_BASE_IMAGE)' })
+        // yargs reads `--no-cache` as `cache: false` (boolean negation): declare `cache`.
+        .option('cache', { type: 'boolean', describe: 'use the layer cache (default); --no-cache builds without it' })
+    );
   },
   async (args, { ctx }) => {
     refuseExtraWords(args._);
@@ -89,7 +92,7 @@ const buildCommand = defineCommand(
         versions,
         ...(node === undefined ? {} : { node: Number(node) }),
         baseImage: readSingleValue(args['base-image'], '--base-image'),
-        noCache: readFlag(args['no-cache'], '--no-cache'),
+        noCache: !readFlag(args.cache, '--no-cache', true),
         ...toBuildEgressFlags(args),
       },
       ctx,

@@ -90,6 +90,12 @@ describe('run-in-container build: bad agent flags', () => {
     expect(result.stderr).toMatch(/run-in-container: (docker CLI not found|Docker engine)/);
   });
 
+  it('--no-cache is a flag of build: it passes validation and reaches docker', () => {
+    const result = runCli(['build', '--no-cache'], { cwd: tmp, home: path.join(tmp, 'home') });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/run-in-container: (docker CLI not found|Docker engine)/);
+  });
+
   it('--help lists the agent flags', () => {
     const result = runCli(['build', '--help'], { cwd: tmp, home: path.join(tmp, 'home') });
     expect(result.status).toBe(0);
