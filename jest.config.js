@@ -10,6 +10,9 @@ const esm = {
 };
 
 export default {
+  // e2e tests start containers: room for them, but never hang forever. Jest reads testTimeout
+  // only at the top level (a project's own is ignored), so it holds for unit tests too.
+  testTimeout: 180000,
   projects: [
     // The CLI tests run dist/: refused when it is older than the sources (test/check-build.js).
     { ...esm, displayName: 'unit', roots: ['<rootDir>/test/unit'], globalSetup: '<rootDir>/test/unit/global-setup.js' },
@@ -20,8 +23,6 @@ export default {
       // Builds the sandbox image (layer cache makes repeats fast) and fails, never skips,
       // when no Docker engine answers.
       globalSetup: '<rootDir>/test/e2e/global-setup.js',
-      // e2e tests start containers: give them room, but never hang forever.
-      testTimeout: 180000,
     },
   ],
 };

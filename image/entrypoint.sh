@@ -3,6 +3,7 @@
 # Order: verify mounts -> validate -> egress log -> DNS (dnsmasq) -> name check (squid) ->
 # firewall (IPv4 + IPv6, nat redirect of 80/443 to squid) -> self-check ->
 # user mapping -> clone -> init hook -> privilege drop + exec (or keep a session alive).
+# SANDBOX_AGENT (codex, claude, gemini) picks the agent; login mode may relay one port.
 # Any failure before the agent starts: one line "codex-sandbox: <what>: <why>"
 # on stderr and exit 71. The agent never runs on a half-applied firewall.
 # Runs again on `docker start` of a stopped session: every step is idempotent.
@@ -30,6 +31,10 @@ arm_err_trap
 . "${LIB_DIR}/lib-session.sh"
 # shellcheck source=lib-mounts.sh
 . "${LIB_DIR}/lib-mounts.sh"
+# shellcheck source=lib-agent.sh
+. "${LIB_DIR}/lib-agent.sh"
+# shellcheck source=lib-login.sh
+. "${LIB_DIR}/lib-login.sh"
 
 run_init_hook() { # run the project's init.sh as the agent user; stop on failure
   STEP="init hook"
@@ -63,9 +68,15 @@ main() {
   clear_ready
   local mode="${SANDBOX_COMMAND:-codex}"
   case "$mode" in
-    codex | shell | session) ;;
-    *) fail "unknown SANDBOX_COMMAND '${SANDBOX_COMMAND}' (expected codex, shell or session)" ;;
+    codex | shell | session | login) ;;
+    *) fail "unknown SANDBOX_COMMAND '${SANDBOX_COMMAND}' (expected codex, shell, session or login)" ;;
   esac
+  # Before anything runs: the agent must be one the image has (R132).
+  STEP="agent"
+  choose_agent "$mode"
+  if [[ "$mode" != session ]]; then set_agent_command "$mode" "$@"; fi
+  STEP="login"
+  check_login_port "$mode"
   STEP="validate allowed domains"
   validate_domains "${SANDBOX_ALLOWED_DOMAINS:-}"
   STEP="egress policy"
@@ -104,6 +115,8 @@ main() {
   agent_env
   clone_repository
   run_init_hook
+  STEP="login"
+  start_login_relay
   STEP="exec"
   cd "$WORKDIR"
   mark_ready
@@ -112,7 +125,6 @@ main() {
     # tini stays PID 1 and signals this process group: `docker stop` is immediate.
     drop_privileges_exec sleep infinity
   fi
-  set_agent_command "$mode" "$@"
   run_agent "${AGENT_ARGV[@]}"
 }
 

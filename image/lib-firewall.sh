@@ -145,6 +145,7 @@ common_rules() { # common_rules 4|6 UNREACH: loopback, established, allowlist, r
   reject -- "$unreach"
   rule -A INPUT -i lo -j ACCEPT
   rule -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+  login_input_rules "$fam" # login mode with SANDBOX_LOGIN_PORT only (lib-login.sh, R133)
 }
 
 apply_ipv4() {

@@ -74,7 +74,7 @@ map_extra_workdirs() { # root host only: the per-workdir rule (root-owned: hand 
 
 separate_service_uids() { # the agent never shares a service's uid (the firewall matches owners)
   local user uid candidate=999
-  for user in dnsmasq proxy sandbox-log ulog; do
+  for user in dnsmasq proxy sandbox-log ulog sandbox-relay; do
     uid="$(id -u "$user")"
     [[ "$uid" == "$TARGET_UID" ]] || continue
     while getent passwd "$candidate" >/dev/null || [[ "$candidate" == "$TARGET_UID" ]]; do
@@ -202,20 +202,6 @@ agent_env() { # environment the agent sees (entrypoint, init hook, sandbox-enter
   if has_extra_ca; then
     export NODE_EXTRA_CA_CERTS="$CA_BUNDLE" SSL_CERT_FILE="$CA_BUNDLE" \
       REQUESTS_CA_BUNDLE="$CA_BUNDLE" GIT_SSL_CAINFO="$CA_BUNDLE"
-  fi
-}
-
-AGENT_ARGV=()
-# shellcheck disable=SC2034 # AGENT_ARGV is read by the scripts that source this file
-set_agent_command() { # set_agent_command codex|shell ARGS... -> AGENT_ARGV
-  local mode=$1
-  shift
-  if [[ "$mode" == shell ]]; then
-    if [[ $# -eq 0 ]]; then set -- bash -l; fi
-    AGENT_ARGV=("$@")
-  else
-    # The container is the sandbox: bwrap cannot create namespaces in it.
-    AGENT_ARGV=(codex -c 'sandbox_mode="danger-full-access"' "$@")
   fi
 }
 

@@ -9,7 +9,8 @@ import {
   type SessionRecord,
   type StateSelection,
 } from '../core/session-list.js';
-import { LABELS } from '../core/container-identity.js';
+import type { AgentId } from '../core/agents.js';
+import { readImageAgents } from '../core/image-labels.js';
 import { inspectImage } from '../host/docker.js';
 import type { HostContext } from '../host/host-context.js';
 import { listManagedContainers } from '../host/sessions.js';
@@ -37,7 +38,7 @@ async function addAgentVersions(records: SessionRecord[]): Promise<SessionRecord
     labels.set(image, (await inspectImage(image).catch(() => undefined))?.labels ?? {});
   }
   return records.map((record) => {
-    const version = labels.get(record.image)?.[`${LABELS.agentVersionPrefix}${record.agent}`];
+    const version = readImageAgents(labels.get(record.image) ?? {})[record.agent as AgentId];
     return version === undefined ? record : { ...record, agentVersion: version };
   });
 }

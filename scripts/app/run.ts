@@ -97,6 +97,8 @@ export async function executeRun(
     ctx.env.SANDBOX_BASE_IMAGE,
     resolved.runId,
     async () => (await prepareBuildEgress(options.egress, ctx)).egress,
+    // An image without the agent asked for is built with it first (R132).
+    resolved.agent?.id ?? 'codex',
   );
   await applyHomeActions(prepared.actions, prepared.contents, prepared.trees);
   provideDockerEnv(prepared.secretEnv);

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { AGENT_IDS, parseAgentId } from '../core/agents.js';
+import { AGENT_IDS, AGENTS, parseAgentId, type AgentId } from '../core/agents.js';
 import { UsageError } from '../core/errors.js';
 import type { ListFormat, StateSelection } from '../core/session-list.js';
 import { defineCommand, type CommandContext, type DeclaredCommand } from './define-command.js';
@@ -62,22 +62,43 @@ const execCommand = defineCommand(
 
 const buildCommand = defineCommand(
   'build',
-  'build the sandbox image codex-sandbox:<codex-version>-node<N> (and :latest for the default variant)',
-  (y) =>
-    declareBuildEgressFlags(y)
-      .option('codex-version', { type: 'string', describe: 'npm version of @openai/codex (default: latest)' })
-      .option('node', { type: 'string', describe: 'Node.js major version of the base image: 18, 20 or 22 (default 22)' })
-      .option('base-image', { type: 'string', describe: 'base image instead of node:<N>-bookworm-slim (also SANDBOX_BASE_IMAGE)' })
-      .option('no-cache', { type: 'boolean', default: false, describe: 'build without the layer cache' }),
+  'build the sandbox image codex-sandbox:<codex-version>-node<N> (other agents: codex-sandbox:<id>-<version>_…-node<N>; ' +
+    'and :latest for the default variant)',
+  (y) => {
+    let builder = declareBuildEgressFlags(y).option('agents', {
+      type: 'string',
+      describe: `agents to install, comma separated: ${AGENT_IDS.join(', ')} (default: codex)`,
+    });
+    for (const id of AGENT_IDS) {
+      builder = builder.option(AGENTS[id].versionFlag.slice(2), {
+        type: 'string',
+        describe: `npm version of ${AGENTS[id].npmPackage} (default: latest)`,
+      });
+    }
+    return (
+      builder
+        .option('node', { type: 'string', describe: 'Node.js major version of the base image: 18, 20 or 22 (default 22)' })
+        .option('base-image', { type: 'string', describe: 'base image instead of node:<N>-bookworm-slim (also SANDBOX_BASE_IMAGE)' })
+        // yargs reads `--no-cache` as `cache: false` (boolean negation): declare `cache`.
+        .option('cache', { type: 'boolean', describe: 'use the layer cache (default); --no-cache builds without it' })
+    );
+  },
   async (args, { ctx }) => {
     refuseExtraWords(args._);
     const node = readSingleValue(args.node, '--node');
+    const versions: Partial<Record<AgentId, string>> = {};
+    for (const id of AGENT_IDS) {
+      const flag = AGENTS[id].versionFlag;
+      const value = readSingleValue(args[flag.slice(2)], flag);
+      if (value !== undefined) versions[id] = value;
+    }
     return (await import('../app/build.js')).buildCommand(
       {
-        codexVersion: readSingleValue(args['codex-version'], '--codex-version'),
+        agents: readSingleValue(args.agents, '--agents'),
+        versions,
         ...(node === undefined ? {} : { node: Number(node) }),
         baseImage: readSingleValue(args['base-image'], '--base-image'),
-        noCache: readFlag(args['no-cache'], '--no-cache'),
+        noCache: !readFlag(args.cache, '--no-cache', true),
         ...toBuildEgressFlags(args),
       },
       ctx,

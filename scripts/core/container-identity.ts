@@ -13,15 +13,17 @@ export const LABELS = {
   codexVersion: `${LABEL_PREFIX}.codex-version`,
   /** On containers of another agent than Codex: its registry id (R120); absent: codex. */
   agent: `${LABEL_PREFIX}.agent`,
-  /** On images: `codex-sandbox.agent.<id>` = the installed version of that agent (R131). */
-  agentVersionPrefix: `${LABEL_PREFIX}.agent.`,
+  /** On images: `codex-sandbox.agent.<id>=<version>` per installed agent, and the base's Node (R131). */
+  agentPrefix: `${LABEL_PREFIX}.agent.`,
+  node: `${LABEL_PREFIX}.node`,
 } as const;
 
 /**
  * The entrypoint contract this launcher speaks: 2 = name-checked 80/443 (Squid), R90;
- * 3 = mount identities checked first and the Codex home linked, not bound again (R103).
+ * 3 = mount identities checked first and the Codex home linked, not bound again (R103);
+ * 4 = several agents (SANDBOX_AGENT, agent labels) and login mode (R131-R133).
  */
-export const IMAGE_CONTRACT = 3;
+export const IMAGE_CONTRACT = 4;
 
 /**
  * What an image's labels say about its entrypoint: ours and current, ours but older than

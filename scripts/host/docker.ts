@@ -272,10 +272,12 @@ export async function probeDocker(
  * `docker build` with its progress streamed to stderr (stdout stays for results); on
  * failure the last lines are kept for the error message.
  */
-export async function buildDockerImage(args: readonly string[]): Promise<{ ok: boolean; tail: string[] }> {
+export async function buildDockerImage(args: readonly string[], dockerfile?: string): Promise<{ ok: boolean; tail: string[] }> {
   const execa = await loadExeca();
   const tail: string[] = [];
-  const child = execa('docker', ['build', ...args], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: false });
+  // A Dockerfile on stdin (`docker build … -`): the metadata-only build that labels an image.
+  const stdin = dockerfile === undefined ? ({ stdin: 'ignore' } as const) : ({ input: dockerfile } as const);
+  const child = execa('docker', ['build', ...args], { ...stdin, stdout: 'pipe', stderr: 'pipe', reject: false, buffer: false });
   const keep = (chunk: Buffer) => {
     process.stderr.write(chunk);
     tail.push(

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { AGENTS, type AgentId } from '../core/agents.js';
-import { LABELS } from '../core/container-identity.js';
+import { readImageAgents } from '../core/image-labels.js';
 import type { DoctorCheck } from '../core/doctor-report.js';
 import { inspectAgentHome } from './agent-home.js';
 import type { HostContext } from './host-context.js';
@@ -22,7 +22,7 @@ export async function checkAgent(
   const spec = AGENTS[id];
   const checks: DoctorCheck[] = [];
   if (labels !== undefined) {
-    const version = labels[`${LABELS.agentVersionPrefix}${id}`];
+    const version = readImageAgents(labels)[id];
     const build = id === 'codex' ? id : `codex,${id}`;
     checks.push(
       version !== undefined

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { AgentId } from '../core/agents.js';
 import { classifyImageContract, LABELS } from '../core/container-identity.js';
+import { readImageAgents } from '../core/image-labels.js';
 import type { DoctorCheck } from '../core/doctor-report.js';
 import { selectProxy } from '../core/proxy-spec.js';
 import { hasSettings } from '../core/settings.js';
@@ -16,7 +17,7 @@ import { resolveWorkdir } from './workdir.js';
 /** A dead engine must not hang doctor: every docker call gets a short deadline. */
 const QUICK_MS = 3000;
 const PROBE_MS = 30000;
-const PROBE_SCRIPT = 'iptables -S >/dev/null && ipset list -n >/dev/null && cat /etc/codex-sandbox/codex-version';
+const PROBE_SCRIPT = 'iptables -S >/dev/null && ipset list -n >/dev/null';
 
 const pass = (check: string, detail: string, essential = true): DoctorCheck => ({ check, ok: true, detail, fix: '', essential });
 const fail = (check: string, detail: string, fix: string, essential = true): DoctorCheck => ({ check, ok: false, detail, fix, essential });
@@ -56,12 +57,12 @@ async function checkDocker(image: string): Promise<DoctorCheck[]> {
     checks.push(fail('sandbox image', `${image} ${why}`, 'run `run-in-container build` (or use an image built by it)'));
     return checks;
   }
-  checks.push(...(await probeImage(image)));
+  checks.push(...(await probeImage(image, info.labels)));
   return checks;
 }
 
-/** Runs the image once without a network: it lists its firewall tools and prints codex's version. */
-async function probeImage(image: string): Promise<DoctorCheck[]> {
+/** Runs the image once without a network: it lists its firewall tools. Its agents come from its labels (R131). */
+async function probeImage(image: string, labels: Readonly<Record<string, string>>): Promise<DoctorCheck[]> {
   const result: DoctorCheck[] = [];
   try {
     const probe = [
@@ -76,9 +77,9 @@ async function probeImage(image: string): Promise<DoctorCheck[]> {
       '--cap-add',
       'NET_RAW',
     ];
-    const output = await queryDocker([...probe, '--network', 'none', '--entrypoint', 'sh', image, '-c', PROBE_SCRIPT], PROBE_MS);
-    const codexVersion = output.trim().split('\n').pop() ?? 'unknown';
-    result.push(pass('sandbox image', `${image}, codex ${codexVersion}`));
+    await queryDocker([...probe, '--network', 'none', '--entrypoint', 'sh', image, '-c', PROBE_SCRIPT], PROBE_MS);
+    const agents = Object.entries(readImageAgents(labels)).map(([id, version]) => `${id} ${version}`);
+    result.push(pass('sandbox image', `${image}, ${agents.length === 0 ? 'no agent labels' : agents.join(', ')}`));
     result.push(pass('iptables/ipset in a container', 'a probe container listed its rules and sets'));
   } catch (error) {
     result.push(pass('sandbox image', `${image} present`));

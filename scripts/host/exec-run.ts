@@ -3,7 +3,7 @@ import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../core/errors.js';
 import type { AgentId } from '../core/agents.js';
-import { LABELS } from '../core/container-identity.js';
+import { readImageAgents } from '../core/image-labels.js';
 import { codexVersionFromTags, formatLogLine, LineCutter } from '../core/exec-report.js';
 import { READ_LIMITS } from '../core/read-limits.js';
 import { inspectImage, queryDocker } from './docker.js';
@@ -202,7 +202,7 @@ export async function readRepoCommit(repoPath: string): Promise<string | undefin
 export async function readAgentVersion(image: string, agent: AgentId): Promise<string | undefined> {
   if (agent === 'codex') return readCodexVersion(image);
   const info = await inspectImage(image).catch(() => undefined);
-  return info?.labels[`${LABELS.agentVersionPrefix}${agent}`];
+  return info === undefined ? undefined : readImageAgents(info.labels)[agent];
 }
 
 /** The codex version: from the image's `codex-sandbox:<ver>-node<N>` tag, else one short docker run. */

@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 import type { BuildEgress } from '../core/build-egress-args.js';
 import { classifyImageContract, LABELS } from '../core/container-identity.js';
 import { EnvironmentError } from '../core/errors.js';
-import { planImageBuild, parseSandboxTag, type BuildRequest } from '../core/image-tags.js';
+import type { AgentId } from '../core/agents.js';
+import { decideImageForAgent } from '../core/image-for-agent.js';
+import { parseImageReadBack, planImageFinish, READ_BACK_SCRIPT, readImageAgents } from '../core/image-labels.js';
+import { buildCommandFor, describeAgents, planImageBuild, type BuildRequest } from '../core/image-tags.js';
 import { createCaBuildContext } from './ca-certs.js';
 import { buildDockerImage, inspectImage, queryDocker } from './docker.js';
 
@@ -19,10 +22,15 @@ export function findImageContext(): string {
   }
 }
 
-/** Builds the sandbox image and tags it `codex-sandbox:<codex>-node<N>` (and `latest`). Returns the versioned tag. */
+/**
+ * Builds the sandbox image with the requested agents (R130, R131), reads the real versions
+ * back, labels and tags it (`codex-sandbox:<codex>-node<N>` for Codex alone, else
+ * `codex-sandbox:<id>-<version>_…-node<N>`, and `latest` for the default variant).
+ * Returns the versioned tag.
+ */
 export async function buildSandboxImage(request: BuildRequest, runId: string): Promise<string> {
   const plan = planImageBuild(request, runId);
-  process.stderr.write(`building ${plan.temporaryTag} from ${plan.baseImage} (codex ${request.codexVersion ?? 'latest'})\n`);
+  process.stderr.write(`building ${plan.temporaryTag} from ${plan.baseImage} (${describeAgents(plan.agents, request.versions)})\n`);
   // Extra CAs go into a temporary copy of the context (R86; see image/build-certs/).
   const caPem = request.egress?.caPem;
   const caContext = caPem === undefined || caPem === '' ? undefined : await createCaBuildContext(findImageContext(), caPem);
@@ -30,34 +38,27 @@ export async function buildSandboxImage(request: BuildRequest, runId: string): P
   if (!ok) {
     throw new EnvironmentError(`image build failed: ${tail.slice(-3).join(' | ')} (full output above)`);
   }
-  const versions = await queryDocker(
-    [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '--entrypoint',
-      'sh',
-      plan.temporaryTag,
-      '-c',
-      'cat /etc/codex-sandbox/codex-version; node --version',
-    ],
-    60000,
-  );
-  const [codexVersion = 'unknown', nodeVersion = ''] = versions.trim().split('\n');
-  const nodeMajor = /^v(\d+)/.exec(nodeVersion)?.[1] ?? 'unknown';
-  const tags = [`codex-sandbox:${codexVersion.trim()}-node${nodeMajor}`];
-  if (plan.updateLatest) tags.push('codex-sandbox:latest');
-  for (const tag of tags) await queryDocker(['tag', plan.temporaryTag, tag]);
-  await queryDocker(['rmi', plan.temporaryTag]);
-  process.stderr.write(`tagged ${tags.join(' and ')}\n`);
-  return tags[0] ?? plan.temporaryTag;
+  try {
+    const output = await queryDocker(
+      ['run', '--rm', '--network', 'none', '--entrypoint', 'sh', plan.temporaryTag, '-c', READ_BACK_SCRIPT],
+      60000,
+    );
+    const finish = planImageFinish(plan, parseImageReadBack(output));
+    // Labels need a new image: a metadata-only build on top of the temporary one (legacy builder).
+    const labelled = await buildDockerImage(finish.labelBuildArgs, finish.dockerfile);
+    if (!labelled.ok) throw new EnvironmentError(`labelling the image failed: ${labelled.tail.slice(-3).join(' | ')}`);
+    process.stderr.write(`tagged ${finish.tags.join(' and ')}\n`);
+    return finish.tags[0] ?? plan.temporaryTag;
+  } finally {
+    await queryDocker(['rmi', plan.temporaryTag]).catch(() => undefined);
+  }
 }
 
 /**
- * Makes sure `image` exists and carries our entrypoint. A missing sandbox image is
- * built first (saying so); any other missing image, or one without our entrypoint
- * (it would run unfirewalled), is refused.
+ * Makes sure `image` exists, carries our entrypoint and has `agent` (R31, R134). A missing
+ * or outdated sandbox image is built first (saying so), `codex-sandbox:latest` also when it
+ * lacks the agent (with the agents it has plus that one); any other missing image, one
+ * lacking the agent, or one without our entrypoint (it would run unfirewalled), is refused.
  */
 export async function ensureSandboxImage(
   image: string,
@@ -65,30 +66,27 @@ export async function ensureSandboxImage(
   runId: string,
   /** Proxy and extra CAs for an automatic build (R86); read only when a build is needed. */
   loadEgress: () => Promise<BuildEgress | undefined> = async () => undefined,
+  agent: AgentId = 'codex',
 ): Promise<void> {
   let info = await inspectImage(image);
-  const tag = parseSandboxTag(image);
-  const outdated = info.exists && classifyImageContract(info.labels) === 'outdated';
-  if (!info.exists || (outdated && tag !== undefined)) {
-    if (tag === undefined) {
-      throw new EnvironmentError(`image ${image} not found: build it with \`run-in-container build\` or pull it`);
-    }
-    process.stderr.write(
-      outdated
-        ? `image ${image} predates this launcher's entrypoint (name-checked egress, mount checks): ` +
-            'rebuilding it first (one-time, a few minutes)\n'
-        : `image ${image} not found: building it first (one-time, a few minutes)\n`,
-    );
+  const decision = decideImageForAgent(image, info, agent);
+  if (decision.kind === 'refuse') throw new EnvironmentError(decision.message);
+  if (decision.kind === 'build') {
+    process.stderr.write(`${decision.message}\n`);
     const egress = await loadEgress();
-    await buildSandboxImage({ ...tag, baseImage, noCache: false, ...(egress === undefined ? {} : { egress }) }, runId);
+    await buildSandboxImage({ ...decision.request, baseImage, noCache: false, ...(egress === undefined ? {} : { egress }) }, runId);
     info = await inspectImage(image);
     if (!info.exists) throw new EnvironmentError(`image ${image} still missing after the build: run \`run-in-container build\``);
+    if (readImageAgents(info.labels)[agent] === undefined) {
+      throw new EnvironmentError(`image ${image} still has no ${agent} after the build: run \`${buildCommandFor([agent])}\``);
+    }
   }
   const contract = classifyImageContract(info.labels);
   if (contract === 'outdated') {
     throw new EnvironmentError(
       `image ${image} was built for an older launcher (label ${LABELS.entrypoint}=${info.labels[LABELS.entrypoint] ?? ''}): ` +
-        'its egress is not checked by name or its mounts are not checked; rebuild it with `run-in-container build`',
+        'its egress is not checked by name, its mounts are not checked or it cannot run other agents; ' +
+        'rebuild it with `run-in-container build`',
     );
   }
   if (contract === 'foreign') {

@@ -16,7 +16,17 @@ export default function globalSetup() {
         ' run eval "$(../shared/docker-up)"',
     );
   }
-  const args = [path.join(root, 'dist/scripts/cli/main.js'), 'build'];
+  // Every agent, the two that change weekly pinned to the versions the e2e tests know (R130).
+  const args = [
+    path.join(root, 'dist/scripts/cli/main.js'),
+    'build',
+    '--agents',
+    'codex,claude,gemini',
+    '--claude-version',
+    '2.1.332',
+    '--gemini-version',
+    '0.61.0',
+  ];
   if (process.env.SANDBOX_BASE_IMAGE) args.push('--base-image', process.env.SANDBOX_BASE_IMAGE);
   execFileSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], timeout: 20 * 60 * 1000 });
 }

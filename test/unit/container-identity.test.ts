@@ -70,7 +70,8 @@ describe('buildContainerName', () => {
       entrypoint: 'codex-sandbox.entrypoint',
       codexVersion: 'codex-sandbox.codex-version',
       agent: 'codex-sandbox.agent',
-      agentVersionPrefix: 'codex-sandbox.agent.',
+      agentPrefix: 'codex-sandbox.agent.',
+      node: 'codex-sandbox.node',
     });
   });
 });
