@@ -122,6 +122,8 @@ async function loginInSandbox(flow: ContainerLogin, options: LoginOptions, ctx: 
       ctx.env.SANDBOX_BASE_IMAGE,
       runId,
       async () => (await prepareBuildEgress(options.egress, ctx)).egress,
+      // An image without the agent is built with it first, as for a run (R134).
+      flow.agent,
     );
     process.stderr.write(`logging in to ${spec.title} in a sandbox that reaches only ${prepared.egress.domains.join(', ')}\n`);
     for (const line of describeEgressPolicy(prepared.egress, spec.loginHosts)) process.stderr.write(`${line}\n`);

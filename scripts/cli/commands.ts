@@ -1,11 +1,11 @@
 import type { Argv } from 'yargs';
-import { AGENT_IDS, AGENTS, parseAgentId, type AgentId } from '../core/agents.js';
+import { AGENT_IDS, AGENTS, type AgentId } from '../core/agents.js';
 import { UsageError } from '../core/errors.js';
 import type { ListFormat, StateSelection } from '../core/session-list.js';
 import { defineCommand, type CommandContext, type DeclaredCommand } from './define-command.js';
 import { declareBuildEgressFlags, toBuildEgressFlags } from './egress-flags.js';
-import { readFlag, readPassThrough, readRepeatedValues, readSingleValue, refuseExtraWords } from './flag-values.js';
-import { declareLoginFlags, toLoginOptions } from './login-flags.js';
+import { readAgentFlag, readFlag, readPassThrough, readRepeatedValues, readSingleValue, refuseExtraWords } from './flag-values.js';
+import { loginCommand } from './login-command.js';
 import { declareRunFlags, toRunOptions } from './run-flags.js';
 import { declareSessionFlags } from './session-flags.js';
 
@@ -18,11 +18,6 @@ import { declareSessionFlags } from './session-flags.js';
 
 const WORK_DIR = { alias: 'work-dir', type: 'string', describe: 'project directory (default: current directory)' } as const;
 const SESSION_NAME = { type: 'string', describe: 'session name (default: the only running session of the current directory)' } as const;
-
-const agentFlag = (value: unknown) => {
-  const agent = readSingleValue(value, '--agent');
-  return agent === undefined ? {} : { agent: parseAgentId(agent, '--agent') };
-};
 
 const runFlags = (y: Argv) => declareSessionFlags(declareRunFlags(y));
 
@@ -297,21 +292,13 @@ const doctorCommand = defineCommand(
     return (await import('../app/doctor.js')).doctorCommand(
       {
         json: readFlag(args.json, '--json'),
-        ...agentFlag(args.agent),
+        ...readAgentFlag(args.agent),
         workDir: readSingleValue(args.work_dir, '--work_dir'),
         image: readSingleValue(args.image, '--image'),
       },
       ctx,
     );
   },
-);
-
-const loginCommand = defineCommand(
-  'login',
-  'log in to an agent inside a sandbox that reaches only its login hosts and store the credential where runs find it: ' +
-    'login [--agent A] [--device-auth|--with-api-key] [--save-to DIR [--force]] [-- login args…]',
-  declareLoginFlags,
-  async (args, { ctx, version }) => (await import('../app/login.js')).loginCommand(toLoginOptions(args), ctx, version),
 );
 
 /** All commands, in the order `--help` lists them. */

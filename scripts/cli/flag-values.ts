@@ -1,3 +1,4 @@
+import { parseAgentId, type AgentId } from '../core/agents.js';
 import { UsageError } from '../core/errors.js';
 
 /**
@@ -38,4 +39,10 @@ export function refuseExtraWords(words: readonly unknown[] | undefined, taken = 
 /** Everything after `--`, untouched. */
 export function readPassThrough(value: unknown): string[] {
   return ((value as unknown[] | undefined) ?? []).map(String);
+}
+
+/** `--agent NAME` given once: a registry id (R120); absent: no key. */
+export function readAgentFlag(value: unknown): { agent?: AgentId } {
+  const agent = readSingleValue(value, '--agent');
+  return agent === undefined ? {} : { agent: parseAgentId(agent, '--agent') };
 }

@@ -1,8 +1,21 @@
 import type { Argv } from 'yargs';
 import type { LoginOptions } from '../app/login.js';
-import { AGENT_IDS, DEFAULT_AGENT, parseAgentId } from '../core/agents.js';
+import { AGENT_IDS, DEFAULT_AGENT } from '../core/agents.js';
+import { defineCommand } from './define-command.js';
 import { declareBuildEgressFlags } from './egress-flags.js';
-import { readFlag, readPassThrough, readRepeatedValues, readSingleValue, refuseExtraWords } from './flag-values.js';
+import { readAgentFlag, readFlag, readPassThrough, readRepeatedValues, readSingleValue, refuseExtraWords } from './flag-values.js';
+
+/*
+ * `login`'s declaration (listed in COMMANDS of cli/commands.ts, which has no room left for
+ * it): its flags, their mapping to LoginOptions, and the lazy import of app/login.ts.
+ */
+export const loginCommand = defineCommand(
+  'login',
+  'log in to an agent inside a sandbox that reaches only its login hosts and store the credential where runs find it: ' +
+    'login [--agent A] [--device-auth|--with-api-key] [--save-to DIR [--force]] [-- login args…]',
+  declareLoginFlags,
+  async (args, { ctx, version }) => (await import('../app/login.js')).loginCommand(toLoginOptions(args), ctx, version),
+);
 
 /** `login`'s flags (R135-R138): the method, where to save, and the sandbox flags a login can use. */
 export function declareLoginFlags<T>(yargs: Argv<T>) {
@@ -26,13 +39,12 @@ const SANDBOX_FLAGS = ['image', 'network', 'allow', 'deny', 'proxy', 'ca-cert'] 
 
 export function toLoginOptions(argv: Record<string, unknown>): LoginOptions {
   refuseExtraWords(argv._ as unknown[] | undefined, 1, 'pass arguments for the login command after --');
-  const agent = readSingleValue(argv.agent, '--agent');
   const saveTo = readSingleValue(argv['save-to'], '--save-to', { allowEmpty: true });
   const image = readSingleValue(argv.image, '--image');
   const network = readSingleValue(argv.network, '--network');
   const proxy = readSingleValue(argv.proxy, '--proxy');
   return {
-    agent: agent === undefined ? DEFAULT_AGENT : parseAgentId(agent, '--agent'),
+    agent: readAgentFlag(argv.agent).agent ?? DEFAULT_AGENT,
     deviceAuth: readFlag(argv['device-auth'], '--device-auth'),
     withApiKey: readFlag(argv['with-api-key'], '--with-api-key'),
     ...(saveTo === undefined ? {} : { saveTo }),
