@@ -1,13 +1,12 @@
 import type { Argv } from 'yargs';
-import { AGENT_IDS, AGENTS, type AgentId } from '../core/agents.js';
+import { AGENT_IDS } from '../core/agents.js';
 import { UsageError } from '../core/errors.js';
-import type { ListFormat, StateSelection } from '../core/session-list.js';
 import { defineCommand, type CommandContext, type DeclaredCommand } from './define-command.js';
-import { declareBuildEgressFlags, toBuildEgressFlags } from './egress-flags.js';
-import { readAgentFlag, readFlag, readPassThrough, readRepeatedValues, readSingleValue, refuseExtraWords } from './flag-values.js';
-import { loginCommand } from './login-command.js';
+import { readAgentFlag, readFlag, readPassThrough, readSingleValue, refuseExtraWords } from './flag-values.js';
+import { declareLoginFlags, toLoginOptions } from './login-flags.js';
+import { declareBuildFlags, toBuildOptions } from './build-flags.js';
 import { declareRunFlags, toRunOptions } from './run-flags.js';
-import { declareSessionFlags } from './session-flags.js';
+import { declareListFlags, declareSessionFlags, toListOptions } from './session-flags.js';
 
 /*
  * Every command of `run-in-container`, declared here and nowhere else (ARCHITECTURE.md):
@@ -23,7 +22,7 @@ const runFlags = (y: Argv) => declareSessionFlags(declareRunFlags(y));
 
 const defaultCommand = defineCommand(
   '$0 [dirs..]',
-  'run codex in the sandbox for the workdir: [options] [DIR…] [-- codex args…] ' +
+  'run the agent (codex; --agent claude|gemini) in the sandbox for the workdir: [options] [DIR…] [-- agent args…] ' +
     '(several DIRs: all mounted, the first is the working directory)',
   runFlags,
   async (args, { ctx, version }) => (await import('../app/run.js')).runCommand(toRunOptions(args, { dirs: true }), ctx, 'codex', version),
@@ -38,8 +37,8 @@ const shellCommand = defineCommand(
 
 const execCommand = defineCommand(
   'exec [prompt]',
-  'run `codex exec PROMPT` headless in the sandbox and write a report (run.log, summary.md, exit.json): ' +
-    'exec [options] PROMPT [-- codex exec flags…]',
+  'run the agent headless (codex exec, claude -p, gemini -p) in the sandbox and write a report (run.log, summary.md, ' +
+    'exit.json): exec [options] PROMPT [-- agent flags…]',
   (y) =>
     declareRunFlags(y)
       .positional('prompt', { type: 'string', describe: 'what the agent should do (one argument: quote it)' })
@@ -59,76 +58,24 @@ const buildCommand = defineCommand(
   'build',
   'build the sandbox image codex-sandbox:<codex-version>-node<N> (other agents: codex-sandbox:<id>-<version>_…-node<N>; ' +
     'and :latest for the default variant)',
-  (y) => {
-    let builder = declareBuildEgressFlags(y).option('agents', {
-      type: 'string',
-      describe: `agents to install, comma separated: ${AGENT_IDS.join(', ')} (default: codex)`,
-    });
-    for (const id of AGENT_IDS) {
-      builder = builder.option(AGENTS[id].versionFlag.slice(2), {
-        type: 'string',
-        describe: `npm version of ${AGENTS[id].npmPackage} (default: latest)`,
-      });
-    }
-    return (
-      builder
-        .option('node', { type: 'string', describe: 'Node.js major version of the base image: 18, 20 or 22 (default 22)' })
-        .option('base-image', { type: 'string', describe: 'base image instead of node:<N>-bookworm-slim (also SANDBOX_BASE_IMAGE)' })
-        // yargs reads `--no-cache` as `cache: false` (boolean negation): declare `cache`.
-        .option('cache', { type: 'boolean', describe: 'use the layer cache (default); --no-cache builds without it' })
-    );
-  },
-  async (args, { ctx }) => {
-    refuseExtraWords(args._);
-    const node = readSingleValue(args.node, '--node');
-    const versions: Partial<Record<AgentId, string>> = {};
-    for (const id of AGENT_IDS) {
-      const flag = AGENTS[id].versionFlag;
-      const value = readSingleValue(args[flag.slice(2)], flag);
-      if (value !== undefined) versions[id] = value;
-    }
-    return (await import('../app/build.js')).buildCommand(
-      {
-        agents: readSingleValue(args.agents, '--agents'),
-        versions,
-        ...(node === undefined ? {} : { node: Number(node) }),
-        baseImage: readSingleValue(args['base-image'], '--base-image'),
-        noCache: !readFlag(args.cache, '--no-cache', true),
-        ...toBuildEgressFlags(args),
-      },
-      ctx,
-    );
-  },
+  declareBuildFlags,
+  async (args, { ctx }) => (await import('../app/build.js')).buildCommand(toBuildOptions(args), ctx),
+);
+
+const loginCommand = defineCommand(
+  'login',
+  'log in to an agent inside a sandbox that reaches only its login hosts and store the credential where runs find it: ' +
+    'login [--agent A] [--device-auth|--with-api-key] [--save-to DIR [--force]] [-- login args…]',
+  declareLoginFlags,
+  async (args, { ctx, version }) => (await import('../app/login.js')).loginCommand(toLoginOptions(args), ctx, version),
 );
 
 const listCommand = defineCommand(
   'list',
   'list sessions and running sandbox containers (found by label): ' +
     'list [--all|--running|--stopped] [--format table|json|names] [--filter key=value]',
-  (y) =>
-    y
-      .option('all', { type: 'boolean', describe: 'every sandbox container, stopped plain runs included' })
-      .option('running', { type: 'boolean', describe: 'only running containers' })
-      .option('stopped', { type: 'boolean', describe: 'only stopped containers' })
-      .option('format', {
-        type: 'string',
-        describe: 'table (default), json (an array of {name, container, status, workdir, workdirs, image, created, runId}) or names',
-      })
-      .option('filter', { type: 'string', describe: 'key=value with key name, workdir, image or status (repeatable; all must match)' }),
-  async (args, { ctx }) => {
-    refuseExtraWords(args._);
-    const states = (['all', 'running', 'stopped'] as const).filter((state) => readFlag(args[state], `--${state}`));
-    if (states.length > 1) throw new UsageError(`--${states[0]} and --${states[1]} contradict each other: give one`);
-    const format = readSingleValue(args.format, '--format') ?? 'table';
-    if (format !== 'table' && format !== 'json' && format !== 'names') {
-      throw new UsageError(`--format ${JSON.stringify(format)} is not a format: use table, json or names`);
-    }
-    const state: StateSelection = states[0] ?? 'default';
-    return (await import('../app/list.js')).listCommand(
-      { state, format: format as ListFormat, filters: readRepeatedValues(args.filter, '--filter') },
-      ctx,
-    );
-  },
+  declareListFlags,
+  async (args, { ctx }) => (await import('../app/list.js')).listCommand(toListOptions(args), ctx),
 );
 
 const attachCommand = defineCommand(

@@ -2,7 +2,9 @@ import type { Argv } from 'yargs';
 import type { SessionOptions } from '../app/run-options.js';
 import { UsageError } from '../core/errors.js';
 import { validateSessionName } from '../core/session-identity.js';
-import { readFlag, readSingleValue } from './flag-values.js';
+import type { ListFormat, StateSelection } from '../core/session-list.js';
+import type { ListOptions } from '../app/list.js';
+import { readFlag, readRepeatedValues, readSingleValue, refuseExtraWords } from './flag-values.js';
 
 export function declareSessionFlags<T>(yargs: Argv<T>) {
   return yargs
@@ -38,4 +40,31 @@ export function toSessionOptions(args: SessionArgs): SessionOptions | undefined 
     throw new UsageError('--replace and --parallel contradict each other: --replace reuses the name, --parallel picks a new one; give one');
   }
   return options;
+}
+
+/** `list`'s flags (R43): one state selection, the format, filters. */
+export function declareListFlags<T>(yargs: Argv<T>) {
+  return yargs
+    .option('all', { type: 'boolean', describe: 'every sandbox container, stopped plain runs included' })
+    .option('running', { type: 'boolean', describe: 'only running containers' })
+    .option('stopped', { type: 'boolean', describe: 'only stopped containers' })
+    .option('format', {
+      type: 'string',
+      describe:
+        'table (default), json (an array of {name, container, status, workdir, workdirs, image, created, runId, agent, ' +
+        'agentVersion}) or names',
+    })
+    .option('filter', { type: 'string', describe: 'key=value with key name, workdir, image or status (repeatable; all must match)' });
+}
+
+export function toListOptions(args: Record<string, unknown>): ListOptions {
+  refuseExtraWords(args._ as unknown[] | undefined);
+  const states = (['all', 'running', 'stopped'] as const).filter((state) => readFlag(args[state], `--${state}`));
+  if (states.length > 1) throw new UsageError(`--${states[0]} and --${states[1]} contradict each other: give one`);
+  const format = readSingleValue(args.format, '--format') ?? 'table';
+  if (format !== 'table' && format !== 'json' && format !== 'names') {
+    throw new UsageError(`--format ${JSON.stringify(format)} is not a format: use table, json or names`);
+  }
+  const state: StateSelection = states[0] ?? 'default';
+  return { state, format: format as ListFormat, filters: readRepeatedValues(args.filter, '--filter') };
 }

@@ -319,7 +319,7 @@ describe('run-in-container --dry-run', () => {
   });
 
   it.each([
-    [['--help'], 'run-in-container [options] [-- codex args…]'],
+    [['--help'], 'run-in-container [options] [-- agent args…]'],
     [['shell', '--help'], '--work_dir'],
     [['build', '--help'], '--codex-version'],
     [['-h'], '--dry-run'],
@@ -334,9 +334,11 @@ describe('run-in-container --dry-run', () => {
 
   it('--help wraps between words, never inside one', () => {
     const result = runCli(['--help'], { cwd: work, home });
-    expect(result.stdout).toContain('Run the OpenAI Codex CLI in a Docker sandbox that can reach only allowlisted hosts.');
-    // Joined again, the wrapped column reads as written only when every break fell on a blank.
+    // Joined again, the wrapped text reads as written only when every break fell on a blank.
     const joined = result.stdout.replace(/\s+/g, ' ');
+    expect(joined).toContain(
+      'Run the OpenAI Codex CLI, Claude Code or Gemini CLI in a Docker sandbox that can reach only allowlisted hosts.',
+    );
     expect(joined).toContain('(several DIRs: all mounted, the first is the working directory)');
     expect(joined).toContain('list [--all|--running|--stopped] [--format table|json|names] [--filter key=value]');
   });

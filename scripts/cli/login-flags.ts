@@ -1,21 +1,8 @@
 import type { Argv } from 'yargs';
 import type { LoginOptions } from '../app/login.js';
 import { AGENT_IDS, DEFAULT_AGENT } from '../core/agents.js';
-import { defineCommand } from './define-command.js';
 import { declareBuildEgressFlags } from './egress-flags.js';
 import { readAgentFlag, readFlag, readPassThrough, readRepeatedValues, readSingleValue, refuseExtraWords } from './flag-values.js';
-
-/*
- * `login`'s declaration (listed in COMMANDS of cli/commands.ts, which has no room left for
- * it): its flags, their mapping to LoginOptions, and the lazy import of app/login.ts.
- */
-export const loginCommand = defineCommand(
-  'login',
-  'log in to an agent inside a sandbox that reaches only its login hosts and store the credential where runs find it: ' +
-    'login [--agent A] [--device-auth|--with-api-key] [--save-to DIR [--force]] [-- login args…]',
-  declareLoginFlags,
-  async (args, { ctx, version }) => (await import('../app/login.js')).loginCommand(toLoginOptions(args), ctx, version),
-);
 
 /** `login`'s flags (R135-R138): the method, where to save, and the sandbox flags a login can use. */
 export function declareLoginFlags<T>(yargs: Argv<T>) {
