@@ -15,12 +15,14 @@ const yargs = createRequire(import.meta.url)('yargs') as typeof YargsFactory;
 
 const ABOUT = 'Run the OpenAI Codex CLI, Claude Code or Gemini CLI in a Docker sandbox that can reach only allowlisted hosts.';
 
-const EPILOG = `Environment: WORKSPACE_ROOT_DIR (workdirs must be inside it), CODEX_CONFIG_DIR, CODEX_AUTH_FILE,
-CODEX_DOCKER_IMAGE, OPENAI_ALLOWED_DOMAINS (extra hosts, space or comma separated; *.example.com for subdomains),
-SANDBOX_BASE_IMAGE (base for automatic builds), HTTPS_PROXY/HTTP_PROXY (either case: upstream proxy),
-SANDBOX_CA_CERTS and NODE_EXTRA_CA_CERTS (extra CA files); for --agent claude: CLAUDE_CONFIG_DIR,
-ANTHROPIC_API_KEY and the others of docs/agents.md, for --agent gemini: GEMINI_CLI_HOME, GEMINI_API_KEY, … (keys are
-passed by name, never printed).
+// One paragraph per line: yargs wraps them to the terminal's width.
+const EPILOG = `${[
+  'Environment: WORKSPACE_ROOT_DIR (workdirs must be inside it), CODEX_CONFIG_DIR, CODEX_AUTH_FILE, CODEX_DOCKER_IMAGE,',
+  'OPENAI_ALLOWED_DOMAINS (extra hosts, space or comma separated; *.example.com for subdomains), SANDBOX_BASE_IMAGE',
+  '(base for automatic builds), HTTPS_PROXY/HTTP_PROXY (either case: upstream proxy), SANDBOX_CA_CERTS and',
+  'NODE_EXTRA_CA_CERTS (extra CA files); for --agent claude: CLAUDE_CONFIG_DIR, ANTHROPIC_API_KEY and the others of',
+  'docs/agents.md, for --agent gemini: GEMINI_CLI_HOME, GEMINI_API_KEY, … (keys are passed by name, never printed).',
+].join(' ')}
 Exit codes: 2 bad input, 1 environment problem, otherwise the command's own (128+signal when killed).
 
 ${presetsHelp()}`;
