@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTable, summarize } from './stats.mjs';
+import { IMAGE_CONTRACT } from '../dist/scripts/core/container-identity.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist/scripts/cli/main.js');
@@ -56,7 +57,8 @@ function checkPrerequisites() {
     process.exit(1);
   }
   const image = run('docker', ['image', 'inspect', '--format', '{{index .Config.Labels "codex-sandbox.entrypoint"}}', IMAGE]);
-  if (image.status !== 0 || image.stdout.trim() !== '3') {
+  // The contract this launcher speaks (the bench runs after `npm run build`).
+  if (image.status !== 0 || image.stdout.trim() !== String(IMAGE_CONTRACT)) {
     console.error(
       `bench: image ${IMAGE} is missing (or not a sandbox image): run \`npx run-in-container build\` first; the bench builds nothing`,
     );
