@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { listAgentHostDirs, type AgentHomeFacts } from '../core/agent-home-plan.js';
 import { AGENTS, type AgentId } from '../core/agents.js';
@@ -8,7 +7,8 @@ import { exists, findUsable, readSource } from './codex-home.js';
 import { credentialStoreDir, STORED_API_KEY_FILE } from './credential-store.js';
 import type { HostContext } from './host-context.js';
 import { resolveInputPath } from './input-path.js';
-import { statHostPath } from './tree-paths.js';
+import { UnsafePathError } from './safe-tree.js';
+import { readHostFile, statHostPath } from './tree-paths.js';
 
 export interface AgentHomeInputs {
   agent: AgentId;
@@ -71,7 +71,7 @@ export async function inspectAgentHome(inputs: AgentHomeInputs): Promise<AgentHo
   };
   const credentialFile = await findCredential(inputs, dirs.credential, warnings);
   const passEnv = spec.keyEnv.filter((name) => ctx.env[name] !== undefined);
-  const secretEnv = await readStoredKey(inputs.agent, storeDir, ctx);
+  const secretEnv = await readStoredKey(inputs.agent, storeDir, inputs);
   if (credentialFile === undefined && !spec.keyEnv.some((name) => ctx.env[name] !== undefined) && Object.keys(secretEnv).length === 0) {
     warnings.push(
       `no ${spec.title} login or API key found: log in with \`run-in-container login --agent ${spec.id}\`` +
@@ -94,22 +94,27 @@ async function findCredential(inputs: AgentHomeInputs, dirs: readonly string[], 
   return undefined;
 }
 
-/** A key stored by `login --with-api-key`, unless the host's own variable is set (it wins). */
-async function readStoredKey(agent: AgentId, storeDir: string | undefined, ctx: HostContext): Promise<Record<string, string>> {
+/**
+ * A key stored by `login --with-api-key`, unless the host's own variable is set (it wins).
+ * Read as any host file (R102): the store is under HOME, which a workdir below it may hold.
+ */
+async function readStoredKey(agent: AgentId, storeDir: string | undefined, inputs: AgentHomeInputs): Promise<Record<string, string>> {
   const variable = AGENTS[agent].storedKeyEnv;
-  if (variable === undefined || storeDir === undefined || ctx.env[variable] !== undefined) return {};
-  let text: string;
+  if (variable === undefined || storeDir === undefined || inputs.ctx.env[variable] !== undefined) return {};
+  const file = path.join(storeDir, STORED_API_KEY_FILE);
+  let bytes: Buffer;
   try {
-    // The store is the launcher's (outside every agent-writable tree).
-    const bytes = await readFile(path.join(storeDir, STORED_API_KEY_FILE));
-    if (bytes.length > READ_LIMITS.credential) throw new UsageError(`${storeDir}/${STORED_API_KEY_FILE} is too large to be a key`);
-    text = bytes.toString('utf8').trim();
+    bytes = (await readHostFile(file, inputs.trees, READ_LIMITS.credential)).bytes;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if (error instanceof UnsafePathError) {
+      throw new UsageError(`stored API key: ${error.detail}: store it again with run-in-container login`);
+    }
     throw error;
   }
+  const text = bytes.toString('utf8').trim();
   if (!/^[\x21-\x7e]+$/.test(text)) {
-    throw new UsageError(`${storeDir}/${STORED_API_KEY_FILE} is not one key: store it again with run-in-container login --with-api-key`);
+    throw new UsageError(`${file} is not one key: store it again with run-in-container login --with-api-key`);
   }
   return { [variable]: text };
 }

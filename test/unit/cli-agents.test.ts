@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runCli, type CliResult } from './helpers/run-cli.js';
@@ -86,6 +87,28 @@ describe('--agent claude (R120-R125)', () => {
     expect(envOf(argvOf(result))).toContain('ANTHROPIC_API_KEY');
     expect(result.stdout + result.stderr).not.toContain('sk-stored-key');
     expect(result.stderr).not.toContain('no Claude Code login');
+  });
+
+  it('a stored key planted as a link by an agent whose workdir holds the store is refused, not followed (R102)', () => {
+    const secret = 'host-secret-line';
+    writeFile(path.join(home, 'secret.txt'), `${secret}\n`, 0o600);
+    const config = path.join(home, '.config');
+    writeFile(path.join(config, 'codex-sandbox', 'credentials', 'claude', 'keep'), '');
+    fs.symlinkSync(path.join(home, 'secret.txt'), path.join(config, 'codex-sandbox', 'credentials', 'claude', 'api-key'));
+    if (process.getuid?.() === 0) fs.chownSync(config, 4242, 4242);
+    const result = runCli(['--dry-run', '--agent', 'claude', '--work_dir', config], { cwd: config, home });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/^run-in-container: stored API key: .*api-key is a symlink leading out.*login/m);
+    expect(result.stdout + result.stderr).not.toContain(secret);
+  });
+
+  it('a stored key that is a FIFO is refused at once, never read (R109)', () => {
+    const store = path.join(home, '.config', 'codex-sandbox', 'credentials', 'claude');
+    fs.mkdirSync(store, { recursive: true });
+    execFileSync('mkfifo', [path.join(store, 'api-key')]);
+    const result = runCli(['--dry-run', '--agent', 'claude'], { cwd: work, home });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/stored API key: .*api-key is not a regular file/);
   });
 });
 
