@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import type YargsFactory from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { SandboxError, UsageError } from '../core/errors.js';
 import { escapeTerminalLines, escapeTerminalText } from '../core/terminal-text.js';
 import { readHostContext } from '../host/host-context.js';
@@ -11,7 +10,10 @@ import { presetsHelp } from './egress-flags.js';
 
 // yargs' ESM build wraps --help in the middle of words (cliui's ESM shim lacks wrap-ansi);
 // its CommonJS build wraps between words.
-const yargs = createRequire(import.meta.url)('yargs') as typeof YargsFactory;
+// Its helpers from the same build: the ESM ones would load a second yargs-parser and cliui.
+const requireCjs = createRequire(import.meta.url);
+const yargs = requireCjs('yargs') as typeof YargsFactory;
+const { hideBin } = requireCjs('yargs/helpers') as { hideBin(argv: string[]): string[] };
 
 const ABOUT = 'Run the OpenAI Codex CLI, Claude Code or Gemini CLI in a Docker sandbox that can reach only allowlisted hosts.';
 
