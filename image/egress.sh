@@ -23,13 +23,14 @@ take() {
   # fd 9 holds the lock; the next capper must not inherit it (start_capper closes it).
   exec 9> "${EGRESS_RUN}/take.lock"
   flock -w 10 9 || fail "another take is still running"
-  local pid gen f
+  local pid gen f files=()
   read -r pid gen < "${EGRESS_RUN}/capper"
   [[ "$pid" =~ ^[0-9]+$ && "$gen" =~ ^[0-9]+$ ]] || fail "bad capper record"
   end_capper "$pid"
   start_capper "$((gen + 1))"
   # Every closed file, oldest first (earlier starts of a restarted session included).
-  for f in $(find "$EGRESS_DIR" -maxdepth 1 -type f -name 'egress.*.log' -printf '%f\n' | sort -t. -k2,2n); do
+  mapfile -t files < <(find "$EGRESS_DIR" -maxdepth 1 -type f -name 'egress.*.log' -printf '%f\n' | sort -t. -k2,2n)
+  for f in "${files[@]}"; do
     [[ "$f" == "egress.$((gen + 1)).log" ]] && continue
     head -c "$((EGRESS_CAP_BYTES + 65536))" -- "${EGRESS_DIR}/${f}"
     rm -f -- "${EGRESS_DIR:?}/${f}"

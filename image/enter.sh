@@ -9,6 +9,7 @@ set -Eeuo pipefail
 umask 022
 # shellcheck source=lib-common.sh
 . /usr/local/lib/codex-sandbox/lib-common.sh
+exec {AGENT_CWD_FD}<.
 enter_root_context
 arm_err_trap
 # shellcheck source=lib-user.sh
@@ -23,15 +24,24 @@ main() {
   require_root
   wait_until_ready "${SANDBOX_ENTER_WAIT:-300}"
   local mode=agent name="${SANDBOX_AGENT:-codex}"
-  case "${1:-}" in
-    shell) mode=shell; shift ;;
-    codex | claude | gemini) name=$1; shift ;;
-  esac
+  if [[ "${1:-}" == shell ]]; then
+    mode=shell
+    shift
+  elif is_known_agent "${1:-}"; then
+    name=$1
+    shift
+  fi
   if [[ "$mode" == agent ]]; then select_agent "$name" 1; fi
   load_agent_ids
   agent_env
-  if [[ "$AGENT_CWD" == / && -n "${SANDBOX_WORKDIR:-}" ]]; then AGENT_CWD="$SANDBOX_WORKDIR"; fi
-  cd "$AGENT_CWD"
+  # docker exec's directory as runc entered it: never its path resolved again as root, after
+  # a wait during which the agent may have put a link on the way (R96).
+  if [[ "$AGENT_CWD" == / && -n "${SANDBOX_WORKDIR:-}" ]]; then
+    cd "$SANDBOX_WORKDIR"
+  else
+    cd -P "/proc/self/fd/${AGENT_CWD_FD}"
+  fi
+  exec {AGENT_CWD_FD}<&-
   set_agent_command "$mode" "$@"
   trap - ERR
   drop_privileges_exec "${AGENT_ARGV[@]}"

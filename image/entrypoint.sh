@@ -85,7 +85,7 @@ main() {
   read_workdirs
   link_codex_home
   resolve_target_ids
-  separate_service_uids
+  separate_service_ids
   STEP="egress log"
   init_egress_log
   # Squid takes ~0.1 s to listen: it starts first and is waited for in the self-check.
@@ -118,11 +118,11 @@ main() {
   STEP="login"
   start_login_relay
   STEP="exec"
-  cd "$WORKDIR"
   mark_ready
   trap - ERR
   if [[ "$mode" == session ]]; then
     # tini stays PID 1 and signals this process group: `docker stop` is immediate.
+    cd "$WORKDIR"
     drop_privileges_exec sleep infinity
   fi
   run_agent "${AGENT_ARGV[@]}"
@@ -133,7 +133,8 @@ run_agent() { # the agent as a child (not exec'd): once it ends, the egress log 
   # Handlers, not "ignore": the agent gets the default dispositions back when it starts.
   # tini -g signals the whole group; root only waits, then passes the code on (128+N).
   trap ':' INT TERM HUP QUIT USR1 USR2
-  run_as_agent "$@" || rc=$?
+  # Only the agent works in the workdir; root, which drains the log after it, stays in / (R96).
+  (cd "$WORKDIR" && drop_privileges_exec "$@") || rc=$?
   flush_egress_log
   exit "$rc"
 }

@@ -18,8 +18,9 @@ die() {
 }
 
 check_agent_list() { # every word of $AGENTS is a known id, and there is at least one
-  local id count=0
-  for id in ${AGENTS//,/ }; do
+  local id count=0 ids=()
+  IFS=, read -r -a ids <<< "$AGENTS"
+  for id in "${ids[@]}"; do
     [[ " ${KNOWN_AGENTS} " == *" ${id} "* ]] || die "AGENTS: unknown agent '${id}' (known: ${KNOWN_AGENTS})"
     count=$((count + 1))
   done
@@ -71,7 +72,7 @@ install_gemini() { # VERSION: Gemini CLI, on a Node of its own when the base's i
   script="$(readlink -f "$link")"
   [[ -f "$script" ]] || die "gemini: ${link} does not lead to its script"
   rm -f "$link"
-  printf '#!/bin/sh\n# Gemini CLI needs Node >= %s; the base image has %s.\nexec %s %s "$@"\n' \
+  printf '#!/bin/sh\n# Gemini CLI needs Node >= %s; the base image has %s.\nexec '\''%s'\'' '\''%s'\'' "$@"\n' \
     "$GEMINI_MIN_NODE" "$(node --version)" "${NODE_DIR}/bin/node" "$script" > "$link"
   chmod 0755 "$link"
 }

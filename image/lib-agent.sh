@@ -15,9 +15,11 @@ agents_with() { # agents_with ID: the image's agents plus ID, in registry order,
   printf '%s' "$list"
 }
 
+is_known_agent() { [[ -n "$1" && " ${KNOWN_AGENTS} " == *" $1 "* ]]; }
+
 select_agent() { # select_agent NAME REQUIRED(0|1): AGENT=NAME, or one line naming the fix (71)
   local name=$1 shown
-  if [[ " ${KNOWN_AGENTS} " != *" ${name} "* ]]; then
+  if ! is_known_agent "$name"; then
     shown="${name:0:40}"
     fail "unknown agent '${shown//[^A-Za-z0-9_.-]/?}' (expected ${KNOWN_AGENTS// /, })"
   fi

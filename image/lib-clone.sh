@@ -25,6 +25,9 @@ git_as_agent() { # git ARGS... as the agent; output collected for the failure me
 clone_failed() {
   local last
   last="$(grep -v '^[[:space:]]*$' "$CLONE_OUT" | tail -n 1)" || true
+  # git's words (and a server's) are data: printable and one bounded line.
+  last="${last:0:300}"
+  last="${last//[^[:print:]]/?}"
   fail "${last:-git failed}"
 }
 

@@ -9,8 +9,8 @@
 #   - sessions (nothing mounted): it writes inside the container (root-only directory);
 #     `sandbox-egress take` (docker exec, after each command) hands over what was written
 #     since the last take, so nothing stays on the host.
-# The agent can neither write to the FIFO (root:codex-egress 0620) nor read the logs (parent
-# directory root:codex-egress 0710).
+# The agent can neither write to the FIFO (root:codex-egress 0620, in a root:codex-egress 0710
+# directory) nor read the logs (parent directory root 0700).
 
 readonly EGRESS_PARENT=/var/lib/codex-sandbox/private
 readonly EGRESS_DIR="${EGRESS_PARENT}/egress"
@@ -33,7 +33,10 @@ egress_output() { # egress_output GEN: the file generation GEN of the capper wri
 
 init_egress_log() { # FIFO, output directory, rotation nonce (before any writer starts)
   [[ "${SANDBOX_EGRESS_LOG:-}" == 1 ]] || return 0
-  install -d -m 0710 -o root -g "$EGRESS_GROUP" "$EGRESS_PARENT" "$EGRESS_RUN"
+  # The logs are root's alone (the capper writes to a descriptor root opened); the services
+  # only pass through the FIFO's directory.
+  install -d -m 0700 -o root -g root "$EGRESS_PARENT"
+  install -d -m 0710 -o root -g "$EGRESS_GROUP" "$EGRESS_RUN"
   if mountpoint -q "$EGRESS_DIR"; then
     EGRESS_MOUNTED=1
   else
@@ -145,19 +148,6 @@ end_capper() { # end_capper PID: marker through the FIFO, then wait (<= 3 s) for
     sleep 0.003
   done
   kill -KILL "$pid" 2>/dev/null || true # stuck: what it wrote so far stays
-}
-
-proxy_has_clients() { # a connection to one of Squid's ports not yet closed on Squid's side
-  local _sl local_addr _rem state _rest file
-  for file in /proc/net/tcp /proc/net/tcp6; do
-    [[ -r "$file" ]] || continue
-    while read -r _sl local_addr _rem state _rest; do
-      case "${local_addr##*:}" in
-        0C38 | 0C39 | 0C3A) [[ "$state" == 0A || "$state" == 06 ]] || return 0 ;;
-      esac
-    done < "$file"
-  done
-  return 1
 }
 
 flush_egress_log() { # after the agent exited: Squid logs its last connections, the capper drains

@@ -15,9 +15,11 @@ LOGIN_PORT=""
 LOGIN_ROUTES=() # "FAMILY DEVICE GATEWAY ADDRESS" per family with a default route
 
 default_route() { # default_route 4|6: "DEVICE GATEWAY ADDRESS" of the default route, or nothing
-  local fam=$1 line dev="" gw="" addr="" word prev=""
-  line="$(ip "-${fam}" route show default 2>/dev/null | head -n 1)"
-  for word in $line; do
+  local fam=$1 line dev="" gw="" addr="" word prev="" words=()
+  # `|| return 0`: a family the kernel lacks is no route, not a failed start (ERR is inherited).
+  line="$(ip "-${fam}" route show default 2>/dev/null | head -n 1)" || return 0
+  read -r -a words <<< "$line"
+  for word in "${words[@]}"; do
     case "$prev" in
       via) gw=$word ;;
       dev) dev=$word ;;
@@ -25,7 +27,7 @@ default_route() { # default_route 4|6: "DEVICE GATEWAY ADDRESS" of the default r
     prev=$word
   done
   [[ -n "$dev" && -n "$gw" ]] || return 0
-  addr="$(ip "-${fam}" -o addr show dev "$dev" scope global 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4; exit }')"
+  addr="$(ip "-${fam}" -o addr show dev "$dev" scope global 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4; exit }')" || return 0
   [[ -n "$addr" ]] || return 0
   printf '%s %s %s\n' "$dev" "$gw" "$addr"
 }
@@ -34,7 +36,7 @@ check_login_port() { # check_login_port MODE: validate SANDBOX_LOGIN_PORT, find 
   local port="${SANDBOX_LOGIN_PORT:-}" fam route
   [[ -n "$port" ]] || return 0
   [[ "$1" == login ]] || fail "SANDBOX_LOGIN_PORT is only for SANDBOX_COMMAND=login"
-  if [[ ! "$port" =~ ^[1-9][0-9]{3,4}$ ]] || ((port < 1024 || port > 65535)); then
+  if ! valid_port "$port" || ((port < 1024)); then
     fail "SANDBOX_LOGIN_PORT must be a port from 1024 to 65535"
   fi
   # The sandbox's own listeners (Squid, lib-proxy.sh) are never forwarded.

@@ -84,9 +84,6 @@ link_codex_home() { # SANDBOX_CODEX_HOME (a Codex home inside a workdir): /codex
     rmdir /codex_home
   fi
   ln -s -- "$target" /codex_home
+  # shellcheck disable=SC2034 # read by lib-user.sh (map_agent_user)
   CODEX_HOME_LINK=$target
-}
-
-codex_home_dir() { # the real directory of the Codex home (never the link itself)
-  if [[ -n "$CODEX_HOME_LINK" ]]; then printf '%s' "$CODEX_HOME_LINK"; else printf '/codex_home'; fi
 }

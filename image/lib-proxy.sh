@@ -145,6 +145,8 @@ squid_config() { # print squid.conf (root-owned 0640 root:proxy: it may hold pro
 
 prepare_proxy() { # write the configuration (before the firewall: Squid starts in parallel)
   ipv6_loopback_works && PROXY_V6=1
+  # Fresh at every start: root never writes through what a Squid of an earlier start left.
+  rm -rf "$SQUID_RUN_DIR"
   install -d -m 0750 -o "$PROXY_USER" -g "$PROXY_USER" "$SQUID_RUN_DIR"
   : > "${SQUID_RUN_DIR}/cache.log"
   chown "$PROXY_USER:$PROXY_USER" "${SQUID_RUN_DIR}/cache.log"
@@ -160,6 +162,18 @@ squid_as_proxy() { # squid ARGS... as the proxy user (+ codex-egress: the log FI
 start_proxy() { # start Squid in the background (reparented to tini); readiness in the self-check
   rm -f "${SQUID_RUN_DIR}/squid.pid"
   (squid_as_proxy -N -f "$SQUID_CONF" </dev/null >/dev/null 2>>"${SQUID_RUN_DIR}/cache.log" &)
+}
+
+proxy_has_clients() { # a connection to one of Squid's ports not yet closed on Squid's side
+  local _sl local_addr _rem state _rest file squid_ports
+  squid_ports=" $(printf '%04X ' "$PROXY_EXPLICIT_PORT" "$PROXY_HTTP_PORT" "$PROXY_TLS_PORT")"
+  for file in /proc/net/tcp /proc/net/tcp6; do
+    [[ -r "$file" ]] || continue
+    while read -r _sl local_addr _rem state _rest; do
+      if [[ "$squid_ports" == *" ${local_addr##*:} "* && "$state" != 0A && "$state" != 06 ]]; then return 0; fi
+    done < "$file"
+  done
+  return 1
 }
 
 port_listening() { # port_listening HEXPORT FILE: a TCP socket in state LISTEN on that port
@@ -196,7 +210,7 @@ wait_for_proxy() { # poll tightly (10 ms, at most ~5 s) until every Squid port l
 
 # Documentation addresses (RFC 5737 / RFC 3849): the probe never leaves the container — it is
 # redirected to Squid, which refuses the name without looking it up.
-readonly PROBE_V4=192.0.2.1 PROBE_V6=2001:db8::1 PROBE_NAME=selfcheck.codex-sandbox.invalid
+readonly PROBE_V4=192.0.2.1 PROBE_V6=2001:db8::1
 
 has_route() { # has_route 4|6: a non-loopback default or global route exists
   local fam=$1
@@ -212,7 +226,7 @@ probe_interception() { # probe_interception ADDR: port 80 there must be Squid re
     sleep 0.05
   done
   [[ -n "$fd" ]] || fail "port 80 is not intercepted (${addr}: connection refused)"
-  printf 'GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$PROBE_NAME" >&"$fd"
+  printf 'GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$SELFCHECK_NAME" >&"$fd"
   IFS= read -r -t 2 -u "$fd" line || true
   exec {fd}>&-
   # 403 (not allowed) or 409 (Squid checks that the name resolves to the address first).

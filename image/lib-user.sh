@@ -72,16 +72,30 @@ map_extra_workdirs() { # root host only: the per-workdir rule (root-owned: hand 
   done
 }
 
-separate_service_uids() { # the agent never shares a service's uid (the firewall matches owners)
-  local user uid candidate=999
+separate_service_ids() { # the agent never shares a service's uid (the firewall matches owners)
+  # nor its group (proxy reads squid.conf with the upstream's credentials, codex-egress
+  # writes the egress FIFO): a service id equal to the host's moves to a free system id.
+  local user group id candidate=999
   for user in dnsmasq proxy sandbox-log ulog sandbox-relay; do
-    uid="$(id -u "$user")"
-    [[ "$uid" == "$TARGET_UID" ]] || continue
+    id="$(id -u "$user")"
+    [[ "$id" == "$TARGET_UID" ]] || continue
     while getent passwd "$candidate" >/dev/null || [[ "$candidate" == "$TARGET_UID" ]]; do
       candidate=$((candidate - 1))
       (( candidate > 100 )) || fail "no free system uid for ${user}"
     done
     usermod -u "$candidate" "$user" >/dev/null
+  done
+  candidate=999
+  for group in proxy codex-egress ulog; do
+    id="$(getent group "$group" | cut -d: -f3)"
+    [[ "$id" == "$TARGET_GID" ]] || continue
+    while getent group "$candidate" >/dev/null || [[ "$candidate" == "$TARGET_GID" ]]; do
+      candidate=$((candidate - 1))
+      (( candidate > 100 )) || fail "no free system gid for ${group}"
+    done
+    groupmod -g "$candidate" "$group"
+    # The image's own files of that group (Squid's directories) follow it.
+    find /etc /var -xdev -gid "$id" -exec chgrp -h "$candidate" {} +
   done
 }
 
@@ -97,10 +111,10 @@ map_agent_user() { # give codex the host uid/gid so workdir files belong to the 
   fi
   chown_changed /home/codex
   # The Codex home's real directory: never the /codex_home link itself (lib-mounts.sh).
-  local home_dir="${CODEX_HOME_LINK:-}"
-  [[ -n "$home_dir" ]] || home_dir=/codex_home
+  local home_dir="${CODEX_HOME_LINK:-/codex_home}"
   if [[ "$CHOWN_TREES" == 1 ]]; then
-    chown_tree "$home_dir"
+    # A Codex home inside the workdir is walked once, with the workdir.
+    if [[ -z "${SANDBOX_WORKDIR:-}" || "$home_dir" != "$SANDBOX_WORKDIR"/* ]]; then chown_tree "$home_dir"; fi
     if [[ -n "${SANDBOX_WORKDIR:-}" ]]; then chown_tree "$SANDBOX_WORKDIR"; fi
   elif [[ "$CHOWN_HOME" == 1 ]]; then
     chown_tree "$home_dir"
