@@ -5,11 +5,11 @@ import type { ContainerLogin } from '../core/login-flows.js';
 import { assembleLoginPlan } from '../core/login-plan.js';
 import { buildDockerRunArgs } from '../core/run-plan.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
+import { credentialStoreRoot } from '../host/credential-store.js';
 import { probeDocker, runDockerAttached } from '../host/docker.js';
 import type { HostContext } from '../host/host-context.js';
 import { createLoginHome, readLoginCredential, writeLoginFiles, type LoginHome } from '../host/login-home.js';
 import { pinMountSources } from '../host/mount-pins.js';
-import { credentialStoreRoot } from '../host/save-credential.js';
 
 export interface LoginContainerInputs {
   ctx: HostContext;

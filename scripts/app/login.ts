@@ -87,7 +87,8 @@ async function prepareLogin(flow: ContainerLogin, options: LoginOptions, ctx: Ho
         (spec.storedKeyEnv === undefined ? '' : `, or store an API key with --with-api-key`),
     );
   }
-  const name = flow.credential[flow.credential.length - 1] ?? spec.credentialFile;
+  // The login file keeps the agent's own name wherever it is saved.
+  const name = spec.credentialFile;
   const target: SaveTarget =
     options.saveTo === undefined ? storeTarget(ctx, flow.agent) : await checkSaveTo(options.saveTo, ctx.cwd, name, options.force);
   const imageWhat = options.image !== undefined ? '--image' : 'CODEX_DOCKER_IMAGE';

@@ -86,10 +86,9 @@ export interface LoginRequest {
   sandboxFlags: readonly string[];
 }
 
-/** The path parts of an agent's login file below its home (its config directory, then the file). */
-export function credentialParts(agent: AgentId): string[] {
-  const spec = AGENTS[agent];
-  return [...spec.configDir.split('/').filter((part) => part !== ''), spec.credentialFile];
+/** The path parts of an agent's configuration directory below its home (none for the home itself). */
+function configParts(agent: AgentId): string[] {
+  return AGENTS[agent].configDir.split('/').filter((part) => part !== '');
 }
 
 function methodOf(request: LoginRequest): LoginMethod {
@@ -120,7 +119,7 @@ export function chooseLoginFlow(request: LoginRequest): LoginFlow {
     refuseWithoutSandbox(request, spec.title);
     return { kind: 'store-key', agent, method: 'with-api-key' };
   }
-  const configDir = spec.configDir.split('/').filter((part) => part !== '');
+  const configDir = configParts(agent);
   const seeds = Object.entries(spec.seedFiles).map(([name, content]) => ({ parts: [...configDir, name], content }));
   const settings = shape.settings === undefined ? [] : [{ parts: [...configDir, 'settings.json'], content: shape.settings }];
   return {
@@ -134,7 +133,7 @@ export function chooseLoginFlow(request: LoginRequest): LoginFlow {
     needsTerminal: shape.needsTerminal === true,
     stopWhenStored: shape.stopWhenStored === true,
     homeFiles: [...seeds, ...settings],
-    credential: credentialParts(agent),
+    credential: [...configDir, spec.credentialFile],
   };
 }
 

@@ -2,20 +2,13 @@ import { constants } from 'node:fs';
 import { access, chmod, lstat, mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentId } from '../core/agents.js';
-import { EnvironmentError, UsageError } from '../core/errors.js';
-import { credentialStoreDir } from './credential-store.js';
+import { UsageError } from '../core/errors.js';
+import { credentialStoreRoot } from './credential-store.js';
 import type { HostContext } from './host-context.js';
 import { TreeDir } from './safe-tree.js';
 
 /** Where a login's result goes: the credential store (default) or `--save-to DIR` (R136). */
 export type SaveTarget = { kind: 'store'; dir: string } | { kind: 'dir'; dir: string; force: boolean };
-
-/** `~/.config/codex-sandbox/credentials`: the store's root (login directories live there too). */
-export function credentialStoreRoot(ctx: Pick<HostContext, 'home'>): string {
-  const dir = credentialStoreDir(ctx, 'codex');
-  if (dir === undefined) throw new EnvironmentError('HOME is not set: the credential store lives below it; set HOME and run again');
-  return path.dirname(dir);
-}
 
 /** The store's directory of `agent`, as a save target. */
 export function storeTarget(ctx: Pick<HostContext, 'home'>, agent: AgentId): SaveTarget {
