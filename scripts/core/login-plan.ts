@@ -33,7 +33,7 @@ export function loginEgressDefaults(flow: Pick<ContainerLogin, 'agent'>): Egress
 }
 
 /** `codex-login-<agent>-<run id>`: recognisable in `docker ps`, unique per run. */
-export function buildLoginContainerName(flow: Pick<ContainerLogin, 'agent'>, runId: string): string {
+function buildLoginContainerName(flow: Pick<ContainerLogin, 'agent'>, runId: string): string {
   return `codex-login-${flow.agent}-${runId}`;
 }
 

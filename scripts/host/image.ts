@@ -12,7 +12,7 @@ import { createCaBuildContext } from './ca-certs.js';
 import { buildDockerImage, inspectImage, queryDocker } from './docker.js';
 
 /** The directory holding image/Dockerfile, from the installed package (dist/ or sources). */
-export function findImageContext(): string {
+function findImageContext(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(path.join(dir, 'image', 'Dockerfile'))) return path.join(dir, 'image');
