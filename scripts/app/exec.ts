@@ -12,7 +12,6 @@ import {
   createLogSink,
   createMessageDir,
   createReportFiles,
-  readAgentVersion,
   readLastMessage,
   readRepoCommit,
   resolveReportDir,
@@ -38,17 +37,17 @@ export async function execCommand(options: ExecOptions, ctx: HostContext, launch
     const validated = await prepareRun(options, ctx, 'codex', launcherVersion);
     const { runId, workdir } = validated.resolved;
     const reportDir = await resolveReportDir(options.out, ctx.cwd, workdir, reportDirName(new Date().toISOString(), runId));
-    const prepared = headless(validated, prompt, options.passThrough);
+    const { prepared, lastMessage } = headless(validated, prompt, options.passThrough);
     await confirmRun(prepared, options, ctx);
     if (options.dryRun) {
       process.stderr.write(`would write the report to ${escapeTerminalText(reportDir)}\n`);
       return printDryRun(prepared);
     }
-    const job: ReportJob = { prompt, reportDir, track: options.track === true, ctx };
+    const job: ReportJob = { prompt, reportDir, track: options.track === true, ctx, lastMessage };
     let captured: CapturedRun | undefined;
     // --track is the report's (its changes are listed in summary.md), not the plain run's.
-    const result = await executeRun(prepared, { ...options, track: false }, ctx, async (dockerArgs, pinned) => {
-      captured = await runCaptured(dockerArgs, pinned, job);
+    const result = await executeRun(prepared, { ...options, track: false }, ctx, async (dockerArgs, pinned, imageAgents) => {
+      captured = await runCaptured(dockerArgs, pinned, job, imageAgents[agentOf(pinned)]);
       return captured.outcome.exitCode;
     });
     if (captured === undefined) throw new Error('exec: the container step did not run');
@@ -56,20 +55,24 @@ export async function execCommand(options: ExecOptions, ctx: HostContext, launch
   });
 }
 
-/** The same plan, headless: never -t, the agent's headless mode with the report's flags (R50, R126). */
-function headless(prepared: PreparedRun, prompt: string, passThrough: readonly string[]): PreparedRun {
-  const { args } = buildHeadlessArgs(
+/**
+ * The same plan, headless: never -t, the agent's headless mode with the report's flags (R50, R126);
+ * with where that mode leaves the final message.
+ */
+function headless(
+  prepared: PreparedRun,
+  prompt: string,
+  passThrough: readonly string[],
+): { prepared: PreparedRun; lastMessage: 'file' | 'stdout' } {
+  const { args, lastMessage } = buildHeadlessArgs(
     agentOf(prepared),
     prompt,
     passThrough,
     lastMessagePaths(prepared.resolved.runId, codexHomeInContainer(prepared.resolved)).container,
   );
   const resolved = { ...prepared.resolved, tty: false, args };
-  return {
-    ...prepared,
-    resolved,
-    plan: { ...assembleRunPlan(resolved), ...(prepared.plan.mountIds === undefined ? {} : { mountIds: prepared.plan.mountIds }) },
-  };
+  const plan = { ...assembleRunPlan(resolved), ...(prepared.plan.mountIds === undefined ? {} : { mountIds: prepared.plan.mountIds }) };
+  return { prepared: { ...prepared, resolved, plan }, lastMessage };
 }
 
 interface ReportJob {
@@ -77,6 +80,8 @@ interface ReportJob {
   reportDir: string;
   track: boolean;
   ctx: HostContext;
+  /** Where the agent's headless mode leaves its final message. */
+  lastMessage: 'file' | 'stdout';
 }
 
 /** What the container step leaves for the report, once the agent has ended. */
@@ -86,8 +91,11 @@ interface CapturedRun {
   reportDir: string;
 }
 
-/** The container step: report files and the "before" record first, then the attached run, then what changed. */
-async function runCaptured(dockerArgs: string[], prepared: PreparedRun, job: ReportJob): Promise<CapturedRun> {
+/**
+ * The container step: report files and the "before" record first, then the attached run, then what changed.
+ * `agentVersion`: from the image's labels, which the image check already read (R131).
+ */
+async function runCaptured(dockerArgs: string[], prepared: PreparedRun, job: ReportJob, agentVersion?: string): Promise<CapturedRun> {
   const { resolved, plan } = prepared;
   const { runId, workdir, envDir } = resolved;
   const lastMessage = lastMessagePaths(runId);
@@ -96,7 +104,6 @@ async function runCaptured(dockerArgs: string[], prepared: PreparedRun, job: Rep
   // Both in trees the agent can write: created without following a link (R108).
   await createMessageDir(messageDir, prepared.trees);
   const agent = agentOf(prepared);
-  const agentVersion = await readAgentVersion(resolved.image, agent);
   const report = await createReportFiles(job.reportDir, prepared.trees);
   process.stderr.write(`run ${runId}: report in ${escapeTerminalText(job.reportDir)}\n`);
 
@@ -108,7 +115,7 @@ async function runCaptured(dockerArgs: string[], prepared: PreparedRun, job: Rep
 
   const sink = createLogSink(report.runLog);
   // Agents other than Codex print their final message on stdout: kept (bounded) for the report.
-  const stdout = buildHeadlessArgs(agent, '', [], '').lastMessage === 'stdout' ? new BoundedText(READ_LIMITS.lastMessage) : undefined;
+  const stdout = job.lastMessage === 'stdout' ? new BoundedText(READ_LIMITS.lastMessage) : undefined;
   const capture = (stream: 'stdout' | 'stderr', chunk: Buffer) => {
     if (stream === 'stdout') stdout?.push(chunk);
     sink.onData(stream, chunk);
@@ -138,7 +145,6 @@ async function runCaptured(dockerArgs: string[], prepared: PreparedRun, job: Rep
     image: resolved.image,
     agent,
     ...(agentVersion === undefined ? {} : { agentVersion }),
-    ...(agent === 'codex' && agentVersion !== undefined ? { codexVersion: agentVersion } : {}),
     workdir,
     runId,
     repo,

@@ -1,15 +1,15 @@
 import { AGENTS } from '../core/agents.js';
 import type { EgressPolicy } from '../core/egress-policy.js';
 import { EnvironmentError } from '../core/errors.js';
-import type { ContainerLogin } from '../core/login-flows.js';
+import { describeLoginRetry, type ContainerLogin } from '../core/login-flows.js';
 import { assembleLoginPlan } from '../core/login-plan.js';
 import { buildDockerRunArgs } from '../core/run-plan.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
+import { credentialStoreRoot } from '../host/credential-store.js';
 import { probeDocker, runDockerAttached } from '../host/docker.js';
 import type { HostContext } from '../host/host-context.js';
 import { createLoginHome, readLoginCredential, writeLoginFiles, type LoginHome } from '../host/login-home.js';
 import { pinMountSources } from '../host/mount-pins.js';
-import { credentialStoreRoot } from '../host/save-credential.js';
 
 export interface LoginContainerInputs {
   ctx: HostContext;
@@ -94,24 +94,8 @@ async function judgeLogin(flow: ContainerLogin, home: LoginHome, exitCode: numbe
   if (interrupted && exitCode >= 128) return { kind: 'interrupted', exitCode };
   throw new EnvironmentError(
     `no ${spec.title} login was stored (\`${flow.argv.join(' ')}\` exited ${exitCode} without writing ${flow.credential.join('/')}): ` +
-      suggestRetry(flow),
+      describeLoginRetry(flow),
   );
-}
-
-function suggestRetry(flow: ContainerLogin): string {
-  switch (flow.method) {
-    case 'default':
-      return flow.agent === 'codex'
-        ? 'run login again and finish it in the browser, or use --device-auth (a code on the terminal) or --with-api-key'
-        : `run login --agent ${flow.agent} again and paste the code the browser shows, or use --with-api-key`;
-    case 'device-auth':
-      return (
-        'run login --device-auth again and enter the code in time (device codes must be enabled in your ChatGPT ' +
-        'security settings), or log in without --device-auth'
-      );
-    case 'with-api-key':
-      return 'check the key and run login --with-api-key again';
-  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AGENTS, type AgentId } from '../core/agents.js';
+import { AGENTS, DEFAULT_AGENT, type AgentId } from '../core/agents.js';
 import { buildEgressPolicy, type EgressPolicy } from '../core/egress-policy.js';
 import { describeEgressPolicy } from '../core/egress-run-args.js';
 import { UsageError } from '../core/errors.js';
@@ -56,8 +56,8 @@ export async function loginCommand(options: LoginOptions, ctx: HostContext, laun
 
 /** How a key is piped in, for the message that asks for it. */
 function keyExample(agent: AgentId): string {
-  const variable = agent === 'codex' ? 'OPENAI_API_KEY' : (AGENTS[agent].storedKeyEnv ?? 'THE_KEY');
-  return `\`printenv ${variable} | run-in-container login${agent === 'codex' ? '' : ` --agent ${agent}`} --with-api-key\``;
+  const flag = agent === DEFAULT_AGENT ? '' : ` --agent ${agent}`;
+  return `\`printenv ${AGENTS[agent].apiKeyEnv} | run-in-container login${flag} --with-api-key\``;
 }
 
 async function readApiKey(agent: AgentId): Promise<string> {
@@ -87,7 +87,8 @@ async function prepareLogin(flow: ContainerLogin, options: LoginOptions, ctx: Ho
         (spec.storedKeyEnv === undefined ? '' : `, or store an API key with --with-api-key`),
     );
   }
-  const name = flow.credential[flow.credential.length - 1] ?? spec.credentialFile;
+  // The login file keeps the agent's own name wherever it is saved.
+  const name = spec.credentialFile;
   const target: SaveTarget =
     options.saveTo === undefined ? storeTarget(ctx, flow.agent) : await checkSaveTo(options.saveTo, ctx.cwd, name, options.force);
   const imageWhat = options.image !== undefined ? '--image' : 'CODEX_DOCKER_IMAGE';

@@ -2,6 +2,7 @@ import type { ResolvedRun } from '../core/assemble-run-plan.js';
 import { describeHomeAction } from '../core/codex-home-plan.js';
 import { buildDockerRunArgs } from '../core/run-plan.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
+import type { AgentVersions } from '../core/image-tags.js';
 import type { ChangedFile } from '../core/track-changes.js';
 import { applyHomeActions } from '../host/apply-home-actions.js';
 import { confirmExposures } from '../host/confirm.js';
@@ -25,8 +26,11 @@ export interface RunResult {
   changes?: ChangedFile[];
 }
 
-/** Runs the container once everything is ready (argv without the leading `docker`); resolves with its exit code. */
-export type ContainerStep = (dockerArgs: string[], prepared: PreparedRun) => Promise<number>;
+/**
+ * Runs the container once everything is ready (argv without the leading `docker`); resolves with its exit code.
+ * `imageAgents`: the agents the image's labels name, with their versions (exec reports them).
+ */
+export type ContainerStep = (dockerArgs: string[], prepared: PreparedRun, imageAgents: AgentVersions) => Promise<number>;
 
 const attached: ContainerStep = (dockerArgs, prepared) => runDockerAttached(dockerArgs, { containerName: prepared.plan.containerName });
 
@@ -92,7 +96,7 @@ export async function executeRun(
   container: ContainerStep = attached,
 ): Promise<RunResult> {
   const { resolved } = prepared;
-  await ensureSandboxImage(
+  const imageAgents = await ensureSandboxImage(
     resolved.image,
     ctx.env.SANDBOX_BASE_IMAGE,
     resolved.runId,
@@ -112,7 +116,7 @@ export async function executeRun(
     if (options.session !== undefined) {
       result = await runSession(pinned, options.session);
     } else {
-      const exitCode = await container(buildDockerRunArgs(pinned.plan), pinned);
+      const exitCode = await container(buildDockerRunArgs(pinned.plan), pinned, imageAgents);
       result = { exitCode, egress: await egressLog.finish() };
     }
     return result;

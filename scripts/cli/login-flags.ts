@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import type { LoginOptions } from '../app/login.js';
 import { AGENT_IDS, DEFAULT_AGENT } from '../core/agents.js';
-import { declareBuildEgressFlags } from './egress-flags.js';
+import { declareBuildEgressFlags, toBuildEgressFlags } from './egress-flags.js';
 import { readAgentFlag, readFlag, readPassThrough, readRepeatedValues, readSingleValue, refuseExtraWords } from './flag-values.js';
 
 /** `login`'s flags (R135-R138): the method, where to save, and the sandbox flags a login can use. */
@@ -29,7 +29,6 @@ export function toLoginOptions(argv: Record<string, unknown>): LoginOptions {
   const saveTo = readSingleValue(argv['save-to'], '--save-to', { allowEmpty: true });
   const image = readSingleValue(argv.image, '--image');
   const network = readSingleValue(argv.network, '--network');
-  const proxy = readSingleValue(argv.proxy, '--proxy');
   return {
     agent: readAgentFlag(argv.agent).agent ?? DEFAULT_AGENT,
     deviceAuth: readFlag(argv['device-auth'], '--device-auth'),
@@ -41,8 +40,8 @@ export function toLoginOptions(argv: Record<string, unknown>): LoginOptions {
     egress: {
       allow: readRepeatedValues(argv.allow, '--allow'),
       deny: readRepeatedValues(argv.deny, '--deny'),
-      ...(proxy === undefined ? {} : { proxy }),
-      caCerts: readRepeatedValues(argv['ca-cert'], '--ca-cert'),
+      // The same --proxy/--ca-cert reading as build's: the login's automatic build uses them too.
+      ...toBuildEgressFlags(argv),
     },
     passThrough: readPassThrough(argv['--']),
     sandboxFlags: SANDBOX_FLAGS.filter((name) => argv[name] !== undefined).map((name) => `--${name}`),

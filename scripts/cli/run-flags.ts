@@ -1,8 +1,8 @@
 import type { Argv } from 'yargs';
 import type { RunOptions } from '../app/run-options.js';
-import { AGENT_IDS, parseAgentId } from '../core/agents.js';
+import { AGENT_IDS } from '../core/agents.js';
 import { UsageError } from '../core/errors.js';
-import { readFlag, readPassThrough, readRepeatedValues, readSingleValue } from './flag-values.js';
+import { readAgentFlag, readFlag, readPassThrough, readRepeatedValues, readSingleValue } from './flag-values.js';
 import { declareEgressFlags, toEgressFlags } from './egress-flags.js';
 import { toSessionOptions } from './session-flags.js';
 
@@ -75,17 +75,12 @@ export function toRunOptions(argv: Record<string, unknown>, options: { dirs?: bo
     network: readSingleValue(argv.network, '--network', { allowEmpty: true }),
     dns: readRepeatedValues(argv.dns, '--dns'),
     dryRun: readFlag(argv['dry-run'], '--dry-run'),
-    ...agentOf(argv),
+    ...readAgentFlag(argv.agent),
     passThrough: readPassThrough(argv['--']),
     egress: toEgressFlags(argv),
     ...repoOptions(argv),
     ...sessionOf(argv),
   };
-}
-
-function agentOf(argv: Record<string, unknown>): Pick<RunOptions, 'agent'> {
-  const agent = readSingleValue(argv.agent, '--agent');
-  return agent === undefined ? {} : { agent: parseAgentId(agent, '--agent') };
 }
 
 function sessionOf(argv: Record<string, unknown>): Pick<RunOptions, 'session'> {

@@ -45,6 +45,8 @@ export interface AgentSpec {
   keyEnv: readonly string[];
   /** The variable an API key stored by `login --with-api-key` is handed over as. */
   storedKeyEnv?: string;
+  /** The variable its users keep an API key in: the example `login --with-api-key` shows for piping it in. */
+  apiKeyEnv: string;
   /** Files written into its home when missing (first-start dialogs the container cannot answer). */
   seedFiles: Readonly<Record<string, string>>;
   /** Hosts it needs with an API key (the default allowlist of a run with this agent). */
@@ -86,6 +88,7 @@ export const AGENTS: Readonly<Record<AgentId, AgentSpec>> = {
     hostConfig: { env: 'CODEX_CONFIG_DIR', home: '.codex' },
     credentialFile: 'auth.json',
     keyEnv: [],
+    apiKeyEnv: 'OPENAI_API_KEY',
     seedFiles: {},
     allowlist: CODEX_HOSTS,
     credentialHosts: [],
@@ -117,6 +120,7 @@ export const AGENTS: Readonly<Record<AgentId, AgentSpec>> = {
     credentialFile: '.credentials.json',
     keyEnv: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL'],
     storedKeyEnv: 'ANTHROPIC_API_KEY',
+    apiKeyEnv: 'ANTHROPIC_API_KEY',
     // The first start asks for a theme; the container's terminal can answer, but unattended runs cannot.
     seedFiles: { '.claude.json': '{"hasCompletedOnboarding":true}\n' },
     allowlist: ['api.anthropic.com'],
@@ -153,6 +157,7 @@ export const AGENTS: Readonly<Record<AgentId, AgentSpec>> = {
       'GEMINI_MODEL',
     ],
     storedKeyEnv: 'GEMINI_API_KEY',
+    apiKeyEnv: 'GEMINI_API_KEY',
     seedFiles: {},
     allowlist: ['generativelanguage.googleapis.com'],
     credentialHosts: ['cloudcode-pa.googleapis.com', 'oauth2.googleapis.com', 'www.googleapis.com'],

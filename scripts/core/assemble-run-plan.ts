@@ -110,18 +110,56 @@ function listMounts(run: ResolvedRun): Mount[] {
   return mounts;
 }
 
-/** Labels that find, name and describe the container (R17, R41, R120). */
-function listLabels(run: ResolvedRun, mounts: readonly Mount[], workdirs: readonly string[]): Array<[string, string]> {
+/** What every launcher container is labelled with: a run's and a login's, so they cannot drift (R17, R120). */
+export interface ContainerIdentity {
+  /** Absent for a login: it has no workdir. */
+  workdir?: string;
+  runId: string;
+  command: string;
+  launcherPid: number;
+  launcherHost: string;
+  launcherVersion: string;
+  agent?: AgentId;
+}
+
+/** The labels the reaper, `list` and the sessions find a container by (R17). */
+export function listBaseLabels(identity: ContainerIdentity): Array<[string, string]> {
   const labels: Array<[string, string]> = [
     [LABELS.managed, 'true'],
-    [LABELS.workdir, run.workdir],
-    [LABELS.runId, run.runId],
-    [LABELS.command, run.command],
-    [LABELS.launcherPid, String(run.launcherPid)],
-    [LABELS.launcherHost, run.launcherHost],
-    [LABELS.version, run.launcherVersion],
+    ...(identity.workdir === undefined ? [] : ([[LABELS.workdir, identity.workdir]] as Array<[string, string]>)),
+    [LABELS.runId, identity.runId],
+    [LABELS.command, identity.command],
+    [LABELS.launcherPid, String(identity.launcherPid)],
+    [LABELS.launcherHost, identity.launcherHost],
+    [LABELS.version, identity.launcherVersion],
   ];
-  if (run.agent !== undefined) labels.push([LABELS.agent, run.agent.id]);
+  if (identity.agent !== undefined) labels.push([LABELS.agent, identity.agent]);
+  return labels;
+}
+
+/** The entrypoint's common variables: the Codex home (also HOME), the allowed names, the host's uid/gid (R7). */
+export function listBaseEnv(base: {
+  /** Absent for a login: it has no workdir. */
+  workingDir?: string;
+  envDir: string;
+  domains: readonly string[];
+  uid: number;
+  gid: number;
+}): Array<[string, string]> {
+  return [
+    ['CODEX_HOME', CODEX_HOME_TARGET],
+    ['HOME', CODEX_HOME_TARGET],
+    ...(base.workingDir === undefined ? [] : ([['SANDBOX_WORKDIR', base.workingDir]] as Array<[string, string]>)),
+    ['SANDBOX_ENV_DIR', base.envDir],
+    ['SANDBOX_ALLOWED_DOMAINS', base.domains.join(' ')],
+    ['SANDBOX_HOST_UID', String(base.uid)],
+    ['SANDBOX_HOST_GID', String(base.gid)],
+  ];
+}
+
+/** Labels that find, name and describe the container (R17, R41, R120). */
+function listLabels(run: ResolvedRun, mounts: readonly Mount[], workdirs: readonly string[]): Array<[string, string]> {
+  const labels = listBaseLabels({ ...run, agent: run.agent?.id });
   if (workdirs.length > 1) labels.push([SESSION_LABELS.workdirs, JSON.stringify(workdirs)]);
   if (run.session !== undefined) {
     labels.push([SESSION_LABELS.session, run.session.name], [SESSION_LABELS.mounts, serializeMountSet(mounts)]);
@@ -130,14 +168,14 @@ function listLabels(run: ResolvedRun, mounts: readonly Mount[], workdirs: readon
 }
 
 /**
- * What the entrypoint and the agent need to know about another agent than Codex: which one
- * (SANDBOX_AGENT), its home below the Codex home in its own variables, and the registry's
- * fixed settings (R121, R122).
+ * What the entrypoint and the agent need to know about the agent: which one (SANDBOX_AGENT),
+ * `agentHome` in its own home variables, and the registry's fixed settings (R121, R122).
+ * A run's and a login's container both take it from here.
  */
-function listAgentEnv(agent: AgentId, codexHome: string): Array<[string, string]> {
+export function listAgentEnv(agent: AgentId, agentHome: string): Array<[string, string]> {
   const spec = AGENTS[agent];
   const env: Array<[string, string]> = [['SANDBOX_AGENT', agent]];
-  for (const name of spec.homeEnv) env.push([name, agentHomeIn(codexHome, spec)]);
+  for (const name of spec.homeEnv) env.push([name, agentHome]);
   for (const [name, value] of Object.entries(spec.fixedEnv)) env.push([name, value]);
   return env;
 }
@@ -148,18 +186,10 @@ export function assembleRunPlan(run: ResolvedRun): RunPlan {
   // R7 promises SANDBOX_ENV_DIR=/app$WORK_DIR/.codex/.environment; a Codex home
   // elsewhere is only visible at /codex_home.
   const envDirInContainer = isSameOrInside(run.workdir, run.envDir) ? containerPathFor(run.envDir) : CODEX_HOME_TARGET;
-  const env: Array<[string, string]> = [
-    ['CODEX_HOME', CODEX_HOME_TARGET],
-    ['HOME', CODEX_HOME_TARGET],
-    ['SANDBOX_WORKDIR', workingDir],
-    ['SANDBOX_ENV_DIR', envDirInContainer],
-    ['SANDBOX_ALLOWED_DOMAINS', run.allowlist.join(' ')],
-    ['SANDBOX_HOST_UID', String(run.uid)],
-    ['SANDBOX_HOST_GID', String(run.gid)],
-  ];
+  const env = listBaseEnv({ workingDir, envDir: envDirInContainer, domains: run.allowlist, uid: run.uid, gid: run.gid });
   if (run.egressLogDir !== undefined) env.push(['SANDBOX_EGRESS_LOG', '1']);
   const home = codexHomeInContainer(run);
-  if (run.agent !== undefined) env.push(...listAgentEnv(run.agent.id, home));
+  if (run.agent !== undefined) env.push(...listAgentEnv(run.agent.id, agentHomeIn(home, AGENTS[run.agent.id])));
   if (home !== CODEX_HOME_TARGET) env.push(['SANDBOX_CODEX_HOME', home]);
   const workdirs = [run.workdir, ...(run.extraWorkdirs ?? [])];
   if (workdirs.length > 1) env.push(['SANDBOX_WORKDIRS', workdirs.map(containerPathFor).join('\n')]);

@@ -1,7 +1,6 @@
 import type { AgentId } from './agents.js';
 import { CODEX_HOME_TARGET } from './assemble-run-plan.js';
 import { UsageError } from './errors.js';
-import { parseSandboxTag } from './image-tags.js';
 import { formatChangeList, type ChangedFile } from './track-changes.js';
 
 /** Everything `exec` knows once the agent has ended; rendered into summary.md and exit.json. */
@@ -16,10 +15,9 @@ export interface ExecOutcome {
   startedAt: string;
   endedAt: string;
   image: string;
-  /** The agent that ran (R126) and its version from the image; codexVersion is kept for Codex. */
+  /** The agent that ran (R126) and its version from the image's labels (exit.json keeps codexVersion for Codex). */
   agent: AgentId;
   agentVersion?: string;
-  codexVersion?: string;
   workdir: string;
   runId: string;
   repo?: { url: string; ref?: string; commit?: string };
@@ -53,15 +51,6 @@ export function reportDirName(startedAt: string, runId: string): string {
 /** One run.log line: ISO timestamp, stream, the text as printed. */
 export function formatLogLine(at: string, stream: 'stdout' | 'stderr', text: string): string {
   return `${at} ${stream} ${text}\n`;
-}
-
-/** `codex-sandbox:<version>-node<N>` among an image's tags gives the codex version. */
-export function codexVersionFromTags(tags: readonly string[]): string | undefined {
-  for (const tag of tags) {
-    const parsed = parseSandboxTag(tag);
-    if (parsed?.codexVersion !== undefined && parsed.codexVersion !== 'latest') return parsed.codexVersion;
-  }
-  return undefined;
 }
 
 export function formatDuration(ms: number): string {
@@ -115,7 +104,8 @@ export function renderExitJson(outcome: ExecOutcome): string {
       image: outcome.image,
       agent: outcome.agent,
       agentVersion: outcome.agentVersion ?? null,
-      codexVersion: outcome.codexVersion ?? null,
+      // Readers from before other agents (R126) find Codex's version where it was.
+      codexVersion: outcome.agent === 'codex' ? (outcome.agentVersion ?? null) : null,
       workdir: outcome.workdir,
       repo:
         outcome.repo === undefined ? null : { url: outcome.repo.url, ref: outcome.repo.ref ?? null, commit: outcome.repo.commit ?? null },

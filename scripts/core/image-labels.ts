@@ -42,7 +42,7 @@ export function parseImageReadBack(output: string): ImageReadBack {
 }
 
 /** `codex-sandbox.agent.<id>`: the label holding an agent's installed version. */
-export function agentLabel(agent: AgentId): string {
+function agentLabel(agent: AgentId): string {
   return `${LABELS.agentPrefix}${agent}`;
 }
 

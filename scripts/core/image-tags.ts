@@ -61,10 +61,6 @@ export function validateAgentVersion(version: string, flag: string): string {
   return version;
 }
 
-export function validateCodexVersion(version: string): string {
-  return validateAgentVersion(version, '--codex-version');
-}
-
 export function validateImageReference(reference: string, what: string): string {
   if (!IMAGE_REFERENCE.test(reference) || reference.length > 255) {
     throw new UsageError(`${what} ${JSON.stringify(reference)} is not an image reference: use e.g. codex-sandbox:latest`);
@@ -119,7 +115,7 @@ export function parseSandboxTag(image: string): SandboxTag | undefined {
 }
 
 /** The Dockerfile's build arg that pins an agent's version (image/Dockerfile, R130). */
-export function versionBuildArg(agent: AgentId): string {
+function versionBuildArg(agent: AgentId): string {
   return `${agent.toUpperCase()}_VERSION`;
 }
 

@@ -43,21 +43,40 @@ type FlowShape = Pick<ContainerLogin, 'argv'> &
   Partial<Pick<ContainerLogin, 'env' | 'callbackPort' | 'keyOnStdin' | 'needsTerminal'>> & {
     stopWhenStored?: boolean;
     settings?: string;
+    /** What to do when it ended without a credential: the end of that one-line error. */
+    retry: string;
   };
 
 /** Codex's browser login waits for the callback here (codex-rs/login: DEFAULT_PORT). */
-export const CODEX_CALLBACK_PORT = 1455;
+const CODEX_CALLBACK_PORT = 1455;
 
 /** Per agent and method; a missing method is refused. `'store'`: the launcher keeps the key. */
 const FLOWS: Readonly<Record<AgentId, Partial<Record<LoginMethod, FlowShape | 'store'>>>> = {
   codex: {
-    default: { argv: ['codex', 'login'], callbackPort: CODEX_CALLBACK_PORT },
-    'device-auth': { argv: ['codex', 'login', '--device-auth'] },
-    'with-api-key': { argv: ['codex', 'login', '--with-api-key'], keyOnStdin: true },
+    default: {
+      argv: ['codex', 'login'],
+      callbackPort: CODEX_CALLBACK_PORT,
+      retry: 'run login again and finish it in the browser, or use --device-auth (a code on the terminal) or --with-api-key',
+    },
+    'device-auth': {
+      argv: ['codex', 'login', '--device-auth'],
+      retry:
+        'run login --device-auth again and enter the code in time (device codes must be enabled in your ChatGPT ' +
+        'security settings), or log in without --device-auth',
+    },
+    'with-api-key': {
+      argv: ['codex', 'login', '--with-api-key'],
+      keyOnStdin: true,
+      retry: 'check the key and run login --with-api-key again',
+    },
   },
   claude: {
     // Prints a URL, then reads the code the browser shows ("Paste code here").
-    default: { argv: ['claude', 'auth', 'login'], needsTerminal: true },
+    default: {
+      argv: ['claude', 'auth', 'login'],
+      needsTerminal: true,
+      retry: 'run login --agent claude again and paste the code the browser shows, or use --with-api-key',
+    },
     'with-api-key': 'store',
   },
   gemini: {
@@ -69,6 +88,7 @@ const FLOWS: Readonly<Record<AgentId, Partial<Record<LoginMethod, FlowShape | 's
       needsTerminal: true,
       stopWhenStored: true,
       settings: '{"security":{"auth":{"selectedType":"oauth-personal"}}}\n',
+      retry: 'run login --agent gemini again and paste the code the browser shows, or use --with-api-key',
     },
     'with-api-key': 'store',
   },
@@ -86,10 +106,9 @@ export interface LoginRequest {
   sandboxFlags: readonly string[];
 }
 
-/** The path parts of an agent's login file below its home (its config directory, then the file). */
-export function credentialParts(agent: AgentId): string[] {
-  const spec = AGENTS[agent];
-  return [...spec.configDir.split('/').filter((part) => part !== ''), spec.credentialFile];
+/** The path parts of an agent's configuration directory below its home (none for the home itself). */
+function configParts(agent: AgentId): string[] {
+  return AGENTS[agent].configDir.split('/').filter((part) => part !== '');
 }
 
 function methodOf(request: LoginRequest): LoginMethod {
@@ -120,7 +139,7 @@ export function chooseLoginFlow(request: LoginRequest): LoginFlow {
     refuseWithoutSandbox(request, spec.title);
     return { kind: 'store-key', agent, method: 'with-api-key' };
   }
-  const configDir = spec.configDir.split('/').filter((part) => part !== '');
+  const configDir = configParts(agent);
   const seeds = Object.entries(spec.seedFiles).map(([name, content]) => ({ parts: [...configDir, name], content }));
   const settings = shape.settings === undefined ? [] : [{ parts: [...configDir, 'settings.json'], content: shape.settings }];
   return {
@@ -134,8 +153,14 @@ export function chooseLoginFlow(request: LoginRequest): LoginFlow {
     needsTerminal: shape.needsTerminal === true,
     stopWhenStored: shape.stopWhenStored === true,
     homeFiles: [...seeds, ...settings],
-    credential: credentialParts(agent),
+    credential: [...configDir, spec.credentialFile],
   };
+}
+
+/** What to do after a login of this flow ended without a credential (the flow's own advice, R137). */
+export function describeLoginRetry(flow: Pick<ContainerLogin, 'agent' | 'method'>): string {
+  const shape = FLOWS[flow.agent][flow.method];
+  return shape === undefined || shape === 'store' ? 'run login again' : shape.retry;
 }
 
 /** An API key the launcher stores itself: extra arguments and sandbox flags would do nothing. */

@@ -1,6 +1,5 @@
 import { AGENTS } from './agents.js';
-import { CODEX_HOME_TARGET } from './assemble-run-plan.js';
-import { LABELS } from './container-identity.js';
+import { CODEX_HOME_TARGET, listAgentEnv, listBaseEnv, listBaseLabels } from './assemble-run-plan.js';
 import type { EgressLayer, EgressPolicy } from './egress-policy.js';
 import { listCaMounts, listEgressAddHosts, listEgressEnv } from './egress-run-args.js';
 import type { ContainerLogin } from './login-flows.js';
@@ -34,7 +33,7 @@ export function loginEgressDefaults(flow: Pick<ContainerLogin, 'agent'>): Egress
 }
 
 /** `codex-login-<agent>-<run id>`: recognisable in `docker ps`, unique per run. */
-export function buildLoginContainerName(flow: Pick<ContainerLogin, 'agent'>, runId: string): string {
+function buildLoginContainerName(flow: Pick<ContainerLogin, 'agent'>, runId: string): string {
   return `codex-login-${flow.agent}-${runId}`;
 }
 
@@ -46,20 +45,11 @@ export function buildLoginContainerName(flow: Pick<ContainerLogin, 'agent'>, run
  */
 function listLoginEnv(login: ResolvedLogin): Array<[string, string]> {
   const { flow } = login;
-  const spec = AGENTS[flow.agent];
-  const env: Array<[string, string]> = [
-    ['CODEX_HOME', CODEX_HOME_TARGET],
-    ['HOME', CODEX_HOME_TARGET],
-    ['SANDBOX_ENV_DIR', CODEX_HOME_TARGET],
-    ['SANDBOX_ALLOWED_DOMAINS', login.egress.domains.join(' ')],
-    ['SANDBOX_HOST_UID', String(login.uid)],
-    ['SANDBOX_HOST_GID', String(login.gid)],
-    ['SANDBOX_COMMAND', 'login'],
-    ['SANDBOX_AGENT', flow.agent],
-  ];
+  const env = listBaseEnv({ envDir: CODEX_HOME_TARGET, domains: login.egress.domains, uid: login.uid, gid: login.gid });
+  env.push(['SANDBOX_COMMAND', 'login']);
+  // The login home is the agent's whole home; Codex's CODEX_HOME is already set above.
+  for (const entry of listAgentEnv(flow.agent, CODEX_HOME_TARGET)) if (!env.some(([key]) => key === entry[0])) env.push(entry);
   if (flow.callbackPort !== undefined) env.push(['SANDBOX_LOGIN_PORT', String(flow.callbackPort)]);
-  for (const name of spec.homeEnv) if (!env.some(([key]) => key === name)) env.push([name, CODEX_HOME_TARGET]);
-  for (const [name, value] of Object.entries(spec.fixedEnv)) env.push([name, value]);
   for (const [name, value] of flow.env) env.push([name, value]);
   env.push(...listEgressEnv(login.egress));
   return env;
@@ -72,15 +62,7 @@ function listLoginEnv(login: ResolvedLogin): Array<[string, string]> {
  */
 export function assembleLoginPlan(login: ResolvedLogin): RunPlan {
   const { flow } = login;
-  const labels: Array<[string, string]> = [
-    [LABELS.managed, 'true'],
-    [LABELS.runId, login.runId],
-    [LABELS.command, 'login'],
-    [LABELS.launcherPid, String(login.launcherPid)],
-    [LABELS.launcherHost, login.launcherHost],
-    [LABELS.version, login.launcherVersion],
-    [LABELS.agent, flow.agent],
-  ];
+  const labels = listBaseLabels({ ...login, command: 'login', agent: flow.agent });
   const port = flow.callbackPort;
   return {
     image: login.image,

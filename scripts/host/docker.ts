@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { EnvironmentError } from '../core/errors.js';
+import { escapeTerminalText } from '../core/terminal-text.js';
 
 /** The only module that runs `docker`. */
 
@@ -140,7 +141,7 @@ export async function runDockerAttached(args: readonly string[], options: Attach
     // 125, and 126/127 when runc could not set up the container (say, a mount source that
     // vanished: R103), come from docker itself when it said so on stderr.
     if (exitCode === 125 || exitCode === 126 || exitCode === 127) {
-      const failure = explainRunFailure(tail.text());
+      const failure = explainRunFailure(tail.text(), exitCode);
       if (failure !== undefined) throw failure;
     }
     if (exitSignal !== null) return 128 + (constants.signals[exitSignal] ?? 0);
@@ -214,21 +215,28 @@ class StderrTail {
   }
 }
 
+/** How the docker CLI reports what the daemon (and runc under it) refused: its own form, not an agent's. */
+const DAEMON_ERROR = 'docker: Error response from daemon:';
+
 /**
- * Exit 125 (126, 127) is docker's own failure only when docker said so (`docker: …` on
- * stderr); an agent exiting with it is passed through. Returns the one-line error, or undefined.
+ * Exit 125 is docker's own failure only when docker said so (`docker: …` on stderr); an agent
+ * exiting 125 is passed through. 126/127 are also what an agent's shell exits with, and
+ * without a TTY the tail holds the agent's stderr: only the daemon's refusal (runc could not
+ * set up the container, say a mount source that vanished: R103) counts there, so an agent
+ * printing a `docker: …` line cannot turn its own exit into a launcher error. The reason is
+ * shown escaped (R100). Returns the one-line error, or undefined.
  */
-export function explainRunFailure(stderr: string): EnvironmentError | undefined {
+export function explainRunFailure(stderr: string, exitCode = 125): EnvironmentError | undefined {
   const line = stderr
     .split('\n')
     .map((text) => text.trim())
-    .filter((text) => text.startsWith('docker: '))
+    .filter((text) => (exitCode === 125 ? text.startsWith('docker: ') : text.startsWith(DAEMON_ERROR)))
     .pop();
   if (line === undefined) return undefined;
   if (/Cannot connect to the Docker daemon|Is the docker daemon running|permission denied while trying to connect/i.test(line)) {
     return explainDockerFailure(undefined, line);
   }
-  const reason = line.slice('docker: '.length).replace(/\.?\s*See 'docker run --help'\.?$/, '');
+  const reason = escapeTerminalText(line.slice('docker: '.length).replace(/\.?\s*See 'docker run --help'\.?$/, ''));
   return new EnvironmentError(
     `the Docker engine could not start the container: ${reason} (check \`docker info\` and the engine's log, fix it and run again)`,
   );

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { AGENTS, type AgentId } from '../core/agents.js';
+import { AGENT_IDS, AGENTS, type AgentId } from '../core/agents.js';
+import { buildCommandFor } from '../core/image-tags.js';
 import { readImageAgents } from '../core/image-labels.js';
 import type { DoctorCheck } from '../core/doctor-report.js';
 import { inspectAgentHome } from './agent-home.js';
@@ -22,8 +23,10 @@ export async function checkAgent(
   const spec = AGENTS[id];
   const checks: DoctorCheck[] = [];
   if (labels !== undefined) {
-    const version = readImageAgents(labels)[id];
-    const build = id === 'codex' ? id : `codex,${id}`;
+    const has = readImageAgents(labels);
+    const version = has[id];
+    // The agents the image has plus this one, as a run would rebuild it (R132): none dropped.
+    const build = buildCommandFor([...AGENT_IDS.filter((other) => has[other] !== undefined), id]);
     checks.push(
       version !== undefined
         ? { check: `agent ${id}`, ok: true, detail: `${spec.title} ${version} in ${image}`, fix: '', essential: false }
@@ -31,16 +34,17 @@ export async function checkAgent(
             check: `agent ${id}`,
             ok: false,
             detail: `${spec.title} is not in ${image}`,
-            fix: `a run with --agent ${id} builds it first, or run \`run-in-container build --agents ${build}\``,
+            fix: `a run with --agent ${id} builds it first, or run \`${build}\``,
             essential: false,
           },
     );
   }
-  if (id !== 'codex' && workdir !== undefined) checks.push(await checkAgentLogin(ctx, id, workdir));
+  // An agent with its own home below the Codex home; Codex's login is the Codex home search (doctor-checks).
+  if (spec.homeDir !== '' && workdir !== undefined) checks.push(await checkAgentLogin(ctx, id, workdir));
   return checks;
 }
 
-async function checkAgentLogin(ctx: HostContext, id: Exclude<AgentId, 'codex'>, workdir: string): Promise<DoctorCheck> {
+async function checkAgentLogin(ctx: HostContext, id: AgentId, workdir: string): Promise<DoctorCheck> {
   const spec = AGENTS[id];
   const check = `login ${id}`;
   try {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { AgentId } from '../core/agents.js';
+import { AGENTS, type AgentId } from '../core/agents.js';
 import { classifyImageContract, LABELS } from '../core/container-identity.js';
 import { readImageAgents } from '../core/image-labels.js';
 import type { DoctorCheck } from '../core/doctor-report.js';
@@ -23,13 +23,16 @@ const pass = (check: string, detail: string, essential = true): DoctorCheck => (
 const fail = (check: string, detail: string, fix: string, essential = true): DoctorCheck => ({ check, ok: false, detail, fix, essential });
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** docker CLI, engine, image, a probe container with iptables/ipset: the essentials, in order. */
-async function checkDocker(image: string): Promise<DoctorCheck[]> {
+/**
+ * docker CLI, engine, image, a probe container with iptables/ipset: the essentials, in order;
+ * with the image's labels when it is a current sandbox image (the agent checks read them).
+ */
+async function checkDocker(image: string): Promise<{ checks: DoctorCheck[]; labels?: Record<string, string> }> {
   const checks: DoctorCheck[] = [];
   try {
     checks.push(pass('docker CLI', (await queryDocker(['--version'], QUICK_MS)).trim()));
   } catch (error) {
-    return [fail('docker CLI', 'not found on PATH', 'install Docker (Docker Engine or docker.io) and put `docker` on PATH')];
+    return { checks: [fail('docker CLI', 'not found on PATH', 'install Docker (Docker Engine or docker.io) and put `docker` on PATH')] };
   }
   try {
     const version = (await queryDocker(['version', '--format', '{{.Server.Version}}'], QUICK_MS)).trim();
@@ -40,13 +43,13 @@ async function checkDocker(image: string): Promise<DoctorCheck[]> {
     checks.push(fail('docker engine', `not reachable (${what})`, rest.length > 0 ? rest.join(': ') : what));
     checks.push(fail('sandbox image', 'skipped: no engine', 'start the engine first'));
     checks.push(fail('iptables/ipset in a container', 'skipped: no engine', 'start the engine first'));
-    return checks;
+    return { checks };
   }
   const info = await inspectImage(image).catch(() => ({ exists: false, labels: {} as Record<string, string> }));
   if (!info.exists) {
     checks.push(fail('sandbox image', `${image} not found`, 'run `run-in-container build` (a run builds it automatically too)'));
     checks.push(fail('iptables/ipset in a container', 'skipped: no sandbox image to probe with', 'run `run-in-container build`'));
-    return checks;
+    return { checks };
   }
   const contract = classifyImageContract(info.labels);
   if (contract !== 'current') {
@@ -55,10 +58,10 @@ async function checkDocker(image: string): Promise<DoctorCheck[]> {
         ? 'was built for an older launcher (no name-checked egress or no mount check)'
         : 'lacks the codex-sandbox entrypoint label';
     checks.push(fail('sandbox image', `${image} ${why}`, 'run `run-in-container build` (or use an image built by it)'));
-    return checks;
+    return { checks };
   }
   checks.push(...(await probeImage(image, info.labels)));
-  return checks;
+  return { checks, labels: info.labels };
 }
 
 /** Runs the image once without a network: it lists its firewall tools. Its agents come from its labels (R131). */
@@ -167,9 +170,7 @@ export async function runDoctorChecks(
   ctx: HostContext,
   options: { workDir?: string; image: string; agents: readonly AgentId[] },
 ): Promise<DoctorCheck[]> {
-  const checks = await checkDocker(options.image);
-  const engineUp = checks.some((check) => check.check === 'sandbox image' && check.ok);
-  const labels = engineUp ? (await inspectImage(options.image).catch(() => undefined))?.labels : undefined;
+  const { checks, labels } = await checkDocker(options.image);
   let workdir: string | undefined;
   try {
     workdir = (await resolveWorkdir(options.workDir, ctx)).path;
@@ -178,8 +179,8 @@ export async function runDoctorChecks(
   }
   for (const agent of options.agents) {
     checks.push(...(await checkAgent(ctx, options.image, labels, workdir, agent)));
-    // Codex's login and config: the search a Codex run does (R8, R9).
-    if (agent === 'codex' && workdir !== undefined) checks.push(...(await checkCodexHome(ctx, workdir)));
+    // The agent whose home is the Codex home: its login and config are the search a Codex run does (R8, R9).
+    if (AGENTS[agent].homeDir === '' && workdir !== undefined) checks.push(...(await checkCodexHome(ctx, workdir)));
   }
   if (workdir !== undefined) checks.push(...(await checkSettings(ctx, workdir)));
   checks.push(checkProxyAndCa(ctx));

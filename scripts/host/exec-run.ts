@@ -2,11 +2,8 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { UsageError } from '../core/errors.js';
-import type { AgentId } from '../core/agents.js';
-import { readImageAgents } from '../core/image-labels.js';
-import { codexVersionFromTags, formatLogLine, LineCutter } from '../core/exec-report.js';
+import { formatLogLine, LineCutter } from '../core/exec-report.js';
 import { READ_LIMITS } from '../core/read-limits.js';
-import { inspectImage, queryDocker } from './docker.js';
 import { resolveWritableDir } from './input-path.js';
 import { TreeDir } from './safe-tree.js';
 import { openHostDir, walkBeneath } from './tree-paths.js';
@@ -195,28 +192,5 @@ export async function readRepoCommit(repoPath: string): Promise<string | undefin
     return undefined;
   } finally {
     await gitDir.close();
-  }
-}
-
-/** An agent's version from the image's `codex-sandbox.agent.<id>` label (R131); Codex's as before. */
-export async function readAgentVersion(image: string, agent: AgentId): Promise<string | undefined> {
-  if (agent === 'codex') return readCodexVersion(image);
-  const info = await inspectImage(image).catch(() => undefined);
-  return info === undefined ? undefined : readImageAgents(info.labels)[agent];
-}
-
-/** The codex version: from the image's `codex-sandbox:<ver>-node<N>` tag, else one short docker run. */
-export async function readCodexVersion(image: string): Promise<string | undefined> {
-  try {
-    const tags = JSON.parse(await queryDocker(['image', 'inspect', '--format', '{{json .RepoTags}}', image])) as string[] | null;
-    const fromTag = codexVersionFromTags(tags ?? []);
-    if (fromTag !== undefined) return fromTag;
-    const text = await queryDocker(
-      ['run', '--rm', '--network', 'none', '--entrypoint', 'cat', image, '/etc/codex-sandbox/codex-version'],
-      30000,
-    );
-    return text.trim() === '' ? undefined : text.trim();
-  } catch {
-    return undefined; // the report says "unknown" rather than failing a finished run
   }
 }

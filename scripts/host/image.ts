@@ -7,12 +7,12 @@ import { EnvironmentError } from '../core/errors.js';
 import type { AgentId } from '../core/agents.js';
 import { decideImageForAgent } from '../core/image-for-agent.js';
 import { parseImageReadBack, planImageFinish, READ_BACK_SCRIPT, readImageAgents } from '../core/image-labels.js';
-import { buildCommandFor, describeAgents, planImageBuild, type BuildRequest } from '../core/image-tags.js';
+import { buildCommandFor, describeAgents, planImageBuild, type AgentVersions, type BuildRequest } from '../core/image-tags.js';
 import { createCaBuildContext } from './ca-certs.js';
 import { buildDockerImage, inspectImage, queryDocker } from './docker.js';
 
 /** The directory holding image/Dockerfile, from the installed package (dist/ or sources). */
-export function findImageContext(): string {
+function findImageContext(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(path.join(dir, 'image', 'Dockerfile'))) return path.join(dir, 'image');
@@ -59,6 +59,8 @@ export async function buildSandboxImage(request: BuildRequest, runId: string): P
  * or outdated sandbox image is built first (saying so), `codex-sandbox:latest` also when it
  * lacks the agent (with the agents it has plus that one); any other missing image, one
  * lacking the agent, or one without our entrypoint (it would run unfirewalled), is refused.
+ * Resolves with the agents its labels name and their versions (R131): what `exec` reports,
+ * without inspecting the image again.
  */
 export async function ensureSandboxImage(
   image: string,
@@ -67,7 +69,7 @@ export async function ensureSandboxImage(
   /** Proxy and extra CAs for an automatic build (R86); read only when a build is needed. */
   loadEgress: () => Promise<BuildEgress | undefined> = async () => undefined,
   agent: AgentId = 'codex',
-): Promise<void> {
+): Promise<AgentVersions> {
   let info = await inspectImage(image);
   const decision = decideImageForAgent(image, info, agent);
   if (decision.kind === 'refuse') throw new EnvironmentError(decision.message);
@@ -95,4 +97,5 @@ export async function ensureSandboxImage(
         'use an image built by `run-in-container build`',
     );
   }
+  return readImageAgents(info.labels);
 }

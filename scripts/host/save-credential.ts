@@ -1,20 +1,14 @@
-import { chmod, lstat, mkdir, realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, chmod, lstat, mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentId } from '../core/agents.js';
-import { EnvironmentError, UsageError } from '../core/errors.js';
-import { credentialStoreDir } from './credential-store.js';
+import { UsageError } from '../core/errors.js';
+import { credentialStoreRoot } from './credential-store.js';
 import type { HostContext } from './host-context.js';
 import { TreeDir } from './safe-tree.js';
 
 /** Where a login's result goes: the credential store (default) or `--save-to DIR` (R136). */
 export type SaveTarget = { kind: 'store'; dir: string } | { kind: 'dir'; dir: string; force: boolean };
-
-/** `~/.config/codex-sandbox/credentials`: the store's root (login directories live there too). */
-export function credentialStoreRoot(ctx: Pick<HostContext, 'home'>): string {
-  const dir = credentialStoreDir(ctx, 'codex');
-  if (dir === undefined) throw new EnvironmentError('HOME is not set: the credential store lives below it; set HOME and run again');
-  return path.dirname(dir);
-}
 
 /** The store's directory of `agent`, as a save target. */
 export function storeTarget(ctx: Pick<HostContext, 'home'>, agent: AgentId): SaveTarget {
@@ -23,22 +17,47 @@ export function storeTarget(ctx: Pick<HostContext, 'home'>, agent: AgentId): Sav
 
 /**
  * `--save-to DIR` checked before anything starts (R137): DIR may be missing (created 0700
- * when saving) but not something else than a directory, and `DIR/<name>` must not exist
- * unless `--force`.
+ * when saving) but not something else than a directory, its nearest existing directory must
+ * be writable, and `DIR/<name>` must not exist unless `--force`. Resolved here, once, to its
+ * physical path: the save after the login writes exactly what was checked, and refuses a
+ * link put in its way since (a finished login is not refused for what could be known before).
  */
 export async function checkSaveTo(input: string, cwd: string, name: string, force: boolean): Promise<SaveTarget> {
   if (input.trim() === '') throw new UsageError('--save-to is empty: give a directory');
-  const dir = path.resolve(cwd, input);
-  const info = await stat(dir).catch((error: { code?: string }) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw new UsageError(`--save-to ${JSON.stringify(input)} cannot be used (${error.code ?? 'error'}): give a directory you can write`);
+  const unusable = (code: string | undefined) =>
+    new UsageError(`--save-to ${JSON.stringify(input)} cannot be used (${code ?? 'error'}): give a directory you can write`);
+  const { existing, missing } = await resolveExisting(path.resolve(cwd, input)).catch((error: { code?: string }) => {
+    throw error instanceof UsageError ? error : unusable(error.code);
   });
-  if (info !== undefined && !info.isDirectory()) throw new UsageError(`--save-to ${JSON.stringify(input)} is not a directory: give one`);
-  const existing = await lstat(path.join(dir, name)).catch(() => undefined);
-  if (existing !== undefined && !force) {
+  if (!(await stat(existing)).isDirectory()) {
+    throw new UsageError(
+      `--save-to ${JSON.stringify(input)} ${missing.length === 0 ? 'is' : 'lies below something that is'} not a directory: give one`,
+    );
+  }
+  await access(existing, constants.W_OK | constants.X_OK).catch((error: { code?: string }) => {
+    throw unusable(error.code);
+  });
+  const dir = path.join(existing, ...missing);
+  const file = await lstat(path.join(dir, name)).catch(() => undefined);
+  if (file !== undefined && !force) {
     throw new UsageError(`${path.join(dir, name)} exists: add --force to replace it, or choose another --save-to`);
   }
   return { kind: 'dir', dir, force };
+}
+
+/** The physical path of `dir`'s nearest existing ancestor (itself when it exists), and the missing names below it. */
+async function resolveExisting(dir: string): Promise<{ existing: string; missing: string[] }> {
+  const missing: string[] = [];
+  for (let current = dir; ; current = path.dirname(current)) {
+    try {
+      return { existing: await realpath(current), missing: missing.reverse() };
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOENT' || path.dirname(current) === current) throw error;
+      // A link to nowhere is not a missing directory: mkdir would fail on it after the login.
+      if ((await lstat(current).catch(() => undefined)) !== undefined) throw new UsageError(`--save-to: ${current} is a broken link`);
+      missing.push(path.basename(current));
+    }
+  }
 }
 
 /**
@@ -49,11 +68,13 @@ export async function checkSaveTo(input: string, cwd: string, name: string, forc
  */
 export async function saveCredential(target: SaveTarget, name: string, bytes: Uint8Array | string): Promise<string> {
   await mkdir(target.dir, { recursive: true, mode: 0o700 });
-  const physical = await realpath(target.dir);
+  // `--save-to` is physical already (checkSaveTo); the store is resolved here, below HOME.
+  const physical = target.kind === 'store' ? await realpath(target.dir) : target.dir;
   if (target.kind === 'store') {
     await chmod(path.dirname(physical), 0o700);
     await chmod(physical, 0o700);
   }
+  // No link at any component: one put there since the check is refused, not followed.
   const dir = await TreeDir.openRoot(physical);
   try {
     const replace = target.kind === 'store' || target.force;

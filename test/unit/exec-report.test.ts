@@ -1,7 +1,6 @@
 import { buildHeadlessArgs } from '../../scripts/core/agents.js';
 import { UsageError } from '../../scripts/core/errors.js';
 import {
-  codexVersionFromTags,
   formatDuration,
   formatLogLine,
   lastMessagePaths,
@@ -26,7 +25,6 @@ const OUTCOME: ExecOutcome = {
   image: 'codex-sandbox:latest',
   agent: 'codex' as const,
   agentVersion: '0.169.0',
-  codexVersion: '0.169.0',
   workdir: '/w/proj',
   runId: 'abcd1234',
   blockedEgress: null,
@@ -71,15 +69,6 @@ describe('exec argv and names', () => {
 
   it('run.log lines: timestamp, stream, text', () => {
     expect(formatLogLine('2026-11-22T19:00:00.000Z', 'stderr', 'hello')).toBe('2026-11-22T19:00:00.000Z stderr hello\n');
-  });
-
-  it.each([
-    [['codex-sandbox:latest', 'codex-sandbox:0.169.0-node22'], '0.169.0'],
-    [['codex-sandbox:latest'], undefined],
-    [['other:1.2.3-node22', 'codex-sandbox:1.0.0-beta.1-node20'], '1.0.0-beta.1'],
-    [[], undefined],
-  ])('codex version from tags %j', (tags, expected) => {
-    expect(codexVersionFromTags(tags)).toBe(expected);
   });
 
   it.each([
@@ -143,7 +132,7 @@ describe('renderSummary', () => {
   });
 
   it('names the agent that ran and its version (R126)', () => {
-    const text = renderSummary({ ...OUTCOME, agent: 'claude', agentVersion: '2.1.332', codexVersion: undefined });
+    const text = renderSummary({ ...OUTCOME, agent: 'claude', agentVersion: '2.1.332' });
     expect(text.split('\n')[0]).toBe('# claude exec abcd1234');
     expect(text).toContain('- image: codex-sandbox:latest (claude 2.1.332)\n');
   });
@@ -151,7 +140,7 @@ describe('renderSummary', () => {
 
 describe('renderExitJson', () => {
   it('all fields; null for unknowns', () => {
-    expect(JSON.parse(renderExitJson({ ...OUTCOME, agentVersion: undefined, codexVersion: undefined, exitCode: 3 }))).toEqual({
+    expect(JSON.parse(renderExitJson({ ...OUTCOME, agentVersion: undefined, exitCode: 3 }))).toEqual({
       exitCode: 3,
       startedAt: '2026-11-22T19:00:00.000Z',
       endedAt: '2026-11-22T19:01:05.400Z',
@@ -167,6 +156,12 @@ describe('renderExitJson', () => {
     });
     expect(JSON.parse(renderExitJson({ ...OUTCOME, repo: { url: 'u', ref: undefined, commit: 'c' }, blockedEgress: 4 }))).toEqual(
       expect.objectContaining({ repo: { url: 'u', ref: null, commit: 'c' }, blockedEgress: 4 }),
+    );
+  });
+  it("codexVersion: Codex's version when Codex ran, null for another agent (R126)", () => {
+    expect(JSON.parse(renderExitJson(OUTCOME))).toEqual(expect.objectContaining({ agentVersion: '0.169.0', codexVersion: '0.169.0' }));
+    expect(JSON.parse(renderExitJson({ ...OUTCOME, agent: 'claude', agentVersion: '2.1.332' }))).toEqual(
+      expect.objectContaining({ agent: 'claude', agentVersion: '2.1.332', codexVersion: null }),
     );
   });
 });

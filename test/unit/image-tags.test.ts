@@ -1,12 +1,6 @@
 import { decideImageForAgent } from '../../scripts/core/image-for-agent.js';
 import { parseImageReadBack, planImageFinish, READ_BACK_SCRIPT, readImageAgents } from '../../scripts/core/image-labels.js';
-import {
-  formatSandboxTag,
-  parseSandboxTag,
-  planImageBuild,
-  validateAgentVersion,
-  validateCodexVersion,
-} from '../../scripts/core/image-tags.js';
+import { formatSandboxTag, parseSandboxTag, planImageBuild, validateAgentVersion } from '../../scripts/core/image-tags.js';
 
 /** R130, R131, R134: build plans, tags, labels and the automatic build for an agent. */
 const DOCKER_TAG = /^codex-sandbox:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -122,8 +116,8 @@ describe('formatSandboxTag / parseSandboxTag', () => {
     expect(parseSandboxTag(tag)).toBeUndefined();
   });
 
-  it('validateCodexVersion keeps its message', () => {
-    expect(() => validateCodexVersion('1.0.0;rm -rf /')).toThrow('--codex-version "1.0.0;rm -rf /" is not a version');
+  it('--codex-version keeps its message', () => {
+    expect(() => validateAgentVersion('1.0.0;rm -rf /', '--codex-version')).toThrow('--codex-version "1.0.0;rm -rf /" is not a version');
   });
 });
 

@@ -124,4 +124,30 @@ describe('saveCredential and checkSaveTo', () => {
     expect(fs.readFileSync(path.join(dir, 'auth.json'), 'utf8')).toBe('{"n":3}');
     await expect(checkSaveTo('', tmp, 'auth.json', false)).rejects.toThrow('--save-to is empty: give a directory');
   });
+
+  it('--save-to is resolved once, to its physical path: the save writes what was checked, a link swapped in since is refused', async () => {
+    const real = path.join(tmp, 'real');
+    fs.mkdirSync(real);
+    fs.symlinkSync(real, path.join(tmp, 'link'));
+    const target = await checkSaveTo('link/new/dir', tmp, 'auth.json', false);
+    expect(target).toEqual({ kind: 'dir', dir: path.join(real, 'new', 'dir'), force: false });
+    // After the check, the link is pointed elsewhere: the save still goes where the check looked.
+    fs.mkdirSync(path.join(tmp, 'elsewhere'));
+    fs.rmSync(path.join(tmp, 'link'));
+    fs.symlinkSync(path.join(tmp, 'elsewhere'), path.join(tmp, 'link'));
+    expect(await saveCredential(target, 'auth.json', '{"n":1}')).toBe(path.join(real, 'new', 'dir', 'auth.json'));
+    expect(fs.readdirSync(path.join(tmp, 'elsewhere'))).toEqual([]);
+    // A component replaced by a link after the check: refused, nothing written through it.
+    const checked = await checkSaveTo('real/other', tmp, 'auth.json', false);
+    fs.symlinkSync(path.join(tmp, 'elsewhere'), path.join(real, 'other'));
+    await expect(saveCredential(checked, 'auth.json', '{"n":2}')).rejects.toThrow();
+    expect(fs.readdirSync(path.join(tmp, 'elsewhere'))).toEqual([]);
+  });
+
+  it('--save-to: a broken link or a path below a file is refused before the login starts', async () => {
+    fs.symlinkSync(path.join(tmp, 'nowhere'), path.join(tmp, 'dangling'));
+    await expect(checkSaveTo('dangling', tmp, 'auth.json', false)).rejects.toThrow(/dangling is a broken link/);
+    writeFile(path.join(tmp, 'plain'), 'x');
+    await expect(checkSaveTo('plain/sub', tmp, 'auth.json', false)).rejects.toThrow(/cannot be used \(ENOTDIR\)/);
+  });
 });

@@ -3,6 +3,7 @@ import { UsageError } from '../../scripts/core/errors.js';
 import {
   checkCredentialText,
   chooseLoginFlow,
+  describeLoginRetry,
   parseApiKey,
   type ContainerLogin,
   type LoginRequest,
@@ -329,5 +330,24 @@ describe('checkCredentialText (R136)', () => {
     expect(checkCredentialText(bytes('[1]'))).toBe('is not a JSON object');
     expect(checkCredentialText(bytes('null'))).toBe('is not a JSON object');
     expect(checkCredentialText(Buffer.from([0x7b, 0xff, 0x7d]))).toBe('is not valid JSON');
+  });
+});
+
+describe('what a login that stored nothing advises (R137)', () => {
+  it.each([
+    [
+      { agent: 'codex', method: 'default' },
+      'run login again and finish it in the browser, or use --device-auth (a code on the terminal) or --with-api-key',
+    ],
+    [
+      { agent: 'codex', method: 'device-auth' },
+      'run login --device-auth again and enter the code in time (device codes must be enabled in your ChatGPT security settings),' +
+        ' or log in without --device-auth',
+    ],
+    [{ agent: 'codex', method: 'with-api-key' }, 'check the key and run login --with-api-key again'],
+    [{ agent: 'claude', method: 'default' }, 'run login --agent claude again and paste the code the browser shows, or use --with-api-key'],
+    [{ agent: 'gemini', method: 'default' }, 'run login --agent gemini again and paste the code the browser shows, or use --with-api-key'],
+  ] as const)('%j', (flow, advice) => {
+    expect(describeLoginRetry(flow)).toBe(advice);
   });
 });

@@ -55,4 +55,24 @@ describe('explainRunFailure (docker run exit 125)', () => {
   ])('%s', (_name, stderr, expected) => {
     expect(explainRunFailure(stderr)?.message).toBe(expected);
   });
+
+  const RUNC =
+    'docker: Error response from daemon: failed to create task for container: failed to create shim task:' +
+    ' OCI runtime create failed: runc create failed: unable to start container process: error mounting "/w/src" to rootfs' +
+    ' at "/workspace/src": no such file or directory: unknown.';
+  it.each([126, 127])("exit %i: runc could not set the container up (R103): docker's reason", (code) => {
+    expect(explainRunFailure(`${RUNC}\n`, code)?.message).toBe(
+      `the Docker engine could not start the container: ${RUNC.slice('docker: '.length)}` +
+        " (check `docker info` and the engine's log, fix it and run again)",
+    );
+  });
+  it.each([126, 127])('exit %i: an agent printing a docker-like line is passed through', (code) => {
+    expect(explainRunFailure('sh: mytool: not found\ndocker: mytool: command not found\n', code)).toBeUndefined();
+    expect(explainRunFailure('docker: Cannot connect to the Docker daemon at unix:///x.sock\n', code)).toBeUndefined();
+  });
+  it('the reason is shown escaped (R100)', () => {
+    expect(explainRunFailure('docker: Error response from daemon: bad \u001b]0;title\u0007\n', 127)?.message).toContain(
+      'Error response from daemon: bad \\x1b]0;title\\x07 (check',
+    );
+  });
 });
