@@ -104,7 +104,7 @@ export async function executeRun(
   provideDockerEnv(prepared.secretEnv);
   const tracking = options.track === true ? await startTracking(ctx, resolved) : undefined;
   // The raw egress log's host directory must exist before docker mounts it (R70).
-  const egressLog = await startEgressLog(resolved);
+  const egressLog = await startEgressLog(resolved, prepared.trees, ctx.hostname);
   let result: RunResult | undefined;
   try {
     // R103: every mount source pinned last, right before docker resolves the paths again.

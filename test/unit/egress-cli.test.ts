@@ -179,3 +179,27 @@ describe('bad egress input: exit 2, one line, nothing created', () => {
     expect(result.stdout).toContain('@go      proxy.golang.org sum.golang.org');
   });
 });
+
+describe('`egress` reads the Codex home the way a run resolves it (R94, R101, R100)', () => {
+  const COPY = '{"kind":"dns","verdict":"refused","reason":"DNS","count":1,"name":"x.test"}\n';
+
+  it('a `.codex` link the agent planted in the workdir is refused, never followed', () => {
+    const outside = path.join(tmp, 'out\u001b]0;pwned\u0007');
+    writeFile(path.join(outside, '.environment', 'egress', 'aaaaaaaa.jsonl'), COPY);
+    fs.symlinkSync(outside, path.join(work, '.codex'));
+    const result = runCli(['egress'], { cwd: work, home });
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^run-in-container: .*\.codex is a symlink in a place the agent can write .*\n$/);
+    expect(result.stderr).not.toContain('\u001b');
+  });
+
+  it('a Codex home given with --codex-home is the user’s: its name is printed escaped', () => {
+    const envDir = path.join(tmp, 'home\u001b]0;pwned\u0007');
+    writeFile(path.join(envDir, 'egress', 'aaaaaaaa.jsonl'), COPY);
+    const result = runCli(['egress', '--codex-home', envDir], { cwd: work, home });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('home\\x1b]0;pwned\\x07/egress/aaaaaaaa.jsonl): 0 allowed, 1 refused');
+    expect(result.stdout).not.toContain('\u001b');
+  });
+});
