@@ -415,6 +415,22 @@ describe('aggregate, summary, suggestions', () => {
     }));
     const summary = formatEgressSummary({ destinations: many, dropped: 0 });
     expect(summary).toContain('n7.test (1×, DNS) · 2 more — allow with: --allow n0.test');
+    expect(summary).toMatch(/--allow n7\.test …$/);
+    expect(summary).not.toContain('n8.test');
+  });
+
+  it('the summary stays one short line however many names were refused', () => {
+    const flood = Array.from({ length: 100_000 }, (_, i) => ({
+      verdict: 'refused' as const,
+      reason: 'DNS' as const,
+      kind: 'dns' as const,
+      name: `name-${i}.flood.test`,
+      count: 1,
+    }));
+    const summary = formatEgressSummary({ destinations: flood, dropped: 0 }) ?? '';
+    expect(summary.length).toBeLessThan(1000);
+    expect(summary).toContain('99992 more — allow with: --allow name-0.flood.test');
+    expect(summary).not.toContain('\n');
   });
 
   it('jsonl round trip (with the dropped count); forged or broken lines counted and never trusted', () => {
