@@ -1,5 +1,6 @@
 import type { ResolvedRun } from '../core/assemble-run-plan.js';
 import { describeHomeAction } from '../core/codex-home-plan.js';
+import { listEgressSecrets } from '../core/egress-run-args.js';
 import { buildDockerRunArgs } from '../core/run-plan.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import type { ChangedFile } from '../core/track-changes.js';
@@ -102,6 +103,7 @@ export async function executeRun(
   );
   await applyHomeActions(prepared.actions, prepared.contents, prepared.trees);
   provideDockerEnv(prepared.secretEnv);
+  if (resolved.egress !== undefined) provideDockerEnv(listEgressSecrets(resolved.egress), true);
   const tracking = options.track === true ? await startTracking(ctx, resolved) : undefined;
   // The raw egress log's host directory must exist before docker mounts it (R70).
   const egressLog = await startEgressLog(resolved, prepared.trees, ctx.hostname);

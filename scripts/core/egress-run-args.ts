@@ -31,9 +31,13 @@ export function listProxyVariables(url: string, extraNoProxy: readonly string[] 
   ];
 }
 
+/** The upstream proxy's login for the sandbox's own proxy (R91); passed by name only (R84). */
+const PROXY_AUTH_ENV = 'SANDBOX_PROXY_AUTH';
+
 /**
  * Environment for the image beyond SANDBOX_ALLOWED_DOMAINS, present only for the features
- * used (a plain run's argv does not change). See image/CONTRACT.md.
+ * used (a plain run's argv does not change). See image/CONTRACT.md. The proxy's login is not
+ * here: see listEgressSecrets.
  */
 export function listEgressEnv(policy: EgressPolicy): Array<[string, string]> {
   const env: Array<[string, string]> = [];
@@ -43,10 +47,19 @@ export function listEgressEnv(policy: EgressPolicy): Array<[string, string]> {
   const proxy = policy.proxy;
   if (proxy !== undefined) {
     env.push(['SANDBOX_PROXY', formatProxyTarget(proxy)]);
-    if (proxy.credentials !== undefined) env.push(['SANDBOX_PROXY_AUTH', proxy.credentials]);
     env.push(...listProxyVariables(LOCAL_PROXY_URL, policy.userHostPorts.length > 0 ? [HOST_GATEWAY_NAME] : []));
   }
   return env;
+}
+
+/**
+ * Values the container needs that must never be on a command line (`--dry-run`, `ps`): the
+ * plan passes their names (`-e NAME`, R84, R125) and the launcher hands docker the values
+ * through its environment.
+ */
+export function listEgressSecrets(policy: EgressPolicy): Record<string, string> {
+  const credentials = policy.proxy?.credentials;
+  return credentials === undefined ? {} : { [PROXY_AUTH_ENV]: credentials };
 }
 
 /** `--add-host` entries the policy needs: the host's gateway name for host ports or a loopback proxy. */

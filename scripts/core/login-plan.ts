@@ -2,7 +2,7 @@ import { AGENTS } from './agents.js';
 import { CODEX_HOME_TARGET } from './assemble-run-plan.js';
 import { LABELS } from './container-identity.js';
 import type { EgressLayer, EgressPolicy } from './egress-policy.js';
-import { listCaMounts, listEgressAddHosts, listEgressEnv } from './egress-run-args.js';
+import { listCaMounts, listEgressAddHosts, listEgressEnv, listEgressSecrets } from './egress-run-args.js';
 import type { ContainerLogin } from './login-flows.js';
 import type { RunPlan } from './run-plan.js';
 
@@ -82,6 +82,8 @@ export function assembleLoginPlan(login: ResolvedLogin): RunPlan {
     [LABELS.agent, flow.agent],
   ];
   const port = flow.callbackPort;
+  // The proxy's login by name only (R84): the launcher hands docker its value.
+  const secretNames = Object.keys(listEgressSecrets(login.egress));
   return {
     image: login.image,
     containerName: buildLoginContainerName(flow, login.runId),
@@ -93,6 +95,7 @@ export function assembleLoginPlan(login: ResolvedLogin): RunPlan {
     network: login.network,
     dns: [],
     addHosts: listEgressAddHosts(login.egress),
+    ...(secretNames.length === 0 ? {} : { passEnv: secretNames }),
     ...(port === undefined ? {} : { publish: [`127.0.0.1:${port}:${port}`] }),
     args: [...flow.argv, ...login.args],
   };

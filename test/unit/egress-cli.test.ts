@@ -70,7 +70,6 @@ describe('egress flags in --dry-run', () => {
       'SANDBOX_DENIED_DOMAINS=evil.lab.test',
       'SANDBOX_HOST_PORTS=3000',
       'SANDBOX_PROXY=proxy.test:3128',
-      'SANDBOX_PROXY_AUTH=user:secret',
       'HTTP_PROXY=http://127.0.0.1:3128',
       'HTTPS_PROXY=http://127.0.0.1:3128',
       'http_proxy=http://127.0.0.1:3128',
@@ -79,7 +78,10 @@ describe('egress flags in --dry-run', () => {
       'no_proxy=localhost,127.0.0.1,::1,host.docker.internal',
       'npm_config_proxy=http://127.0.0.1:3128',
       'npm_config_https_proxy=http://127.0.0.1:3128',
+      // The proxy's login by name only: docker takes the value from its own environment (R84).
+      'SANDBOX_PROXY_AUTH',
     ]);
+    expect(run.stdout).not.toContain('secret');
     expect(run.addHosts).toEqual(['host.docker.internal:host-gateway']);
     expect(run.mounts).toContain(`type=bind,source=${ca},target=/usr/local/share/ca-certificates/codex-sandbox/1.crt,readonly`);
     expect(run.stderr).toContain('allowing extra.test registry.npmjs.org registry.yarnpkg.com *.lab.test (ports 80/443)\n');
