@@ -66,7 +66,7 @@ export interface ResolvedRun {
 }
 
 /** Where the entrypoint writes the capped egress log (image/CONTRACT.md). */
-export const EGRESS_LOG_TARGET = '/var/lib/codex-sandbox/private/egress';
+const EGRESS_LOG_TARGET = '/var/lib/codex-sandbox/private/egress';
 
 /**
  * Where the Codex home is reached in the container. Inside a workdir it is already mounted

@@ -1,6 +1,13 @@
 import { isIP } from 'node:net';
 import { explainInvalidDomain } from './allowlist.js';
-import { EGRESS_REASONS, sanitizeName, type EgressEvent, type EgressKind, type EgressReason } from './egress-log-parser.js';
+import {
+  EGRESS_REASONS,
+  sanitizeName,
+  sanitizeProtocol,
+  type EgressEvent,
+  type EgressKind,
+  type EgressReason,
+} from './egress-log-parser.js';
 
 /** One destination of a run, allowed or refused: what `<run id>.jsonl` holds, one per line. */
 export interface EgressDestination extends Omit<EgressEvent, 'time'> {
@@ -156,11 +163,7 @@ function readDestination(r: Record<string, unknown>): EgressDestination {
   if (typeof r.name === 'string') d.name = sanitizeName(r.name);
   if (typeof r.address === 'string' && isIP(r.address) !== 0) d.address = r.address;
   if (typeof r.port === 'number' && Number.isInteger(r.port) && r.port > 0 && r.port < 65536) d.port = r.port;
-  if (typeof r.protocol === 'string')
-    d.protocol = r.protocol
-      .toLowerCase()
-      .replace(/[^a-z0-9]/g, '')
-      .slice(0, 10);
+  if (typeof r.protocol === 'string') d.protocol = sanitizeProtocol(r.protocol);
   if (isCount(r.bytesUp)) d.bytesUp = r.bytesUp;
   if (isCount(r.bytesDown)) d.bytesDown = r.bytesDown;
   if (d.name === undefined && d.address === undefined) throw new Error('no destination');
