@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chooseExecDir } from '../core/session-choice.js';
 import { buildEnterArgs } from '../core/session-docker-args.js';
-import { sessionCodexHome } from '../core/session-mounts.js';
+import { sessionCodexHome, sessionWritableTrees } from '../core/session-mounts.js';
 import { runDockerAttached } from '../host/docker.js';
 import { takeSessionEgress } from '../host/egress-log.js';
 import type { HostContext } from '../host/host-context.js';
@@ -26,6 +26,7 @@ export async function attachCommand(options: AttachOptions, ctx: HostContext): P
   const exitCode = await runDockerAttached(argv, { keep: true });
   // Like every run in a session, the command ends with its egress summary (R95).
   const envDir = sessionCodexHome(session);
-  if (envDir !== undefined) await takeSessionEgress(session.container, { envDir, runId: randomBytes(4).toString('hex') });
+  if (envDir !== undefined)
+    await takeSessionEgress(session.container, { envDir, runId: randomBytes(4).toString('hex'), trees: sessionWritableTrees(session) });
   return exitCode;
 }

@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { EnvironmentError, UsageError } from '../core/errors.js';
 import { describeDestination, formatEgressSummary, type EgressDestination } from '../core/egress-summary.js';
+import { escapeTerminalText } from '../core/terminal-text.js';
 import { listEgressRuns, readEgressCopy } from '../host/egress-log.js';
 import type { HostContext } from '../host/host-context.js';
-import { resolveFuturePath } from '../host/resolve-path.js';
 import { resolveWorkdir } from '../host/workdir.js';
+import { resolveHomeDir } from './run-places.js';
 
 export interface EgressReportOptions {
   run?: string;
@@ -47,8 +48,15 @@ export async function egressCommand(options: EgressReportOptions, ctx: HostConte
     );
   }
   const workdir = (await resolveWorkdir(options.workDir, ctx)).path;
-  const envDir = await resolveFuturePath(options.codexHome ?? path.join(workdir, '.codex', '.environment'), ctx.cwd, '--codex-home');
-  const runs = await listEgressRuns(envDir);
+  // Resolved as a run resolves it (R101): a link the agent planted in the workdir is refused, never followed.
+  const envDir = await resolveHomeDir(
+    options.codexHome ?? path.join(workdir, '.codex', '.environment'),
+    ctx.cwd,
+    options.codexHome === undefined ? 'the Codex home' : '--codex-home',
+    [workdir],
+  );
+  const trees = [workdir, envDir];
+  const runs = await listEgressRuns(envDir, trees);
   if (runs.length === 0) throw new EnvironmentError(`no egress logs in ${envDir}/egress yet: they are written when a run ends`);
   const matches = options.run === undefined ? runs.slice(0, 1) : runs.filter((run) => run.runId.startsWith(options.run ?? ''));
   if (matches.length === 0)
@@ -61,9 +69,11 @@ export async function egressCommand(options: EgressReportOptions, ctx: HostConte
   if (matches.length > 1)
     throw new UsageError(`run id prefix ${options.run} is ambiguous (${matches.map((r) => r.runId).join(' ')}): give more digits`);
   const chosen = matches[0]!;
-  const { destinations, dropped, badLines } = await readEgressCopy(chosen.file);
+  const { destinations, dropped, badLines } = await readEgressCopy(chosen.file, trees);
   if (badLines > 0)
-    process.stderr.write(`warning: ${chosen.file}: ${badLines} malformed line(s) skipped (the agent can write the Codex home)\n`);
+    process.stderr.write(
+      `warning: ${escapeTerminalText(chosen.file)}: ${badLines} malformed line(s) skipped (the agent can write the Codex home)\n`,
+    );
   const shown = options.only === undefined ? destinations : destinations.filter((d) => d.verdict === options.only);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ runId: chosen.runId, dropped, destinations: shown })}\n`);
@@ -72,7 +82,7 @@ export async function egressCommand(options: EgressReportOptions, ctx: HostConte
   const allowed = destinations.filter((d) => d.verdict === 'allowed').length;
   const leftOut = dropped > 0 ? `, ${dropped} log lines left out (rate limit or size cap)` : '';
   const counts = `${allowed} allowed, ${destinations.length - allowed} refused${leftOut}`;
-  process.stdout.write(`run ${chosen.runId} (${chosen.file}): ${counts}\n`);
+  process.stdout.write(`run ${chosen.runId} (${escapeTerminalText(chosen.file)}): ${counts}\n`);
   if (shown.length > 0) process.stdout.write(`${shown.map(formatLine).join('\n')}\n`);
   const summary = options.only === 'allowed' ? undefined : formatEgressSummary({ destinations, dropped: 0 });
   if (summary !== undefined) process.stdout.write(`${summary}\n`);

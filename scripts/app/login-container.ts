@@ -1,12 +1,13 @@
 import { AGENTS } from '../core/agents.js';
 import type { EgressPolicy } from '../core/egress-policy.js';
 import { EnvironmentError } from '../core/errors.js';
+import { listEgressSecrets } from '../core/egress-run-args.js';
 import { describeLoginRetry, type ContainerLogin } from '../core/login-flows.js';
 import { assembleLoginPlan } from '../core/login-plan.js';
 import { buildDockerRunArgs } from '../core/run-plan.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import { credentialStoreRoot } from '../host/credential-store.js';
-import { probeDocker, runDockerAttached } from '../host/docker.js';
+import { probeDocker, provideDockerEnv, runDockerAttached } from '../host/docker.js';
 import type { HostContext } from '../host/host-context.js';
 import { createLoginHome, readLoginCredential, writeLoginFiles, type LoginHome } from '../host/login-home.js';
 import { pinMountSources } from '../host/mount-pins.js';
@@ -66,6 +67,7 @@ export async function runLoginContainer(flow: ContainerLogin, inputs: LoginConta
     // R103: the login directory is written by the login: its identity is pinned last.
     const ids = await pinMountSources(plan.mounts, [home.path], { allowMissing: false });
     if (received !== undefined) return { kind: 'interrupted', exitCode: 130 };
+    provideDockerEnv(listEgressSecrets(inputs.egress), true);
     const watcher = flow.stopWhenStored ? watchForCredential(home, flow, plan.containerName) : undefined;
     const exitCode = await runDockerAttached(buildDockerRunArgs({ ...plan, ...(ids === undefined ? {} : { mountIds: ids }) }), {
       containerName: plan.containerName,

@@ -54,7 +54,8 @@ function refuseRoot(resolved: string, flag: string): void {
   if (resolved === '/') throw new UsageError(`refusing to mount / with ${flag}: give a dedicated directory`);
 }
 
-async function resolveHomeDir(input: string, cwd: string, what: string, trees: readonly string[]): Promise<string> {
+/** A directory the launcher writes in a tree the agent can write: no symlink on the way inside `trees` (R101); its physical path. */
+export async function resolveHomeDir(input: string, cwd: string, what: string, trees: readonly string[]): Promise<string> {
   const found = await resolveWritableDir(input, cwd, trees, (error) =>
     error.reason === 'not-dir'
       ? `${what} ${JSON.stringify(input)} cannot be used (ENOTDIR): check the path`

@@ -1,5 +1,6 @@
 import type { ResolvedRun } from '../core/assemble-run-plan.js';
 import { describeHomeAction } from '../core/codex-home-plan.js';
+import { listEgressSecrets } from '../core/egress-run-args.js';
 import { buildDockerRunArgs } from '../core/run-plan.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import type { AgentVersions } from '../core/image-tags.js';
@@ -106,9 +107,10 @@ export async function executeRun(
   );
   await applyHomeActions(prepared.actions, prepared.contents, prepared.trees);
   provideDockerEnv(prepared.secretEnv);
+  if (resolved.egress !== undefined) provideDockerEnv(listEgressSecrets(resolved.egress), true);
   const tracking = options.track === true ? await startTracking(ctx, resolved) : undefined;
   // The raw egress log's host directory must exist before docker mounts it (R70).
-  const egressLog = await startEgressLog(resolved);
+  const egressLog = await startEgressLog(resolved, prepared.trees, ctx.hostname);
   let result: RunResult | undefined;
   try {
     // R103: every mount source pinned last, right before docker resolves the paths again.

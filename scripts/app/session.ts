@@ -62,7 +62,8 @@ export async function runSession(prepared: PreparedRun, session: SessionOptions)
   try {
     const exitCode = await runDockerAttached(argv, removeAfter ? { containerName: container } : { keep: true });
     // Every command in a session ends with its egress summary; nothing raw stays (R95).
-    return { exitCode, egress: await takeSessionEgress(container, { envDir: prepared.resolved.envDir, runId: prepared.resolved.runId }) };
+    const { envDir, runId } = prepared.resolved;
+    return { exitCode, egress: await takeSessionEgress(container, { envDir, runId, trees: prepared.trees }) };
   } finally {
     if (removeAfter) await removeContainers([container]).catch(() => undefined);
     else say(`session ${name} is still running: run-in-container attach ${name} | stop ${name} | destroy ${name}`);

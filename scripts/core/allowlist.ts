@@ -1,5 +1,4 @@
 import { AGENTS } from './agents.js';
-import { UsageError } from './errors.js';
 
 /** Always allowed for Codex: what it needs to log in and talk to OpenAI (the registry's list, R14). */
 export const DEFAULT_ALLOWED_DOMAINS: readonly string[] = AGENTS.codex.allowlist;
@@ -28,19 +27,4 @@ export function explainInvalidDomain(name: string): string | undefined {
   }
   if (labels.length < 2 && wildcard) return 'a wildcard needs at least two labels after *.';
   return undefined;
-}
-
-/**
- * Normalises (lowercase, no trailing dot) and validates `entries`; throws a UsageError
- * naming the first bad entry and where it came from.
- */
-export function normalizeDomains(entries: readonly string[], source: string): string[] {
-  return entries.map((raw) => {
-    const name = raw.toLowerCase().replace(/\.$/, '');
-    const why = explainInvalidDomain(name);
-    if (why !== undefined) {
-      throw new UsageError(`${source}: ${JSON.stringify(raw)} is not a valid host name (${why}); use e.g. example.com or *.example.com`);
-    }
-    return name;
-  });
 }

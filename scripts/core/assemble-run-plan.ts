@@ -2,7 +2,7 @@ import path from 'node:path';
 import { agentConfigIn, agentHomeIn, AGENTS, type AgentId } from './agents.js';
 import { buildContainerName, LABELS } from './container-identity.js';
 import type { EgressPolicy } from './egress-policy.js';
-import { listCaMounts, listEgressAddHosts, listEgressEnv } from './egress-run-args.js';
+import { listCaMounts, listEgressAddHosts, listEgressEnv, listEgressSecrets } from './egress-run-args.js';
 import { containerPathFor, type Mount } from './mount-spec.js';
 import { isSameOrInside } from './path-rules.js';
 import type { RunPlan } from './run-plan.js';
@@ -66,7 +66,7 @@ export interface ResolvedRun {
 }
 
 /** Where the entrypoint writes the capped egress log (image/CONTRACT.md). */
-export const EGRESS_LOG_TARGET = '/var/lib/codex-sandbox/private/egress';
+const EGRESS_LOG_TARGET = '/var/lib/codex-sandbox/private/egress';
 
 /**
  * Where the Codex home is reached in the container. Inside a workdir it is already mounted
@@ -218,10 +218,16 @@ export function assembleRunPlan(run: ResolvedRun): RunPlan {
     tty: run.tty,
     network: run.network,
     dns: run.dns,
-    ...(run.agent === undefined || run.agent.passEnv.length === 0 ? {} : { passEnv: run.agent.passEnv }),
+    ...listPassEnv(run),
     addHosts: run.egress === undefined ? undefined : listEgressAddHosts(run.egress),
     // A session's container only keeps itself alive; the command comes with `docker exec`.
     args: run.session !== undefined ? [] : run.args,
     ...(run.session !== undefined ? { detach: true } : {}),
   };
+}
+
+/** Variables passed by name (`-e NAME`): the agent's keys and the proxy's login, never their values (R84, R125). */
+function listPassEnv(run: ResolvedRun): { passEnv?: string[] } {
+  const names = [...(run.agent?.passEnv ?? []), ...Object.keys(run.egress === undefined ? {} : listEgressSecrets(run.egress))];
+  return names.length === 0 ? {} : { passEnv: names };
 }

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { coversName } from './egress-policy.js';
 
 /**
  * Why a connection or a name was refused (R92): the name check of 80/443 (Squid), the DNS
@@ -52,6 +53,14 @@ export function sanitizeName(name: string): string {
     .slice(0, 253);
 }
 
+/** A protocol name the sandbox (or a forged copy) wrote: lowercase letters and digits, at most 10. */
+export function sanitizeProtocol(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 10);
+}
+
 /** dnsmasq's "Mon dd hh:mm:ss" (the container's clock is UTC) as ISO, in the year of `now`. */
 function syslogTimeToIso(stamp: string, now: Date): string | undefined {
   const match = /^([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d\d):(\d\d):(\d\d)$/.exec(stamp);
@@ -64,16 +73,9 @@ function syslogTimeToIso(stamp: string, now: Date): string | undefined {
 }
 
 /**
- * dnsmasq's query log: `config NAME is NXDOMAIN` is a name the DNS filter refused;
+ * One line of dnsmasq's query log: `config NAME is NXDOMAIN` is a name the DNS filter refused;
  * `reply NAME is ADDRESS` maps allowed names to addresses (to name refused connections).
  */
-export function parseDnsLog(text: string, now: Date): { events: EgressEvent[]; names: Map<string, string> } {
-  const events: EgressEvent[] = [];
-  const names = new Map<string, string>();
-  for (const line of text.split('\n')) parseDnsLine(line, now, events, names);
-  return { events, names };
-}
-
 function parseDnsLine(line: string, now: Date, events: EgressEvent[], names: Map<string, string>): void {
   const stamp = /^([A-Z][a-z]{2}\s+\d{1,2}\s+\d\d:\d\d:\d\d)\s/.exec(line)?.[1];
   const refused = /\sconfig (\S+) is (NXDOMAIN|NODATA\S*)\s*$/.exec(line);
@@ -103,19 +105,10 @@ function numberField(record: Record<string, unknown>, keys: readonly string[]): 
 }
 
 /**
- * ulogd2's JSON output, one object per packet the firewall rejected. Field names follow
- * ulogd's CIM names (`dest_ip`, `dest_port`), with its plain key names as a fallback.
+ * One line of ulogd2's JSON output, one object per packet the firewall rejected. Field names
+ * follow ulogd's CIM names (`dest_ip`, `dest_port`), with its plain key names as a fallback.
  * The reason is settled later, once the DNS log has named the addresses.
  */
-export function parsePacketLog(text: string): EgressEvent[] {
-  const events: EgressEvent[] = [];
-  for (const line of text.split('\n')) {
-    const event = parsePacketLine(line);
-    if (event !== undefined) events.push(event);
-  }
-  return events;
-}
-
 function parsePacketLine(line: string): EgressEvent | undefined {
   if (!line.startsWith('{')) return undefined;
   let record: Record<string, unknown>;
@@ -133,7 +126,7 @@ function parsePacketLine(line: string): EgressEvent | undefined {
   const protocolNumber = numberField(record, ['ip.protocol', 'ip6.nexthdr', 'proto']);
   const protocol =
     typeof record.proto === 'string'
-      ? record.proto.toLowerCase().replace(/[^a-z0-9]/g, '')
+      ? sanitizeProtocol(record.proto)
       : protocolNumber === undefined
         ? undefined
         : (PROTOCOLS[protocolNumber] ?? String(protocolNumber));
@@ -265,12 +258,13 @@ interface Policy {
   upstream: string | undefined;
 }
 
-const matches = (pattern: string, name: string, exactCoversSubdomains: boolean) =>
-  pattern.startsWith('*.') ? name.endsWith(pattern.slice(1)) : name === pattern || (exactCoversSubdomains && name.endsWith(`.${pattern}`));
-
-/** Allowed by the logged policy: an allow entry covers it and no deny does (a denied name covers its subdomains). */
+/**
+ * Allowed by the logged policy: an allow entry covers it and no deny does. The DNS filter
+ * answers a denied name NXDOMAIN for its subdomains too, so `a.b` denies `x.a.b` as `*.a.b` would.
+ */
 export function isNameAllowed(name: string, allow: readonly string[], deny: readonly string[]): boolean {
-  return allow.some((p) => matches(p, name, false)) && !deny.some((p) => matches(p, name, true));
+  const denied = (p: string) => coversName(p, name) || (!p.startsWith('*.') && coversName(`*.${p}`, name));
+  return allow.some((p) => coversName(p, name)) && !deny.some(denied);
 }
 
 /**

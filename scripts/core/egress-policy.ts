@@ -25,10 +25,11 @@ export interface EgressPolicy {
   ports: PortEntry[];
   /** Denied names the image must answer NXDOMAIN although an allowed wildcard covers them. */
   denied: string[];
-  /** TCP ports on the Docker host (host.docker.internal). */
+  /**
+   * TCP ports on the Docker host (host.docker.internal) the agent may open: only those the
+   * user asked for (a proxy on the host's loopback is reached by the sandbox's proxy, R91).
+   */
   hostPorts: number[];
-  /** Host ports the user asked for (the rest were added for a proxy on the host's loopback). */
-  userHostPorts: number[];
   proxy?: ProxySpec;
 }
 
@@ -80,7 +81,7 @@ export function buildEgressPolicy(layers: readonly EgressLayer[], proxy?: ProxyS
   const allowedPorts: PortEntry[] = [];
   const deniedDomains: string[] = [];
   const deniedPorts: PortEntry[] = [];
-  const userHostPorts: number[] = [];
+  const hostPorts: number[] = [];
   // Lowest precedence first, so the defaults lead the list (as before this feature); the
   // defaults are always there (Codex cannot work without them) unless denied explicitly.
   for (const layer of [defaults, ...[...layers].reverse()]) {
@@ -95,7 +96,7 @@ export function buildEgressPolicy(layers: readonly EgressLayer[], proxy?: ProxyS
       for (const entry of parsed.ports) addUnique(deniedPorts, entry, formatPortEntry);
     }
     for (const raw of layer.hostPorts ?? []) {
-      addUnique(userHostPorts, parsePort(raw, `${layer.source}: host port`), String);
+      addUnique(hostPorts, parsePort(raw, `${layer.source}: host port`), String);
     }
   }
   const isDenied = (name: string) => deniedDomains.some((deny) => coversName(deny, name));
@@ -114,8 +115,5 @@ export function buildEgressPolicy(layers: readonly EgressLayer[], proxy?: ProxyS
   }
   const wildcards = [...domains, ...ports.map((entry) => entry.host)].filter((name) => name.startsWith('*.'));
   const denied = deniedDomains.filter((name) => wildcards.some((wildcard) => wildcard !== name && coversName(wildcard, name)));
-  // A proxy on the host's loopback is reached by the sandbox's own proxy only (R91): it is
-  // never a host port the agent may open itself.
-  const hostPorts = [...userHostPorts];
-  return { domains, ports, denied, hostPorts, userHostPorts, proxy };
+  return { domains, ports, denied, hostPorts, proxy };
 }

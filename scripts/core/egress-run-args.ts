@@ -4,7 +4,7 @@ import type { Mount } from './mount-spec.js';
 import { formatProxyTarget, HOST_GATEWAY_NAME } from './proxy-spec.js';
 
 /** Where extra CA files are mounted; the entrypoint runs update-ca-certificates over it. */
-export const CA_TARGET_DIR = '/usr/local/share/ca-certificates/codex-sandbox';
+const CA_TARGET_DIR = '/usr/local/share/ca-certificates/codex-sandbox';
 
 /** Destinations that never go through the proxy. */
 const NO_PROXY_HOSTS = ['localhost', '127.0.0.1', '::1'];
@@ -14,7 +14,7 @@ const NO_PROXY_HOSTS = ['localhost', '127.0.0.1', '::1'];
  * clients of the agent go when an upstream proxy is used (R91). It forwards what it admits
  * to the upstream with the credentials; the agent never sees the upstream's address or login.
  */
-export const LOCAL_PROXY_URL = 'http://127.0.0.1:3128';
+const LOCAL_PROXY_URL = 'http://127.0.0.1:3128';
 
 /** The proxy variables programs read (curl, git, pip: either case; npm: npm_config_*). */
 export function listProxyVariables(url: string, extraNoProxy: readonly string[] = []): Array<[string, string]> {
@@ -31,9 +31,13 @@ export function listProxyVariables(url: string, extraNoProxy: readonly string[] 
   ];
 }
 
+/** The upstream proxy's login for the sandbox's own proxy (R91); passed by name only (R84). */
+const PROXY_AUTH_ENV = 'SANDBOX_PROXY_AUTH';
+
 /**
  * Environment for the image beyond SANDBOX_ALLOWED_DOMAINS, present only for the features
- * used (a plain run's argv does not change). See image/CONTRACT.md.
+ * used (a plain run's argv does not change). See image/CONTRACT.md. The proxy's login is not
+ * here: see listEgressSecrets.
  */
 export function listEgressEnv(policy: EgressPolicy): Array<[string, string]> {
   const env: Array<[string, string]> = [];
@@ -43,10 +47,19 @@ export function listEgressEnv(policy: EgressPolicy): Array<[string, string]> {
   const proxy = policy.proxy;
   if (proxy !== undefined) {
     env.push(['SANDBOX_PROXY', formatProxyTarget(proxy)]);
-    if (proxy.credentials !== undefined) env.push(['SANDBOX_PROXY_AUTH', proxy.credentials]);
-    env.push(...listProxyVariables(LOCAL_PROXY_URL, policy.userHostPorts.length > 0 ? [HOST_GATEWAY_NAME] : []));
+    env.push(...listProxyVariables(LOCAL_PROXY_URL, policy.hostPorts.length > 0 ? [HOST_GATEWAY_NAME] : []));
   }
   return env;
+}
+
+/**
+ * Values the container needs that must never be on a command line (`--dry-run`, `ps`): the
+ * plan passes their names (`-e NAME`, R84, R125) and the launcher hands docker the values
+ * through its environment.
+ */
+export function listEgressSecrets(policy: EgressPolicy): Record<string, string> {
+  const credentials = policy.proxy?.credentials;
+  return credentials === undefined ? {} : { [PROXY_AUTH_ENV]: credentials };
 }
 
 /** `--add-host` entries the policy needs: the host's gateway name for host ports or a loopback proxy. */
@@ -66,8 +79,7 @@ export function describeEgressPolicy(policy: EgressPolicy, defaults: readonly st
   if (extra.length > 0) lines.push(`allowing ${extra.join(' ')} (ports 80/443)`);
   for (const entry of policy.ports) lines.push(`allowing ${formatPortEntry(entry)}`);
   if (policy.denied.length > 0) lines.push(`denying ${policy.denied.join(' ')} (inside allowed wildcards)`);
-  if (policy.userHostPorts.length > 0)
-    lines.push(`allowing ${HOST_GATEWAY_NAME} port ${policy.userHostPorts.join(', ')} (the Docker host)`);
+  if (policy.hostPorts.length > 0) lines.push(`allowing ${HOST_GATEWAY_NAME} port ${policy.hostPorts.join(', ')} (the Docker host)`);
   const proxy = policy.proxy;
   if (proxy !== undefined) {
     lines.push(`using proxy ${proxy.redacted} (from ${proxy.source})`);

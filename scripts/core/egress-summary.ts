@@ -1,6 +1,13 @@
 import { isIP } from 'node:net';
 import { explainInvalidDomain } from './allowlist.js';
-import { EGRESS_REASONS, sanitizeName, type EgressEvent, type EgressKind, type EgressReason } from './egress-log-parser.js';
+import {
+  EGRESS_REASONS,
+  sanitizeName,
+  sanitizeProtocol,
+  type EgressEvent,
+  type EgressKind,
+  type EgressReason,
+} from './egress-log-parser.js';
 
 /** One destination of a run, allowed or refused: what `<run id>.jsonl` holds, one per line. */
 export interface EgressDestination extends Omit<EgressEvent, 'time'> {
@@ -109,23 +116,27 @@ export function formatEgressSummary(record: EgressRecord): string | undefined {
   }
   // One entry per name (its DNS refusal and its refused connections together); ports other
   // than 80/443 are shown, bare addresses keep theirs.
-  const byLabel = new Map<string, { count: number; reasons: Set<EgressReason> }>();
+  const byLabel = new Map<string, { count: number; reasons: Set<EgressReason>; suggestions: Set<string> }>();
   for (const d of refused) {
     const offPort = d.port !== undefined && d.port !== 80 && d.port !== 443 && (d.protocol === undefined || d.protocol === 'tcp');
     const label = d.name === undefined ? describeDestination(d) : offPort ? `${d.name}:${d.port}` : d.name;
-    const entry = byLabel.get(label) ?? { count: 0, reasons: new Set<EgressReason>() };
+    const entry = byLabel.get(label) ?? { count: 0, reasons: new Set<EgressReason>(), suggestions: new Set<string>() };
     entry.count += d.count;
     if (d.reason !== undefined) entry.reasons.add(d.reason);
+    const suggestion = suggestAllow(d);
+    if (suggestion !== undefined) entry.suggestions.add(suggestion);
     byLabel.set(label, entry);
   }
   const labels = [...byLabel.entries()];
-  const shown = labels
-    .slice(0, SHOWN_IN_SUMMARY)
-    .map(([label, e]) => `${label} (${e.count}×${e.reasons.size === 0 ? '' : `, ${[...e.reasons].join(', ')}`})`);
+  const listed = labels.slice(0, SHOWN_IN_SUMMARY);
+  const shown = listed.map(([label, e]) => `${label} (${e.count}×${e.reasons.size === 0 ? '' : `, ${[...e.reasons].join(', ')}`})`);
   if (labels.length > SHOWN_IN_SUMMARY) shown.push(`${labels.length - SHOWN_IN_SUMMARY} more`);
   const noun = labels.length === 1 ? 'destination' : 'destinations';
-  const suggestions = [...new Set(refused.map(suggestAllow).filter((s): s is string => s !== undefined))];
-  const allow = suggestions.length === 0 ? '' : ` — allow with: ${suggestions.map((s) => `--allow ${s}`).join(' ')}`;
+  // Suggestions for the listed entries only: the line stays one short line however many
+  // names the agent tried (`egress` lists them all).
+  const suggestions = [...new Set(listed.flatMap(([, e]) => [...e.suggestions]))].map((s) => `--allow ${s}`);
+  const more = labels.slice(SHOWN_IN_SUMMARY).some(([, e]) => e.suggestions.size > 0) ? ' …' : '';
+  const allow = suggestions.length === 0 ? '' : ` — allow with: ${suggestions.join(' ')}${more}`;
   return `refused ${labels.length} ${noun}: ${shown.join(' · ')}${allow}${dropped}`;
 }
 
@@ -152,11 +163,7 @@ function readDestination(r: Record<string, unknown>): EgressDestination {
   if (typeof r.name === 'string') d.name = sanitizeName(r.name);
   if (typeof r.address === 'string' && isIP(r.address) !== 0) d.address = r.address;
   if (typeof r.port === 'number' && Number.isInteger(r.port) && r.port > 0 && r.port < 65536) d.port = r.port;
-  if (typeof r.protocol === 'string')
-    d.protocol = r.protocol
-      .toLowerCase()
-      .replace(/[^a-z0-9]/g, '')
-      .slice(0, 10);
+  if (typeof r.protocol === 'string') d.protocol = sanitizeProtocol(r.protocol);
   if (isCount(r.bytesUp)) d.bytesUp = r.bytesUp;
   if (isCount(r.bytesDown)) d.bytesDown = r.bytesDown;
   if (d.name === undefined && d.address === undefined) throw new Error('no destination');

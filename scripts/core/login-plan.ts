@@ -1,7 +1,7 @@
 import { AGENTS } from './agents.js';
 import { CODEX_HOME_TARGET, listAgentEnv, listBaseEnv, listBaseLabels } from './assemble-run-plan.js';
 import type { EgressLayer, EgressPolicy } from './egress-policy.js';
-import { listCaMounts, listEgressAddHosts, listEgressEnv } from './egress-run-args.js';
+import { listCaMounts, listEgressAddHosts, listEgressEnv, listEgressSecrets } from './egress-run-args.js';
 import type { ContainerLogin } from './login-flows.js';
 import type { RunPlan } from './run-plan.js';
 
@@ -64,6 +64,8 @@ export function assembleLoginPlan(login: ResolvedLogin): RunPlan {
   const { flow } = login;
   const labels = listBaseLabels({ ...login, command: 'login', agent: flow.agent });
   const port = flow.callbackPort;
+  // The proxy's login by name only (R84): the launcher hands docker its value.
+  const secretNames = Object.keys(listEgressSecrets(login.egress));
   return {
     image: login.image,
     containerName: buildLoginContainerName(flow, login.runId),
@@ -75,6 +77,7 @@ export function assembleLoginPlan(login: ResolvedLogin): RunPlan {
     network: login.network,
     dns: [],
     addHosts: listEgressAddHosts(login.egress),
+    ...(secretNames.length === 0 ? {} : { passEnv: secretNames }),
     ...(port === undefined ? {} : { publish: [`127.0.0.1:${port}:${port}`] }),
     args: [...flow.argv, ...login.args],
   };

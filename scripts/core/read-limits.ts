@@ -30,6 +30,15 @@ export const READ_LIMITS = {
   /** One line of `exec` output in run.log; the whole run.log. */
   logLine: 64 * KiB,
   runLog: 64 * MiB,
+  /** A run's raw egress log (the sandbox caps it at 8 MiB, image/lib-egress.sh; a little more is allowed). */
+  egressLog: 9 * MiB,
+  /**
+   * `<run id>.jsonl` in the Codex home: a full raw log aggregates to at most ~2.5 times its
+   * size (one JSON object per distinct destination), so a genuine copy always fits.
+   */
+  egressCopy: 32 * MiB,
+  /** The `run.json` of a raw egress directory (where an orphaned log's record goes). */
+  egressOwner: 64 * KiB,
   /** Entries `--protect-git` visits looking for nested repositories. */
   gitSearchEntries: 200_000,
 } as const;

@@ -5,7 +5,8 @@ import { PS_FORMAT } from './session-list.js';
 
 /** Every docker argv the session commands use (after `docker`), as whole arrays (never shell strings). */
 
-export const SANDBOX_ENTER = '/usr/local/bin/sandbox-enter';
+const SANDBOX_ENTER = '/usr/local/bin/sandbox-enter';
+const SANDBOX_EGRESS = '/usr/local/bin/sandbox-egress';
 
 export function buildListArgs(): string[] {
   return ['ps', '-a', '--no-trunc', '--filter', `label=${LABELS.managed}=true`, '--format', PS_FORMAT];
@@ -28,6 +29,11 @@ export function buildEnterArgs(request: EnterRequest): string[] {
   if (request.tty) argv.push('-t');
   argv.push('-w', request.workingDir, request.container, SANDBOX_ENTER, request.mode, ...request.args);
   return argv;
+}
+
+/** `sandbox-egress take` as root: hands over (and removes) what the session logged since the last take (R95). */
+export function buildEgressTakeArgs(container: string): string[] {
+  return ['exec', '-u', '0', container, SANDBOX_EGRESS, 'take'];
 }
 
 /** Readiness: the marker's mtime (nanoseconds), compared with State.StartedAt. */

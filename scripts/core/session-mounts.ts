@@ -84,3 +84,14 @@ export function sessionCodexHome(record: { mounts: string; workdir: string }): s
   if (home !== undefined) return home;
   return record.workdir === '' ? undefined : `${record.workdir.replace(/\/+$/, '')}/.codex/.environment`;
 }
+
+/**
+ * Every host tree a session's agent can write (R101): its workdirs, its writable mounts and
+ * its Codex home. What the launcher writes there afterwards is walked beneath them.
+ */
+export function sessionWritableTrees(record: { mounts: string; workdir: string; workdirs: readonly string[] }): string[] {
+  const writable = (parseMountSet(record.mounts) ?? []).filter(([, , mode]) => mode === 'rw').map(([source]) => source);
+  const home = sessionCodexHome(record);
+  const trees = [record.workdir, ...record.workdirs, ...writable, ...(home === undefined ? [] : [home])];
+  return [...new Set(trees.filter((tree) => tree.startsWith('/')).map((tree) => tree.replace(/(.)\/+$/, '$1')))];
+}

@@ -80,10 +80,14 @@ export async function inspectImage(image: string): Promise<ImageInfo> {
 /**
  * Hands values to the docker CLIs the launcher starts from now on: `docker run -e NAME` takes
  * NAME's value from the CLI's own environment, so a key never appears on a command line
- * (R125). A variable the user set keeps the user's value.
+ * (R84, R125). A variable the user set keeps the user's value, unless `override` (a value the
+ * launcher computed, such as the proxy's login, must be exactly that).
  */
-export function provideDockerEnv(values: Readonly<Record<string, string>>): void {
-  for (const [name, value] of Object.entries(values)) process.env[name] ??= value;
+export function provideDockerEnv(values: Readonly<Record<string, string>>, override = false): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (override) process.env[name] = value;
+    else process.env[name] ??= value;
+  }
 }
 
 /** Runs `docker ARGS` with the terminal attached; resolves with the exit code (128+signal when killed). */

@@ -1,22 +1,34 @@
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvironmentError } from '../core/errors.js';
 import { parseEgressLog } from '../core/egress-log-parser.js';
 import { aggregateEgress, formatEgressJsonl, formatEgressSummary, parseEgressJsonl, type EgressRecord } from '../core/egress-summary.js';
 import { ORPHAN_MIN_AGE_MS } from '../core/orphan-containers.js';
+import { READ_LIMITS } from '../core/read-limits.js';
+import { buildEgressTakeArgs } from '../core/session-docker-args.js';
+import { escapeTerminalText } from '../core/terminal-text.js';
 import { queryDocker } from './docker.js';
 import { stateDirOf, type HostContext } from './host-context.js';
 import { errorCode } from './resolve-path.js';
-import { writeHostFile } from './tree-paths.js';
+import { UnsafePathError } from './safe-tree.js';
+import { openHostDir, readHostFile, writeHostFile } from './tree-paths.js';
 
 /** Per-run copies for the user, in the Codex home: `<env dir>/egress/<run id>.jsonl`. */
-export const EGRESS_COPY_DIR = 'egress';
-/** The sandbox caps a run's log at 8 MiB (image/lib-egress.sh); a little more is read, never all. */
-const MAX_LOG_BYTES = 9 * 1024 * 1024;
+const EGRESS_COPY_DIR = 'egress';
 /** The capped log's file in a plain run's raw directory. */
 const RAW_LOG = 'egress.log';
 const TAKE_TIMEOUT_MS = 20000;
+
+/**
+ * Where a run's record goes: its Codex home and every tree the agent can write (R101). The
+ * Codex home lies in (or is) one of them, and a kept session's agent runs while the record
+ * is written: the path is walked beneath those trees, so a link it plants is never followed.
+ */
+export interface EgressTarget {
+  envDir: string;
+  runId: string;
+  trees: readonly string[];
+}
 
 /**
  * The raw log's host directory: `${XDG_STATE_HOME:-~/.local/state}/codex-sandbox/egress/<run id>`,
@@ -32,17 +44,45 @@ export function egressRawDir(ctx: HostContext, runId: string): string {
 /** Where a raw directory says its record goes, should its launcher die before the summary. */
 const RAW_OWNER = 'run.json';
 
+interface RawOwner {
+  envDir: string;
+  trees: string[];
+  /** The launcher's host: a HOME shared between machines holds other hosts' live logs too. */
+  host: string;
+}
+
 /** Created just before `docker run` (mode 0700: other host users have no business there). */
-export async function createEgressRawDir(dir: string, envDir: string): Promise<void> {
+export async function createEgressRawDir(dir: string, target: Omit<EgressTarget, 'runId'>, host: string): Promise<void> {
   await mkdir(path.dirname(dir), { recursive: true, mode: 0o700 });
   await mkdir(dir, { mode: 0o700 });
-  await writeFile(path.join(dir, RAW_OWNER), `${JSON.stringify({ envDir })}\n`, { flag: 'wx', mode: 0o600 });
+  const owner: RawOwner = { envDir: target.envDir, trees: [...target.trees], host };
+  await writeFile(path.join(dir, RAW_OWNER), `${JSON.stringify(owner)}\n`, { flag: 'wx', mode: 0o600 });
 }
+
+/**
+ * A file of a raw directory: the directory's own path is the user's (their links are theirs),
+ * inside it nothing is followed out, and only a regular file of at most `maxBytes` is read.
+ */
+async function readRawFile(rawDir: string, name: string, maxBytes: number): Promise<Buffer> {
+  const root = await realpath(rawDir);
+  return (await readHostFile(path.join(root, name), [root], maxBytes)).bytes;
+}
+
+/** The owner record, or undefined when it is not one this launcher wrote (then nothing is saved). */
+async function readRawOwner(rawDir: string): Promise<Partial<RawOwner> | undefined> {
+  const bytes = await readRawFile(rawDir, RAW_OWNER, READ_LIMITS.egressOwner);
+  const owner = JSON.parse(bytes.toString('utf8')) as unknown;
+  return typeof owner === 'object' && owner !== null ? (owner as Partial<RawOwner>) : undefined;
+}
+
+const isTreeList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.length > 0 && value.every((tree) => typeof tree === 'string' && path.isAbsolute(tree));
 
 /**
  * Raw directories of plain runs whose launcher died before its summary (SIGKILL; the
  * container is gone too): their record is written (no summary line: the run is long over)
- * and the directory removed (R95). Runs of live containers and fresh directories are left.
+ * and the directory removed (R95). Runs of live containers, of other hosts and fresh
+ * directories are left.
  */
 export async function finishOrphanedEgressLogs(ctx: HostContext, liveContainers: readonly string[], nowMs = Date.now()): Promise<void> {
   const base = path.dirname(egressRawDir(ctx, '00000000'));
@@ -51,10 +91,13 @@ export async function finishOrphanedEgressLogs(ctx: HostContext, liveContainers:
     const rawDir = path.join(base, runId);
     const info = await lstat(rawDir).catch(() => undefined);
     if (info === undefined || !info.isDirectory() || nowMs - info.mtimeMs < ORPHAN_MIN_AGE_MS) continue;
+    const owner = await readRawOwner(rawDir).catch(() => undefined);
+    // Another host's container is not in this host's `docker ps`: its log may be live.
+    if (owner?.host !== undefined && owner.host !== ctx.hostname) continue;
     try {
-      const owner = JSON.parse(await readLogFile(path.join(rawDir, RAW_OWNER), 64 * 1024)) as { envDir?: unknown };
       const text = await readRawEgress(rawDir);
-      if (typeof owner.envDir === 'string' && text !== undefined) await recordEgress(text, { envDir: owner.envDir, runId }, true);
+      if (typeof owner?.envDir === 'string' && isTreeList(owner.trees) && text !== undefined)
+        await recordEgress(text, { envDir: owner.envDir, runId, trees: owner.trees }, true);
     } catch {
       // unreadable or half written: nothing to keep
     }
@@ -62,38 +105,19 @@ export async function finishOrphanedEgressLogs(ctx: HostContext, liveContainers:
   }
 }
 
-/** A log file's text, or '' when it is missing; never follows a link, never reads a device. */
-async function readLogFile(file: string, limit = MAX_LOG_BYTES): Promise<string> {
-  let handle;
+/** The capped log a plain run's sandbox wrote into its raw directory (undefined when there is none). */
+async function readRawEgress(rawDir: string): Promise<string | undefined> {
   try {
-    const info = await lstat(file);
-    if (!info.isFile()) return '';
-    // O_NONBLOCK: a FIFO swapped in (the Codex home is agent-writable) must not hang us.
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    return (await readRawFile(rawDir, RAW_LOG, READ_LIMITS.egressLog)).toString('utf8');
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return '';
+    if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   }
-  try {
-    const buffer = Buffer.alloc(Math.min((await handle.stat()).size, limit));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The capped log a plain run's sandbox wrote into its raw directory ('' when there is none). */
-export async function readRawEgress(rawDir: string): Promise<string | undefined> {
-  const entries = await readdir(rawDir).catch(() => [] as string[]);
-  if (!entries.includes(RAW_LOG)) return undefined;
-  return readLogFile(path.join(rawDir, RAW_LOG));
 }
 
 /** Writes `<env dir>/egress/<run id>.jsonl` through directory descriptors (R101: no link followed on the way, temp + rename). */
-async function saveEgressCopy(envDir: string, runId: string, record: EgressRecord): Promise<string> {
-  await writeHostFile(path.join(envDir, EGRESS_COPY_DIR), `${runId}.jsonl`, formatEgressJsonl(record), [envDir]);
-  return path.join(envDir, EGRESS_COPY_DIR, `${runId}.jsonl`);
+async function saveEgressCopy(target: EgressTarget, record: EgressRecord): Promise<void> {
+  await writeHostFile(path.join(target.envDir, EGRESS_COPY_DIR), `${target.runId}.jsonl`, formatEgressJsonl(record), target.trees);
 }
 
 export interface EgressOutcome {
@@ -104,13 +128,26 @@ export interface EgressOutcome {
 
 const NO_LOG: EgressOutcome = { refused: null, record: { destinations: [], dropped: 0 } };
 
-/** Parses a run's log text, keeps the copy in the Codex home and prints the one-line summary. */
-async function recordEgress(text: string, run: { envDir: string; runId: string }, quiet = false): Promise<EgressOutcome> {
+const describeFailure = (error: unknown) => (error instanceof UnsafePathError ? error.detail : errorCode(error));
+
+/**
+ * Parses a run's log text and prints the one-line summary, then keeps the copy in the Codex
+ * home. The summary and the outcome come from the raw log alone: the Codex home is
+ * agent-writable, so what is planted there can cost the copy (one warning), never the summary.
+ */
+async function recordEgress(text: string, target: EgressTarget, quiet = false): Promise<EgressOutcome> {
   const parsed = parseEgressLog(text, new Date());
   const record: EgressRecord = { destinations: aggregateEgress(parsed.events), dropped: parsed.dropped };
-  await saveEgressCopy(run.envDir, run.runId, record);
   const summary = formatEgressSummary(record);
   if (summary !== undefined && !quiet) process.stderr.write(`${summary}\n`);
+  try {
+    await saveEgressCopy(target, record);
+  } catch (error) {
+    if (!quiet) {
+      const where = path.join(target.envDir, EGRESS_COPY_DIR, `${target.runId}.jsonl`);
+      process.stderr.write(`warning: the egress record was not kept in ${escapeTerminalText(`${where} (${describeFailure(error)})`)}\n`);
+    }
+  }
   return { refused: record.destinations.filter((d) => d.verdict === 'refused').length, record };
 }
 
@@ -119,13 +156,13 @@ async function recordEgress(text: string, run: { envDir: string; runId: string }
  * was refused), keep a copy in the Codex home, drop the raw directory. Never throws: a
  * failure here must not change the run's exit code.
  */
-export async function finishEgressLog(run: { rawDir: string; envDir: string; runId: string }): Promise<EgressOutcome> {
+export async function finishEgressLog(run: EgressTarget & { rawDir: string }): Promise<EgressOutcome> {
   try {
     const text = await readRawEgress(run.rawDir);
     if (text === undefined) return NO_LOG;
     return await recordEgress(text, run);
   } catch (error) {
-    process.stderr.write(`warning: could not read the egress log in ${run.rawDir} (${errorCode(error)})\n`);
+    process.stderr.write(`warning: could not read the egress log in ${escapeTerminalText(`${run.rawDir} (${describeFailure(error)})`)}\n`);
     return NO_LOG;
   } finally {
     await rm(run.rawDir, { recursive: true, force: true }).catch(() => undefined);
@@ -137,22 +174,17 @@ export async function finishEgressLog(run: { rawDir: string; envDir: string; run
  * `sandbox-egress take` hands over (and removes) what was logged since the last take.
  * Never throws.
  */
-export async function takeSessionEgress(container: string, run: { envDir: string; runId: string }): Promise<EgressOutcome> {
+export async function takeSessionEgress(container: string, target: EgressTarget, query = queryDocker): Promise<EgressOutcome> {
   let text: string;
   try {
-    text = await queryDocker(['exec', '-u', '0', container, '/usr/local/bin/sandbox-egress', 'take'], TAKE_TIMEOUT_MS);
+    text = await query(buildEgressTakeArgs(container), TAKE_TIMEOUT_MS);
   } catch (error) {
-    process.stderr.write(
-      `warning: could not collect the egress log of ${container} (${error instanceof Error ? error.message : String(error)})\n`,
-    );
+    // docker's message quotes what the container printed.
+    const why = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`warning: could not collect the egress log of ${escapeTerminalText(`${container} (${why})`)}\n`);
     return NO_LOG;
   }
-  try {
-    return await recordEgress(text.slice(0, MAX_LOG_BYTES), run);
-  } catch (error) {
-    process.stderr.write(`warning: could not record the egress log of ${container} (${errorCode(error)})\n`);
-    return NO_LOG;
-  }
+  return recordEgress(text.slice(0, READ_LIMITS.egressLog), target);
 }
 
 export interface SavedEgressRun {
@@ -161,22 +193,36 @@ export interface SavedEgressRun {
   mtimeMs: number;
 }
 
-/** The `<run id>.jsonl` copies of a Codex home, newest first. */
-export async function listEgressRuns(envDir: string): Promise<SavedEgressRun[]> {
-  const dir = path.join(envDir, EGRESS_COPY_DIR);
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const runs: SavedEgressRun[] = [];
-  for (const name of names) {
-    const match = /^([0-9a-f]{8})\.jsonl$/.exec(name);
-    if (match === null) continue;
-    const info = await lstat(path.join(dir, name));
-    if (info.isFile()) runs.push({ runId: match[1] ?? '', file: path.join(dir, name), mtimeMs: info.mtimeMs });
+/**
+ * The `<run id>.jsonl` copies of a Codex home, newest first. The directory is opened beneath
+ * the agent-writable `trees` (no link followed anywhere, R102) and listed through its descriptor.
+ */
+export async function listEgressRuns(envDir: string, trees: readonly string[]): Promise<SavedEgressRun[]> {
+  let opened;
+  try {
+    opened = await openHostDir(path.join(envDir, EGRESS_COPY_DIR), trees);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return [];
+    throw error;
   }
-  return runs.sort((a, b) => b.mtimeMs - a.mtimeMs || a.runId.localeCompare(b.runId));
+  const { dir, physical } = opened;
+  try {
+    const runs: SavedEgressRun[] = [];
+    for (const entry of await dir.readdir()) {
+      const match = /^([0-9a-f]{8})\.jsonl$/.exec(entry.name.toString('latin1'));
+      if (match === null) continue;
+      const info = await dir.lstat(entry.name);
+      if (info?.isFile() === true) runs.push({ runId: match[1] ?? '', file: path.join(physical, match[0]), mtimeMs: info.mtimeMs });
+    }
+    return runs.sort((a, b) => b.mtimeMs - a.mtimeMs || a.runId.localeCompare(b.runId));
+  } finally {
+    await dir.close();
+  }
 }
 
-export async function readEgressCopy(file: string): Promise<EgressRecord & { badLines: number }> {
-  return parseEgressJsonl(await readLogFile(file, 4 * 1024 * 1024));
+/** A copy listed by listEgressRuns, read beneath the same trees (regular file, capped). */
+export async function readEgressCopy(file: string, trees: readonly string[]): Promise<EgressRecord & { badLines: number }> {
+  return parseEgressJsonl((await readHostFile(file, trees, READ_LIMITS.egressCopy)).bytes.toString('utf8'));
 }
 
 /**
@@ -185,16 +231,15 @@ export async function readEgressCopy(file: string): Promise<EgressRecord & { bad
  * the summary, saves the record and resolves with the outcome (once, however often called).
  * A session keeps its log in the container (takeSessionEgress after each command).
  */
-export async function startEgressLog(run: {
-  egressLogDir?: string;
-  envDir: string;
-  runId: string;
-  session?: unknown;
-}): Promise<{ finish(): Promise<EgressOutcome> }> {
+export async function startEgressLog(
+  run: { egressLogDir?: string; envDir: string; runId: string; session?: unknown },
+  trees: readonly string[],
+  host: string,
+): Promise<{ finish(): Promise<EgressOutcome> }> {
   const rawDir = run.egressLogDir;
-  // A session keeps its log inside the container (takeSessionEgress after each command).
   if (rawDir === undefined || run.session !== undefined) return { finish: async () => NO_LOG };
-  await createEgressRawDir(rawDir, run.envDir);
+  const target: EgressTarget = { envDir: run.envDir, runId: run.runId, trees };
+  await createEgressRawDir(rawDir, target, host);
   let outcome: Promise<EgressOutcome> | undefined;
-  return { finish: () => (outcome ??= finishEgressLog({ rawDir, envDir: run.envDir, runId: run.runId })) };
+  return { finish: () => (outcome ??= finishEgressLog({ ...target, rawDir })) };
 }

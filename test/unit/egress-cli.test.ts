@@ -70,7 +70,6 @@ describe('egress flags in --dry-run', () => {
       'SANDBOX_DENIED_DOMAINS=evil.lab.test',
       'SANDBOX_HOST_PORTS=3000',
       'SANDBOX_PROXY=proxy.test:3128',
-      'SANDBOX_PROXY_AUTH=user:secret',
       'HTTP_PROXY=http://127.0.0.1:3128',
       'HTTPS_PROXY=http://127.0.0.1:3128',
       'http_proxy=http://127.0.0.1:3128',
@@ -79,7 +78,10 @@ describe('egress flags in --dry-run', () => {
       'no_proxy=localhost,127.0.0.1,::1,host.docker.internal',
       'npm_config_proxy=http://127.0.0.1:3128',
       'npm_config_https_proxy=http://127.0.0.1:3128',
+      // The proxy's login by name only: docker takes the value from its own environment (R84).
+      'SANDBOX_PROXY_AUTH',
     ]);
+    expect(run.stdout).not.toContain('secret');
     expect(run.addHosts).toEqual(['host.docker.internal:host-gateway']);
     expect(run.mounts).toContain(`type=bind,source=${ca},target=/usr/local/share/ca-certificates/codex-sandbox/1.crt,readonly`);
     expect(run.stderr).toContain('allowing extra.test registry.npmjs.org registry.yarnpkg.com *.lab.test (ports 80/443)\n');
@@ -177,5 +179,29 @@ describe('bad egress input: exit 2, one line, nothing created', () => {
     const result = runCli(['--help'], { cwd: work, home });
     expect(result.stdout).toContain('@npm     registry.npmjs.org registry.yarnpkg.com');
     expect(result.stdout).toContain('@go      proxy.golang.org sum.golang.org');
+  });
+});
+
+describe('`egress` reads the Codex home the way a run resolves it (R94, R101, R100)', () => {
+  const COPY = '{"kind":"dns","verdict":"refused","reason":"DNS","count":1,"name":"x.test"}\n';
+
+  it('a `.codex` link the agent planted in the workdir is refused, never followed', () => {
+    const outside = path.join(tmp, 'out\u001b]0;pwned\u0007');
+    writeFile(path.join(outside, '.environment', 'egress', 'aaaaaaaa.jsonl'), COPY);
+    fs.symlinkSync(outside, path.join(work, '.codex'));
+    const result = runCli(['egress'], { cwd: work, home });
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^run-in-container: .*\.codex is a symlink in a place the agent can write .*\n$/);
+    expect(result.stderr).not.toContain('\u001b');
+  });
+
+  it('a Codex home given with --codex-home is the user’s: its name is printed escaped', () => {
+    const envDir = path.join(tmp, 'home\u001b]0;pwned\u0007');
+    writeFile(path.join(envDir, 'egress', 'aaaaaaaa.jsonl'), COPY);
+    const result = runCli(['egress', '--codex-home', envDir], { cwd: work, home });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('home\\x1b]0;pwned\\x07/egress/aaaaaaaa.jsonl): 0 allowed, 1 refused');
+    expect(result.stdout).not.toContain('\u001b');
   });
 });

@@ -1,7 +1,13 @@
 import { assembleRunPlan, type ResolvedRun } from '../../scripts/core/assemble-run-plan.js';
 import { listBuildEgressArgs } from '../../scripts/core/build-egress-args.js';
 import { buildEgressPolicy, coversName, layerFromText, type EgressLayer } from '../../scripts/core/egress-policy.js';
-import { describeEgressPolicy, listCaMounts, listEgressAddHosts, listEgressEnv } from '../../scripts/core/egress-run-args.js';
+import {
+  describeEgressPolicy,
+  listCaMounts,
+  listEgressAddHosts,
+  listEgressEnv,
+  listEgressSecrets,
+} from '../../scripts/core/egress-run-args.js';
 import { UsageError } from '../../scripts/core/errors.js';
 import { parseProxyUrl, selectProxy } from '../../scripts/core/proxy-spec.js';
 import { buildDockerRunArgs } from '../../scripts/core/run-plan.js';
@@ -304,7 +310,6 @@ describe('what reaches docker run', () => {
       ['SANDBOX_DENIED_DOMAINS', 'bad.lab.test'],
       ['SANDBOX_HOST_PORTS', '3000'],
       ['SANDBOX_PROXY', 'proxy.test:3128'],
-      ['SANDBOX_PROXY_AUTH', 'u:p'],
       ['HTTP_PROXY', 'http://127.0.0.1:3128'],
       ['HTTPS_PROXY', 'http://127.0.0.1:3128'],
       ['http_proxy', 'http://127.0.0.1:3128'],
@@ -333,7 +338,10 @@ describe('what reaches docker run', () => {
     for (const [, value] of agentVisible) {
       expect(value).not.toMatch(/proxy\.test|user|s3cr/);
     }
-    expect(listEgressEnv(policy)).toContainEqual(['SANDBOX_PROXY_AUTH', 'user:s3cr!t']);
+    // The login is passed by name (R84): its value is never an env value of the plan, only a secret.
+    expect(JSON.stringify(listEgressEnv(policy))).not.toMatch(/user|s3cr/);
+    expect(listEgressSecrets(policy)).toEqual({ SANDBOX_PROXY_AUTH: 'user:s3cr!t' });
+    expect(listEgressSecrets(buildEgressPolicy([], parseProxyUrl('http://proxy.test:3128', '--proxy')))).toEqual({});
     expect(policy.hostPorts).toEqual([]);
   });
 

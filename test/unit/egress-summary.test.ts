@@ -1,4 +1,4 @@
-import { isNameAllowed, parseDnsLog, parseEgressLog, parsePacketLog, parseSquidLine } from '../../scripts/core/egress-log-parser.js';
+import { isNameAllowed, parseEgressLog, parseSquidLine } from '../../scripts/core/egress-log-parser.js';
 import {
   aggregateEgress,
   formatEgressJsonl,
@@ -56,9 +56,9 @@ const SQUID = {
 };
 const AT = new Date(1741607950250).toISOString();
 
-describe('parseDnsLog', () => {
+describe('parseEgressLog: dnsmasq lines', () => {
   it('refused names with ISO times (container clock is UTC), the self-check ignored; replies map addresses to names', () => {
-    const { events, names } = parseDnsLog(DNS_LOG, NOW);
+    const { events } = parseEgressLog(DNS_LOG, NOW);
     const dns = { verdict: 'refused', reason: 'DNS', kind: 'dns' };
     expect(events).toEqual([
       { time: '2025-03-10T11:59:02.000Z', ...dns, name: 'registry.yarnpkg.com' },
@@ -66,20 +66,26 @@ describe('parseDnsLog', () => {
       { time: '2025-03-10T11:59:04.000Z', ...dns, name: 'pypi.org' },
       { time: '2025-03-10T11:59:07.000Z', ...dns, name: 'evil??2j.test' },
     ]);
-    expect([...names]).toEqual([['10.0.0.7', 'db.test']]);
+    // The reply named 10.0.0.7 (a refused connection to it is named); no other address is.
+    const packet = (address: string) => `{"dest_ip":"${address}","ip.protocol":6,"dest_port":5432}`;
+    const named = parseEgressLog(`${DNS_LOG}${packet('10.0.0.7')}\n${packet('10.0.0.8')}\n`, NOW).events.slice(4);
+    expect(named.map((event) => [event.address, event.name])).toEqual([
+      ['10.0.0.7', 'db.test'],
+      ['10.0.0.8', undefined],
+    ]);
   });
 
   it('a December line read in January belongs to the previous year', () => {
-    expect(parseDnsLog('Dec 31 23:59:59 dnsmasq[1]: config a.test is NXDOMAIN\n', new Date('2026-01-01T00:00:10Z')).events[0]?.time).toBe(
-      '2025-12-31T23:59:59.000Z',
-    );
+    expect(
+      parseEgressLog('Dec 31 23:59:59 dnsmasq[1]: config a.test is NXDOMAIN\n', new Date('2026-01-01T00:00:10Z')).events[0]?.time,
+    ).toBe('2025-12-31T23:59:59.000Z');
   });
 });
 
-describe('parsePacketLog', () => {
+describe('parseEgressLog: ulogd2 lines', () => {
   it('ulogd2 JSON lines: address, port, protocol, time; broken lines skipped', () => {
     const fw = { verdict: 'refused', reason: 'address without a name', kind: 'connect' };
-    expect(parsePacketLog(PACKETS)).toEqual([
+    expect(parseEgressLog(PACKETS, NOW).events).toEqual([
       { time: '2025-03-10T11:59:10', ...fw, address: '10.0.0.5', port: 5432, protocol: 'tcp' },
       { time: '2025-03-10T11:59:11', ...fw, address: '10.0.0.7', port: 5432, protocol: 'tcp' },
       { time: '2025-03-10T11:59:12', ...fw, address: '10.0.0.7', port: 5432, protocol: 'tcp' },
@@ -212,7 +218,7 @@ describe('parseEgressLog: the capped log of a run', () => {
 });
 
 describe('aggregate, summary, suggestions', () => {
-  const dns = parseDnsLog(DNS_LOG, NOW);
+  const dns = parseEgressLog(DNS_LOG, NOW);
   const parsed = parseEgressLog(`${DNS_LOG}\n${PACKETS}\n`, NOW);
   const destinations = aggregateEgress(parsed.events);
   const fw = { verdict: 'refused', kind: 'connect' } as const;
@@ -415,6 +421,22 @@ describe('aggregate, summary, suggestions', () => {
     }));
     const summary = formatEgressSummary({ destinations: many, dropped: 0 });
     expect(summary).toContain('n7.test (1×, DNS) · 2 more — allow with: --allow n0.test');
+    expect(summary).toMatch(/--allow n7\.test …$/);
+    expect(summary).not.toContain('n8.test');
+  });
+
+  it('the summary stays one short line however many names were refused', () => {
+    const flood = Array.from({ length: 100_000 }, (_, i) => ({
+      verdict: 'refused' as const,
+      reason: 'DNS' as const,
+      kind: 'dns' as const,
+      name: `name-${i}.flood.test`,
+      count: 1,
+    }));
+    const summary = formatEgressSummary({ destinations: flood, dropped: 0 }) ?? '';
+    expect(summary.length).toBeLessThan(1000);
+    expect(summary).toContain('99992 more — allow with: --allow name-0.flood.test');
+    expect(summary).not.toContain('\n');
   });
 
   it('jsonl round trip (with the dropped count); forged or broken lines counted and never trusted', () => {

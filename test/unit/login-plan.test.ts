@@ -9,6 +9,7 @@ import {
   type LoginRequest,
 } from '../../scripts/core/login-flows.js';
 import { assembleLoginPlan, loginEgressDefaults, type ResolvedLogin } from '../../scripts/core/login-plan.js';
+import { parseProxyUrl } from '../../scripts/core/proxy-spec.js';
 import { buildDockerRunArgs } from '../../scripts/core/run-plan.js';
 
 /** R135-R138: which login runs for each agent and method, and the whole `docker run` argv of each. */
@@ -299,6 +300,17 @@ describe('the docker argv of a login (R135, R137)', () => {
     const egress = buildEgressPolicy([{ source: '--deny', deny: ['auth.openai.com'] }], undefined, loginEgressDefaults(flow));
     expect(egress.domains).toEqual([]);
     expect(buildDockerRunArgs(assembleLoginPlan(resolved(flow)))).not.toContain('-p');
+  });
+});
+
+describe('the upstream proxy of a login (R84, R91)', () => {
+  it('its login is passed by name only: never in the argv', () => {
+    const flow = containerFlow();
+    const proxy = parseProxyUrl('http://user:s3cret@proxy.test:3128', '--proxy');
+    const argv = buildDockerRunArgs(assembleLoginPlan(resolved(flow, { egress: buildEgressPolicy([], proxy, loginEgressDefaults(flow)) })));
+    expect(argv).toContain('SANDBOX_PROXY=proxy.test:3128');
+    expect(argv[argv.indexOf('SANDBOX_PROXY_AUTH') - 1]).toBe('-e');
+    expect(JSON.stringify(argv)).not.toContain('s3cret');
   });
 });
 

@@ -1,5 +1,11 @@
 import type { Mount } from '../../scripts/core/mount-spec.js';
-import { compareMountSets, describeMountDiff, parseMountSet, serializeMountSet } from '../../scripts/core/session-mounts.js';
+import {
+  compareMountSets,
+  describeMountDiff,
+  parseMountSet,
+  serializeMountSet,
+  sessionWritableTrees,
+} from '../../scripts/core/session-mounts.js';
 
 const work: Mount = { source: '/w/p', target: '/app/w/p', readonly: false };
 const home: Mount = { source: '/w/p/.codex/.environment', target: '/codex_home', readonly: false };
@@ -33,5 +39,19 @@ describe('mount sets', () => {
   it.each(['', 'nope', '{}', '[["a","b"]]', '[["a","b","x"]]'])('an unreadable label %j never counts as the same set', (label) => {
     expect(parseMountSet(label)).toBeUndefined();
     expect(compareMountSets(label, [work]).same).toBe(false);
+  });
+});
+
+describe('sessionWritableTrees (R101): where `attach` writes the egress record from', () => {
+  it('the workdirs, the writable mounts and the Codex home; read-only mounts are no tree', () => {
+    const mounts = serializeMountSet([work, home, libRo, { source: '/x/rw/', target: '/app/x/rw', readonly: false }]);
+    expect(sessionWritableTrees({ mounts, workdir: '/w/p', workdirs: ['/w/p', '/w/q'] })).toEqual([
+      '/w/p',
+      '/w/q',
+      '/w/p/.codex/.environment',
+      '/x/rw',
+    ]);
+    expect(sessionWritableTrees({ mounts: '', workdir: '/w/p', workdirs: [] })).toEqual(['/w/p', '/w/p/.codex/.environment']);
+    expect(sessionWritableTrees({ mounts: '', workdir: '', workdirs: [] })).toEqual([]);
   });
 });
