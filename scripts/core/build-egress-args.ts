@@ -18,16 +18,21 @@ const PREDEFINED_PROXY_ARGS = new Set(['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy'
 /**
  * `docker build` arguments for a proxy. Only Docker's predefined proxy args
  * are passed (never an ARG of the Dockerfile), so a credential in the URL is not recorded
- * in the image. A proxy on the host's loopback needs the host's network for the build.
+ * in the image; and by name only, their values in `env` for the docker CLI's own
+ * environment, so the credential is in no argv (`ps`, R84). A proxy on the host's loopback
+ * needs the host's network for the build.
  */
-export function listBuildEgressArgs(egress: BuildEgress): string[] {
+export function listBuildEgressArgs(egress: BuildEgress): { args: string[]; env: Record<string, string> } {
   const args: string[] = [];
+  const env: Record<string, string> = {};
   const proxy = egress.proxy;
   if (proxy !== undefined) {
     for (const [key, value] of listProxyVariables(proxy.hostUrl)) {
-      if (PREDEFINED_PROXY_ARGS.has(key)) args.push('--build-arg', `${key}=${value}`);
+      if (!PREDEFINED_PROXY_ARGS.has(key)) continue;
+      args.push('--build-arg', key);
+      env[key] = value;
     }
     if (proxy.viaHostGateway) args.push('--network', 'host');
   }
-  return args;
+  return { args, env };
 }

@@ -30,6 +30,8 @@ export interface ImageBuildPlan {
   agents: AgentId[];
   /** `docker build` arguments before the context directory. */
   buildArgs: string[];
+  /** Values of the build args passed by name (the proxy's URL, credentials included). */
+  buildEnv: Record<string, string>;
   /** `codex-sandbox:latest` follows builds of the default variant only. */
   updateLatest: boolean;
 }
@@ -127,8 +129,9 @@ export function planImageBuild(request: BuildRequest, runId: string): ImageBuild
   const buildArgs = ['-t', temporaryTag, '--build-arg', `BASE_IMAGE=${baseImage}`, '--build-arg', `AGENTS=${agents.join(',')}`];
   for (const id of AGENT_IDS) buildArgs.push('--build-arg', `${versionBuildArg(id)}=${request.versions?.[id] ?? 'latest'}`);
   if (request.noCache) buildArgs.push('--no-cache');
-  if (request.egress !== undefined) buildArgs.push(...listBuildEgressArgs(request.egress));
-  return { temporaryTag, baseImage, agents, buildArgs, updateLatest: node === DEFAULT_NODE_MAJOR };
+  const egress = listBuildEgressArgs(request.egress ?? {});
+  buildArgs.push(...egress.args);
+  return { temporaryTag, baseImage, agents, buildArgs, buildEnv: egress.env, updateLatest: node === DEFAULT_NODE_MAJOR };
 }
 
 /** `codex 0.171.0, claude latest`: what a build is about to install, for the progress line. */

@@ -284,12 +284,17 @@ export async function probeDocker(
  * `docker build` with its progress streamed to stderr (stdout stays for results); on
  * failure the last lines are kept for the error message.
  */
-export async function buildDockerImage(args: readonly string[], dockerfile?: string): Promise<{ ok: boolean; tail: string[] }> {
+export async function buildDockerImage(
+  args: readonly string[],
+  dockerfile?: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<{ ok: boolean; tail: string[] }> {
   const execa = await loadExeca();
   const tail: string[] = [];
   // A Dockerfile on stdin (`docker build … -`): the metadata-only build that labels an image.
   const stdin = dockerfile === undefined ? ({ stdin: 'ignore' } as const) : ({ input: dockerfile } as const);
-  const child = execa('docker', ['build', ...args], { ...stdin, stdout: 'pipe', stderr: 'pipe', reject: false, buffer: false });
+  // `env`: the values of build args given by name (`--build-arg NAME`), never in the argv.
+  const child = execa('docker', ['build', ...args], { ...stdin, env, stdout: 'pipe', stderr: 'pipe', reject: false, buffer: false });
   const keep = (chunk: Buffer) => {
     process.stderr.write(chunk);
     tail.push(

@@ -34,7 +34,9 @@ export async function buildSandboxImage(request: BuildRequest, runId: string): P
   // Extra CAs go into a temporary copy of the context (R86; see image/build-certs/).
   const caPem = request.egress?.caPem;
   const caContext = caPem === undefined || caPem === '' ? undefined : await createCaBuildContext(findImageContext(), caPem);
-  const { ok, tail } = await buildDockerImage([...plan.buildArgs, caContext?.dir ?? findImageContext()]).finally(() => caContext?.remove());
+  const { ok, tail } = await buildDockerImage([...plan.buildArgs, caContext?.dir ?? findImageContext()], undefined, plan.buildEnv).finally(
+    () => caContext?.remove(),
+  );
   if (!ok) {
     throw new EnvironmentError(`image build failed: ${tail.slice(-3).join(' | ')} (full output above)`);
   }

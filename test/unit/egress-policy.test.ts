@@ -421,28 +421,35 @@ describe('what reaches docker run', () => {
     ]);
   });
 
-  it('build arguments: predefined proxy args only, host network for a loopback proxy, no CA text', () => {
-    expect(listBuildEgressArgs({})).toEqual([]);
-    expect(
-      listBuildEgressArgs({
-        proxy: parseProxyUrl('http://u:p@127.0.0.1:3128', 'HTTPS_PROXY'),
-        caPem: '-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n',
-      }),
-    ).toEqual([
+  it('R84 build arguments: predefined proxy args by name only (values for the CLI), host network for a loopback proxy, no CA', () => {
+    expect(listBuildEgressArgs({})).toEqual({ args: [], env: {} });
+    const built = listBuildEgressArgs({
+      proxy: parseProxyUrl('http://u:p@127.0.0.1:3128', 'HTTPS_PROXY'),
+      caPem: '-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n',
+    });
+    expect(built.args).toEqual([
       '--build-arg',
-      'HTTP_PROXY=http://u:p@127.0.0.1:3128',
+      'HTTP_PROXY',
       '--build-arg',
-      'HTTPS_PROXY=http://u:p@127.0.0.1:3128',
+      'HTTPS_PROXY',
       '--build-arg',
-      'http_proxy=http://u:p@127.0.0.1:3128',
+      'http_proxy',
       '--build-arg',
-      'https_proxy=http://u:p@127.0.0.1:3128',
+      'https_proxy',
       '--build-arg',
-      'NO_PROXY=localhost,127.0.0.1,::1',
+      'NO_PROXY',
       '--build-arg',
-      'no_proxy=localhost,127.0.0.1,::1',
+      'no_proxy',
       '--network',
       'host',
     ]);
+    expect(built.env).toEqual({
+      HTTP_PROXY: 'http://u:p@127.0.0.1:3128',
+      HTTPS_PROXY: 'http://u:p@127.0.0.1:3128',
+      http_proxy: 'http://u:p@127.0.0.1:3128',
+      https_proxy: 'http://u:p@127.0.0.1:3128',
+      NO_PROXY: 'localhost,127.0.0.1,::1',
+      no_proxy: 'localhost,127.0.0.1,::1',
+    });
   });
 });

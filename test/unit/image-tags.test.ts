@@ -26,6 +26,7 @@ describe('planImageBuild', () => {
         '--build-arg',
         'GEMINI_VERSION=latest',
       ],
+      buildEnv: {},
       updateLatest: true,
     });
   });
