@@ -1,14 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  listTrackedChanges,
-  listTrackedRuns,
-  recordWorkspace,
-  renderTrackedDiff,
-  resolveTrackedRun,
-  trackRoot,
-} from '../../scripts/host/track-store.js';
+import { recordWorkspace } from '../../scripts/host/record-workspace.js';
+import { listTrackedChanges, listTrackedRuns, renderTrackedDiff, resolveTrackedRun, trackRoot } from '../../scripts/host/track-store.js';
 import { makeTempDir, removeTempDir, writeFile } from './helpers/temp-dir.js';
 
 describe('track-store (host git on temp dirs)', () => {

@@ -1,0 +1,118 @@
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { READ_LIMITS } from '../core/read-limits.js';
+import { trackRefs } from '../core/track-changes.js';
+import { type Name, type TreeDir, UnsafePathError } from './safe-tree.js';
+import { ensureRepository, git, startBlobImport } from './track-git.js';
+import { walkWorkspace } from './workspace-snapshot.js';
+
+interface CacheEntry {
+  size: number;
+  mtimeMs: number;
+  sha: string;
+}
+
+async function readCache(file: string): Promise<Map<string, CacheEntry>> {
+  try {
+    return new Map(Object.entries(JSON.parse(await readFile(file, 'utf8')) as Record<string, CacheEntry>));
+  } catch {
+    return new Map();
+  }
+}
+
+/**
+ * Records the workdir as a commit labelled with the run id and `phase`; returns the commit id.
+ * File names never reach git as text to parse (R106): contents are read here through
+ * directory descriptors (no link followed, regular files only, capped) and handed to `git
+ * fast-import` as data; the tree is built with `update-index -z --index-info` (NUL-separated
+ * names, taken verbatim). Unchanged files (size + mtime) reuse the cached blob id.
+ */
+export async function recordWorkspace(
+  gitDir: string,
+  workdir: string,
+  runId: string,
+  phase: 'before' | 'after',
+  exclude: readonly string[] = [],
+): Promise<string> {
+  await ensureRepository(gitDir);
+  const cacheFile = path.join(gitDir, 'codex-sandbox-cache.json');
+  const cache = await readCache(cacheFile);
+  const blobs = startBlobImport(gitDir);
+  const entries: Array<{ relative: string; line: string }> = [];
+  const next: Record<string, CacheEntry> = {};
+  let skipped = 0;
+  try {
+    await walkWorkspace(
+      workdir,
+      exclude,
+      async ({ relative, entry, dir, name }) => {
+        const cached = cache.get(relative);
+        let sha: string | undefined;
+        if (entry.type === 'file' && cached !== undefined && cached.size === entry.size && cached.mtimeMs === entry.mtimeMs) {
+          sha = cached.sha;
+        } else {
+          const content = await readTracked(dir, name, entry.type);
+          if (content === undefined) return; // changed under us (not a file any more): not recorded
+          sha = await blobs.add(content);
+        }
+        if (entry.type === 'file') next[relative] = { size: entry.size, mtimeMs: entry.mtimeMs, sha };
+        const mode = entry.type === 'link' ? '120000' : ((entry.mode ?? 0) & 0o111) !== 0 ? '100755' : '100644';
+        entries.push({ relative, line: `${mode} ${sha}\t${relative}\0` });
+      },
+      () => {
+        skipped += 1;
+      },
+      16, // files of one directory read at once: hashing is bound by system calls
+    );
+  } finally {
+    await blobs.finish();
+  }
+  if (skipped > 0) process.stderr.write(`warning: --track: ${skipped} file name(s) that are not UTF-8 were not recorded\n`);
+  await writeFile(`${cacheFile}.tmp`, JSON.stringify(next));
+  await rename(`${cacheFile}.tmp`, cacheFile);
+  const tree = await writeTree(gitDir, path.join(gitDir, `index-${runId}-${phase}`), entries);
+  const refs = trackRefs(runId);
+  const parent = phase === 'after' ? ['-p', `${refs.before}`] : [];
+  const commit = (await git(gitDir, ['commit-tree', tree, ...parent, '-m', `${phase} run ${runId} in ${workdir}`])).trim();
+  await git(gitDir, ['update-ref', phase === 'before' ? refs.before : refs.after, commit]);
+  if (phase === 'after') await writeFile(path.join(gitDir, 'codex-sandbox-last-run'), `${runId}\n`);
+  return commit;
+}
+
+/**
+ * update-index and write-tree on a private, fresh index file. The order of the entries does
+ * not change the tree (the index keeps itself sorted), but in path order each one is appended
+ * instead of inserted (2-3 times faster for 200 000 files than in the former mode-and-id order).
+ */
+async function writeTree(gitDir: string, indexFile: string, entries: Array<{ relative: string; line: string }>): Promise<string> {
+  entries.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
+  const env = { GIT_INDEX_FILE: indexFile };
+  try {
+    // Our own repository, never checked out: names git would refuse for a checkout on
+    // Windows/macOS (`.GIT`, `git~1`) are recorded like any other.
+    const input = entries.map((entry) => entry.line).join('');
+    await git(gitDir, ['-c', 'core.protectNTFS=false', '-c', 'core.protectHFS=false', 'update-index', '-z', '--add', '--index-info'], {
+      input,
+      env,
+    });
+    return (await git(gitDir, ['write-tree'], { env })).trim();
+  } finally {
+    await rm(indexFile, { force: true });
+  }
+}
+
+/** A file's bytes (capped: a larger one is recorded as a note with its size) or a link's target. */
+async function readTracked(dir: TreeDir, name: Name, type: string): Promise<Buffer | undefined> {
+  try {
+    if (type === 'link') return await dir.readLink(name);
+    return await dir.readFile(name, READ_LIMITS.trackedFile);
+  } catch (error) {
+    if (error instanceof UnsafePathError && error.reason === 'too-large') {
+      const size = (await dir.lstat(name))?.size ?? 0;
+      return Buffer.from(`codex-sandbox: not recorded, ${size} bytes (more than ${READ_LIMITS.trackedFile} bytes)\n`);
+    }
+    if (error instanceof UnsafePathError || ['ENOENT', 'EINVAL', 'ELOOP'].includes(String((error as { code?: unknown }).code)))
+      return undefined;
+    throw error;
+  }
+}
