@@ -61,54 +61,71 @@ export async function ensureRepository(gitDir: string): Promise<void> {
 export interface BlobImport {
   /** Queues `content` as a blob; returns its id (computed here) once git has taken it. */
   add(content: Buffer): Promise<string>;
-  /** Ends the stream and waits for git to store everything. */
+  /** Ends the stream and waits for git to store everything; throws the import's one error. */
   finish(): Promise<void>;
 }
 
-/** Streams blobs into `git fast-import` (contents as data, never paths), started on the first blob. */
+/**
+ * Streams blobs into `git fast-import` (contents as data, never paths), started on the first
+ * blob. A git that dies mid-stream must not crash the launcher (EPIPE on its stdin) nor leave
+ * a write waiting for a 'drain' that never comes: every wait also ends when git exits, and the
+ * error reported is git's own exit (its last stderr line) rather than the broken pipe.
+ */
 export function startBlobImport(gitDir: string): BlobImport {
   let child: ReturnType<typeof spawn> | undefined;
-  let failed: Error | undefined;
+  let exited: Promise<void> | undefined;
+  let failure: Error | undefined;
+  let exitFailure: Error | undefined;
   let stderr = '';
-  const exited = () =>
-    new Promise<void>((resolve, reject) => {
-      if (child === undefined) return resolve();
-      child.once('close', (code) =>
-        code === 0
-          ? resolve()
-          : reject(new EnvironmentError(`git fast-import failed on the tracking repository ${gitDir}: ${lastLine(stderr)}`)),
-      );
+  const start = () => {
+    const started = spawn('git', [...GIT_SAFETY, 'fast-import', '--quiet', '--done'], {
+      env: GIT_ENV(gitDir),
+      stdio: ['pipe', 'ignore', 'pipe'],
     });
-  let done: Promise<void> | undefined;
-  const write = async (chunk: Buffer | string) => {
-    if (failed !== undefined) throw failed;
-    if (child === undefined) {
-      child = spawn('git', [...GIT_SAFETY, 'fast-import', '--quiet', '--done'], {
-        env: GIT_ENV(gitDir),
-        stdio: ['pipe', 'ignore', 'pipe'],
+    started.stderr?.on('data', (data: Buffer) => {
+      stderr = `${stderr}${data.toString('utf8')}`.slice(-4096);
+    });
+    started.stdin?.on('error', (error) => {
+      failure ??= error;
+    });
+    exited = new Promise<void>((resolve) => {
+      started.on('error', (error) => {
+        exitFailure ??= (error as { code?: string }).code === 'ENOENT' ? new EnvironmentError(GIT_MISSING) : error;
+        resolve();
       });
-      child.stderr?.on('data', (data: Buffer) => {
-        stderr = `${stderr}${data.toString('utf8')}`.slice(-4096);
+      started.on('close', (code) => {
+        if (code !== 0)
+          exitFailure ??= new EnvironmentError(`git fast-import failed on the tracking repository ${gitDir}: ${lastLine(stderr)}`);
+        resolve();
       });
-      child.on('error', (error) => {
-        failed = (error as { code?: string }).code === 'ENOENT' ? new EnvironmentError(GIT_MISSING) : error;
-      });
-      done = exited();
-      done.catch(() => undefined);
-    }
-    if (!(child.stdin?.write(chunk) ?? false)) await new Promise<void>((resolve) => child?.stdin?.once('drain', resolve));
+    });
+    return started;
+  };
+  let gone = false;
+  const fail = async (): Promise<never> => {
+    await exited;
+    throw exitFailure ?? failure ?? new EnvironmentError(`git fast-import on the tracking repository ${gitDir} ended early`);
   };
   return {
     async add(content) {
-      const sha = createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
-      await write(Buffer.concat([Buffer.from(`blob\ndata ${content.length}\n`), content, Buffer.from('\n')]));
-      return sha;
+      if (gone || failure !== undefined) return fail();
+      child ??= start();
+      const stdin = child.stdin;
+      if (stdin === null) return fail();
+      stdin.write(`blob\ndata ${content.length}\n`);
+      stdin.write(content);
+      if (!stdin.write('\n')) {
+        const drained = new Promise<void>((resolve) => stdin.once('drain', resolve));
+        await Promise.race([drained, exited?.then(() => (gone = true))]);
+      }
+      if (gone || failure !== undefined) return fail();
+      return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
     },
     async finish() {
       if (child === undefined) return;
       child.stdin?.end('done\n');
-      await done;
-      if (failed !== undefined) throw failed;
+      await exited;
+      if (exitFailure !== undefined || failure !== undefined) await fail();
     },
   };
 }

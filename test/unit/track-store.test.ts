@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { recordWorkspace } from '../../scripts/host/record-workspace.js';
 import { listTrackedChanges, listTrackedRuns, renderTrackedDiff, resolveTrackedRun, trackRoot } from '../../scripts/host/track-store.js';
+import { startBlobImport } from '../../scripts/host/track-git.js';
 import { makeTempDir, removeTempDir, writeFile } from './helpers/temp-dir.js';
 
 describe('track-store (host git on temp dirs)', () => {
@@ -64,6 +65,16 @@ describe('track-store (host git on temp dirs)', () => {
     expect(fs.existsSync(path.join(tmp, 'pwned'))).toBe(false);
     expect(execFileSync('git', ['--git-dir', gitDir, 'config', '--list', '--local'], { encoding: 'utf8' })).not.toContain('filter');
   });
+
+  it('a git fast-import that dies mid-stream is one error, never a crash (EPIPE) or a hang (drain)', async () => {
+    const blobs = startBlobImport(path.join(tmp, 'not-a-repository'));
+    const big = Buffer.alloc(8 * 1024 * 1024, 'x');
+    const run = async () => {
+      for (let index = 0; index < 4; index += 1) await blobs.add(big);
+      await blobs.finish();
+    };
+    await expect(run()).rejects.toThrow('git fast-import failed on the tracking repository');
+  }, 20_000);
 
   it('unknown runs and missing repositories are usage errors', async () => {
     await expect(resolveTrackedRun(gitDir, undefined)).rejects.toThrow('no tracked runs for this workdir: run with --track first');
