@@ -1,23 +1,51 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { READ_LIMITS } from '../core/read-limits.js';
-import { trackRefs } from '../core/track-changes.js';
+import { trackRefs, type SnapshotEntry } from '../core/track-changes.js';
 import { type Name, type TreeDir, UnsafePathError } from './safe-tree.js';
 import { ensureRepository, git, startBlobImport } from './track-git.js';
 import { walkWorkspace } from './workspace-snapshot.js';
 
+/**
+ * The blob id of a file as last recorded, reused while its lstat still matches. ctime and
+ * inode are in it because the agent can put back size and mtime (`touch -d`) after
+ * rewriting a file, but cannot set ctime: without them the change would vanish from `diff`.
+ */
 interface CacheEntry {
   size: number;
   mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
   sha: string;
 }
 
-async function readCache(file: string): Promise<Map<string, CacheEntry>> {
+/**
+ * Written within this long of its recording, a file is not cached: timestamps tick coarsely
+ * (a jiffy or more), so a rewrite right after our lstat could keep the same ctime ("racy git").
+ */
+const RACY_MS = 2000;
+
+/** Files of one directory read at once: hashing is bound by system calls. */
+const CONCURRENT_FILES = 16;
+
+/** A cache written by an older version lacks ctimeMs/ino: those entries never match (re-read). */
+async function readCache(file: string): Promise<Map<string, Partial<CacheEntry>>> {
   try {
-    return new Map(Object.entries(JSON.parse(await readFile(file, 'utf8')) as Record<string, CacheEntry>));
+    return new Map(Object.entries(JSON.parse(await readFile(file, 'utf8')) as Record<string, Partial<CacheEntry>>));
   } catch {
     return new Map();
   }
+}
+
+function isUnchanged(cached: Partial<CacheEntry> | undefined, entry: SnapshotEntry): cached is CacheEntry {
+  return (
+    cached !== undefined &&
+    typeof cached.sha === 'string' &&
+    cached.size === entry.size &&
+    cached.mtimeMs === entry.mtimeMs &&
+    cached.ctimeMs === entry.ctimeMs &&
+    cached.ino === entry.ino
+  );
 }
 
 /**
@@ -25,7 +53,7 @@ async function readCache(file: string): Promise<Map<string, CacheEntry>> {
  * File names never reach git as text to parse (R106): contents are read here through
  * directory descriptors (no link followed, regular files only, capped) and handed to `git
  * fast-import` as data; the tree is built with `update-index -z --index-info` (NUL-separated
- * names, taken verbatim). Unchanged files (size + mtime) reuse the cached blob id.
+ * names, taken verbatim). Unchanged files (size, mtime, ctime, inode) reuse the cached blob id.
  */
 export async function recordWorkspace(
   gitDir: string,
@@ -38,6 +66,7 @@ export async function recordWorkspace(
   const cacheFile = path.join(gitDir, 'codex-sandbox-cache.json');
   const cache = await readCache(cacheFile);
   const blobs = startBlobImport(gitDir);
+  const racyFrom = Date.now() - RACY_MS;
   const entries: Array<{ relative: string; line: string }> = [];
   const next: Record<string, CacheEntry> = {};
   let skipped = 0;
@@ -47,22 +76,24 @@ export async function recordWorkspace(
       exclude,
       async ({ relative, entry, dir, name }) => {
         const cached = cache.get(relative);
-        let sha: string | undefined;
-        if (entry.type === 'file' && cached !== undefined && cached.size === entry.size && cached.mtimeMs === entry.mtimeMs) {
+        let sha: string;
+        if (entry.type === 'file' && isUnchanged(cached, entry)) {
           sha = cached.sha;
         } else {
           const content = await readTracked(dir, name, entry.type);
           if (content === undefined) return; // changed under us (not a file any more): not recorded
           sha = await blobs.add(content);
         }
-        if (entry.type === 'file') next[relative] = { size: entry.size, mtimeMs: entry.mtimeMs, sha };
+        if (entry.type === 'file' && entry.ctimeMs < racyFrom) {
+          next[relative] = { size: entry.size, mtimeMs: entry.mtimeMs, ctimeMs: entry.ctimeMs, ino: entry.ino, sha };
+        }
         const mode = entry.type === 'link' ? '120000' : ((entry.mode ?? 0) & 0o111) !== 0 ? '100755' : '100644';
         entries.push({ relative, line: `${mode} ${sha}\t${relative}\0` });
       },
       () => {
         skipped += 1;
       },
-      16, // files of one directory read at once: hashing is bound by system calls
+      CONCURRENT_FILES,
     );
   } finally {
     await blobs.finish();

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -64,6 +65,46 @@ describe('track-store (host git on temp dirs)', () => {
     expect(patch).toContain('new file mode 120000');
     expect(fs.existsSync(path.join(tmp, 'pwned'))).toBe(false);
     expect(execFileSync('git', ['--git-dir', gitDir, 'config', '--list', '--local'], { encoding: 'utf8' })).not.toContain('filter');
+  });
+
+  it('R54 a file rewritten at the same size with its mtime put back is still recorded as changed', async () => {
+    // Pretend the files are old so the cache holds them (files written just now are not cached).
+    const now = Date.now() + 60_000;
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now);
+    const file = path.join(work, 'edit.txt');
+    fs.utimesSync(file, 1_600_000_000, 1_600_000_000); // whole seconds: put back exactly below
+    try {
+      await recordWorkspace(gitDir, work, 'aaaa0004', 'before');
+      const cache = JSON.parse(fs.readFileSync(path.join(gitDir, 'codex-sandbox-cache.json'), 'utf8')) as Record<string, unknown>;
+      expect(cache['edit.txt']).toEqual(expect.objectContaining({ ctimeMs: expect.any(Number), ino: expect.any(Number) }));
+      const old = fs.statSync(file);
+      fs.writeFileSync(file, 'one\nTWO\n');
+      fs.utimesSync(file, 1_600_000_000, 1_600_000_000);
+      expect([fs.statSync(file).size, fs.statSync(file).mtimeMs]).toEqual([old.size, old.mtimeMs]);
+      await recordWorkspace(gitDir, work, 'aaaa0004', 'after');
+    } finally {
+      clock.mockRestore();
+    }
+    expect(await listTrackedChanges(gitDir, 'aaaa0004')).toEqual([{ path: 'edit.txt', kind: 'modified', added: 1, removed: 1 }]);
+  });
+
+  it('R54 a cache written by an older version (no ctime, no inode) is read but never trusted', async () => {
+    const info = fs.statSync(path.join(work, 'keep.txt'));
+    fs.mkdirSync(gitDir, { recursive: true });
+    execFileSync('git', ['init', '--bare', '--quiet', gitDir]);
+    const wrong = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391'; // the empty blob
+    fs.writeFileSync(
+      path.join(gitDir, 'codex-sandbox-cache.json'),
+      JSON.stringify({ 'keep.txt': { size: info.size, mtimeMs: info.mtimeMs, sha: wrong } }),
+    );
+    await recordWorkspace(gitDir, work, 'aaaa0005', 'before');
+    const show = execFileSync('git', ['--git-dir', gitDir, 'show', 'refs/codex-runs/aaaa0005/before:keep.txt'], { encoding: 'utf8' });
+    expect(show).toBe('same\n');
+  });
+
+  it('files changed just before recording are not cached (a rewrite in the same clock tick keeps ctime)', async () => {
+    await recordWorkspace(gitDir, work, 'aaaa0006', 'before');
+    expect(JSON.parse(fs.readFileSync(path.join(gitDir, 'codex-sandbox-cache.json'), 'utf8'))).toEqual({});
   });
 
   it('a git fast-import that dies mid-stream is one error, never a crash (EPIPE) or a hang (drain)', async () => {
