@@ -2,8 +2,9 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { READ_LIMITS } from '../core/read-limits.js';
 import { trackRefs, type SnapshotEntry } from '../core/track-changes.js';
+import { ByteBudget } from './byte-budget.js';
 import { type Name, type TreeDir, UnsafePathError } from './safe-tree.js';
-import { ensureRepository, git, startBlobImport } from './track-git.js';
+import { ensureRepository, git, startBlobImport, type BlobImport } from './track-git.js';
 import { walkWorkspace } from './workspace-snapshot.js';
 
 /**
@@ -25,8 +26,11 @@ interface CacheEntry {
  */
 const RACY_MS = 2000;
 
-/** Files of one directory read at once: hashing is bound by system calls. */
+/** Files of one directory read at once: hashing small files is bound by system calls. */
 const CONCURRENT_FILES = 16;
+
+/** The longest symlink target Linux allows. */
+const PATH_MAX = 4096;
 
 /** A cache written by an older version lacks ctimeMs/ino: those entries never match (re-read). */
 async function readCache(file: string): Promise<Map<string, Partial<CacheEntry>>> {
@@ -66,6 +70,8 @@ export async function recordWorkspace(
   const cacheFile = path.join(gitDir, 'codex-sandbox-cache.json');
   const cache = await readCache(cacheFile);
   const blobs = startBlobImport(gitDir);
+  // Up to CONCURRENT_FILES reads, but never more than one largest file's bytes held at once.
+  const budget = new ByteBudget(READ_LIMITS.trackedFile + 1);
   const racyFrom = Date.now() - RACY_MS;
   const entries: Array<{ relative: string; line: string }> = [];
   const next: Record<string, CacheEntry> = {};
@@ -76,14 +82,8 @@ export async function recordWorkspace(
       exclude,
       async ({ relative, entry, dir, name }) => {
         const cached = cache.get(relative);
-        let sha: string;
-        if (entry.type === 'file' && isUnchanged(cached, entry)) {
-          sha = cached.sha;
-        } else {
-          const content = await readTracked(dir, name, entry.type);
-          if (content === undefined) return; // changed under us (not a file any more): not recorded
-          sha = await blobs.add(content);
-        }
+        const sha = entry.type === 'file' && isUnchanged(cached, entry) ? cached.sha : await storeTracked(blobs, budget, dir, name, entry);
+        if (sha === undefined) return; // changed under us (not a file any more): not recorded
         if (entry.type === 'file' && entry.ctimeMs < racyFrom) {
           next[relative] = { size: entry.size, mtimeMs: entry.mtimeMs, ctimeMs: entry.ctimeMs, ino: entry.ino, sha };
         }
@@ -132,18 +132,47 @@ async function writeTree(gitDir: string, indexFile: string, entries: Array<{ rel
   }
 }
 
-/** A file's bytes (capped: a larger one is recorded as a note with its size) or a link's target. */
-async function readTracked(dir: TreeDir, name: Name, type: string): Promise<Buffer | undefined> {
-  try {
-    if (type === 'link') return await dir.readLink(name);
-    return await dir.readFile(name, READ_LIMITS.trackedFile);
-  } catch (error) {
-    if (error instanceof UnsafePathError && error.reason === 'too-large') {
-      const size = (await dir.lstat(name))?.size ?? 0;
-      return Buffer.from(`codex-sandbox: not recorded, ${size} bytes (more than ${READ_LIMITS.trackedFile} bytes)\n`);
-    }
-    if (error instanceof UnsafePathError || ['ENOENT', 'EINVAL', 'ELOOP'].includes(String((error as { code?: unknown }).code)))
-      return undefined;
-    throw error;
+/**
+ * Reads a file (or a link's target) and streams it to git, its bytes held in the budget until
+ * git has taken them. The read is capped at the size lstat gave, so a file that grows between
+ * lstat and read cannot hold more than it reserved: it is read again, reserving the full cap.
+ */
+async function storeTracked(
+  blobs: BlobImport,
+  budget: ByteBudget,
+  dir: TreeDir,
+  name: Name,
+  entry: SnapshotEntry,
+): Promise<string | undefined> {
+  if (entry.type === 'link') return storeRead(blobs, budget, PATH_MAX, () => dir.readLink(name));
+  if (entry.size <= READ_LIMITS.trackedFile) {
+    const sha = await storeRead(blobs, budget, entry.size + 1, () => dir.readFile(name, entry.size));
+    if (sha !== 'too-large') return sha;
+    const again = await storeRead(blobs, budget, READ_LIMITS.trackedFile + 1, () => dir.readFile(name, READ_LIMITS.trackedFile));
+    if (again !== 'too-large') return again;
   }
+  // Larger than the cap (R106): a note with its size is recorded instead.
+  const size = (await dir.lstat(name))?.size ?? entry.size;
+  return blobs.add(Buffer.from(`codex-sandbox: not recorded, ${size} bytes (more than ${READ_LIMITS.trackedFile} bytes)\n`));
+}
+
+/** `read` then `blobs.add` within `bytes` of the budget; undefined when it is no longer a file or link. */
+async function storeRead(
+  blobs: BlobImport,
+  budget: ByteBudget,
+  bytes: number,
+  read: () => Promise<Buffer>,
+): Promise<string | undefined | 'too-large'> {
+  return budget.run(bytes, async () => {
+    let content: Buffer;
+    try {
+      content = await read();
+    } catch (error) {
+      if (error instanceof UnsafePathError && error.reason === 'too-large') return 'too-large';
+      if (error instanceof UnsafePathError || ['ENOENT', 'EINVAL', 'ELOOP'].includes(String((error as { code?: unknown }).code)))
+        return undefined;
+      throw error;
+    }
+    return blobs.add(content);
+  });
 }

@@ -2,7 +2,9 @@ import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { READ_LIMITS } from '../../scripts/core/read-limits.js';
 import { recordWorkspace } from '../../scripts/host/record-workspace.js';
+import { TreeDir, type Name } from '../../scripts/host/safe-tree.js';
 import { listTrackedChanges, listTrackedRuns, renderTrackedDiff, resolveTrackedRun, trackRoot } from '../../scripts/host/track-store.js';
 import { startBlobImport } from '../../scripts/host/track-git.js';
 import { makeTempDir, removeTempDir, writeFile } from './helpers/temp-dir.js';
@@ -116,6 +118,42 @@ describe('track-store (host git on temp dirs)', () => {
     };
     await expect(run()).rejects.toThrow('git fast-import failed on the tracking repository');
   }, 20_000);
+
+  it('R109 files read at once never hold more than one largest file; one that grew since lstat is read whole', async () => {
+    const limits = READ_LIMITS as { trackedFile: number };
+    const cap = limits.trackedFile;
+    limits.trackedFile = 1024 * 1024;
+    const many = Array.from({ length: 16 }, (_, index) => `big/${String(index).padStart(2, '0')}.bin`);
+    many.forEach((name, index) => writeFile(path.join(work, name), String.fromCharCode(65 + index).repeat(600 * 1024)));
+    writeFile(path.join(work, 'grows.txt'), 'short\n');
+    const readFile = TreeDir.prototype.readFile;
+    let held = 0;
+    let most = 0;
+    let grown = false;
+    const spy = jest.spyOn(TreeDir.prototype, 'readFile').mockImplementation(async function (this: TreeDir, name: Name, maxBytes: number) {
+      if (String(name) === 'grows.txt' && !grown) {
+        grown = true; // between lstat and read
+        fs.appendFileSync(path.join(work, 'grows.txt'), 'longer now\n');
+      }
+      held += maxBytes;
+      most = Math.max(most, held);
+      try {
+        return await readFile.call(this, name, maxBytes);
+      } finally {
+        held -= maxBytes;
+      }
+    });
+    try {
+      await recordWorkspace(gitDir, work, 'aaaa0007', 'before');
+    } finally {
+      spy.mockRestore();
+      limits.trackedFile = cap;
+    }
+    expect(most).toBeLessThanOrEqual(1024 * 1024);
+    const show = (name: string) => execFileSync('git', ['--git-dir', gitDir, 'show', `refs/codex-runs/aaaa0007/before:${name}`]);
+    expect(show('grows.txt').toString()).toBe('short\nlonger now\n');
+    many.forEach((name, index) => expect(show(name).equals(Buffer.from(String.fromCharCode(65 + index).repeat(600 * 1024)))).toBe(true));
+  });
 
   it('unknown runs and missing repositories are usage errors', async () => {
     await expect(resolveTrackedRun(gitDir, undefined)).rejects.toThrow('no tracked runs for this workdir: run with --track first');
