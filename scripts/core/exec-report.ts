@@ -89,7 +89,7 @@ export function renderSummary(outcome: ExecOutcome): string {
   lines.push(
     ...(outcome.finalMessage === undefined ? ['(the agent wrote no final message; see run.log)'] : quoteBlock(outcome.finalMessage)),
   );
-  const source = outcome.changesSource === 'track' ? 'tracked with --track' : 'compared by size and modification time';
+  const source = outcome.changesSource === 'track' ? 'tracked with --track' : 'compared by size, modification and change time and inode';
   lines.push('', `## Files changed in the workdir (${source})`, '', ...quoteBlock(formatChangeList(outcome.changes).join('\n')), '');
   return lines.join('\n');
 }

@@ -25,7 +25,10 @@ export const READ_LIMITS = {
   /** `.git` files (gitdir: …), HEAD, loose refs; packed-refs. */
   gitFile: 64 * KiB,
   packedRefs: 4 * MiB,
-  /** One file recorded by --track (larger ones are recorded as a note with their size). */
+  /**
+   * One file recorded by --track (larger ones are recorded as a note with their size); also
+   * the most bytes of tracked files held at once, however many are read concurrently.
+   */
   trackedFile: 128 * MiB,
   /** One line of `exec` output in run.log; the whole run.log. */
   logLine: 64 * KiB,

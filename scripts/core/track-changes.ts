@@ -16,6 +16,12 @@ export interface ChangedFile {
 export interface SnapshotEntry {
   size: number;
   mtimeMs: number;
+  /**
+   * ctime and inode from the same lstat: the agent can rewrite a file and put back its size
+   * and mtime (`touch -d`), but it cannot set ctime, and a file replaced by rename has a new inode.
+   */
+  ctimeMs: number;
+  ino: number;
   /** 'file' or 'link' (directories and special files are not listed). */
   type: string;
   /** st_mode, for the executable bit. */
@@ -36,13 +42,19 @@ export function isExcludedPath(relative: string, extra: readonly string[] = []):
   return extra.some((prefix) => relative === prefix || relative.startsWith(`${prefix}/`));
 }
 
-/** Files added, deleted or changed (size, mtime or type) between two snapshots, sorted by path. */
+/** Files added, deleted or changed (size, mtime, ctime, inode or type) between two snapshots, sorted by path. */
 export function compareSnapshots(before: Snapshot, after: Snapshot): ChangedFile[] {
   const changes: ChangedFile[] = [];
   for (const [file, entry] of after) {
     const old = before.get(file);
     if (old === undefined) changes.push({ path: file, kind: 'added' });
-    else if (old.size !== entry.size || old.mtimeMs !== entry.mtimeMs || old.type !== entry.type) {
+    else if (
+      old.size !== entry.size ||
+      old.mtimeMs !== entry.mtimeMs ||
+      old.ctimeMs !== entry.ctimeMs ||
+      old.ino !== entry.ino ||
+      old.type !== entry.type
+    ) {
       changes.push({ path: file, kind: 'modified' });
     }
   }

@@ -1,6 +1,7 @@
 import type { ChangedFile } from '../core/track-changes.js';
 import type { HostContext } from './host-context.js';
-import { listTrackedChanges, recordWorkspace, trackGitDir, trackRoot } from './track-store.js';
+import { recordWorkspace } from './record-workspace.js';
+import { listTrackedChanges, trackGitDir, trackRoot } from './track-store.js';
 
 export interface TrackedRun {
   gitDir: string;

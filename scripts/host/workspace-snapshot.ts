@@ -36,7 +36,12 @@ export async function walkWorkspace(
         const info = await dir.lstat(name);
         if (info === undefined || (!info.isFile() && !info.isSymbolicLink())) return 'skip';
         const type = info.isFile() ? 'file' : 'link';
-        await onFile({ relative, dir, name, entry: { size: info.size, mtimeMs: info.mtimeMs, type, mode: info.mode } });
+        await onFile({
+          relative,
+          dir,
+          name,
+          entry: { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino, type, mode: info.mode },
+        });
         return undefined;
       },
     });
@@ -45,7 +50,7 @@ export async function walkWorkspace(
   }
 }
 
-/** Size, mtime, type and mode of every file and symlink (see walkWorkspace), keyed by '/'-separated relative path. */
+/** Size, mtime, ctime, inode, type and mode of every file and symlink (see walkWorkspace), keyed by '/'-separated relative path. */
 export async function snapshotWorkspace(root: string, exclude: readonly string[] = []): Promise<Snapshot> {
   const entries = new Map<string, SnapshotEntry>();
   await walkWorkspace(

@@ -104,7 +104,7 @@ describe('renderSummary', () => {
         'fixed it',
         '```',
         '',
-        '## Files changed in the workdir (compared by size and modification time)',
+        '## Files changed in the workdir (compared by size, modification and change time and inode)',
         '',
         '```text',
         ' src/a.ts | +3 -1',

@@ -9,7 +9,8 @@ import { pinMountSources } from '../../scripts/host/mount-pins.js';
 import { resolveProtectedGit } from '../../scripts/host/protect-git.js';
 import { readCodexConfig } from '../../scripts/host/provider-hosts.js';
 import { readProjectSettings, resolveProjectPaths } from '../../scripts/host/settings-file.js';
-import { listTrackedChanges, recordWorkspace, renderTrackedDiff } from '../../scripts/host/track-store.js';
+import { recordWorkspace } from '../../scripts/host/record-workspace.js';
+import { listTrackedChanges, renderTrackedDiff } from '../../scripts/host/track-store.js';
 import { makeTempDir, removeTempDir, writeFile } from './helpers/temp-dir.js';
 
 /** The host-side defences against hostile project trees on temp dirs (REQUIREMENTS.md R101–R109). */

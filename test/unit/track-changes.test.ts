@@ -10,16 +10,18 @@ import {
   type SnapshotEntry,
 } from '../../scripts/core/track-changes.js';
 
-const file = (size: number, mtimeMs: number, type = 'file'): SnapshotEntry => ({ size, mtimeMs, type });
+const file = (size: number, mtimeMs: number, type = 'file', ctimeMs = 1, ino = 1): SnapshotEntry => ({ size, mtimeMs, ctimeMs, ino, type });
 
 describe('compareSnapshots', () => {
-  it('added, modified (size, mtime or type), deleted; sorted; unchanged left out', () => {
+  it('added, modified (size, mtime, ctime, inode or type), deleted; sorted; unchanged left out', () => {
     const before = new Map([
       ['same.txt', file(1, 1)],
       ['size.txt', file(1, 1)],
       ['time.txt', file(1, 1)],
       ['type', file(1, 1)],
       ['gone.txt', file(1, 1)],
+      ['ctime.txt', file(1, 1)],
+      ['inode.txt', file(1, 1)],
     ]);
     const after = new Map([
       ['same.txt', file(1, 1)],
@@ -27,10 +29,16 @@ describe('compareSnapshots', () => {
       ['time.txt', file(1, 2)],
       ['type', file(1, 1, 'link')],
       ['a-new.txt', file(5, 5)],
+      // Rewritten at the same size with mtime put back (`touch -d`): only ctime tells.
+      ['ctime.txt', file(1, 1, 'file', 2)],
+      // Replaced by rename with size and mtime copied: a new inode.
+      ['inode.txt', file(1, 1, 'file', 1, 2)],
     ]);
     expect(compareSnapshots(before, after)).toEqual([
       { path: 'a-new.txt', kind: 'added' },
+      { path: 'ctime.txt', kind: 'modified' },
       { path: 'gone.txt', kind: 'deleted' },
+      { path: 'inode.txt', kind: 'modified' },
       { path: 'size.txt', kind: 'modified' },
       { path: 'time.txt', kind: 'modified' },
       { path: 'type', kind: 'modified' },

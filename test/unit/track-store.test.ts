@@ -1,14 +1,12 @@
+import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  listTrackedChanges,
-  listTrackedRuns,
-  recordWorkspace,
-  renderTrackedDiff,
-  resolveTrackedRun,
-  trackRoot,
-} from '../../scripts/host/track-store.js';
+import { READ_LIMITS } from '../../scripts/core/read-limits.js';
+import { recordWorkspace } from '../../scripts/host/record-workspace.js';
+import { TreeDir, type Name } from '../../scripts/host/safe-tree.js';
+import { listTrackedChanges, listTrackedRuns, renderTrackedDiff, resolveTrackedRun, trackRoot } from '../../scripts/host/track-store.js';
+import { startBlobImport } from '../../scripts/host/track-git.js';
 import { makeTempDir, removeTempDir, writeFile } from './helpers/temp-dir.js';
 
 describe('track-store (host git on temp dirs)', () => {
@@ -69,6 +67,92 @@ describe('track-store (host git on temp dirs)', () => {
     expect(patch).toContain('new file mode 120000');
     expect(fs.existsSync(path.join(tmp, 'pwned'))).toBe(false);
     expect(execFileSync('git', ['--git-dir', gitDir, 'config', '--list', '--local'], { encoding: 'utf8' })).not.toContain('filter');
+  });
+
+  it('R54 a file rewritten at the same size with its mtime put back is still recorded as changed', async () => {
+    // Pretend the files are old so the cache holds them (files written just now are not cached).
+    const now = Date.now() + 60_000;
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now);
+    const file = path.join(work, 'edit.txt');
+    fs.utimesSync(file, 1_600_000_000, 1_600_000_000); // whole seconds: put back exactly below
+    try {
+      await recordWorkspace(gitDir, work, 'aaaa0004', 'before');
+      const cache = JSON.parse(fs.readFileSync(path.join(gitDir, 'codex-sandbox-cache.json'), 'utf8')) as Record<string, unknown>;
+      expect(cache['edit.txt']).toEqual(expect.objectContaining({ ctimeMs: expect.any(Number), ino: expect.any(Number) }));
+      const old = fs.statSync(file);
+      fs.writeFileSync(file, 'one\nTWO\n');
+      fs.utimesSync(file, 1_600_000_000, 1_600_000_000);
+      expect([fs.statSync(file).size, fs.statSync(file).mtimeMs]).toEqual([old.size, old.mtimeMs]);
+      await recordWorkspace(gitDir, work, 'aaaa0004', 'after');
+    } finally {
+      clock.mockRestore();
+    }
+    expect(await listTrackedChanges(gitDir, 'aaaa0004')).toEqual([{ path: 'edit.txt', kind: 'modified', added: 1, removed: 1 }]);
+  });
+
+  it('R54 a cache written by an older version (no ctime, no inode) is read but never trusted', async () => {
+    const info = fs.statSync(path.join(work, 'keep.txt'));
+    fs.mkdirSync(gitDir, { recursive: true });
+    execFileSync('git', ['init', '--bare', '--quiet', gitDir]);
+    const wrong = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391'; // the empty blob
+    fs.writeFileSync(
+      path.join(gitDir, 'codex-sandbox-cache.json'),
+      JSON.stringify({ 'keep.txt': { size: info.size, mtimeMs: info.mtimeMs, sha: wrong } }),
+    );
+    await recordWorkspace(gitDir, work, 'aaaa0005', 'before');
+    const show = execFileSync('git', ['--git-dir', gitDir, 'show', 'refs/codex-runs/aaaa0005/before:keep.txt'], { encoding: 'utf8' });
+    expect(show).toBe('same\n');
+  });
+
+  it('files changed just before recording are not cached (a rewrite in the same clock tick keeps ctime)', async () => {
+    await recordWorkspace(gitDir, work, 'aaaa0006', 'before');
+    expect(JSON.parse(fs.readFileSync(path.join(gitDir, 'codex-sandbox-cache.json'), 'utf8'))).toEqual({});
+  });
+
+  it('a git fast-import that dies mid-stream is one error, never a crash (EPIPE) or a hang (drain)', async () => {
+    const blobs = startBlobImport(path.join(tmp, 'not-a-repository'));
+    const big = Buffer.alloc(8 * 1024 * 1024, 'x');
+    const run = async () => {
+      for (let index = 0; index < 4; index += 1) await blobs.add(big);
+      await blobs.finish();
+    };
+    await expect(run()).rejects.toThrow('git fast-import failed on the tracking repository');
+  }, 20_000);
+
+  it('R109 files read at once never hold more than one largest file; one that grew since lstat is read whole', async () => {
+    const limits = READ_LIMITS as { trackedFile: number };
+    const cap = limits.trackedFile;
+    limits.trackedFile = 1024 * 1024;
+    const many = Array.from({ length: 16 }, (_, index) => `big/${String(index).padStart(2, '0')}.bin`);
+    many.forEach((name, index) => writeFile(path.join(work, name), String.fromCharCode(65 + index).repeat(600 * 1024)));
+    writeFile(path.join(work, 'grows.txt'), 'short\n');
+    const readFile = TreeDir.prototype.readFile;
+    let held = 0;
+    let most = 0;
+    let grown = false;
+    const spy = jest.spyOn(TreeDir.prototype, 'readFile').mockImplementation(async function (this: TreeDir, name: Name, maxBytes: number) {
+      if (String(name) === 'grows.txt' && !grown) {
+        grown = true; // between lstat and read
+        fs.appendFileSync(path.join(work, 'grows.txt'), 'longer now\n');
+      }
+      held += maxBytes;
+      most = Math.max(most, held);
+      try {
+        return await readFile.call(this, name, maxBytes);
+      } finally {
+        held -= maxBytes;
+      }
+    });
+    try {
+      await recordWorkspace(gitDir, work, 'aaaa0007', 'before');
+    } finally {
+      spy.mockRestore();
+      limits.trackedFile = cap;
+    }
+    expect(most).toBeLessThanOrEqual(1024 * 1024);
+    const show = (name: string) => execFileSync('git', ['--git-dir', gitDir, 'show', `refs/codex-runs/aaaa0007/before:${name}`]);
+    expect(show('grows.txt').toString()).toBe('short\nlonger now\n');
+    many.forEach((name, index) => expect(show(name).equals(Buffer.from(String.fromCharCode(65 + index).repeat(600 * 1024)))).toBe(true));
   });
 
   it('unknown runs and missing repositories are usage errors', async () => {
