@@ -23,7 +23,7 @@ export const LABELS = {
  * 3 = mount identities checked first and the Codex home linked, not bound again (R103);
  * 4 = several agents (SANDBOX_AGENT, agent labels) and login mode (R131-R133).
  */
-export const IMAGE_CONTRACT = 4;
+export const IMAGE_CONTRACT = 5;
 
 /**
  * What an image's labels say about its entrypoint: ours and current, ours but older than
