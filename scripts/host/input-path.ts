@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { isSameOrInside } from '../core/path-rules.js';
-import { errorCode, resolveFuturePath } from './resolve-path.js';
+import { errorCode } from './resolve-path.js';
 import { UnsafePathError } from './safe-tree.js';
 import { probeHostDir, statHostPath } from './tree-paths.js';
 
@@ -49,11 +48,10 @@ export async function resolveWritableDir(
   trees: readonly string[],
   describe: (error: UnsafePathError) => string,
 ): Promise<{ physical: string; exists: boolean }> {
-  const lexical = path.resolve(cwd, input);
-  const inTree = trees.some((tree) => isSameOrInside(tree, lexical));
-  const start = inTree ? lexical : await resolveFuturePath(input, cwd, 'the directory').catch(() => lexical);
+  // Never realpath here: the user's own links are resolved by locateHostPath only up to the
+  // tree boundary, so a link the agent planted inside a tree is refused, not followed.
   try {
-    return await probeHostDir(start, trees);
+    return await probeHostDir(path.resolve(cwd, input), trees);
   } catch (error) {
     if (error instanceof UnsafePathError) throw new UsageError(describe(error));
     throw error;
