@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,8 @@ import { buildCopyOutArgs } from '../core/session-docker-args.js';
 import { planPull, type EntryKind, type PullAction, type PulledEntry } from '../core/session-pull-plan.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import { probeDocker } from './docker.js';
+import { errorCode } from './resolve-path.js';
+import { resolveWritableDir } from './input-path.js';
 import { TreeDir, UnsafePathError } from './safe-tree.js';
 import { openHostDir, walkBeneath } from './tree-paths.js';
 import { walkTree } from './tree-walk.js';
@@ -20,7 +23,22 @@ export function pullScratchParent(ctx: Pick<HostContext, 'env' | 'home'>): strin
   return state === undefined ? os.tmpdir() : path.join(state, 'pull');
 }
 
-const isErrno = (error: unknown, code: string) => (error as { code?: unknown } | null)?.code === code;
+const isErrno = (error: unknown, code: string) => errorCode(error) === code;
+
+/**
+ * DEST_DIR as a directory the launcher writes (R101, R107): the session's workdirs are trees
+ * the agent writes, so no link inside them is followed (a ./dist swapped for a link to
+ * ~/.local/bin is refused, never the destination); the user's own links outside are resolved.
+ */
+export async function resolvePullDest(input: string, cwd: string, workdirs: readonly string[]): Promise<string> {
+  const found = await resolveWritableDir(input, cwd, workdirs, (error) =>
+    error.reason === 'not-dir'
+      ? `pull: DEST_DIR ${JSON.stringify(input)} is not a directory: give a directory`
+      : `pull: DEST_DIR ${JSON.stringify(input)} cannot be used: ${error.detail}: give the real path`,
+  );
+  if (!found.exists) throw new UsageError(`pull: DEST_DIR ${JSON.stringify(input)} does not exist (ENOENT): check the path`);
+  return found.physical;
+}
 
 /**
  * `pull` (R107): copies CONTAINER_PATH out of the session into DEST_DIR. docker cp
@@ -33,10 +51,11 @@ const isErrno = (error: unknown, code: string) => (error as { code?: unknown } |
 export async function pullPath(
   container: string,
   containerPath: string,
-  dest: string,
+  destination: { dest: string; trees: readonly string[] },
   force: boolean,
   scratchParent: string,
 ): Promise<string[]> {
+  const { dest, trees } = destination;
   await mkdir(scratchParent, { recursive: true, mode: 0o700 });
   const scratch = await mkdtemp(path.join(scratchParent, 'pull-'));
   try {
@@ -48,7 +67,7 @@ export async function pullPath(
       throw new UsageError(`pull: docker cp failed: ${copy.stderr.trim().split('\n').pop() ?? 'unknown error'}`);
     }
     const source = await TreeDir.openRoot(scratch);
-    const { dir: target } = await openHostDir(dest, [dest]);
+    const { dir: target } = await openHostDir(dest, [...trees, dest]);
     try {
       const entries = await listEntries(source);
       const facts = new Map<string, EntryKind>();
@@ -168,7 +187,8 @@ async function applyAction(source: TreeDir, target: TreeDir, action: PullAction,
  */
 async function moveEntry(from: TreeDir, to: TreeDir, name: string, mode: number | undefined, replace: boolean): Promise<void> {
   if (mode !== undefined) await from.chmod(name, mode);
-  const temporary = `.codex-pull-${process.pid}-${Date.now().toString(36)}-${name.slice(0, 40)}`;
+  // Unguessable: DEST_DIR may be a workdir, where the agent could pre-create a predictable name.
+  const temporary = `.codex-pull-${randomBytes(6).toString('hex')}-${name.slice(0, 40)}`;
   try {
     await from.link(name, to, temporary);
   } catch (error) {
