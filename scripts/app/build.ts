@@ -53,7 +53,8 @@ export async function buildCommand(options: BuildOptions, ctx: HostContext): Pro
     baseImage: baseInput === undefined ? undefined : validateImageReference(baseInput, '--base-image'),
     noCache: options.noCache,
   };
-  const build = await prepareBuildEgress({ proxy: options.proxy, caCerts: options.caCerts ?? [] }, ctx);
+  // `build` has no workdir: no tree an agent of this command writes.
+  const build = await prepareBuildEgress({ proxy: options.proxy, caCerts: options.caCerts ?? [] }, ctx, []);
   for (const message of build.messages) process.stderr.write(`${message}\n`);
   const tag = await buildSandboxImage(
     build.egress === undefined ? request : { ...request, egress: build.egress },

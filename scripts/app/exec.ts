@@ -36,7 +36,8 @@ export async function execCommand(options: ExecOptions, ctx: HostContext, launch
   return withReaper(options, ctx, async () => {
     const validated = await prepareRun(options, ctx, 'codex', launcherVersion);
     const { runId, workdir } = validated.resolved;
-    const reportDir = await resolveReportDir(options.out, ctx.cwd, workdir, reportDirName(new Date().toISOString(), runId));
+    const reportName = reportDirName(new Date().toISOString(), runId);
+    const reportDir = await resolveReportDir(options.out, ctx.cwd, workdir, reportName, validated.trees);
     const { prepared, lastMessage } = headless(validated, prompt, options.passThrough);
     await confirmRun(prepared, options, ctx);
     if (options.dryRun) {

@@ -102,7 +102,8 @@ async function prepareLogin(flow: ContainerLogin, options: LoginOptions, ctx: Ho
     selectProxy(options.egress.proxy, ctx.env),
     loginEgressDefaults(flow),
   );
-  const ca = await findCaCertificates(options.egress.caCerts, ctx);
+  // login mounts no workdir: no tree its agent writes before the CAs are read.
+  const ca = await findCaCertificates(options.egress.caCerts, ctx, []);
   const key = flow.keyOnStdin ? await readApiKey(flow.agent) : undefined;
   if (flow.callbackPort !== undefined) {
     await ensureLoopbackPortFree(flow.callbackPort, 'free it, or log in with --device-auth (a code on the terminal)');
@@ -122,7 +123,7 @@ async function loginInSandbox(flow: ContainerLogin, options: LoginOptions, ctx: 
       prepared.image,
       ctx.env.SANDBOX_BASE_IMAGE,
       runId,
-      async () => (await prepareBuildEgress(options.egress, ctx)).egress,
+      async () => (await prepareBuildEgress(options.egress, ctx, [])).egress,
       // An image without the agent is built with it first, as for a run (R134).
       flow.agent,
     );

@@ -46,13 +46,17 @@ export async function prepareEgress(
   return { policy, caFiles: ca.files, messages, warnings: ca.warnings };
 }
 
-/** Proxy and extra CAs for `build` and automatic builds (same sources as a run). */
+/**
+ * Proxy and extra CAs for `build` and automatic builds (same sources as a run). `trees`: the
+ * run's agent-writable trees (a CA file there is read beneath them, R102), none for `build`.
+ */
 export async function prepareBuildEgress(
   options: { proxy?: string; caCerts: readonly string[] },
   ctx: HostContext,
+  trees: readonly string[],
 ): Promise<{ egress?: BuildEgress; messages: string[] }> {
   const proxy = selectProxy(options.proxy, ctx.env);
-  const ca = await findCaCertificates(options.caCerts, ctx);
+  const ca = await findCaCertificates(options.caCerts, ctx, trees);
   const messages = ca.warnings.map((warning) => `warning: ${warning}`);
   if (proxy !== undefined) messages.push(`building through the proxy from ${proxy.source} (not stored in the image)`);
   for (const file of ca.files) messages.push(`trusting CA ${file} during the build`);

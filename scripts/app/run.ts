@@ -101,7 +101,7 @@ export async function executeRun(
     resolved.image,
     ctx.env.SANDBOX_BASE_IMAGE,
     resolved.runId,
-    async () => (await prepareBuildEgress(options.egress, ctx)).egress,
+    async () => (await prepareBuildEgress(options.egress, ctx, prepared.trees)).egress,
     // An image without the agent asked for is built with it first (R132).
     resolved.agent?.id ?? 'codex',
   );

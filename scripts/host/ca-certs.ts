@@ -23,11 +23,7 @@ export interface CaCertificates {
  * host's NODE_EXTRA_CA_CERTS. Each must be a readable PEM certificate file; an unusable
  * NODE_EXTRA_CA_CERTS is only a warning (it was not given to us on purpose).
  */
-export async function findCaCertificates(
-  flags: readonly string[],
-  ctx: HostContext,
-  trees: readonly string[] = [],
-): Promise<CaCertificates> {
+export async function findCaCertificates(flags: readonly string[], ctx: HostContext, trees: readonly string[]): Promise<CaCertificates> {
   const inputs: Array<{ path: string; what: string; optional: boolean }> = [
     ...flags.map((file) => ({ path: file, what: '--ca-cert', optional: false })),
     ...splitList(ctx.env.SANDBOX_CA_CERTS, /[:,]/).map((file) => ({ path: file, what: 'SANDBOX_CA_CERTS', optional: false })),

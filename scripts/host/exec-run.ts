@@ -18,28 +18,35 @@ export interface ReportFiles {
 
 /**
  * Resolves the report directory: `--out DIR` (must not exist or be empty), else
- * WORK_DIR/.codex/runs/<name>. Inside the workdir no symlink may lead there (R101, R108).
- * Nothing is created here.
+ * WORK_DIR/.codex/runs/<name>. Inside any of the run's `trees` (every tree the agent can
+ * write: an --out in an extra workdir or a Codex home elsewhere too) no symlink may lead
+ * there (R101, R108). Nothing is created here.
  */
-export async function resolveReportDir(out: string | undefined, cwd: string, workdir: string, name: string): Promise<string> {
+export async function resolveReportDir(
+  out: string | undefined,
+  cwd: string,
+  workdir: string,
+  name: string,
+  trees: readonly string[],
+): Promise<string> {
   if (out === undefined) {
     const runs = path.join(workdir, '.codex', 'runs');
     const found = await resolveWritableDir(
       path.join(runs, name),
       cwd,
-      [workdir],
+      trees,
       () => `${runs} leads outside the workdir (a symlink?): remove it or choose --out DIR`,
     );
     return found.physical;
   }
-  const found = await resolveWritableDir(out, cwd, [workdir], (error) =>
+  const found = await resolveWritableDir(out, cwd, trees, (error) =>
     error.reason === 'not-dir'
       ? `--out ${JSON.stringify(out)} is not a directory: give a new or empty directory`
       : `--out ${JSON.stringify(out)} cannot be used: ${error.detail}: give a new or empty directory`,
   );
   if (found.physical === '/') throw new UsageError('--out / is not a report directory: give a new or empty directory');
   if (!found.exists) return found.physical;
-  const { dir } = await openHostDir(found.physical, [workdir]);
+  const { dir } = await openHostDir(found.physical, trees);
   const existing = await dir.readdir().finally(() => dir.close());
   if (existing.length > 0) throw new UsageError(`--out ${JSON.stringify(out)} is not empty: give a new or empty directory`);
   return found.physical;
@@ -50,7 +57,7 @@ export async function resolveReportDir(out: string | undefined, cwd: string, wor
  * O_EXCL|O_NOFOLLOW in it, and keeps them open: later writes go to these files even if the
  * agent renames or replaces the directory.
  */
-export async function createReportFiles(dir: string, trees: readonly string[] = []): Promise<ReportFiles> {
+export async function createReportFiles(dir: string, trees: readonly string[]): Promise<ReportFiles> {
   const { dir: reportDir } = await openHostDir(dir, trees, { mode: 0o755 });
   try {
     return {

@@ -21,7 +21,7 @@ export interface ProviderAllowances {
  * Read once, capped, only when it is a regular file (a FIFO planted as the Codex home's
  * config.toml must not hang every launch, R109), beneath the tree it lies in (R102).
  */
-export async function readCodexConfig(file: string, trees: readonly string[] = []): Promise<unknown> {
+export async function readCodexConfig(file: string, trees: readonly string[]): Promise<unknown> {
   let text: string;
   try {
     text = (await readHostFile(file, trees, READ_LIMITS.configToml)).bytes.toString('utf8');

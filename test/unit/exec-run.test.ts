@@ -19,24 +19,39 @@ describe('exec report files (host, temp dirs)', () => {
   afterEach(() => removeTempDir(tmp));
 
   it('default report dir is inside the workdir; a planted .codex/runs symlink is refused', async () => {
-    expect(await resolveReportDir(undefined, tmp, work, 'n1')).toBe(path.join(work, '.codex', 'runs', 'n1'));
+    expect(await resolveReportDir(undefined, tmp, work, 'n1', [work])).toBe(path.join(work, '.codex', 'runs', 'n1'));
     fs.mkdirSync(path.join(work, '.codex'));
     fs.symlinkSync(tmp, path.join(work, '.codex', 'runs'));
-    await expect(resolveReportDir(undefined, tmp, work, 'n1')).rejects.toThrow('leads outside the workdir (a symlink?)');
+    await expect(resolveReportDir(undefined, tmp, work, 'n1', [work])).rejects.toThrow('leads outside the workdir (a symlink?)');
   });
 
   it('--out: new or empty directory only', async () => {
-    expect(await resolveReportDir('out', tmp, work, 'n')).toBe(path.join(tmp, 'out'));
+    expect(await resolveReportDir('out', tmp, work, 'n', [work])).toBe(path.join(tmp, 'out'));
     fs.mkdirSync(path.join(tmp, 'empty'));
-    expect(await resolveReportDir('empty', tmp, work, 'n')).toBe(path.join(tmp, 'empty'));
+    expect(await resolveReportDir('empty', tmp, work, 'n', [work])).toBe(path.join(tmp, 'empty'));
     writeFile(path.join(tmp, 'full', 'x'), 'x');
-    await expect(resolveReportDir('full', tmp, work, 'n')).rejects.toThrow('--out "full" is not empty: give a new or empty directory');
+    await expect(resolveReportDir('full', tmp, work, 'n', [work])).rejects.toThrow(
+      '--out "full" is not empty: give a new or empty directory',
+    );
     writeFile(path.join(tmp, 'file'), 'x');
-    await expect(resolveReportDir('file', tmp, work, 'n')).rejects.toThrow('is not a directory');
+    await expect(resolveReportDir('file', tmp, work, 'n', [work])).rejects.toThrow('is not a directory');
+  });
+
+  it('R108 --out in an extra workdir or the Codex home: no link the agent planted there is followed', async () => {
+    const extra = path.join(tmp, 'extra');
+    const home = path.join(tmp, 'home');
+    fs.mkdirSync(extra);
+    fs.mkdirSync(home);
+    fs.mkdirSync(path.join(tmp, 'victim'));
+    fs.symlinkSync(path.join(tmp, 'victim'), path.join(extra, 'reports'));
+    fs.symlinkSync(path.join(tmp, 'victim'), path.join(home, 'reports'));
+    const trees = [work, extra, home];
+    await expect(resolveReportDir('extra/reports/r', tmp, work, 'n', trees)).rejects.toThrow(`${path.join(extra, 'reports')} is a symlink`);
+    await expect(resolveReportDir('home/reports/r', tmp, work, 'n', trees)).rejects.toThrow(`${path.join(home, 'reports')} is a symlink`);
   });
 
   it('report files are created exclusively and written through their handles; log lines are timestamped', async () => {
-    const files = await createReportFiles(path.join(tmp, 'r'));
+    const files = await createReportFiles(path.join(tmp, 'r'), []);
     const sink = createLogSink(files.runLog, () => new Date('2026-01-01T00:00:00.000Z'));
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     sink.onData('stdout', Buffer.from('a\nb'));
@@ -55,7 +70,7 @@ describe('exec report files (host, temp dirs)', () => {
         '',
       ].join('\n'),
     );
-    await expect(createReportFiles(path.join(tmp, 'r'))).rejects.toThrow(/EEXIST/);
+    await expect(createReportFiles(path.join(tmp, 'r'), [])).rejects.toThrow(/EEXIST/);
   });
 
   it('the last message is read only from a regular file inside the Codex home', async () => {

@@ -112,7 +112,7 @@ describe('R108 exec report: nothing planted in the Codex home or a clone redirec
   });
 
   it('R108 run.log stops at its cap with a note; one endless line is cut', async () => {
-    const files = await createReportFiles(path.join(tmp, 'report'));
+    const files = await createReportFiles(path.join(tmp, 'report'), []);
     const sink = createLogSink(files.runLog, () => new Date('2026-01-01T00:00:00.000Z'), { line: 100, total: 2000 });
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     for (let chunk = 0; chunk < 100; chunk += 1) sink.onData('stdout', Buffer.alloc(10000, 'y'));

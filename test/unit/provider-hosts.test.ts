@@ -126,8 +126,8 @@ describe('model-provider hosts', () => {
 
   it('malformed TOML: one line naming the file and the line', async () => {
     const config = writeFile(path.join(tmp, 'bad.toml'), 'model = "m"\nbroken =\n');
-    await expect(readCodexConfig(config)).rejects.toThrow(UsageError);
-    await expect(readCodexConfig(config)).rejects.toThrow(
+    await expect(readCodexConfig(config, [])).rejects.toThrow(UsageError);
+    await expect(readCodexConfig(config, [])).rejects.toThrow(
       `${config}:2: malformed TOML` +
         ' (Unexpected character, expecting string, number, datetime, boolean, inline array or inline table): fix that line',
     );
@@ -151,7 +151,7 @@ describe('extra CA certificates', () => {
     const a = writeFile(path.join(tmp, 'a.pem'), PEM);
     const b = writeFile(path.join(tmp, 'b.crt'), PEM);
     const c = writeFile(path.join(tmp, 'c.pem'), PEM.trimEnd());
-    const result = await findCaCertificates(['a.pem'], ctx({ SANDBOX_CA_CERTS: `${b}:${a},${c}`, NODE_EXTRA_CA_CERTS: b }));
+    const result = await findCaCertificates(['a.pem'], ctx({ SANDBOX_CA_CERTS: `${b}:${a},${c}`, NODE_EXTRA_CA_CERTS: b }), []);
     expect(result).toEqual({ files: [a, b, c], pem: `${PEM}${PEM}${PEM}`, warnings: [] });
   });
 
@@ -162,11 +162,11 @@ describe('extra CA certificates', () => {
     [['.'], {}, '--ca-cert "." is not a regular file: give a file'],
   ])('refuses %j %j', async (flags, env, message) => {
     writeFile(path.join(tmp, 'notpem.txt'), 'hello\n');
-    await expect(findCaCertificates(flags, ctx(env))).rejects.toThrow(message);
+    await expect(findCaCertificates(flags, ctx(env), [])).rejects.toThrow(message);
   });
 
   it('an unusable NODE_EXTRA_CA_CERTS is only a warning', async () => {
-    expect(await findCaCertificates([], ctx({ NODE_EXTRA_CA_CERTS: 'gone.pem' }))).toEqual({
+    expect(await findCaCertificates([], ctx({ NODE_EXTRA_CA_CERTS: 'gone.pem' }), [])).toEqual({
       files: [],
       pem: '',
       warnings: ['ignoring NODE_EXTRA_CA_CERTS "gone.pem" does not exist (ENOENT): check the path'],
