@@ -7,7 +7,7 @@ import { exists, findUsable, readSource } from './codex-home.js';
 import { credentialStoreDir, STORED_API_KEY_FILE } from './credential-store.js';
 import type { HostContext } from './host-context.js';
 import { resolveInputPath } from './input-path.js';
-import { UnsafePathError } from './safe-tree.js';
+import { UnsafePathError } from './unsafe-path-error.js';
 import { readHostFile, statHostPath } from './tree-paths.js';
 
 export interface AgentHomeInputs {

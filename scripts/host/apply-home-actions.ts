@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { HomeAction } from '../core/codex-home-plan.js';
 import { EnvironmentError } from '../core/errors.js';
-import { UnsafePathError } from './safe-tree.js';
+import { UnsafePathError } from './unsafe-path-error.js';
 import { openHostDir } from './tree-paths.js';
 
 /** uid/gid that directories and files the launcher creates get (the root launcher's agent). */

@@ -8,7 +8,7 @@ import { listAuthCandidates, listConfigCandidates, listPromptsCandidates, type S
 import { credentialStoreDir } from './credential-store.js';
 import type { HostContext } from './host-context.js';
 import { errorCode } from './resolve-path.js';
-import { UnsafePathError } from './safe-tree.js';
+import { UnsafePathError } from './unsafe-path-error.js';
 import { listTreeFiles } from './tree-walk.js';
 import { readHostFile, statHostPath } from './tree-paths.js';
 import { resolveInputPath } from './input-path.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { errorCode } from './resolve-path.js';
-import { UnsafePathError } from './safe-tree.js';
+import { UnsafePathError } from './unsafe-path-error.js';
 import { probeHostDir, statHostPath } from './tree-paths.js';
 
 export type InputKind = 'directory' | 'file' | 'any';

@@ -2,7 +2,8 @@ import { chmod, lstat, mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { checkCredentialText } from '../core/login-flows.js';
 import { READ_LIMITS } from '../core/read-limits.js';
-import { TreeDir, UnsafePathError } from './safe-tree.js';
+import { TreeDir } from './safe-tree.js';
+import { UnsafePathError } from './unsafe-path-error.js';
 
 /**
  * The private directory a login runs in (R135): `<store>/.login-<run id>/`, mode 0700,

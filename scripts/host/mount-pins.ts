@@ -5,7 +5,8 @@ import { EnvironmentError } from '../core/errors.js';
 import type { MountIdentity } from '../core/mount-ids.js';
 import type { Mount } from '../core/mount-spec.js';
 import { isSameOrInside } from '../core/path-rules.js';
-import { SWAP_IMMUNE, TreeDir, UnsafePathError } from './safe-tree.js';
+import { SWAP_IMMUNE, TreeDir } from './safe-tree.js';
+import { UnsafePathError } from './unsafe-path-error.js';
 import { walkBeneath } from './tree-paths.js';
 
 /**

@@ -4,7 +4,8 @@ import { planProtectedGit, parseGitFile } from '../core/protect-git-plan.js';
 import { READ_LIMITS } from '../core/read-limits.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import { isSameOrInside } from '../core/path-rules.js';
-import { TreeDir, UnsafePathError } from './safe-tree.js';
+import { TreeDir } from './safe-tree.js';
+import { UnsafePathError } from './unsafe-path-error.js';
 import { probeHostDir } from './tree-paths.js';
 import { walkTree } from './tree-walk.js';
 

@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { isSameOrInside } from '../core/path-rules.js';
 import { listProviderHosts, type ProviderHost } from '../core/provider-allowances.js';
 import { READ_LIMITS } from '../core/read-limits.js';
-import { UnsafePathError } from './safe-tree.js';
+import { UnsafePathError } from './unsafe-path-error.js';
 import { readHostFile } from './tree-paths.js';
 
 export interface ProviderAllowances {

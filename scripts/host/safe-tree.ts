@@ -2,7 +2,12 @@ import { constants, existsSync, type BigIntStats, type Dirent, type Stats } from
 import { link, lstat, mkdir, open, readdir, readlink, rename, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { readCapped } from './read-capped.js';
+import { UnsafePathError } from './unsafe-path-error.js';
+
+// Re-exported for importers owned by others (egress-log.ts, record-workspace.ts): new code imports the modules themselves.
+export { readCapped } from './read-capped.js';
+export { UnsafePathError, type UnsafeReason } from './unsafe-path-error.js';
 
 /**
  * The one way the launcher touches a tree the agent can write (R101): the workdirs, the
@@ -26,45 +31,6 @@ const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
 
 /** True when directory descriptors make every lookup immune to concurrent swaps (Linux). */
 export const SWAP_IMMUNE = PROC_FD !== undefined;
-
-export type UnsafeReason = 'link' | 'link-out' | 'not-dir' | 'not-file' | 'too-large' | 'loop' | 'bad-name';
-
-/**
- * A path in an agent-writable tree that the launcher refuses to use, and why. Callers word
- * it for their context; one that reaches the entry is a one-line usage error (exit 2).
- */
-export class UnsafePathError extends UsageError {
-  /** `<path> <why>`, without advice. */
-  readonly detail: string;
-
-  constructor(
-    readonly path: string,
-    readonly reason: UnsafeReason,
-  ) {
-    super(`${path} ${describeReason(reason)}: remove or replace it and run again`);
-    this.name = 'UnsafePathError';
-    this.detail = `${path} ${describeReason(reason)}`;
-  }
-}
-
-function describeReason(reason: UnsafeReason): string {
-  switch (reason) {
-    case 'link':
-      return 'is a symlink (never followed in a directory the agent can write)';
-    case 'link-out':
-      return 'is a symlink leading out of the directory the agent can write';
-    case 'not-dir':
-      return 'is not a directory';
-    case 'not-file':
-      return 'is not a regular file (a FIFO, device or directory?)';
-    case 'too-large':
-      return 'is larger than the launcher reads';
-    case 'loop':
-      return 'has too many levels of symlinks';
-    case 'bad-name':
-      return 'is not a single path component';
-  }
-}
 
 export type Name = string | Buffer;
 
@@ -287,23 +253,4 @@ async function openDirectory(at: string | Buffer): Promise<FileHandle> {
     if (PROC_FD === undefined || !isErrno(error, 'EACCES')) throw error;
     return open(at, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   }
-}
-
-/** Reads a whole open file of at most `maxBytes`; a larger (or growing) one is refused, never read whole. */
-export async function readCapped(handle: FileHandle, maxBytes: number, where: string, knownSize?: number): Promise<Buffer> {
-  const size = knownSize ?? (await handle.stat()).size;
-  if (size > maxBytes) throw new UnsafePathError(where, 'too-large');
-  const chunks: Buffer[] = [];
-  let total = 0;
-  // The first read is sized from fstat (+1 to see growth); a short read of a regular file
-  // is its end, so a file that did not grow costs one read.
-  for (let want = size + 1; ; want = 64 * 1024) {
-    const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(want, maxBytes + 1 - total)));
-    const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
-    chunks.push(chunk.subarray(0, bytesRead));
-    total += bytesRead;
-    if (total > maxBytes) throw new UnsafePathError(where, 'too-large');
-    if (bytesRead < chunk.length) break;
-  }
-  return chunks.length === 1 ? (chunks[0] ?? Buffer.alloc(0)) : Buffer.concat(chunks, total);
 }

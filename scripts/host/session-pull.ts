@@ -11,7 +11,8 @@ import { escapeTerminalText } from '../core/terminal-text.js';
 import { probeDocker } from './docker.js';
 import { errorCode } from './resolve-path.js';
 import { resolveWritableDir } from './input-path.js';
-import { TreeDir, UnsafePathError } from './safe-tree.js';
+import { TreeDir } from './safe-tree.js';
+import { UnsafePathError } from './unsafe-path-error.js';
 import { openHostDir, walkBeneath } from './tree-paths.js';
 import { walkTree } from './tree-walk.js';
 

@@ -8,7 +8,9 @@ import { decodeSettingsBytes, parseSettingsText, type SettingsLayer } from '../c
 import type { HostContext } from './host-context.js';
 import { resolveInputPath } from './input-path.js';
 import { errorCode } from './resolve-path.js';
-import { readCapped, TreeDir, UnsafePathError } from './safe-tree.js';
+import { readCapped } from './read-capped.js';
+import { TreeDir } from './safe-tree.js';
+import { UnsafePathError } from './unsafe-path-error.js';
 import { walkBeneath } from './tree-paths.js';
 
 /** Where the per-project file lives in the (first) workdir. */

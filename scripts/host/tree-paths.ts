@@ -2,7 +2,9 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, open, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isSameOrInside } from '../core/path-rules.js';
-import { readCapped, TreeDir, UnsafePathError } from './safe-tree.js';
+import { readCapped } from './read-capped.js';
+import { TreeDir } from './safe-tree.js';
+import { UnsafePathError } from './unsafe-path-error.js';
 
 /**
  * Host paths that may lead into a tree the agent can write (R102). Such a path is resolved

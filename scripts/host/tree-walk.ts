@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
-import { type TreeDir, UnsafePathError } from './safe-tree.js';
+import { type TreeDir } from './safe-tree.js';
+import { UnsafePathError } from './unsafe-path-error.js';
 import { openHostDir } from './tree-paths.js';
 
 /**

@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SWAP_IMMUNE, TreeDir, UnsafePathError } from '../../scripts/host/safe-tree.js';
+import { SWAP_IMMUNE, TreeDir } from '../../scripts/host/safe-tree.js';
+import { UnsafePathError } from '../../scripts/host/unsafe-path-error.js';
 import { locateHostPath, openHostDir, probeHostDir, readHostFile, statHostPath, walkBeneath } from '../../scripts/host/tree-paths.js';
 import { makeTempDir, removeTempDir, snapshotTree, writeFile } from './helpers/temp-dir.js';
 
