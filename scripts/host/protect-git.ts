@@ -48,6 +48,8 @@ export async function resolveProtectedGit(workdirs: readonly string[]): Promise<
   return { paths: plan.readOnly, pinned: plan.pinned, warnings };
 }
 
+const GIT_NAME = Buffer.from('.git');
+
 /** Adds each `.git` of one workdir to `entries` and the targets of `.git` files to `gitdirs`. */
 async function findGitEntries(workdir: string, entries: string[], gitdirs: string[], warnings: string[]): Promise<void> {
   const root = await TreeDir.openRoot(workdir);
@@ -56,9 +58,17 @@ async function findGitEntries(workdir: string, entries: string[], gitdirs: strin
     if (top === undefined) warnings.push(`--protect-git: ${workdir} has no .git, nothing to protect there`);
     await walkTree(root, {
       maxEntries: READ_LIMITS.gitSearchEntries,
-      async visit({ relative, dir, name, dirent }) {
-        if (name.toString('utf8') !== '.git') return;
+      // Every directory is searched, whatever its name: a .git below one is never missed.
+      visitUndecodable: true,
+      async visit({ relative, exact, dir, name, dirent }) {
+        if (!name.equals(GIT_NAME)) return;
         const full = path.join(workdir, relative);
+        if (!exact) {
+          throw new UsageError(
+            `--protect-git: ${escapeTerminalText(full)} lies below a name that is not UTF-8 and cannot be protected in place: ` +
+              'rename that directory or drop --protect-git',
+          );
+        }
         if (dirent.isSymbolicLink()) {
           throw new UsageError(
             `--protect-git: ${escapeTerminalText(full)} is a symlink and cannot be protected in place: ` +

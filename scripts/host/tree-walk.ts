@@ -8,11 +8,15 @@ import { openHostDir } from './tree-paths.js';
  * Walks a directory through descriptors (R101): every subdirectory is opened with
  * O_NOFOLLOW|O_DIRECTORY inside its parent, so a symlink is never entered and a directory
  * swapped during the walk is not followed. Names are bytes; a name that is not UTF-8 is
- * reported to `onSkipped` (it could not be shown or handed on faithfully).
+ * reported to `onSkipped` (it could not be shown or handed on faithfully), unless the
+ * visitor asks to see every entry (`visitUndecodable`). Every entry counts toward
+ * `maxEntries`, whatever its name.
  */
 export interface WalkEntry {
-  /** '/'-separated path relative to the walk's root. */
+  /** '/'-separated path relative to the walk's root (lossy where `exact` is false: for messages). */
   relative: string;
+  /** False when a name on the way (this one included) is not UTF-8. */
+  exact: boolean;
   /** The directory holding it (open only during the visit). */
   dir: TreeDir;
   name: Buffer;
@@ -23,6 +27,8 @@ export interface WalkVisitor {
   /** Return 'skip' to stay out of a directory; called for every entry, parents first. */
   visit(entry: WalkEntry): Promise<'skip' | void>;
   onSkipped?(relative: string, why: string): void;
+  /** Visit (and enter) entries whose names are not UTF-8 too: a search that must miss nothing (--protect-git). */
+  visitUndecodable?: boolean;
   /** Stop (throw) after this many entries. */
   maxEntries?: number;
   /** Visit up to this many entries of one directory at once (directories are entered one by one); default 1. */
@@ -36,27 +42,30 @@ function decodeName(name: Buffer): string | undefined {
 
 export async function walkTree(root: TreeDir, visitor: WalkVisitor): Promise<void> {
   let seen = 0;
-  const walk = async (dir: TreeDir, prefix: string): Promise<void> => {
+  const walk = async (dir: TreeDir, prefix: string, exact: boolean): Promise<void> => {
     const entries = await dir.readdir();
     entries.sort((a, b) => Buffer.compare(a.name, b.name));
-    const visits: Array<{ entry: WalkEntry; text: string }> = [];
+    const visits: WalkEntry[] = [];
     for (const dirent of entries) {
-      const text = decodeName(dirent.name);
-      if (text === undefined) {
-        visitor.onSkipped?.(`${prefix}/${dirent.name.toString('utf8')}`, 'its name is not UTF-8');
-        continue;
-      }
+      // Counted before the name is looked at: millions of odd names must not pass the cap.
       if (visitor.maxEntries !== undefined && (seen += 1) > visitor.maxEntries) {
         throw new UnsafePathError(dir.path, 'too-large');
       }
-      visits.push({ entry: { relative: prefix === '' ? text : `${prefix}/${text}`, dir, name: dirent.name, dirent }, text });
+      const text = decodeName(dirent.name);
+      const shown = text ?? dirent.name.toString('utf8');
+      const relative = prefix === '' ? shown : `${prefix}/${shown}`;
+      if (text === undefined && visitor.visitUndecodable !== true) {
+        visitor.onSkipped?.(relative, 'its name is not UTF-8');
+        continue;
+      }
+      visits.push({ relative, exact: exact && text !== undefined, dir, name: dirent.name, dirent });
     }
     const width = Math.max(1, visitor.concurrency ?? 1);
     const enter: WalkEntry[] = [];
     for (let start = 0; start < visits.length; start += width) {
       const batch = visits.slice(start, start + width);
-      const decisions = await Promise.all(batch.map(({ entry }) => visitor.visit(entry)));
-      batch.forEach(({ entry }, index) => {
+      const decisions = await Promise.all(batch.map((entry) => visitor.visit(entry)));
+      batch.forEach((entry, index) => {
         if (decisions[index] !== 'skip' && entry.dirent.isDirectory()) enter.push(entry);
       });
     }
@@ -70,13 +79,13 @@ export async function walkTree(root: TreeDir, visitor: WalkVisitor): Promise<voi
         throw error;
       }
       try {
-        await walk(child, entry.relative);
+        await walk(child, entry.relative, entry.exact);
       } finally {
         await child.close();
       }
     }
   };
-  await walk(root, '');
+  await walk(root, '', true);
 }
 
 /** Regular files below `dir` (a host path; symlinks and special files skipped), read with caps. */

@@ -224,6 +224,30 @@ describe('R105 --protect-git finds every .git', () => {
   });
 });
 
+describe('R105 --protect-git: names that are not UTF-8 hide nothing', () => {
+  const odd = (...parts: Array<string | number[]>) =>
+    Buffer.concat([Buffer.from(work), ...parts.map((part) => Buffer.concat([Buffer.from('/'), Buffer.from(part)]))]);
+
+  it('R105 a .git below a directory whose name is not UTF-8 is found (and refused: it cannot be named to docker)', async () => {
+    fs.mkdirSync(path.join(work, '.git'));
+    fs.mkdirSync(odd([0xff]));
+    fs.mkdirSync(odd([0xff], '.git'));
+    await expect(resolveProtectedGit([work])).rejects.toThrow('lies below a name that is not UTF-8 and cannot be protected in place');
+  });
+
+  it('R105 R109 entries whose names are not UTF-8 count toward the search cap', async () => {
+    const { walkTree } = await import('../../scripts/host/tree-walk.js');
+    const { TreeDir } = await import('../../scripts/host/safe-tree.js');
+    for (let byte = 0x80; byte < 0x85; byte += 1) fs.writeFileSync(odd([byte]), '');
+    const root = await TreeDir.openRoot(work);
+    try {
+      await expect(walkTree(root, { maxEntries: 3, visit: async () => undefined })).rejects.toMatchObject({ reason: 'too-large' });
+    } finally {
+      await root.close();
+    }
+  });
+});
+
 describe('R103 mount sources pinned right before docker run', () => {
   it("R103 identities are the sources' dev:ino; a source in a tree swapped for a link since is refused", async () => {
     fs.mkdirSync(path.join(work, 'data'));
