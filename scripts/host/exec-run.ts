@@ -47,8 +47,8 @@ export async function resolveReportDir(
   if (found.physical === '/') throw new UsageError('--out / is not a report directory: give a new or empty directory');
   if (!found.exists) return found.physical;
   const { dir } = await openHostDir(found.physical, trees);
-  const existing = await dir.readdir().finally(() => dir.close());
-  if (existing.length > 0) throw new UsageError(`--out ${JSON.stringify(out)} is not empty: give a new or empty directory`);
+  const empty = await dir.isEmpty().finally(() => dir.close());
+  if (!empty) throw new UsageError(`--out ${JSON.stringify(out)} is not empty: give a new or empty directory`);
   return found.physical;
 }
 

@@ -1,5 +1,5 @@
-import { constants, existsSync, type BigIntStats, type Dirent, type Stats } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, readlink, rename, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises';
+import { constants, existsSync, type BigIntStats, type Dir, type Dirent, type Stats } from 'node:fs';
+import { link, lstat, mkdir, open, opendir, readlink, rename, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { readCapped } from './read-capped.js';
@@ -124,8 +124,35 @@ export class TreeDir {
     await mkdir(this.at(name), { mode });
   }
 
-  async readdir(): Promise<Array<Dirent<Buffer>>> {
-    return readdir(PROC_FD === undefined ? this.path : `${PROC_FD}/${this.handle.fd}`, { withFileTypes: true, encoding: 'buffer' });
+  /**
+   * The entries, read a few at a time: more than `max` is refused (too-large) without reading
+   * the rest, so a directory of millions of names never sits in memory whole.
+   */
+  async readdir(max = Number.POSITIVE_INFINITY): Promise<Array<Dirent<Buffer>>> {
+    const entries: Array<Dirent<Buffer>> = [];
+    // Node yields Buffer names for encoding 'buffer' (its types only list text encodings).
+    for await (const entry of await this.openListing()) {
+      if (entries.length >= max) throw new UnsafePathError(this.path, 'too-large');
+      entries.push(entry as unknown as Dirent<Buffer>);
+    }
+    return entries;
+  }
+
+  /** True when the directory holds no entry (at most one is read). */
+  async isEmpty(): Promise<boolean> {
+    const listing = await this.openListing(1);
+    try {
+      return (await listing.read()) === null;
+    } finally {
+      await listing.close();
+    }
+  }
+
+  private async openListing(bufferSize = 32): Promise<Dir> {
+    return opendir(PROC_FD === undefined ? this.path : `${PROC_FD}/${this.handle.fd}`, {
+      encoding: 'buffer' as BufferEncoding,
+      bufferSize,
+    });
   }
 
   /** Opens a regular file for reading (never a link, FIFO or device). */

@@ -43,7 +43,8 @@ function decodeName(name: Buffer): string | undefined {
 export async function walkTree(root: TreeDir, visitor: WalkVisitor): Promise<void> {
   let seen = 0;
   const walk = async (dir: TreeDir, prefix: string, exact: boolean): Promise<void> => {
-    const entries = await dir.readdir();
+    // Read no further than the cap allows (the rest of a huge directory is never loaded).
+    const entries = await dir.readdir(visitor.maxEntries === undefined ? undefined : visitor.maxEntries - seen);
     entries.sort((a, b) => Buffer.compare(a.name, b.name));
     const visits: WalkEntry[] = [];
     for (const dirent of entries) {

@@ -94,6 +94,25 @@ describe('TreeDir (R101)', () => {
   });
 });
 
+describe('TreeDir listing (R109)', () => {
+  test('readdir stops at the cap without listing the rest; isEmpty reads at most one entry', async () => {
+    const dir = await TreeDir.openRoot(work);
+    try {
+      expect(await dir.isEmpty()).toBe(true);
+      for (let index = 0; index < 100; index += 1) fs.writeFileSync(path.join(work, `f${index}`), '');
+      fs.writeFileSync(Buffer.from(`${work}/\xff`, 'latin1'), '');
+      expect(await dir.isEmpty()).toBe(false);
+      const all = await dir.readdir();
+      expect(all).toHaveLength(101);
+      expect(all.every((entry) => Buffer.isBuffer(entry.name) && entry.isFile())).toBe(true);
+      expect(await dir.readdir(101)).toHaveLength(101);
+      await expect(dir.readdir(100)).rejects.toMatchObject({ reason: 'too-large', path: work });
+    } finally {
+      await dir.close();
+    }
+  });
+});
+
 describe('resolution beneath a tree (R102)', () => {
   test('a link inside the tree is followed only while it stays inside; a link leading out is refused', async () => {
     writeFile(path.join(work, 'data', 'f.txt'), 'data');
