@@ -1,8 +1,8 @@
-import { chmod, lstat, mkdir, readdir, realpath, rm } from 'node:fs/promises';
+import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { checkCredentialText } from '../core/login-flows.js';
 import { READ_LIMITS } from '../core/read-limits.js';
-import { TreeDir } from './safe-tree.js';
+import { type Name, TreeDir } from './safe-tree.js';
 import { UnsafePathError } from './unsafe-path-error.js';
 
 /**
@@ -19,20 +19,20 @@ export interface LoginHome {
   remove(): Promise<string | undefined>;
 }
 
-/** Creates (0700) and opens the credential store's root and the login's directory in it. */
-export async function createLoginHome(storeRoot: string, runId: string): Promise<LoginHome> {
+/** Creates (0700) and opens the credential store's root and the login's directory in it. `now`: for tests. */
+export async function createLoginHome(storeRoot: string, runId: string, now = Date.now()): Promise<LoginHome> {
   await mkdir(storeRoot, { recursive: true, mode: 0o700 });
   const physicalRoot = await realpath(storeRoot);
-  // The store holds logins: nobody else may even look inside (R136).
-  await chmod(physicalRoot, 0o700);
-  await sweepStaleLoginDirs(physicalRoot);
   const root = await TreeDir.openRoot(physicalRoot);
   try {
+    // The store holds logins: nobody else may even look inside (R136).
+    await root.setMode(0o700);
+    await sweepStaleLoginDirs(root, now);
     const name = `.login-${runId}`;
     await root.mkdir(name, 0o700);
     const dir = await root.openDir(name);
     const home = path.join(physicalRoot, name);
-    return { path: home, dir, remove: () => removeLoginDir(dir, home) };
+    return { path: home, dir, remove: () => removeLoginDir(dir, physicalRoot, name) };
   } finally {
     await root.close();
   }
@@ -41,15 +41,48 @@ export async function createLoginHome(storeRoot: string, runId: string): Promise
 /** A login lasts minutes: a login directory older than a day is one whose launcher was killed. */
 const STALE_LOGIN_MS = 24 * 60 * 60 * 1000;
 
-/** Removes login directories left by launchers killed outside any handler (SIGKILL), never a current one. */
-async function sweepStaleLoginDirs(root: string): Promise<void> {
-  for (const name of await readdir(root).catch(() => [] as string[])) {
+/**
+ * Removes login directories left by launchers killed outside any handler (SIGKILL), never a
+ * current one. A login still running writes there: it can fake the mtime but not the ctime
+ * (set to now by any utimes), so age counts from the later of the two.
+ */
+async function sweepStaleLoginDirs(root: TreeDir, now: number): Promise<void> {
+  for (const entry of await root.readdir().catch(() => [])) {
+    const name = entry.name.toString('latin1');
     if (!/^\.login-[0-9a-f]{8}$/.test(name)) continue;
-    const info = await lstat(path.join(root, name)).catch(() => undefined);
-    if (info?.isDirectory() === true && Date.now() - info.mtimeMs > STALE_LOGIN_MS) {
-      await rm(path.join(root, name), { recursive: true, force: true }).catch(() => undefined);
+    const info = await root.lstat(name).catch(() => undefined);
+    if (info?.isDirectory() === true && now - Math.max(info.mtimeMs, info.ctimeMs) > STALE_LOGIN_MS) {
+      await removeEntry(root, name).catch(() => undefined);
     }
   }
+}
+
+/**
+ * Removes `name` in `parent` and everything below it through descriptors: directories
+ * opened O_NOFOLLOW from their parent, opened up (u+rwx) by fchmod, emptied, then rmdir;
+ * anything else unlinked. A symlink is removed itself, never followed, even one swapped in
+ * meanwhile.
+ */
+async function removeEntry(parent: TreeDir, name: Name): Promise<void> {
+  const info = await parent.lstat(name);
+  if (info === undefined) return;
+  if (!info.isDirectory()) {
+    await parent.unlink(name);
+    return;
+  }
+  const dir = await parent.openDir(name);
+  try {
+    await emptyDir(dir);
+  } finally {
+    await dir.close();
+  }
+  await parent.rmdir(name);
+}
+
+async function emptyDir(dir: TreeDir): Promise<void> {
+  // A directory the login made unwritable (or unreadable) is opened up first.
+  await dir.setMode(0o700);
+  for (const entry of await dir.readdir()) await removeEntry(dir, entry.name);
 }
 
 /** Writes the flow's files (settings, first-start seeds) into the fresh login home, 0600. */
@@ -105,29 +138,20 @@ function describeRefusal(error: UnsafePathError): string {
 }
 
 /**
- * Removes the login directory (the container is gone by then: nothing writes there).
- * `rm` never follows a symlink; a directory the login made unwritable is opened up first.
- * Returns a warning when something is left.
+ * Removes the login directory (the container is gone by then): emptied through the
+ * descriptor taken when it was made, then removed from the store (never by path, never
+ * through a link). Returns a warning when something is left.
  */
-async function removeLoginDir(dir: TreeDir, home: string): Promise<string | undefined> {
-  await dir.close();
+async function removeLoginDir(dir: TreeDir, storeRoot: string, name: string): Promise<string | undefined> {
   try {
-    await rm(home, { recursive: true, force: true });
+    await emptyDir(dir);
+    const root = await TreeDir.openRoot(storeRoot);
+    await root.rmdir(name).finally(() => root.close());
     return undefined;
-  } catch {
-    await openUp(home).catch(() => undefined);
-    return rm(home, { recursive: true, force: true }).then(
-      () => undefined,
-      (error: unknown) => `could not remove the login directory ${home} (${String((error as { code?: string }).code ?? error)}): remove it`,
-    );
-  }
-}
-
-/** chmod u+rwx on every directory below `dir`, never through a symlink. */
-async function openUp(dir: string): Promise<void> {
-  await chmod(dir, 0o700);
-  for (const entry of await readdir(dir)) {
-    const child = path.join(dir, entry);
-    if ((await lstat(child)).isDirectory()) await openUp(child);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return `could not remove the login directory ${path.join(storeRoot, name)} (${String(code ?? error)}): remove it`;
+  } finally {
+    await dir.close();
   }
 }

@@ -1,5 +1,5 @@
 import { constants, existsSync, type BigIntStats, type Dir, type Dirent, type Stats } from 'node:fs';
-import { link, lstat, mkdir, open, opendir, readlink, rename, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, open, opendir, readlink, rename, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { readCapped } from './read-capped.js';
@@ -264,6 +264,16 @@ export class TreeDir {
     }
     const file = await this.openFile(name);
     await file.chmod(mode).finally(() => file.close());
+  }
+
+  /** fchmod of this directory; one held O_PATH (traverse-only) through its /proc magic link, which names no path. */
+  async setMode(mode: number): Promise<void> {
+    try {
+      await this.handle.chmod(mode);
+    } catch (error) {
+      if (PROC_FD === undefined || !isErrno(error, 'EBADF')) throw error;
+      await chmod(`${PROC_FD}/${this.handle.fd}`, mode);
+    }
   }
 
   /** fchown of this directory (the root launcher hands what it creates to the agent's owner). */

@@ -46,8 +46,40 @@ describe('createLoginHome', () => {
     writeFile(path.join(fresh, 'auth.json'), '{}');
     const old = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
     fs.utimesSync(stale, old, old);
-    home = await createLoginHome(storeRoot, 'ab12cd34');
+    // Age counts from the ctime too, which only the clock sets: the sweep runs two days later.
+    const later = Date.now() + 2 * 24 * 60 * 60 * 1000;
+    fs.utimesSync(fresh, new Date(later), new Date(later));
+    home = await createLoginHome(storeRoot, 'ab12cd34', later);
     expect(fs.readdirSync(storeRoot).sort()).toEqual(['.login-00000002', '.login-ab12cd34']);
+  });
+
+  it('R136 a running login that fakes an old mtime is not swept (its ctime is now)', async () => {
+    const running = path.join(storeRoot, '.login-00000003');
+    writeFile(path.join(running, 'auth.json'), '{}');
+    const old = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    fs.utimesSync(running, old, old);
+    home = await createLoginHome(storeRoot, 'ab12cd34');
+    expect(fs.readdirSync(storeRoot).sort()).toEqual(['.login-00000003', '.login-ab12cd34']);
+  });
+
+  it('R136 remove() and the sweep delete links themselves, never what they point to; unwritable directories are opened up', async () => {
+    const victim = path.join(tmp, 'victim');
+    writeFile(path.join(victim, 'keep'), 'x');
+    fs.chmodSync(victim, 0o500);
+    const stale = path.join(storeRoot, '.login-00000001');
+    writeFile(path.join(stale, 'sub', 'f'), 'x');
+    fs.symlinkSync(victim, path.join(stale, 'sub', 'link'));
+    fs.chmodSync(path.join(stale, 'sub'), 0);
+    home = await createLoginHome(storeRoot, 'ab12cd34', Date.now() + 2 * 24 * 60 * 60 * 1000);
+    fs.symlinkSync(victim, path.join(home.path, 'link'));
+    fs.mkdirSync(path.join(home.path, 'locked'));
+    fs.symlinkSync(victim, path.join(home.path, 'locked', 'link'));
+    fs.chmodSync(path.join(home.path, 'locked'), 0o500);
+    expect(await home.remove()).toBeUndefined();
+    home = undefined;
+    expect(fs.readdirSync(storeRoot)).toEqual([]);
+    expect(fs.readdirSync(victim)).toEqual(['keep']);
+    expect(modeOf(victim)).toBe('500');
   });
 });
 
