@@ -98,11 +98,13 @@ export function createLogSink(
   let dropped = 0;
   const write = (stream: 'stdout' | 'stderr', text: string) => {
     const line = formatLogLine(now().toISOString(), stream, text);
-    if (written + line.length > limits.total) {
+    // The cap is in bytes on disk: a line of multi-byte characters counts as what it writes.
+    const bytes = Buffer.byteLength(line, 'utf8');
+    if (written + bytes > limits.total) {
       dropped += 1;
       return;
     }
-    written += line.length;
+    written += bytes;
     writes = writes.then(() => log.write(line).then(() => undefined));
   };
   return {

@@ -127,6 +127,19 @@ describe('R108 exec report: nothing planted in the Codex home or a clone redirec
     expect(log).toMatch(/\[codex-sandbox: run\.log reached 2000 bytes; \d+ more line\(s\) left out\]\n$/);
     expect(log).toContain(`${'y'.repeat(100)} [codex-sandbox: line cut, 999900 more characters left out]`);
   });
+
+  it('R108 the run.log cap counts bytes: lines of multi-byte characters stop at the cap too', async () => {
+    const files = await createReportFiles(path.join(tmp, 'report'), []);
+    const sink = createLogSink(files.runLog, () => new Date('2026-01-01T00:00:00.000Z'), { line: 100, total: 2000 });
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    for (let line = 0; line < 100; line += 1) sink.onData('stdout', Buffer.from(`${'€'.repeat(20)}\n`));
+    await sink.flush();
+    stderr.mockRestore();
+    await Promise.all([files.runLog.close(), files.summary.close(), files.exitJson.close()]);
+    const bytes = fs.statSync(path.join(tmp, 'report', 'run.log')).size;
+    expect(bytes).toBeGreaterThan(1800);
+    expect(bytes).toBeLessThan(2300);
+  });
 });
 
 describe('R109 bounds on what the launcher reads', () => {
