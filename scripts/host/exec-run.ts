@@ -6,7 +6,7 @@ import { formatLogLine, LineCutter } from '../core/exec-report.js';
 import { READ_LIMITS } from '../core/read-limits.js';
 import { resolveWritableDir } from './input-path.js';
 import { TreeDir } from './safe-tree.js';
-import { openHostDir, walkBeneath } from './tree-paths.js';
+import { openHostDir, readFileBeneath } from './tree-paths.js';
 
 /** The three report files, created (exclusively) before the agent starts and held open. */
 export interface ReportFiles {
@@ -141,20 +141,7 @@ export async function readLastMessage(envDir: string, relative: string): Promise
   try {
     const root = await TreeDir.openRoot(envDir);
     try {
-      const found = await walkBeneath(root, relative.split('/'), { followFinal: false, noLinks: true });
-      try {
-        if (found.name === undefined) return undefined;
-        const handle = await found.parent.openFile(found.name);
-        try {
-          const buffer = Buffer.alloc(READ_LIMITS.lastMessage);
-          const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-          return buffer.subarray(0, bytesRead).toString('utf8');
-        } finally {
-          await handle.close();
-        }
-      } finally {
-        if (found.parent !== root) await found.parent.close();
-      }
+      return (await readFileBeneath(root, relative, READ_LIMITS.lastMessage, true)).toString('utf8');
     } finally {
       await root.close();
     }
@@ -176,15 +163,7 @@ export async function readRepoCommit(repoPath: string): Promise<string | undefin
   } catch {
     return undefined;
   }
-  const readSmall = async (relative: string, cap: number) => {
-    const found = await walkBeneath(gitDir, relative.split('/'), { followFinal: false, noLinks: true });
-    try {
-      if (found.name === undefined) throw new Error('not a file');
-      return (await found.parent.readFile(found.name, cap)).toString('utf8');
-    } finally {
-      if (found.parent !== gitDir) await found.parent.close();
-    }
-  };
+  const readSmall = async (relative: string, cap: number) => (await readFileBeneath(gitDir, relative, cap)).toString('utf8');
   try {
     const head = (await readSmall('HEAD', READ_LIMITS.gitFile)).trim();
     if (/^[0-9a-f]{40,64}$/.test(head)) return head;

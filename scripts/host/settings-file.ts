@@ -11,7 +11,7 @@ import { errorCode } from './resolve-path.js';
 import { readCapped } from './read-capped.js';
 import { TreeDir } from './safe-tree.js';
 import { UnsafePathError } from './unsafe-path-error.js';
-import { walkBeneath } from './tree-paths.js';
+import { readFileBeneath } from './tree-paths.js';
 
 /** Where the per-project file lives in the (first) workdir. */
 export const PROJECT_SETTINGS_RELATIVE = path.join('.codex', 'sandbox.ini');
@@ -54,25 +54,19 @@ export async function readProjectSettings(workdir: string): Promise<SettingsFile
   const file = path.join(workdir, PROJECT_SETTINGS_RELATIVE);
   const root = await TreeDir.openRoot(workdir);
   try {
-    const found = await walkBeneath(root, ['.codex', 'sandbox.ini'], { followFinal: false, noLinks: true });
-    try {
-      const info = await found.parent.lstat('sandbox.ini');
-      if (info === undefined) return undefined;
-      if (info.isSymbolicLink())
-        throw new UsageError(`${file} is a symlink: settings must be a regular file in the workdir; replace or delete it`);
-      if (!info.isFile()) throw new UsageError(`${file} is not a regular file: replace it with a text file or delete it`);
-      if (info.size > READ_LIMITS.settings)
-        throw new UsageError(`${file} is larger than 64 KiB: a settings file is a few lines of text; fix or delete it`);
-      return parseSettings(await found.parent.readFile('sandbox.ini', READ_LIMITS.settings), file, workdir);
-    } finally {
-      if (found.parent !== root) await found.parent.close();
-    }
+    return parseSettings(
+      await readFileBeneath(root, PROJECT_SETTINGS_RELATIVE.split(path.sep).join('/'), READ_LIMITS.settings),
+      file,
+      workdir,
+    );
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     if (error instanceof UnsafePathError) {
       if (error.reason === 'too-large')
         throw new UsageError(`${file} is larger than 64 KiB: a settings file is a few lines of text; fix or delete it`);
       if (error.reason === 'not-file') throw new UsageError(`${file} is not a regular file: replace it with a text file or delete it`);
+      if (error.reason === 'link' && error.path === file)
+        throw new UsageError(`${file} is a symlink: settings must be a regular file in the workdir; replace or delete it`);
       throw new UsageError(`${file} leads outside the workdir (a symlinked .codex?): remove the link and run again`);
     }
     if (error instanceof UsageError) throw error;

@@ -157,8 +157,20 @@ export async function openHostDir(
   trees: readonly string[],
   create?: { mode: number; owner?: { uid: number; gid: number } },
 ): Promise<{ dir: TreeDir; physical: string }> {
+  return openPhysicalDir(await physicalOf(absolute, trees), create);
+}
+
+/** The symlink-free path `absolute` names: the user's links outside the trees resolved, the rest as written. */
+async function physicalOf(absolute: string, trees: readonly string[]): Promise<string> {
   const located = await locateHostPath(absolute, trees);
-  const physical = located.kind === 'outside' ? located.path : path.join(located.root, ...located.rest);
+  return located.kind === 'outside' ? located.path : path.join(located.root, ...located.rest);
+}
+
+/** Opens (creates) a directory given as a physical path from `/`, refusing a symlink anywhere. */
+async function openPhysicalDir(
+  physical: string,
+  create?: { mode: number; owner?: { uid: number; gid: number } },
+): Promise<{ dir: TreeDir; physical: string }> {
   const rootDir = await TreeDir.openRoot('/');
   try {
     const found = await walkBeneath(rootDir, split(physical), { followFinal: true, noLinks: true, createDirs: create, finalDir: true });
@@ -250,19 +262,37 @@ export async function readHostFile(
  * real directories (no symlink anywhere on the way, R101). Returns its physical path.
  */
 export async function probeHostDir(absolute: string, trees: readonly string[]): Promise<{ physical: string; exists: boolean }> {
-  const located = await locateHostPath(absolute, trees);
-  const physical = located.kind === 'outside' ? located.path : path.join(located.root, ...located.rest);
-  const rootDir = await TreeDir.openRoot('/');
+  const physical = await physicalOf(absolute, trees);
   try {
-    const found = await walkBeneath(rootDir, split(physical), { followFinal: true, noLinks: true, finalDir: true });
-    if (found.parent !== rootDir) await found.parent.close();
-    if (found.name !== undefined) throw new UnsafePathError(found.physical, 'not-dir');
+    const { dir } = await openPhysicalDir(physical);
+    await dir.close();
     return { physical, exists: true };
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') return { physical, exists: false };
     throw error;
+  }
+}
+
+/**
+ * A regular file of at most `maxBytes` at `relative` ('/'-separated) below the open `root`,
+ * reached with no symlink at any component (the file itself included). `cut`: a larger file
+ * is cut at `maxBytes` instead of refused.
+ */
+export async function readFileBeneath(root: TreeDir, relative: string, maxBytes: number, cut = false): Promise<Buffer> {
+  const found = await walkBeneath(root, relative.split('/'), { followFinal: false, noLinks: true });
+  try {
+    if (found.name === undefined) throw new UnsafePathError(found.physical, 'not-file');
+    if (!cut) return await found.parent.readFile(found.name, maxBytes);
+    const handle = await found.parent.openFile(found.name);
+    try {
+      const buffer = Buffer.alloc(maxBytes);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
   } finally {
-    await rootDir.close();
+    if (found.parent !== root) await found.parent.close();
   }
 }
 
