@@ -12,6 +12,8 @@ export const READ_LIMITS = {
   agentConfig: 1 * MiB,
   /** A login or API key `run-in-container login` stores (R136). */
   credential: 256 * KiB,
+  /** One extra CA certificate file (--ca-cert, SANDBOX_CA_CERTS, NODE_EXTRA_CA_CERTS). */
+  caCert: 4 * MiB,
   /** The init script copied to the Codex home. */
   initScript: 4 * MiB,
   /** One prompt file; how many; all of them together. */

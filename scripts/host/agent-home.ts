@@ -3,12 +3,11 @@ import { listAgentHostDirs, type AgentHomeFacts } from '../core/agent-home-plan.
 import { AGENTS, type AgentId } from '../core/agents.js';
 import { UsageError } from '../core/errors.js';
 import { READ_LIMITS } from '../core/read-limits.js';
-import { exists, findUsable, readSource } from './codex-home.js';
+import { exists, findLoginFile, findUsable, readSource } from './codex-home.js';
 import { credentialStoreDir, STORED_API_KEY_FILE } from './credential-store.js';
 import type { HostContext } from './host-context.js';
-import { resolveInputPath } from './input-path.js';
 import { UnsafePathError } from './unsafe-path-error.js';
-import { readHostFile, statHostPath } from './tree-paths.js';
+import { readHostFile } from './tree-paths.js';
 
 export interface AgentHomeInputs {
   agent: AgentId;
@@ -84,14 +83,14 @@ export async function inspectAgentHome(inputs: AgentHomeInputs): Promise<AgentHo
 /** `--auth_file` (must be readable), else the first non-empty login file of the search order. */
 async function findCredential(inputs: AgentHomeInputs, dirs: readonly string[], warnings: string[]): Promise<string | undefined> {
   const name = AGENTS[inputs.agent].credentialFile;
-  if (inputs.authFlag !== undefined) {
-    return (await resolveInputPath(inputs.authFlag, inputs.ctx.cwd, '--auth_file', 'file', inputs.trees)).physical;
-  }
-  for (const dir of dirs) {
-    const found = await findUsable(path.join(dir, name), inputs.trees, 'file', warnings);
-    if (found !== undefined && ((await statHostPath(found, inputs.trees))?.info.size ?? 0) > 0) return found;
-  }
-  return undefined;
+  const explicit = inputs.authFlag === undefined ? undefined : { input: inputs.authFlag, what: '--auth_file' };
+  return findLoginFile(
+    explicit,
+    dirs.map((dir) => path.join(dir, name)),
+    inputs.ctx.cwd,
+    inputs.trees,
+    warnings,
+  );
 }
 
 /**

@@ -3,12 +3,11 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { READ_LIMITS } from '../core/read-limits.js';
 import type { HostContext } from './host-context.js';
-import { resolveInputPath } from './input-path.js';
-import { readHostFile } from './tree-paths.js';
+import { readInputFile } from './input-path.js';
 
 const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
-const MAX_CA_BYTES = 4 * 1024 * 1024;
 
 export interface CaCertificates {
   /** Resolved paths of readable PEM certificate files, deduplicated, in the order given. */
@@ -37,13 +36,8 @@ export async function findCaCertificates(flags: readonly string[], ctx: HostCont
   for (const input of inputs) {
     try {
       // A CA file may lie in a tree the agent can write: resolved beneath it, read capped (R102, R109).
-      const file = (await resolveInputPath(input.path, ctx.cwd, input.what, 'file', trees)).physical;
-      const text = await readHostFile(file, trees, MAX_CA_BYTES).then(
-        (read) => read.bytes.toString('utf8'),
-        () => {
-          throw new UsageError(`${input.what} ${JSON.stringify(input.path)} is not readable (or larger than 4 MiB): fix it`);
-        },
-      );
+      const { physical: file, bytes } = await readInputFile(input.path, ctx.cwd, input.what, trees, READ_LIMITS.caCert);
+      const text = bytes.toString('utf8');
       if (!text.includes(PEM_CERTIFICATE)) {
         throw new UsageError(
           `${input.what} ${JSON.stringify(input.path)} is not a PEM certificate (no ${PEM_CERTIFICATE} line): give the CA in PEM form`,

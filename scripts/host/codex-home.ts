@@ -10,8 +10,8 @@ import type { HostContext } from './host-context.js';
 import { errorCode } from './resolve-path.js';
 import { UnsafePathError } from './unsafe-path-error.js';
 import { listTreeFiles } from './tree-walk.js';
-import { readHostFile, statHostPath } from './tree-paths.js';
-import { resolveInputPath } from './input-path.js';
+import { readHostFile, statHostPath, type HostEntry } from './tree-paths.js';
+import { readInputFile, resolveInputPath } from './input-path.js';
 
 export interface HomeInputs {
   workdir: string;
@@ -79,7 +79,7 @@ export async function inspectCodexHome(inputs: HomeInputs): Promise<HomeInspecti
   if (configSource !== undefined)
     contents.set(configSource.path, await readSource(configSource.path, trees, READ_LIMITS.configToml, 'config.toml'));
 
-  const authFile = codexFiles ? await findAuthFile(inputs, search, trees, (candidate) => usable(candidate, 'file')) : undefined;
+  const authFile = codexFiles ? await findAuthFile(inputs, search, trees, warnings) : undefined;
   if (codexFiles && authFile === undefined) {
     warnings.push('no auth.json found: log in with `run-in-container login` (or Codex asks you inside the container)');
   }
@@ -91,8 +91,9 @@ export async function inspectCodexHome(inputs: HomeInputs): Promise<HomeInspecti
 
   let initScript: string | undefined;
   if (inputs.initScript !== undefined) {
-    initScript = (await resolveInputPath(inputs.initScript, ctx.cwd, '--init_script', 'file', trees)).physical;
-    contents.set(initScript, await readSource(initScript, trees, READ_LIMITS.initScript, '--init_script'));
+    const read = await readInputFile(inputs.initScript, ctx.cwd, '--init_script', trees, READ_LIMITS.initScript);
+    initScript = read.physical;
+    contents.set(initScript, read.bytes);
   }
 
   const facts: HomeFacts = {
@@ -108,27 +109,44 @@ export async function inspectCodexHome(inputs: HomeInputs): Promise<HomeInspecti
   return { facts, authFile, contents, warnings };
 }
 
-/** `--auth_file`/`CODEX_AUTH_FILE` must exist and be readable; otherwise the first usable file in the search order (R9). */
+/** `--auth_file`/`CODEX_AUTH_FILE`, else the first usable auth.json in the search order (R9). */
 async function findAuthFile(
   inputs: HomeInputs,
   search: SearchInputs,
   trees: readonly string[],
-  usable: (candidate: string) => Promise<string | undefined>,
+  warnings: string[],
 ): Promise<string | undefined> {
-  const envValue = inputs.ctx.env.CODEX_AUTH_FILE;
-  const explicit = inputs.authFlag ?? envValue;
+  const explicit =
+    inputs.authFlag !== undefined
+      ? { input: inputs.authFlag, what: '--auth_file' }
+      : inputs.ctx.env.CODEX_AUTH_FILE === undefined
+        ? undefined
+        : { input: inputs.ctx.env.CODEX_AUTH_FILE, what: 'CODEX_AUTH_FILE' };
+  return findLoginFile(explicit, listAuthCandidates(search), inputs.ctx.cwd, trees, warnings);
+}
+
+/**
+ * A login file to mount (auth.json, an agent's credential): one named by a flag or variable
+ * must be a readable file; otherwise the first usable, non-empty candidate (an empty one in
+ * the Codex home is the mount point Docker left behind).
+ */
+export async function findLoginFile(
+  explicit: { input: string; what: string } | undefined,
+  candidates: readonly string[],
+  cwd: string,
+  trees: readonly string[],
+  warnings: string[],
+): Promise<string | undefined> {
   if (explicit !== undefined) {
-    const what = inputs.authFlag !== undefined ? '--auth_file' : 'CODEX_AUTH_FILE';
-    const resolved = (await resolveInputPath(explicit, inputs.ctx.cwd, what, 'file', trees)).physical;
+    const resolved = (await resolveInputPath(explicit.input, cwd, explicit.what, 'file', trees)).physical;
     await access(resolved, constants.R_OK).catch(() => {
-      throw new UsageError(`${what} ${JSON.stringify(explicit)} is not readable: fix its permissions`);
+      throw new UsageError(`${explicit.what} ${JSON.stringify(explicit.input)} is not readable: fix its permissions`);
     });
     return resolved;
   }
-  for (const candidate of listAuthCandidates(search)) {
-    const found = await usable(candidate);
-    // An empty auth.json in the Codex home is the mount point Docker left behind.
-    if (found !== undefined && ((await statHostPath(found, trees))?.info.size ?? 0) > 0) return found;
+  for (const candidate of candidates) {
+    const entry = await findUsableEntry(candidate, trees, 'file', warnings);
+    if (entry !== undefined && entry.info.size > 0) return entry.physical;
   }
   return undefined;
 }
@@ -155,10 +173,19 @@ export async function findUsable(
   want: 'file' | 'dir',
   warnings: string[] | undefined,
 ): Promise<string | undefined> {
+  return (await findUsableEntry(candidate, trees, want, warnings))?.physical;
+}
+
+async function findUsableEntry(
+  candidate: string,
+  trees: readonly string[],
+  want: 'file' | 'dir',
+  warnings: string[] | undefined,
+): Promise<HostEntry | undefined> {
   try {
     const entry = await statHostPath(candidate, trees);
     if (entry === undefined) return undefined;
-    return (want === 'dir' ? entry.info.isDirectory() : entry.info.isFile()) ? entry.physical : undefined;
+    return (want === 'dir' ? entry.info.isDirectory() : entry.info.isFile()) ? entry : undefined;
   } catch (error) {
     if (error instanceof UnsafePathError && (error.reason === 'link-out' || error.reason === 'loop')) {
       warnings?.push(`ignoring ${candidate}: it is a link leading out of a directory the agent can write`);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { errorCode } from './resolve-path.js';
 import { UnsafePathError } from './unsafe-path-error.js';
-import { probeHostDir, statHostPath } from './tree-paths.js';
+import { probeHostDir, readHostFile, statHostPath } from './tree-paths.js';
 
 export type InputKind = 'directory' | 'file' | 'any';
 
@@ -34,6 +34,39 @@ export async function resolveInputPath(
   if (kind === 'directory' && !isDirectory) throw new UsageError(`${what} ${JSON.stringify(input)} is not a directory: give a directory`);
   if (kind === 'file' && !entry.info.isFile()) throw new UsageError(`${what} ${JSON.stringify(input)} is not a regular file: give a file`);
   return { physical: entry.physical, isDirectory, inTree: entry.inTree };
+}
+
+/**
+ * A file the user named, read once (R102, R109): resolved like resolveInputPath, a regular
+ * file of at most `maxBytes` (a FIFO or device is refused without blocking). What was
+ * checked is what was read: its physical path and bytes.
+ */
+export async function readInputFile(
+  input: string,
+  cwd: string,
+  what: string,
+  trees: readonly string[],
+  maxBytes: number,
+): Promise<{ physical: string; bytes: Buffer }> {
+  if (input.trim() === '') throw new UsageError(`${what} is empty: give a path`);
+  const named = `${what} ${JSON.stringify(input)}`;
+  try {
+    return await readHostFile(path.resolve(cwd, input), trees, maxBytes);
+  } catch (error) {
+    if (!(error instanceof UnsafePathError)) {
+      const code = errorCode(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`${named} does not exist (${code}): check the path`);
+      throw new UsageError(`${named} cannot be read (${code}): fix its permissions`);
+    }
+    if (error.reason === 'not-file') throw new UsageError(`${named} is not a regular file: give a file`);
+    if (error.reason === 'too-large')
+      throw new UsageError(`${named} is larger than ${describeSize(maxBytes)}: that cannot be right; check the file`);
+    throw new UsageError(`${named} cannot be used: ${error.detail}: give the real path`);
+  }
+}
+
+function describeSize(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`;
 }
 
 /**
