@@ -10,7 +10,7 @@ import type { HostContext } from './host-context.js';
 import { errorCode } from './resolve-path.js';
 import { UnsafePathError } from './unsafe-path-error.js';
 import { listTreeFiles } from './tree-walk.js';
-import { readHostFile, statHostPath, type HostEntry } from './tree-paths.js';
+import { readHostFile, statHostPath, withHostBase, type HostEntry } from './tree-paths.js';
 import { readInputFile, resolveInputPath } from './input-path.js';
 
 export interface HomeInputs {
@@ -222,17 +222,27 @@ async function readPrompts(
     maxTotalBytes: READ_LIMITS.promptBytes,
   });
   const files: Array<{ relative: string; targetExists: boolean }> = [];
-  for (const file of found) {
-    contents.set(path.join(dir, file.relative), file.bytes);
-    files.push({ relative: file.relative, targetExists: await exists(path.join(envDir, 'prompts', file.relative), trees) });
-  }
+  // The targets' tree is located and opened once, not once per prompt file.
+  await withHostBase(path.join(envDir, 'prompts'), trees, async (statBelow) => {
+    for (const file of found) {
+      contents.set(path.join(dir, file.relative), file.bytes);
+      files.push({
+        relative: file.relative,
+        targetExists: await existsAs(() => statBelow(file.relative.split(path.sep).join('/'), false)),
+      });
+    }
+  });
   return { dir, files: files.sort((a, b) => a.relative.localeCompare(b.relative)) };
 }
 
 /** lstat semantics, so a dangling symlink counts as "exists" and is never written through. */
 export async function exists(target: string, trees: readonly string[]): Promise<boolean> {
+  return existsAs(() => statHostPath(target, trees, false));
+}
+
+async function existsAs(lstatTarget: () => Promise<HostEntry | undefined>): Promise<boolean> {
   try {
-    return (await statHostPath(target, trees, false)) !== undefined;
+    return (await lstatTarget()) !== undefined;
   } catch (error) {
     if (error instanceof UnsafePathError || errorCode(error) === 'ENOTDIR') return true;
     throw error;

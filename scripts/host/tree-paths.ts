@@ -195,20 +195,42 @@ export interface HostEntry {
 
 /** lstat of the resolved host path (`followFinal`: a final symlink in a tree is followed beneath it). */
 export async function statHostPath(absolute: string, trees: readonly string[], followFinal = true): Promise<HostEntry | undefined> {
-  const located = await locateHostPath(absolute, trees);
+  return withHostBase(absolute, trees, (statBelow) => statBelow('', followFinal));
+}
+
+/** statHostPath of `relative` ('/'-separated, '' for the base itself) below a base located once. */
+export type StatBelow = (relative: string, followFinal?: boolean) => Promise<HostEntry | undefined>;
+
+/**
+ * Locates `base` once and opens its tree's root once for every statHostPath below it (the
+ * prompts: up to READ_LIMITS.promptFiles files), with exactly statHostPath's answers.
+ */
+export async function withHostBase<T>(base: string, trees: readonly string[], use: (statBelow: StatBelow) => Promise<T>): Promise<T> {
+  const located = await locateHostPath(base, trees);
   if (located.kind === 'outside') {
-    const info = await (followFinal ? stat : lstat)(located.path).catch(() => undefined);
-    return info === undefined ? undefined : { physical: located.path, info, inTree: false };
+    return use(async (relative, followFinal = true) => {
+      if (relative !== '') return statHostPath(path.join(located.path, relative), trees, followFinal);
+      const info = await (followFinal ? stat : lstat)(located.path).catch(() => undefined);
+      return info === undefined ? undefined : { physical: located.path, info, inTree: false };
+    });
   }
   let rootDir: TreeDir;
   try {
     rootDir = await TreeDir.openRoot(located.root);
   } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return undefined;
+    if ((error as { code?: string }).code === 'ENOENT') return use(async () => undefined);
     throw error;
   }
   try {
-    const found = await walkBeneath(rootDir, located.rest, { followFinal });
+    return await use((relative, followFinal = true) => statBeneath(rootDir, [...located.rest, ...split(relative)], followFinal));
+  } finally {
+    await rootDir.close();
+  }
+}
+
+async function statBeneath(rootDir: TreeDir, rest: readonly string[], followFinal: boolean): Promise<HostEntry | undefined> {
+  try {
+    const found = await walkBeneath(rootDir, rest, { followFinal });
     try {
       const info = found.name === undefined ? await found.parent.stat() : await found.parent.lstat(found.name);
       return info === undefined ? undefined : { physical: found.physical, info, inTree: true };
@@ -218,8 +240,6 @@ export async function statHostPath(absolute: string, trees: readonly string[], f
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') return undefined;
     throw error;
-  } finally {
-    await rootDir.close();
   }
 }
 
