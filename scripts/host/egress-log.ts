@@ -10,7 +10,7 @@ import { escapeTerminalText } from '../core/terminal-text.js';
 import { queryDocker } from './docker.js';
 import { stateDirOf, type HostContext } from './host-context.js';
 import { errorCode } from './resolve-path.js';
-import { UnsafePathError } from './safe-tree.js';
+import { UnsafePathError } from './unsafe-path-error.js';
 import { openHostDir, readHostFile, writeHostFile } from './tree-paths.js';
 
 /** Per-run copies for the user, in the Codex home: `<env dir>/egress/<run id>.jsonl`. */

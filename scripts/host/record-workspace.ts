@@ -3,7 +3,8 @@ import path from 'node:path';
 import { READ_LIMITS } from '../core/read-limits.js';
 import { trackRefs, type SnapshotEntry } from '../core/track-changes.js';
 import { ByteBudget } from './byte-budget.js';
-import { type Name, type TreeDir, UnsafePathError } from './safe-tree.js';
+import type { Name, TreeDir } from './safe-tree.js';
+import { UnsafePathError } from './unsafe-path-error.js';
 import { ensureRepository, git, startBlobImport, type BlobImport } from './track-git.js';
 import { walkWorkspace } from './workspace-snapshot.js';
 

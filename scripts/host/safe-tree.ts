@@ -5,10 +5,6 @@ import path from 'node:path';
 import { readCapped } from './read-capped.js';
 import { UnsafePathError } from './unsafe-path-error.js';
 
-// Re-exported for importers owned by others (egress-log.ts, record-workspace.ts): new code imports the modules themselves.
-export { readCapped } from './read-capped.js';
-export { UnsafePathError, type UnsafeReason } from './unsafe-path-error.js';
-
 /**
  * The one way the launcher touches a tree the agent can write (R101): the workdirs, the
  * Codex home, the sessions directory, report directories and `pull` destinations.
