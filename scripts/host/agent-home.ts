@@ -7,7 +7,7 @@ import { exists, findLoginFile, findUsable, readSource } from './codex-home.js';
 import { credentialStoreDir, STORED_API_KEY_FILE } from './credential-store.js';
 import type { HostContext } from './host-context.js';
 import { UnsafePathError } from './unsafe-path-error.js';
-import { readHostFile } from './tree-paths.js';
+import { readHostFile } from './read-host-file.js';
 
 export interface AgentHomeInputs {
   agent: AgentId;

@@ -10,7 +10,8 @@ import type { HostContext } from './host-context.js';
 import { errorCode } from './resolve-path.js';
 import { UnsafePathError } from './unsafe-path-error.js';
 import { listTreeFiles } from './tree-walk.js';
-import { readHostFile, statHostPath, withHostBase, type HostEntry } from './tree-paths.js';
+import { statHostPath, withHostBase, type HostEntry } from './tree-paths.js';
+import { readHostFile } from './read-host-file.js';
 import { readInputFile, resolveInputPath } from './input-path.js';
 
 export interface HomeInputs {

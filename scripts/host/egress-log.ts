@@ -11,7 +11,8 @@ import { queryDocker } from './docker.js';
 import { stateDirOf, type HostContext } from './host-context.js';
 import { errorCode } from './resolve-path.js';
 import { UnsafePathError } from './unsafe-path-error.js';
-import { openHostDir, readHostFile, writeHostFile } from './tree-paths.js';
+import { openHostDir, writeHostFile } from './tree-paths.js';
+import { readHostFile } from './read-host-file.js';
 
 /** Per-run copies for the user, in the Codex home: `<env dir>/egress/<run id>.jsonl`. */
 const EGRESS_COPY_DIR = 'egress';

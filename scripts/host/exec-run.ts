@@ -6,7 +6,8 @@ import { formatLogLine, LineCutter } from '../core/exec-report.js';
 import { READ_LIMITS } from '../core/read-limits.js';
 import { resolveWritableDir } from './input-path.js';
 import { TreeDir } from './safe-tree.js';
-import { openHostDir, readFileBeneath } from './tree-paths.js';
+import { openHostDir } from './tree-paths.js';
+import { readFileBeneath } from './read-host-file.js';
 
 /** The three report files, created (exclusively) before the agent starts and held open. */
 export interface ReportFiles {

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { errorCode } from './resolve-path.js';
 import { UnsafePathError } from './unsafe-path-error.js';
-import { probeHostDir, readHostFile, statHostPath } from './tree-paths.js';
+import { probeHostDir, statHostPath } from './tree-paths.js';
+import { readHostFile } from './read-host-file.js';
 
 export type InputKind = 'directory' | 'file' | 'any';
 

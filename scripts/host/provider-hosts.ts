@@ -7,7 +7,7 @@ import { isSameOrInside } from '../core/path-rules.js';
 import { listProviderHosts, type ProviderHost } from '../core/provider-allowances.js';
 import { READ_LIMITS } from '../core/read-limits.js';
 import { UnsafePathError } from './unsafe-path-error.js';
-import { readHostFile } from './tree-paths.js';
+import { readHostFile } from './read-host-file.js';
 
 export interface ProviderAllowances {
   /** --allow SPECs for provider hosts from configs the agent cannot write. */

@@ -11,7 +11,7 @@ import { errorCode } from './resolve-path.js';
 import { readCapped } from './read-capped.js';
 import { TreeDir } from './safe-tree.js';
 import { UnsafePathError } from './unsafe-path-error.js';
-import { readFileBeneath } from './tree-paths.js';
+import { readFileBeneath } from './read-host-file.js';
 
 /** Where the per-project file lives in the (first) workdir. */
 export const PROJECT_SETTINGS_RELATIVE = path.join('.codex', 'sandbox.ini');
