@@ -4,35 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, runCli, type CliResult } from './helpers/run-cli.js';
 import { copyFixture, makeTempDir, removeTempDir, snapshotTree, writeFile } from './helpers/temp-dir.js';
+import { SECURITY_ARGS } from './helpers/security-args.js';
 
 const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const DEFAULT_DOMAINS = 'api.openai.com chatgpt.com chat.openai.com auth.openai.com auth0.openai.com platform.openai.com openai.com';
-const CAPS = [
-  '--cap-drop',
-  'ALL',
-  '--cap-add',
-  'CHOWN',
-  '--cap-add',
-  'DAC_OVERRIDE',
-  '--cap-add',
-  'FOWNER',
-  '--cap-add',
-  'KILL',
-  '--cap-add',
-  'SETUID',
-  '--cap-add',
-  'SETGID',
-  '--cap-add',
-  'SETPCAP',
-  '--cap-add',
-  'NET_BIND_SERVICE',
-  '--cap-add',
-  'NET_ADMIN',
-  '--cap-add',
-  'NET_RAW',
-  '--security-opt',
-  'no-new-privileges',
-];
+const CAPS = SECURITY_ARGS;
 
 let tmp: string;
 let home: string;

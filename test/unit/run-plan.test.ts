@@ -1,5 +1,6 @@
 import { assembleRunPlan, CODEX_HOME_TARGET, type ResolvedRun } from '../../scripts/core/assemble-run-plan.js';
 import { buildDockerRunArgs, type RunPlan } from '../../scripts/core/run-plan.js';
+import { SECURITY_ARGS } from './helpers/security-args.js';
 
 const HASH = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 
@@ -47,32 +48,7 @@ const IDENTITY = [
   '--label',
   'codex-sandbox.version=9.9.9',
 ];
-const SECURITY = [
-  '--cap-drop',
-  'ALL',
-  '--cap-add',
-  'CHOWN',
-  '--cap-add',
-  'DAC_OVERRIDE',
-  '--cap-add',
-  'FOWNER',
-  '--cap-add',
-  'KILL',
-  '--cap-add',
-  'SETUID',
-  '--cap-add',
-  'SETGID',
-  '--cap-add',
-  'SETPCAP',
-  '--cap-add',
-  'NET_BIND_SERVICE',
-  '--cap-add',
-  'NET_ADMIN',
-  '--cap-add',
-  'NET_RAW',
-  '--security-opt',
-  'no-new-privileges',
-];
+const SECURITY = SECURITY_ARGS;
 // R103: the Codex home inside the workdir is not bound a second time (/codex_home links to it).
 const BASE_MOUNTS = [
   '--mount',

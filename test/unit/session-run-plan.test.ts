@@ -1,6 +1,7 @@
 import { assembleRunPlan, type ResolvedRun } from '../../scripts/core/assemble-run-plan.js';
 import { buildDockerRunArgs } from '../../scripts/core/run-plan.js';
 import { checkWorkdirSet } from '../../scripts/core/workdir-set.js';
+import { SECURITY_ARGS } from './helpers/security-args.js';
 
 const HASH = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 
@@ -43,32 +44,7 @@ const LABELS = [
   '--label',
   'codex-sandbox.version=9.9.9',
 ];
-const SECURITY = [
-  '--cap-drop',
-  'ALL',
-  '--cap-add',
-  'CHOWN',
-  '--cap-add',
-  'DAC_OVERRIDE',
-  '--cap-add',
-  'FOWNER',
-  '--cap-add',
-  'KILL',
-  '--cap-add',
-  'SETUID',
-  '--cap-add',
-  'SETGID',
-  '--cap-add',
-  'SETPCAP',
-  '--cap-add',
-  'NET_BIND_SERVICE',
-  '--cap-add',
-  'NET_ADMIN',
-  '--cap-add',
-  'NET_RAW',
-  '--security-opt',
-  'no-new-privileges',
-];
+const SECURITY = SECURITY_ARGS;
 const ENV = [
   '-e',
   'CODEX_HOME=/codex_home',
