@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { assembleRunPlan, codexHomeInContainer } from '../core/assemble-run-plan.js';
+import { agentIdOf, assembleRunPlan, codexHomeInContainer } from '../core/assemble-run-plan.js';
 import { UsageError } from '../core/errors.js';
-import { buildHeadlessArgs, type AgentId } from '../core/agents.js';
+import { buildHeadlessArgs } from '../core/agents.js';
 import { lastMessagePaths, renderExitJson, renderSummary, reportDirName, validatePrompt, type ExecOutcome } from '../core/exec-report.js';
 import { isSameOrInside } from '../core/path-rules.js';
 import { READ_LIMITS } from '../core/read-limits.js';
@@ -48,7 +48,7 @@ export async function execCommand(options: ExecOptions, ctx: HostContext, launch
     let captured: CapturedRun | undefined;
     // --track is the report's (its changes are listed in summary.md), not the plain run's.
     const result = await executeRun(prepared, { ...options, track: false }, ctx, async (dockerArgs, pinned, imageAgents) => {
-      captured = await runCaptured(dockerArgs, pinned, job, imageAgents[agentOf(pinned)]);
+      captured = await runCaptured(dockerArgs, pinned, job, imageAgents[agentIdOf(pinned.resolved)]);
       return captured.outcome.exitCode;
     });
     if (captured === undefined) throw new Error('exec: the container step did not run');
@@ -66,7 +66,7 @@ function headless(
   passThrough: readonly string[],
 ): { prepared: PreparedRun; lastMessage: 'file' | 'stdout' } {
   const { args, lastMessage } = buildHeadlessArgs(
-    agentOf(prepared),
+    agentIdOf(prepared.resolved),
     prompt,
     passThrough,
     lastMessagePaths(prepared.resolved.runId, codexHomeInContainer(prepared.resolved)).container,
@@ -104,7 +104,7 @@ async function runCaptured(dockerArgs: string[], prepared: PreparedRun, job: Rep
   if (!isSameOrInside(envDir, messageDir)) throw new UsageError(`${messageDir} is outside the Codex home: check --codex-home`);
   // Both in trees the agent can write: created without following a link (R108).
   await createMessageDir(messageDir, prepared.trees);
-  const agent = agentOf(prepared);
+  const agent = agentIdOf(prepared.resolved);
   const report = await createReportFiles(job.reportDir, prepared.trees);
   process.stderr.write(`run ${runId}: report in ${escapeTerminalText(job.reportDir)}\n`);
 
@@ -151,10 +151,6 @@ async function runCaptured(dockerArgs: string[], prepared: PreparedRun, job: Rep
     repo,
   };
   return { outcome, report, reportDir: job.reportDir };
-}
-
-function agentOf(prepared: PreparedRun): AgentId {
-  return prepared.resolved.agent?.id ?? 'codex';
 }
 
 /** The first `limit` bytes of a stream, as text; undefined when nothing came. */

@@ -1,4 +1,4 @@
-import type { ResolvedRun } from '../core/assemble-run-plan.js';
+import { agentIdOf, type ResolvedRun } from '../core/assemble-run-plan.js';
 import { describeHomeAction } from '../core/codex-home-plan.js';
 import { listEgressSecrets } from '../core/egress-run-args.js';
 import { buildDockerRunArgs } from '../core/run-plan.js';
@@ -103,7 +103,7 @@ export async function executeRun(
     resolved.runId,
     async () => (await prepareBuildEgress(options.egress, ctx, prepared.trees)).egress,
     // An image without the agent asked for is built with it first (R132).
-    resolved.agent?.id ?? 'codex',
+    agentIdOf(resolved),
   );
   await applyHomeActions(prepared.actions, prepared.contents, prepared.trees);
   provideDockerEnv(prepared.secretEnv);

@@ -1,4 +1,4 @@
-import { assembleRunPlan } from '../core/assemble-run-plan.js';
+import { agentIdOf, assembleRunPlan } from '../core/assemble-run-plan.js';
 import { UsageError } from '../core/errors.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import { buildDockerRunArgs, type RunPlan } from '../core/run-plan.js';
@@ -56,7 +56,7 @@ export async function runSession(prepared: PreparedRun, session: SessionOptions)
     container,
     tty: prepared.resolved.tty,
     workingDir: reentered === undefined ? plan.workingDir : chooseExecDir(prepared.resolved.workdir, reentered),
-    mode: prepared.resolved.command === 'shell' ? 'shell' : (prepared.resolved.agent?.id ?? 'codex'),
+    mode: prepared.resolved.command === 'shell' ? 'shell' : agentIdOf(prepared.resolved),
     args: prepared.resolved.args,
   });
   try {
@@ -88,7 +88,7 @@ async function createSession(plan: RunPlan, name: string): Promise<void> {
 }
 
 async function reenterSession(record: SessionRecord, prepared: PreparedRun, strict: boolean): Promise<void> {
-  const agent = prepared.resolved.agent?.id ?? 'codex';
+  const agent = agentIdOf(prepared.resolved);
   if (prepared.resolved.command !== 'shell' && record.agent !== agent) {
     // Its homes, login and allowlist were set up for that agent when it was created (R120).
     throw new UsageError(

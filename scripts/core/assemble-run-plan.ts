@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { agentConfigIn, agentHomeIn, AGENTS, type AgentId } from './agents.js';
+import { agentConfigIn, agentHomeIn, AGENTS, DEFAULT_AGENT, type AgentId } from './agents.js';
 import { buildContainerName, LABELS } from './container-identity.js';
 import type { EgressPolicy } from './egress-policy.js';
 import { listCaMounts, listEgressAddHosts, listEgressEnv, listEgressSecrets } from './egress-run-args.js';
@@ -13,6 +13,9 @@ import { serializeMountSet } from './session-mounts.js';
 export const CODEX_HOME_TARGET = '/codex_home';
 
 /** Everything resolved and validated by the host layer, as plain values. */
+/** The agent a run starts (R120): `agent` is set for the others only, Codex's home being the run's own. */
+export const agentIdOf = (run: Pick<ResolvedRun, 'agent'>): AgentId => run.agent?.id ?? DEFAULT_AGENT;
+
 export interface ResolvedRun {
   /** 'codex' runs the agent; 'shell' runs `args` (or a login shell) in the same sandbox. */
   command: 'codex' | 'shell';
