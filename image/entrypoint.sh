@@ -1,6 +1,7 @@
 #!/bin/bash
 # codex-sandbox entrypoint (runs as root under tini). See image/CONTRACT.md.
-# Order: verify mounts -> validate -> egress log -> DNS (dnsmasq) -> name check (squid) ->
+# Order: verify mounts -> validate -> egress log -> DNS (dnsmasq, then the dnsdist front) ->
+# name check (squid) ->
 # firewall (IPv4 + IPv6, nat redirect of 80/443 to squid) -> self-check ->
 # user mapping -> clone -> init hook -> privilege drop + exec (or keep a session alive).
 # SANDBOX_AGENT (codex, claude, gemini) picks the agent; login mode may relay one port.
@@ -88,18 +89,24 @@ main() {
   separate_service_ids
   STEP="egress log"
   init_egress_log
-  # Squid takes ~0.1 s to listen: it starts first and is waited for in the self-check.
+  STEP="firewall"
+  create_ipsets
+  # dnsmasq, then dnsdist (~0.1 s to listen: waited for after the firewall), then Squid
+  # (~0.1 s: waited for in the self-check). Squid resolves an upstream proxy's name once, at
+  # its start: then the resolver must answer already.
+  STEP="dns"
+  prepare_dns
+  start_dnsmasq
+  if [[ -n "$UPSTREAM_BY_NAME" ]]; then wait_for_dns; fi
   STEP="name check"
   prepare_proxy
   start_proxy
   STEP="firewall"
-  create_ipsets
-  STEP="dns"
-  start_dnsmasq
-  STEP="firewall"
   apply_firewall
   STEP="egress log"
   start_ulogd
+  STEP="dns"
+  wait_for_dns
   STEP="self-check"
   self_check
   check_proxy

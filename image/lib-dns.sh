@@ -1,5 +1,10 @@
 # shellcheck shell=bash
-# Allowlist validation and the allowlisting resolver (dnsmasq). Sourced by sandbox-entrypoint.
+# Allowlist validation and the allowlisting resolver. Sourced by sandbox-entrypoint.
+#
+# Every query first meets dnsdist on 127.0.0.1:53 (the only resolver the sandbox names): a
+# name that is not a syntactically valid host name (letters, digits, hyphens, dots; labels
+# 1-63 not starting or ending with a hyphen) is answered REFUSED and recorded as `malformed
+# name`, never forwarded (R150). Valid names go to dnsmasq, which forwards allowlisted ones.
 #
 # dnsmasq (2.90 in bookworm) picks the longest matching pattern, whatever the order,
 # and a "*." pattern matches subdomains only. So:
@@ -7,16 +12,24 @@
 #   wildcard "*.d"  -> server=/*.d/UP       ("d" itself only when listed too)
 #   everything else -> address=/#/          (NXDOMAIN, never forwarded)
 # The NXDOMAIN for "*.host" is left out when a listed wildcard already covers host.
+#
+# Its ipset= lines, though, match a name and all its subdomains alike (suffix match). So that
+# `host:port` opens the port on that host only and `*.host:port` on its subdomains only
+# (R151), a second dnsmasq answers the names that are strict subdomains of a pattern's host
+# whenever its sets must differ from the host's own; dnsdist sends it exactly those queries.
 
 DOMAINS=()          # validated, lowercase, deduplicated
 UPSTREAMS4=()       # original IPv4 resolvers (may be Docker's 127.0.0.11)
 UPSTREAMS6=()       # original IPv6 resolvers
 readonly DNS_LOCAL=127.0.0.1
-readonly DNSMASQ_CONF="${CONF_DIR}/dnsmasq.conf"
-readonly DNSMASQ_PID="${RUN_DIR}/dnsmasq.pid"
+# dnsmasq "a" answers names equal to a pattern's host (and everything else); "b", when
+# needed, the strict subdomains of those hosts. Both listen on loopback only, behind dnsdist.
+readonly DNSMASQ_PORT_A=5353 DNSMASQ_PORT_B=5354
+readonly DNSDIST_CONF="${CONF_DIR}/dnsdist.conf" DNSDIST_USER=_dnsdist
+DNS_SPLIT=0 # 1: dnsmasq "b" runs (some subdomains get other sets than their host)
 DNS_LOG_FILE="" # the egress log's FIFO (lib-egress.sh)
-# shellcheck disable=SC2034 # used by the self-check (lib-firewall.sh)
-readonly SELFCHECK_NAME=selfcheck.codex-sandbox.invalid
+# shellcheck disable=SC2034 # used by the self-check (lib-firewall.sh, lib-proxy.sh)
+readonly SELFCHECK_NAME=selfcheck.codex-sandbox.invalid SELFCHECK_MALFORMED='bad name.codex-sandbox.invalid'
 
 valid_hostname() { # RFC 1123 host name, lowercase, <= 253 chars, labels 1-63, >= 1 label
   local name=$1
@@ -75,6 +88,8 @@ read_upstreams() { # original resolvers from resolv.conf (saved copy on a restar
 
 # One awk pass turns "pattern sets" lines into server=/address=/ipset= lines: start-up
 # must not grow with the allowlist (500 names: a few ms, no process per name).
+# `which`: "a" (the host's own sets; a last line "#split" when "b" is needed), "b" (the sets
+# of strict subdomains) or "keys" (the hosts, one per line, for dnsdist's routing).
 # shellcheck disable=SC2016 # awk program
 readonly DNSMASQ_RULES_AWK='
 function covered(h,  s) { # exact host h (and its subdomains) under a forwarded "*.s"?
@@ -83,69 +98,146 @@ function covered(h,  s) { # exact host h (and its subdomains) under a forwarded 
 }
 function add(list, sets,  n, i, a) {
   n = split(sets, a, ",")
-  for (i = 1; i <= n; i++) if (index("," list ",", "," a[i] ",") == 0) list = list (list == "" ? "" : ",") a[i]
+  for (i = 1; i <= n; i++) if (a[i] != "" && index("," list ",", "," a[i] ",") == 0) list = list (list == "" ? "" : ",") a[i]
   return list
+}
+function above(k,  s, sets) { # the sets of every wildcard strictly above host k
+  sets = ""; s = k
+  while (index(s, ".") > 0) { sub(/^[^.]*\./, "", s); if (s in ws) sets = add(sets, ws[s]) }
+  return sets
+}
+function same(x, y,  n, i, a) { # same sets, in any order
+  if (length(x) != length(y)) return 0
+  n = split(x, a, ",")
+  for (i = 1; i <= n; i++) if (index("," y ",", "," a[i] ",") == 0) return 0
+  return 1
 }
 {
   pat = $1; key = pat; sub(/^\*\./, "", key)
   if (!(pat in seen)) { seen[pat] = 1; pats[++np] = pat }
-  if (!(key in ks)) { ks[key] = ""; keys[++nk] = key }
-  ks[key] = add(ks[key], $2)
-  if (pat ~ /^\*\./) { wild[key] = 1; ws[key] = add(ws[key], $2) }
+  if (!(key in ks)) { ks[key] = 1; keys[++nk] = key }
+  if (pat ~ /^\*\./) { wild[key] = 1; ws[key] = add(ws[key], $2) } else es[key] = add(es[key], $2)
 }
 END {
+  if (which == "keys") { for (i = 1; i <= nk; i++) print keys[i]; exit 0 }
   nu = split(ups, up, " ")
   for (i = 1; i <= np; i++) {
     for (j = 1; j <= nu; j++) printf "server=/%s/%s\n", pats[i], up[j]
     if (pats[i] !~ /^\*\./ && !covered(pats[i])) printf "address=/*.%s/\n", pats[i]
   }
   for (i = 1; i <= nk; i++) {
-    sets = ks[keys[i]]; s = keys[i]
+    k = keys[i]; up_sets = above(k)
     # dnsmasq uses only the longest matching ipset= line: it carries every wildcard above it.
-    while (index(s, ".") > 0) { sub(/^[^.]*\./, "", s); if (s in ws) sets = add(sets, ws[s]) }
-    printf "ipset=/%s/%s\n", keys[i], sets
+    own = add(es[k], up_sets); sub_sets = add(ws[k], up_sets)
+    sets = which == "b" ? sub_sets : own
+    printf "ipset=/%s/%s\n", k, sets == "" ? "void4,void6" : sets
+    # Subdomains of k resolve (a wildcard at or above k forwards them) but must get other sets.
+    if (covered(k) && !same(own, sub_sets)) split_needed = 1
   }
+  if (which == "a" && split_needed) print "#split"
 }'
 
-dnsmasq_config() { # print the dnsmasq configuration
+dnsmasq_rule_lines() { # the "pattern sets" input of DNSMASQ_RULES_AWK
   local d rule
+  for d in "${DOMAINS[@]}"; do printf '%s allow4,allow6\n' "$d"; done
+  for rule in "${PORT_RULES[@]}"; do printf '%s p%sv4,p%sv6\n' "${rule% *}" "${rule#* }" "${rule#* }"; done
+  if [[ -n "$UPSTREAM_BY_NAME" ]]; then printf '%s upstream4,upstream6\n' "$UPSTREAM_BY_NAME"; fi
+  return 0
+}
+
+dnsmasq_config() { # dnsmasq_config a|b: print that instance's configuration
+  local which=$1 d port=$DNSMASQ_PORT_A
+  [[ "$which" == a ]] || port=$DNSMASQ_PORT_B
   printf '%s\n' \
     "# Generated by sandbox-entrypoint. Root-owned; the agent cannot change it." \
-    "port=53" "listen-address=${DNS_LOCAL}" "bind-interfaces" \
+    "port=${port}" "listen-address=${DNS_LOCAL}" "bind-interfaces" \
     "no-resolv" "no-hosts" "no-poll" "no-negcache" \
-    "user=dnsmasq" "group=nogroup" "pid-file=${DNSMASQ_PID}" \
+    "user=dnsmasq" "group=nogroup" "pid-file=${RUN_DIR}/dnsmasq-${which}.pid" \
     "address=/#/"
   # The query log feeds the egress log's bounded capper (lib-egress.sh); log-async: a slow
   # reader drops lines (dnsmasq reports how many), it never stalls resolution.
   if [[ "$EGRESS_LOG" == 1 ]]; then printf '%s\n' "log-queries" "log-async=100" "log-facility=${DNS_LOG_FILE}"; fi
-  {
-    for d in "${DOMAINS[@]}"; do printf '%s allow4,allow6\n' "$d"; done
-    for rule in "${PORT_RULES[@]}"; do printf '%s p%sv4,p%sv6\n' "${rule% *}" "${rule#* }" "${rule#* }"; done
-    if [[ -n "$UPSTREAM_BY_NAME" ]]; then printf '%s upstream4,upstream6\n' "$UPSTREAM_BY_NAME"; fi
-  } | awk -v ups="${UPSTREAMS4[*]} ${UPSTREAMS6[*]}" "$DNSMASQ_RULES_AWK"
+  dnsmasq_rule_lines | awk -v which="$which" -v ups="${UPSTREAMS4[*]} ${UPSTREAMS6[*]}" "$DNSMASQ_RULES_AWK"
   # Deny wins: dnsmasq prefers the longest match, and a denied name is never shorter
   # than an allowed wildcard above it (fully covered allow entries were dropped).
   for d in "${DENIED[@]}"; do printf 'address=/%s/\n' "$d"; done
 }
 
-start_dnsmasq() { # write config, start dnsmasq, point resolv.conf at it, wait until ready
+# A valid host name as dnsdist prints a query name (no trailing dot; any byte outside
+# 0x21-0x7e, a dot inside a label or a backslash appears as a \-escape, so never matches).
+# dnsdist compares case-insensitively.
+readonly VALID_QNAME_RE='^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$'
+
+dnsdist_config() { # print dnsdist's configuration (Lua; root-owned, no secret in it)
+  local key
+  printf '%s\n' \
+    "-- Generated by sandbox-entrypoint. Root-owned; the agent cannot change it." \
+    "setLocal('${DNS_LOCAL}:53')" "setACL({'127.0.0.0/8'})" \
+    "setSecurityPollSuffix('')" "setRingBuffersSize(0)" \
+    "newServer({address='${DNS_LOCAL}:${DNSMASQ_PORT_A}'}):setUp()" \
+    "local valid = RegexRule('${VALID_QNAME_RE}')"
+  if [[ "$EGRESS_LOG" == 1 ]]; then
+    # Refused names are recorded (escaped by dnsdist, at most 255 bytes on the wire).
+    printf "addAction(NotRule(valid), LogAction('%s', false, true, false))\n" "$DNS_LOG_FILE"
+  fi
+  printf '%s\n' "addAction(NotRule(valid), RCodeAction(DNSRCode.REFUSED))"
+  [[ "$DNS_SPLIT" == 1 ]] || return 0
+  printf '%s\n' "newServer({address='${DNS_LOCAL}:${DNSMASQ_PORT_B}', pool='sub'}):setUp()" \
+    "local hosts = newDNSNameSet()"
+  dnsmasq_rule_lines | awk -v which=keys "$DNSMASQ_RULES_AWK" | while IFS= read -r key; do
+    printf "hosts:add(newDNSName('%s'))\n" "$key"
+  done
+  printf '%s\n' "addAction(NotRule(QNameSetRule(hosts)), PoolAction('sub'))"
+}
+
+start_one_dnsmasq() { # start_one_dnsmasq a|b CONFIG-TEXT
+  local conf="${CONF_DIR}/dnsmasq-${1}.conf" err
+  printf '%s\n' "$2" > "$conf"
+  chmod 0644 "$conf"
+  # dnsmasq checks its configuration before it forks: no separate --test run.
+  err="$(dnsmasq --conf-file="$conf" 2>&1)" || fail "dnsmasq did not start: $(head -n 1 <<< "$err")"
+}
+
+DNSMASQ_CONF_A="" # instance "a"'s configuration, made by prepare_dns
+
+prepare_dns() { # resolvers, dnsmasq's configuration, whether "b" is needed
   install -d -m 0755 -o root -g root "$CONF_DIR" "$RUN_DIR"
   read_upstreams
-  dnsmasq_config > "$DNSMASQ_CONF"
-  chmod 0644 "$DNSMASQ_CONF"
-  # dnsmasq checks its configuration before it forks: no separate --test run.
-  local err
-  err="$(dnsmasq --conf-file="$DNSMASQ_CONF" 2>&1)" \
-    || fail "dnsmasq did not start: $(head -n 1 <<< "$err")"
+  DNSMASQ_CONF_A="$(dnsmasq_config a)"
+  DNS_SPLIT=0
+  if [[ "$DNSMASQ_CONF_A" == *$'\n#split' ]]; then DNS_SPLIT=1 DNSMASQ_CONF_A="${DNSMASQ_CONF_A%$'\n#split'}"; fi
+  return 0
+}
+
+start_dnsmasq() { # start dnsmasq (one or two), then dnsdist in front of them (not waited for)
+  start_one_dnsmasq a "$DNSMASQ_CONF_A"
+  if [[ "$DNS_SPLIT" == 1 ]]; then start_one_dnsmasq b "$(dnsmasq_config b)"; fi
+  start_dnsdist
+}
+
+wait_for_dns() { # dnsdist answers on :53: point resolv.conf at it
   wait_for_dnsmasq
   printf 'nameserver %s\noptions ndots:0 timeout:2 attempts:2\n' "$DNS_LOCAL" > /etc/resolv.conf
+}
+
+start_dnsdist() { # the name check of DNS queries, as its own user (binds 53, then drops root)
+  install -m 0644 -o root -g root /dev/null "$DNSDIST_CONF"
+  dnsdist_config > "$DNSDIST_CONF"
+  rm -f "${RUN_DIR}/dnsdist.log"
+  # Started from a subshell: reparented to tini. --supervised: in the foreground, no console.
+  (
+    dnsdist --supervised --disable-syslog -C "$DNSDIST_CONF" -u "$DNSDIST_USER" -g "$DNSDIST_USER" \
+      </dev/null >>"${RUN_DIR}/dnsdist.log" 2>&1 &
+    printf '%s\n' "$!" > "${RUN_DIR}/dnsdist.pid"
+  )
 }
 
 dnsmasq_status() { # dnsmasq_status NAME -> prints the DNS status word (NXDOMAIN, NOERROR, ...)
   # One A query over UDP from bash itself (dig costs ~35 ms of start-up just to load).
   # Only the 4-byte header is read: ID "CS", flags with QR set, rcode in the low nibble.
   # bash drops NUL bytes, so a header with a zero byte can only shift to a wrong rcode
-  # (QDCOUNT's 0x01), never to a false NXDOMAIN.
+  # (QDCOUNT's 0x01), never to a false NXDOMAIN. printf flushes at each newline byte, so a
+  # label of 10 characters (length 0x0a) would split the datagram: the names used avoid it.
   local LC_ALL=C label q="" hdr="" fd flags rcode _try
   local IFS=.
   for label in $1; do printf -v q '%s\\x%02x%s' "$q" "${#label}" "$label"; done
@@ -170,31 +262,37 @@ dnsmasq_status() { # dnsmasq_status NAME -> prints the DNS status word (NXDOMAIN
   esac
 }
 
-dnsmasq_listening() { # is a UDP socket bound to 127.0.0.1:53? (no process started)
+udp_listening() { # udp_listening HEX-ADDR:PORT: a UDP socket bound there (no process started)
   local _sl local_addr _rest
   while read -r _sl local_addr _rest; do
-    [[ "$local_addr" == 0100007F:0035 ]] && return 0
+    [[ "$local_addr" == "$1" ]] && return 0
   done < /proc/net/udp
   return 1
 }
 
-wait_for_dnsmasq() { # poll tightly (10 ms, at most ~5 s) until dnsmasq listens locally
-  # dnsmasq binds before it forks, so this normally passes at once. Its answer (NXDOMAIN
-  # for a name outside the allowlist) is verified by the self-check, after the firewall.
+wait_for_dnsmasq() { # poll tightly (10 ms, at most ~5 s) until dnsdist listens on :53
+  # dnsmasq binds before it forks; dnsdist was started in parallel with Squid. Their
+  # answers (NXDOMAIN, REFUSED) are verified by the self-check, after the firewall.
   local i
   for ((i = 0; i < 500; i++)); do
-    dnsmasq_listening && return 0
+    udp_listening 0100007F:0035 && return 0
     sleep 0.01
   done
-  fail "dnsmasq is not listening on ${DNS_LOCAL}:53"
+  fail "dnsdist is not listening on ${DNS_LOCAL}:53: $(tail -n 1 "${RUN_DIR}/dnsdist.log" 2>/dev/null)"
 }
 
-dnsmasq_running() {
+process_is() { # process_is PIDFILE COMM: the pid in PIDFILE runs COMM
   local pid="" comm=""
-  read -r pid 2>/dev/null < "$DNSMASQ_PID" || return 1
+  read -r pid 2>/dev/null < "$1" || return 1
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   read -r comm 2>/dev/null < "/proc/${pid}/comm" || return 1
-  [[ "$comm" == dnsmasq ]]
+  [[ "$comm" == "$2" ]]
+}
+
+dnsmasq_running() { # every dnsmasq this start needs, and dnsdist
+  process_is "${RUN_DIR}/dnsmasq-a.pid" dnsmasq || return 1
+  if [[ "$DNS_SPLIT" == 1 ]]; then process_is "${RUN_DIR}/dnsmasq-b.pid" dnsmasq || return 1; fi
+  process_is "${RUN_DIR}/dnsdist.pid" dnsdist
 }
 
 prewarm_allowed_domains() { # look the exact names up once, in the background

@@ -12,8 +12,9 @@ iptables_works() { "$1" -w 5 -S >/dev/null 2>&1; }
 create_ipsets() { # sets filled by dnsmasq with the answers for allowlisted names
   iptables_works iptables || fail "iptables does not work here (is NET_ADMIN granted?)"
   local name sets=""
-  for name in allow upstream "${PORTS[@]/#/p}"; do # one `ipset restore` instead of 4 calls per pair
-    [[ "$name" == allow || "$name" == upstream ]] || name+=v # allow4/6, upstream4/6, p<port>v4/v6
+  # void4/6: no rule matches them; dnsmasq puts the answers for names that open nothing there.
+  for name in allow upstream void "${PORTS[@]/#/p}"; do # one `ipset restore` instead of 4 calls per pair
+    [[ "$name" == allow || "$name" == upstream || "$name" == void ]] || name+=v # allow4/6, p<port>v4/v6, …
     sets+="create ${name}4 hash:ip family inet"$'\n'"flush ${name}4"$'\n'
     sets+="create ${name}6 hash:ip family inet6"$'\n'"flush ${name}6"$'\n'
   done
@@ -47,6 +48,13 @@ policy_rules() { # policy_rules 4|6: extra ports, host ports, direct (proxy) add
   local fam=$1 port entry ip
   local new=(-p tcp -m conntrack --ctstate NEW)
   for port in "${PORTS[@]}"; do
+    # Not HTTP(S), so Squid never sees it: the firewall records each new connection (R151).
+    if [[ "$EGRESS_LOG" == 1 ]]; then
+      rule -A OUTPUT "${new[@]}" --dport "$port" -m set --match-set "p${port}v${fam}" dst \
+        -j NFLOG --nflog-group "$NFLOG_GROUP" --nflog-prefix "$NFLOG_ALLOWED_PREFIX"
+      rule -A OUTPUT "${new[@]}" --dport "$port" -m set --match-set "p${port}v${fam}" dst \
+        -j CONNMARK --set-xmark "${PORT_CONNMARK}/${PORT_CONNMARK}"
+    fi
     rule -A OUTPUT "${new[@]}" --dport "$port" -m set --match-set "p${port}v${fam}" dst -j ACCEPT
   done
   if [[ -n "$HOST_GATEWAY_IP" && "$(family_of "$HOST_GATEWAY_IP")" == "$fam" ]]; then
@@ -127,10 +135,23 @@ allow_docker_dns_forwarding() { # allow_docker_dns_forwarding 4|6
   done
 }
 
+dnsmasq_port_rules() { # dnsmasq answers dnsdist only: no query skips the name check (R150)
+  local proto owner dports="${DNSMASQ_PORT_A}:${DNSMASQ_PORT_B}"
+  for proto in udp tcp; do
+    # dnsdist opens its UDP sockets to dnsmasq as root, before it drops to its own user.
+    for owner in 0 "$DNSDIST_USER"; do
+      rule -A OUTPUT -o lo -p "$proto" --dport "$dports" -m owner --uid-owner "$owner" -j ACCEPT
+    done
+  done
+  rule -A OUTPUT -o lo -p udp --dport "$dports" -j REJECT --reject-with icmp-port-unreachable
+  rule -A OUTPUT -o lo -p tcp --dport "$dports" -j REJECT --reject-with tcp-reset
+}
+
 common_rules() { # common_rules 4|6 UNREACH: loopback, established, allowlist, reject tail
   local fam=$1 unreach=$2
   local squid_addr=127.0.0.1
   [[ "$fam" == 4 ]] || squid_addr=::1
+  if [[ "$fam" == 4 ]]; then dnsmasq_port_rules; fi
   rule -A OUTPUT -o lo -j ACCEPT
   # The agent's 80/443, redirected to Squid by nat_rules: the filter hook sees the new
   # destination but still the original output interface, so -o lo does not match them.
@@ -262,7 +283,9 @@ self_check() { # verify what was applied, without sending anything outside
     [[ "$key" == nameserver && " $servers " != *" $value "* ]] && servers+="${servers:+ }${value}"
   done < /etc/resolv.conf
   [[ "$servers" == "$DNS_LOCAL" ]] || fail "/etc/resolv.conf does not point only at ${DNS_LOCAL}"
-  dnsmasq_running || fail "dnsmasq is not running"
+  dnsmasq_running || fail "dnsmasq or dnsdist is not running"
   [[ "$(dnsmasq_status "$SELFCHECK_NAME")" == NXDOMAIN ]] \
     || fail "a name outside the allowlist did not get NXDOMAIN"
+  [[ "$(dnsmasq_status "$SELFCHECK_MALFORMED")" == REFUSED ]] \
+    || fail "a malformed name was not refused"
 }

@@ -76,7 +76,7 @@ separate_service_ids() { # the agent never shares a service's uid (the firewall 
   # nor its group (proxy reads squid.conf with the upstream's credentials, codex-egress
   # writes the egress FIFO): a service id equal to the host's moves to a free system id.
   local user group id candidate=999
-  for user in dnsmasq proxy sandbox-log ulog sandbox-relay; do
+  for user in dnsmasq _dnsdist proxy sandbox-log ulog sandbox-relay; do
     id="$(id -u "$user")"
     [[ "$id" == "$TARGET_UID" ]] || continue
     while getent passwd "$candidate" >/dev/null || [[ "$candidate" == "$TARGET_UID" ]]; do
@@ -86,7 +86,7 @@ separate_service_ids() { # the agent never shares a service's uid (the firewall 
     usermod -u "$candidate" "$user" >/dev/null
   done
   candidate=999
-  for group in proxy codex-egress ulog; do
+  for group in proxy codex-egress ulog _dnsdist; do
     id="$(getent group "$group" | cut -d: -f3)"
     [[ "$id" == "$TARGET_GID" ]] || continue
     while getent group "$candidate" >/dev/null || [[ "$candidate" == "$TARGET_GID" ]]; do

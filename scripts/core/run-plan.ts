@@ -59,6 +59,10 @@ export function buildDockerRunArgs(plan: RunPlan): string[] {
   argv.push('--cap-drop', 'ALL');
   for (const cap of ENTRYPOINT_CAPABILITIES) argv.push('--cap-add', cap);
   argv.push('--security-opt', 'no-new-privileges');
+  // Docker lets any user of the container bind ports below 1024: the agent may not (R152).
+  argv.push('--sysctl', 'net.ipv4.ip_unprivileged_port_start=1024');
+  // Per-connection byte counts for the egress record of extra ports (R151).
+  argv.push('--sysctl', 'net.netfilter.nf_conntrack_acct=1');
   if (plan.network !== undefined) argv.push('--network', plan.network);
   for (const server of plan.dns) argv.push('--dns', server);
   for (const entry of plan.addHosts ?? []) argv.push('--add-host', entry);

@@ -389,7 +389,7 @@ describe('what reaches docker run', () => {
       args: [],
     };
     const argv = buildDockerRunArgs(assembleRunPlan(run));
-    const start = argv.indexOf('no-new-privileges') + 1;
+    const start = argv.indexOf('net.netfilter.nf_conntrack_acct=1') + 1;
     expect(argv.slice(start)).toEqual([
       '--add-host',
       'host.docker.internal:host-gateway',

@@ -71,6 +71,10 @@ const HEAD = (agent: string, tty = true) => [
   ),
   '--security-opt',
   'no-new-privileges',
+  '--sysctl',
+  'net.ipv4.ip_unprivileged_port_start=1024',
+  '--sysctl',
+  'net.netfilter.nf_conntrack_acct=1',
 ];
 const HOME_MOUNT = ['--mount', 'type=bind,source=/home/u/.config/codex-sandbox/credentials/.login-ab12cd34,target=/codex_home'];
 const BASE_ENV = (hosts: string) => [

@@ -27,4 +27,8 @@ export const SECURITY_ARGS: readonly string[] = [
   'NET_RAW',
   '--security-opt',
   'no-new-privileges',
+  '--sysctl',
+  'net.ipv4.ip_unprivileged_port_start=1024',
+  '--sysctl',
+  'net.netfilter.nf_conntrack_acct=1',
 ];
