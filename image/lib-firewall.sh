@@ -34,7 +34,7 @@ rule() { RULES+="$*"$'\n'; } # rule ARGS...: append one rule line (no argument h
 # one port does not thin another's; every reject is counted first (the REJECT_COUNTER rule),
 # so `unlogged_rejects` (lib-egress.sh) can tell how many the limit did not log: the counter
 # minus the NFLOG rule's. A packet the full table refuses (hashlimit drops it) counts as unlogged.
-readonly LOG_LIMIT=(-m hashlimit --hashlimit-upto 20/second --hashlimit-burst 100 --hashlimit-mode dstip,dstport
+readonly LOG_LIMIT=(-m hashlimit --hashlimit-upto 20/second --hashlimit-burst 100 --hashlimit-mode "dstip,dstport"
   --hashlimit-name codex-log --hashlimit-htable-size 4096 --hashlimit-htable-max 16384 --hashlimit-htable-expire 10000)
 
 reject() { # reject MATCH... -- REJECT-WITH: count, log (limited NFLOG), then reject

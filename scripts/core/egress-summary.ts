@@ -188,11 +188,26 @@ export function formatEgressSummary(record: EgressRecord): string | undefined {
   return `refused ${entries.length} ${noun}: ${shown.join(' · ')}${allow}${dropped}`;
 }
 
-/** One JSON object per destination, then `{"dropped": N}` when lines were left out. */
-export function formatEgressJsonl(record: EgressRecord): string {
-  const lines = record.destinations.map((d) => JSON.stringify(d));
-  if (record.dropped > 0) lines.push(JSON.stringify({ dropped: record.dropped }));
-  return lines.map((line) => `${line}\n`).join('');
+/**
+ * One JSON object per destination, then `{"dropped": N}` when events were not recorded. With
+ * `maxBytes` (R146), destinations past it are left out and their events counted as dropped.
+ */
+export function formatEgressJsonl(record: EgressRecord, maxBytes = Infinity): string {
+  const lines: string[] = [];
+  let dropped = record.dropped;
+  let size = 40; // room for the dropped line
+  const encoder = new TextEncoder();
+  for (const d of record.destinations) {
+    const line = `${JSON.stringify(d)}\n`;
+    const bytes = encoder.encode(line).length;
+    if (size + bytes > maxBytes) dropped += d.count;
+    else {
+      lines.push(line);
+      size += bytes;
+    }
+  }
+  if (dropped > 0) lines.push(`${JSON.stringify({ dropped })}\n`);
+  return lines.join('');
 }
 
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
