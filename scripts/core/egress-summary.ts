@@ -111,8 +111,10 @@ interface SummaryEntry {
   count: number;
   reasons: Set<EgressReason>;
   suggestions: Set<string>;
-  /** The agent's tools resolve a name before they connect: a DNS refusal marks a name they asked for. */
+  /** Refused by the DNS filter (the agent's tools resolve a name before they connect)… */
   askedByDns: boolean;
+  /** …and never by the name check: Squid looks up every Host and SNI it refuses, so a Host/SNI flood has DNS refusals too. */
+  viaProxy: boolean;
   first: string;
   order: number;
 }
@@ -130,6 +132,7 @@ function summaryEntries(refused: readonly EgressDestination[]): SummaryEntry[] {
       reasons: new Set(),
       suggestions: new Set(),
       askedByDns: false,
+      viaProxy: false,
       first: '',
       order,
     };
@@ -138,6 +141,7 @@ function summaryEntries(refused: readonly EgressDestination[]): SummaryEntry[] {
     const suggestion = suggestAllow(d);
     if (suggestion !== undefined) entry.suggestions.add(suggestion);
     if (d.kind === 'dns' && d.reason === 'DNS') entry.askedByDns = true;
+    if (d.kind === 'http' || d.kind === 'tls') entry.viaProxy = true;
     if (d.time !== undefined && (entry.first === '' || d.time < entry.first)) entry.first = d.time;
     byLabel.set(label, entry);
   }
@@ -145,14 +149,14 @@ function summaryEntries(refused: readonly EgressDestination[]): SummaryEntry[] {
 }
 
 /**
- * At most 3 `--allow` suggestions: names the agent's tools asked the DNS for before the rest
- * (a Host or SNI flood costs no lookup), each group in order of first appearance; names too
- * long for the line are left to `egress`. `…` when there are more.
+ * At most 3 `--allow` suggestions: names the agent's tools asked for (refused by the DNS filter
+ * and never seen by the name check: a tool stops at NXDOMAIN) before the rest (Host or SNI
+ * names, which the agent chose to send past the DNS), each group in order of first appearance;
+ * names too long for the line are left to `egress`. `…` when there are more.
  */
 function chooseSuggestions(entries: readonly SummaryEntry[]): { chosen: string[]; more: boolean } {
-  const ranked = [...entries].sort(
-    (a, b) => Number(b.askedByDns) - Number(a.askedByDns) || (a.first || '~').localeCompare(b.first || '~') || a.order - b.order,
-  );
+  const asked = (e: SummaryEntry) => Number(e.askedByDns && !e.viaProxy);
+  const ranked = [...entries].sort((a, b) => asked(b) - asked(a) || (a.first || '~').localeCompare(b.first || '~') || a.order - b.order);
   const all = [...new Set(ranked.flatMap((e) => [...e.suggestions]))];
   const fitting = all.filter((s) => s.length <= SUGGESTION_NAME_MAX + 6);
   const chosen = fitting.slice(0, SUGGESTED);
