@@ -90,7 +90,7 @@ describe('a flood costs a few lines, and nothing after it is lost (R140, R141, R
     ].join('; ');
     const started = Date.now();
     const run = launch(
-      ['shell', ...common(), '--', 'env', `FLOOD_JS=${FLOOD}`, 'sh', '-c', `node -e "$FLOOD_JS" 60; ${after}; true`],
+      ['shell', ...common(), '--', 'env', `FLOOD_JS=${FLOOD}`, 'bash', '-c', `node -e "$FLOOD_JS" 60; ${after}; true`],
       240000,
     );
     const seconds = (Date.now() - started) / 1000;
