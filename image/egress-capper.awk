@@ -1,32 +1,114 @@
 # egress-capper.awk (mawk): the bounded sink of the egress log; see lib-egress.sh.
 # Run with -W interactive: mawk otherwise fills its whole read buffer from the FIFO first.
-# Input: lines from dnsmasq (syslog format), Squid ("squid ...") and ulogd2 (JSON), through
-# one FIFO. Output (stdout): only the lines the launcher's summary reads, at most RATE per
-# source and second and at most `cap` bytes in all; "#dropped N" (N more since the last such
-# line; at most once a second and at the end) counts what was left out. A line equal to `marker` (a secret
-# nonce, written by `sandbox-egress take`) ends this capper: the next one continues.
+# Input: lines from dnsmasq (syslog format), Squid ("squid ..."), ulogd2 (JSON) and dnsdist
+# ("Packet from ..."), through one FIFO. Output (stdout): only the lines the launcher reads.
+#  - R140: events are aggregated per key before they cost bytes: the first line of a key is
+#    written at once, its repeats are counted and written as "#repeat N<TAB><last line>" (every
+#    ~10 s for keys with new repeats, and at the end; Squid's byte fields then hold the sums of
+#    the N repeats). Keys: Squid's fields but time, client and bytes; dnsmasq's text after "]: ";
+#    a packet's dest_ip, dest_port and protocol; dnsdist's name and type. At most `maxkeys`.
+#  - R141: each class of line has its own share of the `cap` bytes (a flood of one cannot
+#    starve the others), new keys at most `rate[class]` per second; every event not written is
+#    counted in "#dropped N".
+#  - R144: the rotation marker is "\001ROTATE <nonce>[ <unlogged>]"; the nonce is read from
+#    `noncefile` (readable by this user only), never from the command line. The marker ends
+#    this capper (the next one continues) and its count becomes "#unlogged N": rejected packets
+#    the kernel's log limit did not log (lib-firewall.sh reject()).
 BEGIN {
-  rate["dns"] = 500; rate["proxy"] = 1000; rate["packet"] = 200
-  srand(); now = srand(); second = now
+  if (maxkeys == 0) maxkeys = 4096
+  split("dns 3 reply 2 deny 3 allow 3 packet 3 malformed 1", spec, " ")
+  for (i = 1; i < 12; i += 2) { budget[spec[i]] = int(cap * spec[i + 1] / 16); used[spec[i]] = 0 }
+  rate["dns"] = 500; rate["reply"] = 500; rate["deny"] = 1000; rate["allow"] = 1000; rate["packet"] = 200; rate["malformed"] = 200
+  if (noncefile != "") {
+    if ((getline nonce < noncefile) > 0 && nonce ~ /^[0-9a-f]+$/) marker = "\001ROTATE " nonce
+    close(noncefile)
+  }
+  if (marker == "") marker = "\001\001no marker"
+  srand(); now = srand(); second = now; flushed = now
 }
-function tick() { # the current second, read every 64 lines (mawk: srand() returns the old seed)
-  if (++lines % 64 == 0) { srand(); now = srand() }
+function tick() { # the clock, read every 16 lines (mawk: srand() returns the old seed)
+  if (++lines % 16 == 0) { srand(); now = srand() }
   if (now != second) { second = now; delete count; report() }
+  if (now - flushed >= 10) { flushed = now; flush() }
 }
-function report() {
+function report(line) {
   if (dropped > reported && extra < 65536) {
     line = "#dropped " (dropped - reported)
     print line; fflush(); reported = dropped; extra += length(line) + 1
   }
 }
-function keep(source, n) {
-  if (++count[source] > rate[source] || used + (n = length($0) + 1) > cap) { dropped++; return }
-  used += n
-  print; fflush()
+function put(c, text, limit, n) { # one line within class c's budget (live lines: 3/4 of it)
+  n = length(text) + 1
+  if (used[c] + n > limit) return 0
+  used[c] += n
+  print text; fflush()
+  return 1
 }
-$0 == marker { report(); exit 0 }
+function flush(k, line) { # "#repeat N<TAB>line" for every key with uncounted repeats
+  for (k in rep) {
+    if (rep[k] == 0) continue
+    line = last[k]
+    if (k in up) { line = bytes(line, up[k], down[k]); up[k] = 0; down[k] = 0 }
+    if (!put(cls[k], "#repeat " rep[k] "\t" line, budget[cls[k]])) dropped += rep[k]
+    rep[k] = 0
+  }
+  report()
+}
+function bytes(line, u, d, f, i) { # a Squid line with its UP and DOWN fields replaced
+  split(line, f, " ")
+  f[14] = u; f[15] = d
+  line = f[1]
+  for (i = 2; i <= 16; i++) if (i in f) line = line " " f[i]
+  return line
+}
+function take(c, k, squidbytes) { # one event of class c with aggregation key k
+  k = c SUBSEP k
+  if (k in rep) {
+    rep[k]++; last[k] = $0
+    if (squidbytes) { up[k] += $14; down[k] += $15 }
+    return
+  }
+  if (keys >= maxkeys) { flush(); delete rep; delete last; delete cls; delete up; delete down; keys = 0 }
+  keys++; cls[k] = c; last[k] = $0; rep[k] = 0
+  if (squidbytes) { up[k] = 0; down[k] = 0 }
+  # A line not written at once (rate or live budget) is still counted: it waits as a repeat.
+  if (++count[c] > rate[c] || !put(c, $0, int(budget[c] * 3 / 4))) {
+    rep[k] = 1
+    if (squidbytes) { up[k] = $14; down[k] = $15 }
+  }
+}
+function squid(c) {
+  if ($5 == "-" || NF < 15) return # a client that left before sending anything
+  c = "allow"
+  if ($9 == "terminate" || $11 == "TCP_DENIED" || $12 == "ERR_ACCESS_DENIED" || $12 == "ERR_CONFLICT_HOST") c = "deny"
+  else if ($11 == "NONE_NONE" && $13 == "-") return # the TLS peek's own record: the decision follows
+  if ($16 == "malformed") c = "malformed"
+  take(c, $4 " " $5 " " $6 " " $7 " " $8 " " $9 " " $10 " " $11 " " $12 " " $13 " " $16, c == "allow")
+}
+function packet(k, ip, port, proto) {
+  ip = field("dest_ip\": *\"[^\"]*\""); port = field("dest_port\": *[0-9]+"); proto = field("ip.protocol\": *[0-9]+")
+  k = ip " " port " " proto
+  if (k == "  ") k = $0
+  take("packet", k)
+}
+function field(re) { return match($0, re) ? substr($0, RSTART, RLENGTH) : "" }
+function started(prefix) { return substr($0, 1, length(prefix)) == prefix }
+started(marker) && substr($0, length(marker) + 1) ~ /^( [0-9]+)?$/ { unlogged = substr($0, length(marker) + 2) + 0; exit 0 }
 { tick() }
-/^squid / { keep("proxy"); next }
-/^\{/ { keep("packet"); next }
-/ dnsmasq\[[0-9]+\]: (config [^ ]+ is |reply [^ ]+ is |cached [^ ]+ is |[0-9]+ log entries lost)/ { keep("dns"); next }
-END { report() }
+length($0) > 4096 { dropped++; next }
+/^squid / { squid(); next }
+/^\{/ { packet(); next }
+/^Packet from / { k = $0; sub(/^Packet from [^ ]* for /, "", k); sub(/ with id [0-9]+$/, "", k); take("malformed", k); next }
+/ dnsmasq\[[0-9]+\]: [0-9]+ log entries lost/ {
+  if (!put("dns", $0, budget["dns"])) { n = $0; sub(/.*\]: /, "", n); dropped += n + 0 }
+  next
+}
+/ dnsmasq\[[0-9]+\]: (config [^ ]+ is |reply [^ ]+ is |cached [^ ]+ is )/ {
+  k = substr($0, index($0, "]: ") + 3)
+  take(k ~ /^config / ? "dns" : "reply", k)
+  next
+}
+END {
+  flush()
+  if (unlogged > 0) { print "#unlogged " unlogged; fflush() }
+}

@@ -22,9 +22,13 @@ readonly NFLOG_GROUP=1
 # shellcheck disable=SC2034 # used by lib-firewall.sh
 readonly NFLOG_PREFIX=codex-blocked NFLOG_ALLOWED_PREFIX=codex-allowed
 readonly PORT_CONNMARK=0x10 # connections admitted on an extra port (report_port_bytes)
+# shellcheck disable=SC2034 # used by lib-firewall.sh: the comment of the rule counting every reject
+readonly REJECT_COUNTER=codex-rejects
 readonly ULOGD_CONF="${CONF_DIR}/ulogd.conf"
 readonly ULOGD_PID="${RUN_DIR}/ulogd.pid"
 readonly CAPPER_AWK="${LIB_DIR}/egress-capper.awk"
+readonly CAPPER_NONCE="${EGRESS_RUN}/capper.nonce"
+readonly UNLOGGED_SEEN="${EGRESS_RUN}/unlogged"
 EGRESS_LOG=0        # SANDBOX_EGRESS_LOG=1: keep the log (the launcher always asks for it)
 EGRESS_MOUNTED=0    # a host directory is mounted at EGRESS_DIR (plain runs)
 
@@ -43,7 +47,7 @@ init_egress_log() { # FIFO, output directory, rotation nonce (before any writer 
   else
     install -d -m 0700 -o root -g root "$EGRESS_DIR"
   fi
-  rm -f "$EGRESS_FIFO"
+  rm -f "$EGRESS_FIFO" "$UNLOGGED_SEEN" # a restarted session's firewall counts from 0 again
   mkfifo -m 0620 "$EGRESS_FIFO"
   chown "root:${EGRESS_GROUP}" "$EGRESS_FIFO"
   # The in-band rotation marker carries a secret: no logged name can forge it.
@@ -51,6 +55,9 @@ init_egress_log() { # FIFO, output directory, rotation nonce (before any writer 
   read -r nonce < /proc/sys/kernel/random/uuid
   printf '%s\n' "${nonce//-/}" > "${EGRESS_RUN}/nonce"
   chmod 0600 "${EGRESS_RUN}/nonce"
+  # The capper reads it from a file only its user can read, never from its command line
+  # (R144: `ps` shows every process's argv to every user).
+  install -m 0400 -o "$LOG_USER" -g root "${EGRESS_RUN}/nonce" "$CAPPER_NONCE"
   # The policy heads each file: the summary tells a name that is not allowed from one that
   # is allowed but pointed at another address (Squid answers 409 for both).
   printf '#allow %s\n#deny %s\n#upstream %s\n' "${DOMAINS[*]}" "${DENIED[*]}" "$UPSTREAM_HOST" > "${EGRESS_RUN}/policy"
@@ -75,16 +82,15 @@ next_generation() { # one more than the newest file of an earlier start (a resta
 }
 
 start_capper() { # start_capper GEN: awk reads the FIFO, appends to egress_output GEN
-  local gen=$1 out nonce
+  local gen=$1 out
   out="$(egress_output "$gen")"
-  read -r nonce < "${EGRESS_RUN}/nonce"
   [[ -f "$out" && ! -L "$out" ]] || { rm -f "$out"; install -m 0644 -o root -g root /dev/null "$out"; }
   cat "${EGRESS_RUN}/policy" >> "$out"
   # Started from a subshell: reparented to tini, never a child the agent's process could reap.
   (
     setpriv --reuid "$LOG_USER" --regid "$EGRESS_GROUP" --clear-groups --bounding-set=-all \
       --inh-caps=-all --no-new-privs -- \
-      mawk -W interactive -v cap="$EGRESS_CAP_BYTES" -v marker=$'\001'"ROTATE ${nonce}" -f "$CAPPER_AWK" \
+      mawk -W interactive -v cap="$EGRESS_CAP_BYTES" -v noncefile="$CAPPER_NONCE" -f "$CAPPER_AWK" \
       0<>"$EGRESS_FIFO" >>"$out" 2>/dev/null 9>&- &
     printf '%s %s\n' "$!" "$gen" > "${EGRESS_RUN}/capper"
   )
@@ -93,8 +99,9 @@ start_capper() { # start_capper GEN: awk reads the FIFO, appends to egress_outpu
 proxy_log_lines() { # squid.conf: one line per decided connection, names URL-escaped
   [[ "$EGRESS_LOG" == 1 ]] || { printf 'access_log none\n'; return 0; }
   # squid TIME CLIENT PORTNAME METHOD HOST PORT SNI BUMP HTTP-STATUS SQUID-STATUS ERROR SERVER UP DOWN
+  # NOTE (R147: the name check's `reason` note, `malformed` for a name that is no host name)
   printf '%s\n' \
-    'logformat codex squid %ts.%03tu %>a %>lp %rm %#>rd %>rP %#ssl::>sni %ssl::bump_mode %>Hs %Ss %err_code %<a %>st %<st' \
+    'logformat codex squid %ts.%03tu %>a %>lp %rm %#>rd %>rP %#ssl::>sni %ssl::bump_mode %>Hs %Ss %err_code %<a %>st %<st %#{reason}note' \
     "access_log stdio:${EGRESS_FIFO} codex" "buffered_logs off"
 }
 
@@ -172,11 +179,29 @@ capper_alive() { # capper_alive PID: running (a zombie has ended)
   [[ "$state" != Z ]]
 }
 
-end_capper() { # end_capper PID: marker through the FIFO, then wait (<= 3 s) for the capper to exit
+unlogged_rejects() { # packets rejected since the last call that the log limit did not log (R142)
+  local save total=0 logged=0 seen=0 line count
+  for save in iptables-save ip6tables-save; do
+    while IFS= read -r line; do
+      count="${line#[}" count="${count%%:*}"
+      [[ "$count" =~ ^[0-9]+$ ]] || continue
+      case "$line" in
+        *"--comment ${REJECT_COUNTER}"*) total=$((total + count)) ;;
+        *"--nflog-prefix ${NFLOG_PREFIX}"*) logged=$((logged + count)) ;;
+      esac
+    done < <("$save" -c -t filter 2>/dev/null)
+  done
+  read -r seen 2>/dev/null < "$UNLOGGED_SEEN" || seen=0
+  [[ "$seen" =~ ^[0-9]+$ ]] || seen=0
+  printf '%s\n' "$((total - logged))" > "$UNLOGGED_SEEN"
+  printf '%s' "$((total - logged - seen > 0 ? total - logged - seen : 0))"
+}
+
+end_capper() { # end_capper PID: marker (+ the unlogged count) through the FIFO, then wait (<= 3 s)
   local pid=$1 nonce i
   report_port_bytes
   read -r nonce < "${EGRESS_RUN}/nonce"
-  printf '\001ROTATE %s\n' "$nonce" > "$EGRESS_FIFO"
+  printf '\001ROTATE %s %s\n' "$nonce" "$(unlogged_rejects)" > "$EGRESS_FIFO"
   for ((i = 0; i < 1000; i++)); do # ~3 ms steps, at most ~3 s
     capper_alive "$pid" || return 0
     sleep 0.003

@@ -31,12 +31,20 @@ RULES=""
 
 rule() { RULES+="$*"$'\n'; } # rule ARGS...: append one rule line (no argument has blanks)
 
-reject() { # reject MATCH... -- REJECT-WITH: log (rate-limited NFLOG), then reject
+# R142: the log is limited per destination (address and port, a bounded table), so a flood to
+# one port does not thin another's; every reject is counted first (the REJECT_COUNTER rule),
+# so `unlogged_rejects` (lib-egress.sh) can tell how many the limit did not log: the counter
+# minus the NFLOG rule's. A packet the full table refuses (hashlimit drops it) counts as unlogged.
+readonly LOG_LIMIT=(-m hashlimit --hashlimit-upto 20/second --hashlimit-burst 100 --hashlimit-mode "dstip,dstport"
+  --hashlimit-name codex-log --hashlimit-htable-size 4096 --hashlimit-htable-max 16384 --hashlimit-htable-expire 10000)
+
+reject() { # reject MATCH... -- REJECT-WITH: count, log (limited NFLOG), then reject
   local -a match=()
   while [[ "$1" != -- ]]; do match+=("$1"); shift; done
   shift
   if [[ "$EGRESS_LOG" == 1 ]]; then
-    rule -A OUTPUT "${match[@]}" -m limit --limit 20/second --limit-burst 100 \
+    rule -A OUTPUT "${match[@]}" -m comment --comment "$REJECT_COUNTER"
+    rule -A OUTPUT "${match[@]}" "${LOG_LIMIT[@]}" \
       -j NFLOG --nflog-group "$NFLOG_GROUP" --nflog-prefix "$NFLOG_PREFIX"
   fi
   rule -A OUTPUT "${match[@]}" -j REJECT --reject-with "$1"

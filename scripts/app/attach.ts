@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { chooseExecDir } from '../core/session-choice.js';
 import { buildEnterArgs } from '../core/session-docker-args.js';
-import { sessionCodexHome, sessionWritableTrees } from '../core/session-mounts.js';
+import { sessionCodexHome } from '../core/session-mounts.js';
 import { runDockerAttached } from '../host/docker.js';
 import { takeSessionEgress } from '../host/egress-log.js';
+import { egressStoreDir } from '../host/egress-store.js';
 import type { HostContext } from '../host/host-context.js';
 import { pickRunningSession } from './session-pick.js';
 
@@ -27,6 +28,6 @@ export async function attachCommand(options: AttachOptions, ctx: HostContext): P
   // Like every run in a session, the command ends with its egress summary (R95).
   const envDir = sessionCodexHome(session);
   if (envDir !== undefined)
-    await takeSessionEgress(session.container, { envDir, runId: randomBytes(4).toString('hex'), trees: sessionWritableTrees(session) });
+    await takeSessionEgress(session.container, { runId: randomBytes(4).toString('hex'), store: egressStoreDir(ctx, envDir) });
   return exitCode;
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { EnvironmentError, UsageError } from '../core/errors.js';
 import { describeDestination, formatEgressSummary, type EgressDestination } from '../core/egress-summary.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
-import { listEgressRuns, readEgressCopy } from '../host/egress-log.js';
+import { egressStoreDir, listEgressRecords, readEgressRecord } from '../host/egress-store.js';
 import type { HostContext } from '../host/host-context.js';
 import { resolveWorkdir } from '../host/workdir.js';
 import { resolveHomeDir } from './run-places.js';
@@ -55,13 +55,15 @@ export async function egressCommand(options: EgressReportOptions, ctx: HostConte
     options.codexHome === undefined ? 'the Codex home' : '--codex-home',
     [workdir],
   );
-  const trees = [workdir, envDir];
-  const runs = await listEgressRuns(envDir, trees);
-  if (runs.length === 0) throw new EnvironmentError(`no egress logs in ${envDir}/egress yet: they are written when a run ends`);
+  // R146: only the launcher's own records are read; copies in the Codex home are the agent's to forge.
+  const store = egressStoreDir(ctx, envDir);
+  const runs = await listEgressRecords(store);
+  const where = escapeTerminalText(envDir);
+  if (runs.length === 0) throw new EnvironmentError(`no egress record for ${where} yet: one is kept when a run or session command ends`);
   const matches = options.run === undefined ? runs.slice(0, 1) : runs.filter((run) => run.runId.startsWith(options.run ?? ''));
   if (matches.length === 0)
     throw new UsageError(
-      `no run ${options.run} in ${envDir}/egress: known runs: ${runs
+      `no run ${options.run} for ${where}: known runs: ${runs
         .slice(0, 10)
         .map((r) => r.runId)
         .join(' ')}`,
@@ -69,18 +71,15 @@ export async function egressCommand(options: EgressReportOptions, ctx: HostConte
   if (matches.length > 1)
     throw new UsageError(`run id prefix ${options.run} is ambiguous (${matches.map((r) => r.runId).join(' ')}): give more digits`);
   const chosen = matches[0]!;
-  const { destinations, dropped, badLines } = await readEgressCopy(chosen.file, trees);
-  if (badLines > 0)
-    process.stderr.write(
-      `warning: ${escapeTerminalText(chosen.file)}: ${badLines} malformed line(s) skipped (the agent can write the Codex home)\n`,
-    );
+  const { destinations, dropped, badLines } = await readEgressRecord(chosen.file);
+  if (badLines > 0) process.stderr.write(`warning: ${escapeTerminalText(chosen.file)}: ${badLines} malformed line(s) skipped\n`);
   const shown = options.only === undefined ? destinations : destinations.filter((d) => d.verdict === options.only);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ runId: chosen.runId, dropped, destinations: shown })}\n`);
     return 0;
   }
   const allowed = destinations.filter((d) => d.verdict === 'allowed').length;
-  const leftOut = dropped > 0 ? `, ${dropped} log lines left out (rate limit or size cap)` : '';
+  const leftOut = dropped > 0 ? `, ${dropped} events not recorded (flood limits of the sandbox's log)` : '';
   const counts = `${allowed} allowed, ${destinations.length - allowed} refused${leftOut}`;
   process.stdout.write(`run ${chosen.runId} (${escapeTerminalText(chosen.file)}): ${counts}\n`);
   if (shown.length > 0) process.stdout.write(`${shown.map(formatLine).join('\n')}\n`);

@@ -110,13 +110,13 @@ export async function executeRun(
   if (resolved.egress !== undefined) provideDockerEnv(listEgressSecrets(resolved.egress), true);
   const tracking = options.track === true ? await startTracking(ctx, resolved) : undefined;
   // The raw egress log's host directory must exist before docker mounts it (R70).
-  const egressLog = await startEgressLog(resolved, prepared.trees, ctx.hostname);
+  const egressLog = await startEgressLog(resolved, ctx);
   let result: RunResult | undefined;
   try {
     // R103: every mount source pinned last, right before docker resolves the paths again.
     const pinned = await pinPlan(prepared);
     if (options.session !== undefined) {
-      result = await runSession(pinned, options.session);
+      result = await runSession(pinned, options.session, ctx);
     } else {
       const exitCode = await container(buildDockerRunArgs(pinned.plan), pinned, imageAgents);
       result = { exitCode, egress: await egressLog.finish() };

@@ -9,6 +9,8 @@ import { isRunning, type SessionRecord } from '../core/session-list.js';
 import { compareMountSets, describeMountDiff } from '../core/session-mounts.js';
 import { queryDocker, runDockerAttached } from '../host/docker.js';
 import { takeSessionEgress } from '../host/egress-log.js';
+import { egressStoreDir } from '../host/egress-store.js';
+import type { HostContext } from '../host/host-context.js';
 import { listManagedContainers, removeContainers, SessionSetupError, startContainer, waitForSessionReady } from '../host/sessions.js';
 import type { EgressOutcome } from '../host/egress-log.js';
 import type { PreparedRun } from './prepare-run.js';
@@ -23,7 +25,11 @@ const say = (line: string) => process.stderr.write(`${escapeTerminalText(line)}\
  * afterwards; one that existed before is never removed by a run (R41, R42). Resolves with the
  * command's exit code and the egress record of that command (R95).
  */
-export async function runSession(prepared: PreparedRun, session: SessionOptions): Promise<{ exitCode: number; egress: EgressOutcome }> {
+export async function runSession(
+  prepared: PreparedRun,
+  session: SessionOptions,
+  ctx: Pick<HostContext, 'env' | 'home'>,
+): Promise<{ exitCode: number; egress: EgressOutcome }> {
   const records = await listManagedContainers();
   const existing = records.find((record) => record.name === session.name);
   let reentered: SessionRecord | undefined;
@@ -63,7 +69,7 @@ export async function runSession(prepared: PreparedRun, session: SessionOptions)
     const exitCode = await runDockerAttached(argv, removeAfter ? { containerName: container } : { keep: true });
     // Every command in a session ends with its egress summary; nothing raw stays (R95).
     const { envDir, runId } = prepared.resolved;
-    return { exitCode, egress: await takeSessionEgress(container, { envDir, runId, trees: prepared.trees }) };
+    return { exitCode, egress: await takeSessionEgress(container, { runId, store: egressStoreDir(ctx, envDir) }) };
   } finally {
     if (removeAfter) await removeContainers([container]).catch(() => undefined);
     else say(`session ${name} is still running: run-in-container attach ${name} | stop ${name} | destroy ${name}`);

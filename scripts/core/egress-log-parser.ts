@@ -1,11 +1,17 @@
 import { isIP } from 'node:net';
 import { coversName } from './egress-policy.js';
+import { dnsdistNameBytes, escapeMalformedName, sanitizeName, sanitizeProtocol } from './egress-names.js';
+import { INTERNAL_NAME, parseSquidLine } from './egress-squid.js';
+
+export { sanitizeName, sanitizeProtocol } from './egress-names.js';
+export { parseSquidLine } from './egress-squid.js';
 
 /**
  * Why a connection or a name was refused (R92): the name check of 80/443 (Squid), the DNS
  * filter (dnsmasq) or the firewall (ulogd2).
  */
-export type EgressReason = 'name not allowed' | 'TLS without a name' | 'name does not match' | 'address without a name' | 'DNS';
+export type EgressReason =
+  'name not allowed' | 'TLS without a name' | 'name does not match' | 'address without a name' | 'DNS' | 'malformed name';
 
 export const EGRESS_REASONS: readonly EgressReason[] = [
   'name not allowed',
@@ -13,6 +19,7 @@ export const EGRESS_REASONS: readonly EgressReason[] = [
   'name does not match',
   'address without a name',
   'DNS',
+  'malformed name',
 ];
 
 /** How the destination was asked for: a DNS query, HTTP (Host), TLS (SNI), any other connection. */
@@ -31,35 +38,18 @@ export interface EgressEvent {
   /** Allowed connections: bytes the agent sent and received. */
   bytesUp?: number;
   bytesDown?: number;
+  /** How many occurrences this event stands for (a `#repeat N` line of the capper, R140); 1 when absent. */
+  count?: number;
 }
 
 export interface ParsedEgressLog {
   events: EgressEvent[];
-  /** Lines the sandbox left out of the log (rate limit or size cap). */
+  /** Events the sandbox did not record (R143): the capper's budgets, the kernel's log limit, dnsmasq's buffer. */
   dropped: number;
 }
 
-/** Names the entrypoint itself uses to check the resolver and the name check: never the agent's. */
-const INTERNAL_NAME = /(^|\.)codex-sandbox\.invalid$/;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const PROTOCOLS: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp' };
-
-/** The agent chose these names: keep them printable and short before they reach a terminal. */
-export function sanitizeName(name: string): string {
-  return name
-    .toLowerCase()
-    .replace(/\.$/, '')
-    .replace(/[^a-z0-9._*-]/g, '?')
-    .slice(0, 253);
-}
-
-/** A protocol name the sandbox (or a forged copy) wrote: lowercase letters and digits, at most 10. */
-export function sanitizeProtocol(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, '')
-    .slice(0, 10);
-}
 
 /** dnsmasq's "Mon dd hh:mm:ss" (the container's clock is UTC) as ISO, in the year of `now`. */
 function syslogTimeToIso(stamp: string, now: Date): string | undefined {
@@ -143,111 +133,80 @@ function parsePacketLine(line: string): EgressEvent | undefined {
   };
 }
 
-/** A URL-escaped field of Squid's log (`-` when empty), decoded and made printable. */
-function squidField(raw: string | undefined): string | undefined {
-  if (raw === undefined || raw === '-' || raw === '') return undefined;
-  let text = raw;
-  try {
-    text = decodeURIComponent(raw);
-  } catch {
-    // left as it is: sanitizeName makes it printable
-  }
-  return text;
-}
-
-function squidTime(raw: string | undefined): string | undefined {
-  const seconds = Number(raw);
-  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000).toISOString() : undefined;
-}
-
-function squidCount(raw: string | undefined): number | undefined {
-  return raw !== undefined && /^[0-9]{1,15}$/.test(raw) ? Number(raw) : undefined;
-}
-
-/** Host (or SNI) as name or address: an IP literal is never a name. */
-function nameOrAddress(host: string): { name?: string; address?: string } {
-  const bare = host.replace(/^\[|\]$/g, '');
-  return isIP(bare) !== 0 ? { address: bare } : { name: sanitizeName(host) };
-}
-
 /**
- * One line of the name check (image/lib-egress.sh `logformat codex`):
- * `squid TIME CLIENT LPORT METHOD HOST PORT SNI BUMP HTTP-STATUS SQUID-STATUS ERROR SERVER UP DOWN`.
- * Returns undefined for Squid's intermediate records (the TLS peek before the decision, a
- * client that left before sending anything) and for the start-up self-check.
+ * dnsdist's line for a query whose name is no host name (R147):
+ * `Packet from 127.0.0.1:39636 for a\032b.example.net. A with id 13330`.
  */
-export function parseSquidLine(line: string): EgressEvent | undefined {
-  const f = line.split(' ');
-  if (f[0] !== 'squid' || f.length < 15) return undefined;
-  const [, timeRaw, , , method, hostRaw, portRaw, sniRaw, bump, , squidStatus, error, server, upRaw, downRaw] = f;
-  const host = squidField(hostRaw);
-  const sni = squidField(sniRaw);
-  if (method === undefined || method === '-' || host === undefined) return undefined;
-  if (INTERNAL_NAME.test(sanitizeName(host)) || (sni !== undefined && INTERNAL_NAME.test(sanitizeName(sni)))) return undefined;
-  const port = squidCount(portRaw);
-  const base = {
-    time: squidTime(timeRaw),
-    kind: (method === 'CONNECT' ? 'tls' : 'http') as EgressKind,
-    ...(port === undefined ? {} : { port }),
-  };
-  if (bump === 'terminate') {
-    if (sni === undefined) return { ...base, verdict: 'refused', reason: 'TLS without a name', ...nameOrAddress(host) };
-    return { ...base, verdict: 'refused', reason: 'name not allowed', ...nameOrAddress(sni) };
+function parseMalformedQuery(line: string): EgressEvent | undefined {
+  const match = /^Packet from \S+ for (\S+) \S+ with id \d+$/.exec(line);
+  if (match === null) return undefined;
+  return { verdict: 'refused', reason: 'malformed name', kind: 'dns', name: escapeMalformedName(dnsdistNameBytes(match[1] ?? '')) };
+}
+
+/** The parts of the log that are not events: the logged policy and the counts of what was not recorded. */
+interface LogState {
+  events: EgressEvent[];
+  names: Map<string, string>;
+  policy: Policy;
+  dropped: number;
+  now: Date;
+}
+
+/** `#allow`, `#deny`, `#upstream` heading each file; true when the line was one. */
+function readPolicyLine(line: string, policy: Policy): boolean {
+  if (!line.startsWith('#allow ') && !line.startsWith('#deny ') && !line.startsWith('#upstream ')) return false;
+  const patterns = line
+    .slice(line.indexOf(' ') + 1)
+    .split(' ')
+    .filter((p) => p !== '');
+  if (line.startsWith('#allow ')) policy.allow = patterns;
+  else if (line.startsWith('#deny ')) policy.deny = patterns;
+  else policy.upstream = patterns[0];
+  return true;
+}
+
+/** One event line (Squid, ulogd2, dnsdist, dnsmasq), standing for `count` occurrences. */
+function readEventLine(line: string, count: number, state: LogState): void {
+  if (count < 1) return;
+  const event = line.startsWith('squid ')
+    ? parseSquidLine(line)
+    : line.startsWith('{')
+      ? parsePacketLine(line)
+      : line.startsWith('Packet from ')
+        ? parseMalformedQuery(line)
+        : undefined;
+  if (event !== undefined) {
+    state.events.push(count === 1 ? event : { ...event, count });
+    return;
   }
-  if (error === 'ERR_CONFLICT_HOST') return { ...base, verdict: 'refused', reason: 'name does not match', ...nameOrAddress(sni ?? host) };
-  if (squidStatus === 'TCP_DENIED' || error === 'ERR_ACCESS_DENIED') {
-    const target = nameOrAddress(host);
-    return { ...base, verdict: 'refused', reason: target.name === undefined ? 'address without a name' : 'name not allowed', ...target };
-  }
-  // The TLS peek's own record (no server yet; a CONNECT's answered 200 already): the
-  // decision follows in a second line.
-  if (squidStatus === 'NONE_NONE' && (server === undefined || server === '-')) return undefined;
-  const up = squidCount(upRaw);
-  const down = squidCount(downRaw);
-  return {
-    ...base,
-    verdict: 'allowed',
-    ...nameOrAddress(sni ?? host),
-    ...(server !== undefined && server !== '-' && isIP(server) !== 0 ? { address: server } : {}),
-    ...(up === undefined ? {} : { bytesUp: up }),
-    ...(down === undefined ? {} : { bytesDown: down }),
-  };
+  if (/^(squid |\{|Packet from )/.test(line)) return;
+  const before = state.events.length;
+  parseDnsLine(line, state.now, state.events, state.names);
+  if (count !== 1 && state.events.length > before) state.events[before] = { ...state.events[before]!, count };
 }
 
 /**
- * The capped log the sandbox wrote (image/lib-egress.sh): dnsmasq, Squid and ulogd2 lines
- * mixed, plus `#dropped N` counts. A refusal by Squid's address check (409) of a name the
- * DNS filter refused too is a name that is not allowed (Squid looked it up first).
+ * The capped log the sandbox wrote (image/lib-egress.sh): dnsmasq, Squid, ulogd2 and dnsdist
+ * lines mixed, `#repeat N<TAB>LINE` for N more occurrences of LINE's key (R140), and the
+ * counts of what was not recorded: `#dropped N`, `#unlogged N`, dnsmasq's lost entries (R143).
+ * A refusal by Squid's address check (409) of a name the DNS filter refused too is a name
+ * that is not allowed (Squid looked it up first).
  */
 export function parseEgressLog(text: string, now: Date): ParsedEgressLog {
-  const events: EgressEvent[] = [];
-  const names = new Map<string, string>();
-  const policy: Policy = { allow: undefined, deny: [], upstream: undefined };
-  let dropped = 0;
+  const state: LogState = { events: [], names: new Map(), policy: { allow: undefined, deny: [], upstream: undefined }, dropped: 0, now };
   for (const line of text.split('\n')) {
-    if (line.startsWith('#dropped ')) {
-      dropped += squidCount(line.slice('#dropped '.length).trim()) ?? 0;
-    } else if (line.startsWith('#allow ') || line.startsWith('#deny ') || line.startsWith('#upstream ')) {
-      const patterns = line
-        .slice(line.indexOf(' ') + 1)
-        .split(' ')
-        .filter((p) => p !== '');
-      if (line.startsWith('#allow ')) policy.allow = patterns;
-      else if (line.startsWith('#deny ')) policy.deny = patterns;
-      else policy.upstream = patterns[0];
-    } else if (line.startsWith('squid ')) {
-      const event = parseSquidLine(line);
-      if (event !== undefined) events.push(event);
-    } else if (line.startsWith('{')) {
-      const event = parsePacketLine(line);
-      if (event !== undefined) events.push(event);
-    } else {
+    const counted = /^#(dropped|unlogged) (\d{1,15})\s*$/.exec(line);
+    const repeat = /^#repeat (\d{1,15})\t(.*)$/.exec(line);
+    if (counted !== null) state.dropped += Number(counted[2]);
+    else if (repeat !== null) readEventLine(repeat[2] ?? '', Number(repeat[1]), state);
+    else if (readPolicyLine(line, state.policy)) continue;
+    else {
       const lost = /\sdnsmasq\[\d+\]: (\d{1,9}) log entries lost/.exec(line);
-      if (lost !== null) dropped += Number(lost[1]);
-      else parseDnsLine(line, now, events, names);
+      if (lost !== null) state.dropped += Number(lost[1]);
+      else readEventLine(line, 1, state);
     }
   }
-  return { events: settleReasons(events, names, policy), dropped };
+  return { events: settleReasons(state.events, state.names, state.policy), dropped: state.dropped };
 }
 
 /** The policy the sandbox logged (`#allow`/`#deny` heading each file), as the DNS filter applies it. */

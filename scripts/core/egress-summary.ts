@@ -1,13 +1,7 @@
 import { isIP } from 'node:net';
 import { explainInvalidDomain } from './allowlist.js';
-import {
-  EGRESS_REASONS,
-  sanitizeName,
-  sanitizeProtocol,
-  type EgressEvent,
-  type EgressKind,
-  type EgressReason,
-} from './egress-log-parser.js';
+import { EGRESS_REASONS, type EgressEvent, type EgressKind, type EgressReason } from './egress-log-parser.js';
+import { sanitizeMalformedName, sanitizeName, sanitizeProtocol } from './egress-names.js';
 
 /** One destination of a run, allowed or refused: what `<run id>.jsonl` holds, one per line. */
 export interface EgressDestination extends Omit<EgressEvent, 'time'> {
@@ -17,7 +11,7 @@ export interface EgressDestination extends Omit<EgressEvent, 'time'> {
   count: number;
 }
 
-/** A run's egress record: its destinations and how many log lines the sandbox left out. */
+/** A run's egress record: its destinations and how many events the sandbox did not record (R143). */
 export interface EgressRecord {
   destinations: EgressDestination[];
   dropped: number;
@@ -38,7 +32,7 @@ const keyOf = (e: EgressEvent) =>
   ].join('|');
 
 function widen(into: EgressDestination, event: EgressEvent): void {
-  into.count += 1;
+  into.count += event.count ?? 1;
   if (event.bytesUp !== undefined) into.bytesUp = (into.bytesUp ?? 0) + event.bytesUp;
   if (event.bytesDown !== undefined) into.bytesDown = (into.bytesDown ?? 0) + event.bytesDown;
   if (event.time === undefined) return;
@@ -64,7 +58,7 @@ export function aggregateEgress(events: readonly EgressEvent[]): EgressDestinati
       ...(event.address === undefined ? {} : { address: event.address }),
       ...(event.port === undefined ? {} : { port: event.port }),
       ...(event.protocol === undefined ? {} : { protocol: event.protocol }),
-      count: 1,
+      count: event.count ?? 1,
       ...(event.bytesUp === undefined ? {} : { bytesUp: event.bytesUp }),
       ...(event.bytesDown === undefined ? {} : { bytesDown: event.bytesDown }),
       time: event.time,
@@ -101,50 +95,123 @@ export function suggestAllow(destination: EgressDestination): string | undefined
   return `${name}:${destination.port}`;
 }
 
-/**
- * The one line printed after a run; undefined when nothing was refused. Only refusals are
- * listed (an admitted connection is never called refused), each destination once with its
- * reasons; what the sandbox left out of the log is counted.
- */
-export function formatEgressSummary(record: EgressRecord): string | undefined {
-  const refused = record.destinations.filter((d) => d.verdict === 'refused');
-  const dropped = record.dropped > 0 ? ` (+${record.dropped} log lines left out)` : '';
-  if (refused.length === 0) {
-    return record.dropped > 0
-      ? `egress: no refusal logged, but ${record.dropped} log lines were left out (rate limit or size cap)`
-      : undefined;
-  }
-  // One entry per name (its DNS refusal and its refused connections together); ports other
-  // than 80/443 are shown, bare addresses keep theirs.
-  const byLabel = new Map<string, { count: number; reasons: Set<EgressReason>; suggestions: Set<string> }>();
+/** Entry text and `--allow` bounds of the end-of-run line (R94, R145): under 1,000 characters always. */
+const ENTRIES_BUDGET = 400;
+const LABEL_MAX = 48;
+const SUGGESTED = 3;
+const SUGGESTION_NAME_MAX = 64;
+
+/** A long name (up to 253 characters, or an escaped malformed one) cut in the middle: `start…end`. */
+export function shortenLabel(text: string, max = LABEL_MAX): string {
+  return text.length <= max ? text : `${text.slice(0, max - 21)}…${text.slice(-20)}`;
+}
+
+interface SummaryEntry {
+  label: string;
+  count: number;
+  reasons: Set<EgressReason>;
+  suggestions: Set<string>;
+  /** Refused by the DNS filter (the agent's tools resolve a name before they connect)… */
+  askedByDns: boolean;
+  /** …and never by the name check: Squid looks up every Host and SNI it refuses, so a Host/SNI flood has DNS refusals too. */
+  viaProxy: boolean;
+  first: string;
+  order: number;
+}
+
+/** One entry per name (its DNS refusal and its refused connections together); ports other than 80/443 shown, bare addresses keep theirs. */
+function summaryEntries(refused: readonly EgressDestination[]): SummaryEntry[] {
+  const byLabel = new Map<string, SummaryEntry>();
   for (const d of refused) {
     const offPort = d.port !== undefined && d.port !== 80 && d.port !== 443 && (d.protocol === undefined || d.protocol === 'tcp');
     const label = d.name === undefined ? describeDestination(d) : offPort ? `${d.name}:${d.port}` : d.name;
-    const entry = byLabel.get(label) ?? { count: 0, reasons: new Set<EgressReason>(), suggestions: new Set<string>() };
+    const order = byLabel.size;
+    const entry = byLabel.get(label) ?? {
+      label,
+      count: 0,
+      reasons: new Set(),
+      suggestions: new Set(),
+      askedByDns: false,
+      viaProxy: false,
+      first: '',
+      order,
+    };
     entry.count += d.count;
     if (d.reason !== undefined) entry.reasons.add(d.reason);
     const suggestion = suggestAllow(d);
     if (suggestion !== undefined) entry.suggestions.add(suggestion);
+    if (d.kind === 'dns' && d.reason === 'DNS') entry.askedByDns = true;
+    if (d.kind === 'http' || d.kind === 'tls') entry.viaProxy = true;
+    if (d.time !== undefined && (entry.first === '' || d.time < entry.first)) entry.first = d.time;
     byLabel.set(label, entry);
   }
-  const labels = [...byLabel.entries()];
-  const listed = labels.slice(0, SHOWN_IN_SUMMARY);
-  const shown = listed.map(([label, e]) => `${label} (${e.count}×${e.reasons.size === 0 ? '' : `, ${[...e.reasons].join(', ')}`})`);
-  if (labels.length > SHOWN_IN_SUMMARY) shown.push(`${labels.length - SHOWN_IN_SUMMARY} more`);
-  const noun = labels.length === 1 ? 'destination' : 'destinations';
-  // Suggestions for the listed entries only: the line stays one short line however many
-  // names the agent tried (`egress` lists them all).
-  const suggestions = [...new Set(listed.flatMap(([, e]) => [...e.suggestions]))].map((s) => `--allow ${s}`);
-  const more = labels.slice(SHOWN_IN_SUMMARY).some(([, e]) => e.suggestions.size > 0) ? ' …' : '';
-  const allow = suggestions.length === 0 ? '' : ` — allow with: ${suggestions.join(' ')}${more}`;
-  return `refused ${labels.length} ${noun}: ${shown.join(' · ')}${allow}${dropped}`;
+  return [...byLabel.values()];
 }
 
-/** One JSON object per destination, then `{"dropped": N}` when lines were left out. */
-export function formatEgressJsonl(record: EgressRecord): string {
-  const lines = record.destinations.map((d) => JSON.stringify(d));
-  if (record.dropped > 0) lines.push(JSON.stringify({ dropped: record.dropped }));
-  return lines.map((line) => `${line}\n`).join('');
+/**
+ * At most 3 `--allow` suggestions: names the agent's tools asked for (refused by the DNS filter
+ * and never seen by the name check: a tool stops at NXDOMAIN) before the rest (Host or SNI
+ * names, which the agent chose to send past the DNS), each group in order of first appearance;
+ * names too long for the line are left to `egress`. `…` when there are more.
+ */
+function chooseSuggestions(entries: readonly SummaryEntry[]): { chosen: string[]; more: boolean } {
+  const asked = (e: SummaryEntry) => Number(e.askedByDns && !e.viaProxy);
+  const ranked = [...entries].sort((a, b) => asked(b) - asked(a) || (a.first || '~').localeCompare(b.first || '~') || a.order - b.order);
+  const all = [...new Set(ranked.flatMap((e) => [...e.suggestions]))];
+  const fitting = all.filter((s) => s.length <= SUGGESTION_NAME_MAX + 6);
+  const chosen = fitting.slice(0, SUGGESTED);
+  return { chosen, more: all.length > chosen.length };
+}
+
+/**
+ * The one line printed after a run; undefined when nothing was refused. Only refusals are
+ * listed (an admitted connection is never called refused), each destination once with its
+ * reasons, long names shortened, as many as fit (`N more`); what the sandbox did not record is
+ * counted (R143). Under 1,000 characters however many names, of whatever length (R145).
+ */
+export function formatEgressSummary(record: EgressRecord): string | undefined {
+  const refused = record.destinations.filter((d) => d.verdict === 'refused');
+  const dropped = record.dropped > 0 ? ` (+${record.dropped} events not recorded)` : '';
+  if (refused.length === 0) {
+    return record.dropped > 0 ? `egress: no refusal logged, but ${record.dropped} events were not recorded (see egress)` : undefined;
+  }
+  const entries = summaryEntries(refused);
+  const shown: string[] = [];
+  let used = 0;
+  for (const e of entries.slice(0, SHOWN_IN_SUMMARY)) {
+    const text = `${shortenLabel(e.label)} (${e.count}×${e.reasons.size === 0 ? '' : `, ${[...e.reasons].join(', ')}`})`;
+    if (shown.length > 0 && used + text.length > ENTRIES_BUDGET) break;
+    shown.push(text);
+    used += text.length + 3;
+  }
+  const listed = shown.length;
+  if (entries.length > listed) shown.push(`${entries.length - listed} more`);
+  const noun = entries.length === 1 ? 'destination' : 'destinations';
+  const { chosen, more } = chooseSuggestions(entries);
+  const allow = chosen.length === 0 ? '' : ` — allow with: ${chosen.map((s) => `--allow ${s}`).join(' ')}${more ? ' …' : ''}`;
+  return `refused ${entries.length} ${noun}: ${shown.join(' · ')}${allow}${dropped}`;
+}
+
+/**
+ * One JSON object per destination, then `{"dropped": N}` when events were not recorded. With
+ * `maxBytes` (R146), destinations past it are left out and their events counted as dropped.
+ */
+export function formatEgressJsonl(record: EgressRecord, maxBytes = Infinity): string {
+  const lines: string[] = [];
+  let dropped = record.dropped;
+  let size = 40; // room for the dropped line
+  const encoder = new TextEncoder();
+  for (const d of record.destinations) {
+    const line = `${JSON.stringify(d)}\n`;
+    const bytes = encoder.encode(line).length;
+    if (size + bytes > maxBytes) dropped += d.count;
+    else {
+      lines.push(line);
+      size += bytes;
+    }
+  }
+  if (dropped > 0) lines.push(`${JSON.stringify({ dropped })}\n`);
+  return lines.join('');
 }
 
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
@@ -160,7 +227,7 @@ function readDestination(r: Record<string, unknown>): EgressDestination {
   const d: EgressDestination = { time: text(r.time), lastTime: text(r.lastTime), verdict, kind: kind as EgressKind, count };
   if (EGRESS_REASONS.includes(r.reason as EgressReason)) d.reason = r.reason as EgressReason;
   else if (verdict === 'refused') d.reason = kind === 'dns' ? 'DNS' : 'address without a name';
-  if (typeof r.name === 'string') d.name = sanitizeName(r.name);
+  if (typeof r.name === 'string') d.name = d.reason === 'malformed name' ? sanitizeMalformedName(r.name) : sanitizeName(r.name);
   if (typeof r.address === 'string' && isIP(r.address) !== 0) d.address = r.address;
   if (typeof r.port === 'number' && Number.isInteger(r.port) && r.port > 0 && r.port < 65536) d.port = r.port;
   if (typeof r.protocol === 'string') d.protocol = sanitizeProtocol(r.protocol);

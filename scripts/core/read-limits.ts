@@ -38,10 +38,10 @@ export const READ_LIMITS = {
   /** A run's raw egress log (the sandbox caps it at 8 MiB, image/lib-egress.sh; a little more is allowed). */
   egressLog: 9 * MiB,
   /**
-   * `<run id>.jsonl` in the Codex home: a full raw log aggregates to at most ~2.5 times its
-   * size (one JSON object per distinct destination), so a genuine copy always fits.
+   * A run's record in the launcher's state directory (R146): a full raw log can aggregate to
+   * more; the record keeps the most frequent destinations within this and counts the rest.
    */
-  egressCopy: 32 * MiB,
+  egressRecord: 4 * MiB,
   /** The `run.json` of a raw egress directory (where an orphaned log's record goes). */
   egressOwner: 64 * KiB,
   /** Entries `--protect-git` visits looking for nested repositories. */

@@ -2,7 +2,7 @@ import { lstat, mkdir, readdir, realpath, rm, writeFile } from 'node:fs/promises
 import path from 'node:path';
 import { EnvironmentError } from '../core/errors.js';
 import { parseEgressLog } from '../core/egress-log-parser.js';
-import { aggregateEgress, formatEgressJsonl, formatEgressSummary, parseEgressJsonl, type EgressRecord } from '../core/egress-summary.js';
+import { aggregateEgress, formatEgressSummary, type EgressRecord } from '../core/egress-summary.js';
 import { ORPHAN_MIN_AGE_MS } from '../core/orphan-containers.js';
 import { READ_LIMITS } from '../core/read-limits.js';
 import { buildEgressTakeArgs } from '../core/session-docker-args.js';
@@ -11,24 +11,17 @@ import { queryDocker } from './docker.js';
 import { stateDirOf, type HostContext } from './host-context.js';
 import { errorCode } from './resolve-path.js';
 import { UnsafePathError } from './unsafe-path-error.js';
-import { openHostDir, writeHostFile } from './tree-paths.js';
 import { readHostFile } from './read-host-file.js';
+import { egressStoreDir, saveEgressRecord } from './egress-store.js';
 
-/** Per-run copies for the user, in the Codex home: `<env dir>/egress/<run id>.jsonl`. */
-const EGRESS_COPY_DIR = 'egress';
 /** The capped log's file in a plain run's raw directory. */
 const RAW_LOG = 'egress.log';
 const TAKE_TIMEOUT_MS = 20000;
 
-/**
- * Where a run's record goes: its Codex home and every tree the agent can write (R101). The
- * Codex home lies in (or is) one of them, and a kept session's agent runs while the record
- * is written: the path is walked beneath those trees, so a link it plants is never followed.
- */
+/** Where a run's record goes (R146): its project's record directory in the launcher's state, never a tree the agent can write. */
 export interface EgressTarget {
-  envDir: string;
   runId: string;
-  trees: readonly string[];
+  store: string;
 }
 
 /**
@@ -46,17 +39,17 @@ export function egressRawDir(ctx: HostContext, runId: string): string {
 const RAW_OWNER = 'run.json';
 
 interface RawOwner {
+  /** The Codex home: the record directory is derived from it (egressStoreDir). */
   envDir: string;
-  trees: string[];
   /** The launcher's host: a HOME shared between machines holds other hosts' live logs too. */
   host: string;
 }
 
 /** Created just before `docker run` (mode 0700: other host users have no business there). */
-export async function createEgressRawDir(dir: string, target: Omit<EgressTarget, 'runId'>, host: string): Promise<void> {
+export async function createEgressRawDir(dir: string, envDir: string, host: string): Promise<void> {
   await mkdir(path.dirname(dir), { recursive: true, mode: 0o700 });
   await mkdir(dir, { mode: 0o700 });
-  const owner: RawOwner = { envDir: target.envDir, trees: [...target.trees], host };
+  const owner: RawOwner = { envDir, host };
   await writeFile(path.join(dir, RAW_OWNER), `${JSON.stringify(owner)}\n`, { flag: 'wx', mode: 0o600 });
 }
 
@@ -76,9 +69,6 @@ async function readRawOwner(rawDir: string): Promise<Partial<RawOwner> | undefin
   return typeof owner === 'object' && owner !== null ? (owner as Partial<RawOwner>) : undefined;
 }
 
-const isTreeList = (value: unknown): value is string[] =>
-  Array.isArray(value) && value.length > 0 && value.every((tree) => typeof tree === 'string' && path.isAbsolute(tree));
-
 /**
  * Raw directories of plain runs whose launcher died before its summary (SIGKILL; the
  * container is gone too): their record is written (no summary line: the run is long over)
@@ -97,8 +87,8 @@ export async function finishOrphanedEgressLogs(ctx: HostContext, liveContainers:
     if (owner?.host !== undefined && owner.host !== ctx.hostname) continue;
     try {
       const text = await readRawEgress(rawDir);
-      if (typeof owner?.envDir === 'string' && isTreeList(owner.trees) && text !== undefined)
-        await recordEgress(text, { envDir: owner.envDir, runId, trees: owner.trees }, true);
+      if (typeof owner?.envDir === 'string' && path.isAbsolute(owner.envDir) && text !== undefined)
+        await recordEgress(text, { runId, store: egressStoreDir(ctx, owner.envDir) }, true);
     } catch {
       // unreadable or half written: nothing to keep
     }
@@ -116,11 +106,6 @@ async function readRawEgress(rawDir: string): Promise<string | undefined> {
   }
 }
 
-/** Writes `<env dir>/egress/<run id>.jsonl` through directory descriptors (R101: no link followed on the way, temp + rename). */
-async function saveEgressCopy(target: EgressTarget, record: EgressRecord): Promise<void> {
-  await writeHostFile(path.join(target.envDir, EGRESS_COPY_DIR), `${target.runId}.jsonl`, formatEgressJsonl(record), target.trees);
-}
-
 export interface EgressOutcome {
   /** Number of refused destinations, or null when the sandbox kept no log. */
   refused: number | null;
@@ -132,9 +117,9 @@ const NO_LOG: EgressOutcome = { refused: null, record: { destinations: [], dropp
 const describeFailure = (error: unknown) => (error instanceof UnsafePathError ? error.detail : errorCode(error));
 
 /**
- * Parses a run's log text and prints the one-line summary, then keeps the copy in the Codex
- * home. The summary and the outcome come from the raw log alone: the Codex home is
- * agent-writable, so what is planted there can cost the copy (one warning), never the summary.
+ * Parses a run's log text, prints the one-line summary and keeps the record in the launcher's
+ * state (R146). The summary and the outcome come from the raw log alone: a record that cannot
+ * be kept costs one warning, never the summary.
  */
 async function recordEgress(text: string, target: EgressTarget, quiet = false): Promise<EgressOutcome> {
   const parsed = parseEgressLog(text, new Date());
@@ -142,19 +127,19 @@ async function recordEgress(text: string, target: EgressTarget, quiet = false): 
   const summary = formatEgressSummary(record);
   if (summary !== undefined && !quiet) process.stderr.write(`${summary}\n`);
   try {
-    await saveEgressCopy(target, record);
+    await saveEgressRecord(target.store, target.runId, record);
   } catch (error) {
-    if (!quiet) {
-      const where = path.join(target.envDir, EGRESS_COPY_DIR, `${target.runId}.jsonl`);
-      process.stderr.write(`warning: the egress record was not kept in ${escapeTerminalText(`${where} (${describeFailure(error)})`)}\n`);
-    }
+    if (!quiet)
+      process.stderr.write(
+        `warning: the egress record was not kept in ${escapeTerminalText(`${target.store} (${describeFailure(error)})`)}\n`,
+      );
   }
   return { refused: record.destinations.filter((d) => d.verdict === 'refused').length, record };
 }
 
 /**
  * After a plain run's container exited: summarise its raw log on stderr (nothing when nothing
- * was refused), keep a copy in the Codex home, drop the raw directory. Never throws: a
+ * was refused), keep the record (R146), drop the raw directory. Never throws: a
  * failure here must not change the run's exit code.
  */
 export async function finishEgressLog(run: EgressTarget & { rawDir: string }): Promise<EgressOutcome> {
@@ -188,44 +173,6 @@ export async function takeSessionEgress(container: string, target: EgressTarget,
   return recordEgress(text.slice(0, READ_LIMITS.egressLog), target);
 }
 
-export interface SavedEgressRun {
-  runId: string;
-  file: string;
-  mtimeMs: number;
-}
-
-/**
- * The `<run id>.jsonl` copies of a Codex home, newest first. The directory is opened beneath
- * the agent-writable `trees` (no link followed anywhere, R102) and listed through its descriptor.
- */
-export async function listEgressRuns(envDir: string, trees: readonly string[]): Promise<SavedEgressRun[]> {
-  let opened;
-  try {
-    opened = await openHostDir(path.join(envDir, EGRESS_COPY_DIR), trees);
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return [];
-    throw error;
-  }
-  const { dir, physical } = opened;
-  try {
-    const runs: SavedEgressRun[] = [];
-    for (const entry of await dir.readdir()) {
-      const match = /^([0-9a-f]{8})\.jsonl$/.exec(entry.name.toString('latin1'));
-      if (match === null) continue;
-      const info = await dir.lstat(entry.name);
-      if (info?.isFile() === true) runs.push({ runId: match[1] ?? '', file: path.join(physical, match[0]), mtimeMs: info.mtimeMs });
-    }
-    return runs.sort((a, b) => b.mtimeMs - a.mtimeMs || a.runId.localeCompare(b.runId));
-  } finally {
-    await dir.close();
-  }
-}
-
-/** A copy listed by listEgressRuns, read beneath the same trees (regular file, capped). */
-export async function readEgressCopy(file: string, trees: readonly string[]): Promise<EgressRecord & { badLines: number }> {
-  return parseEgressJsonl((await readHostFile(file, trees, READ_LIMITS.egressCopy)).bytes.toString('utf8'));
-}
-
 /**
  * The run flow's hook (R70, R95): creates a plain run's raw log directory before `docker run`
  * (docker refuses a missing bind source); `finish()`, once the container has exited, prints
@@ -234,13 +181,12 @@ export async function readEgressCopy(file: string, trees: readonly string[]): Pr
  */
 export async function startEgressLog(
   run: { egressLogDir?: string; envDir: string; runId: string; session?: unknown },
-  trees: readonly string[],
-  host: string,
+  ctx: Pick<HostContext, 'env' | 'home' | 'hostname'>,
 ): Promise<{ finish(): Promise<EgressOutcome> }> {
   const rawDir = run.egressLogDir;
   if (rawDir === undefined || run.session !== undefined) return { finish: async () => NO_LOG };
-  const target: EgressTarget = { envDir: run.envDir, runId: run.runId, trees };
-  await createEgressRawDir(rawDir, target, host);
+  const target: EgressTarget = { runId: run.runId, store: egressStoreDir(ctx, run.envDir) };
+  await createEgressRawDir(rawDir, run.envDir, ctx.hostname);
   let outcome: Promise<EgressOutcome> | undefined;
   return { finish: () => (outcome ??= finishEgressLog({ ...target, rawDir })) };
 }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { egressRecordFiles } from './helpers/egress-records.js';
 import { docker, IMAGE, runLauncher } from './helpers/run-launcher.js';
 import { createLabNetwork, waitForPort, WEB_SERVER, type LabNetwork } from './helpers/test-hosts.js';
 
@@ -21,7 +22,7 @@ const rawDirs = () => {
   const dir = path.join(home, '.local', 'state', 'codex-sandbox', 'egress');
   return existsSync(dir) ? readdirSync(dir) : [];
 };
-const copies = () => readdirSync(path.join(workdir, '.codex', '.environment', 'egress')).filter((f) => f.endsWith('.jsonl'));
+const copies = () => egressRecordFiles(home);
 
 beforeAll(() => {
   scratch = mkdtempSync(path.join(os.tmpdir(), 'cs-e2e-bounds-'));
@@ -100,33 +101,28 @@ describe('sessions: each command ends with its summary, nothing raw stays (R95)'
   });
 });
 
-describe('bounded log (R93)', () => {
-  test('a flood of refused names is cut and counted; the plain run leaves no raw log', () => {
+describe('bounded log (R93, R140, R141, R143)', () => {
+  test('a flood of refused names is recorded or counted; the line stays short; the plain run leaves no raw log', () => {
     const flood =
       'for i in $(seq 1 4000); do echo "flood-$i.test"; done > /tmp/names; dig +tries=1 +time=1 -f /tmp/names >/dev/null 2>&1; true';
     const result = launch(['shell', '--work_dir', workdir, '--network', lab.name, '--', 'sh', '-c', flood]);
     expect(result.status).toBe(0);
-    expect(result.stderr).toMatch(/^refused \d+ destinations: .*\(\+\d+ log lines left out\)$/m);
-    const newest = copies()
-      .map((f) => path.join(workdir, '.codex', '.environment', 'egress', f))
-      .sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]!;
+    const line = result.stderr.split('\n').find((l) => l.startsWith('refused ')) ?? '';
+    expect(line).toMatch(/^refused \d+ destinations: .* \d+ more/);
+    expect(line.length).toBeLessThan(1000);
+    const newest = copies().sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]!;
     const lines = readFileSync(newest, 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    const dropped = lines.find((l) => 'dropped' in l)?.dropped as number;
-    const kept = lines.filter((l) => l.name !== undefined).length;
-    expect(dropped).toBeGreaterThan(0);
-    expect(kept).toBeLessThan(4000);
+    const dropped = (lines.find((l) => 'dropped' in l)?.dropped as number | undefined) ?? 0;
+    const kept = lines.filter((l) => typeof l.name === 'string' && l.name.startsWith('flood-')).length;
+    expect(kept + dropped).toBeGreaterThanOrEqual(4000);
     expect(rawDirs()).toEqual([]);
   });
 
-  test('the capper keeps at most its cap and counts every line it leaves out', () => {
-    const input = Array.from(
-      { length: 300 },
-      (_, i) => `squid 1741607950.${i} 172.26.0.7 80 GET host-${i}.test 80 - - 403 TCP_DENIED ERR_ACCESS_DENIED - 77 415`,
-    ).join('\n');
-    const out = docker(
+  const capper = (input: string, cap: number) =>
+    docker(
       [
         'run',
         '--rm',
@@ -141,21 +137,46 @@ describe('bounded log (R93)', () => {
         '-W',
         'interactive',
         '-v',
-        'cap=4096',
+        `cap=${cap}`,
         '-v',
         'marker=END',
         '-f',
         '/usr/local/lib/codex-sandbox/egress-capper.awk',
       ],
-      `${input}\nEND\n`,
-    );
-    const kept = out.split('\n').filter((l) => l.startsWith('squid '));
-    const dropped = out
-      .split('\n')
-      .filter((l) => l.startsWith('#dropped '))
-      .reduce((sum, l) => sum + Number(l.slice(9)), 0);
-    expect(kept.join('\n').length).toBeLessThanOrEqual(4096);
-    expect(kept.length).toBeGreaterThan(0);
-    expect(kept.length + dropped).toBe(300);
+      `${input}\nEND 7\n`,
+    ).split('\n');
+  const sumOf = (out: string[], prefix: string) =>
+    out.filter((l) => l.startsWith(prefix)).reduce((sum, l) => sum + Number(l.slice(prefix.length).split('\t')[0]), 0);
+  const squid = (i: number, host: string, status = '403 TCP_DENIED ERR_ACCESS_DENIED - 77 415') =>
+    `squid 1741607950.${i} 172.26.0.7 80 GET ${host} 80 - - ${status} -`;
+
+  test('the capper keeps each class within its share of the cap and counts every line it leaves out', () => {
+    const input = Array.from({ length: 300 }, (_, i) => squid(i, `host-${i}.test`)).join('\n');
+    const out = capper(input, 4096);
+    const kept = out.filter((l) => l.startsWith('squid ')).length + sumOf(out, '#repeat ');
+    expect(out.filter((l) => !l.startsWith('#dropped') && !l.startsWith('#unlogged')).join('\n').length).toBeLessThanOrEqual(4096);
+    expect(kept).toBeGreaterThan(0);
+    expect(kept + sumOf(out, '#dropped ')).toBe(300);
+    expect(out).toContain('#unlogged 7'); // the marker's count of what the kernel did not log
+  });
+
+  test('repeats of one key cost one line; a flood of one class leaves the others their share', () => {
+    const flood = Array.from({ length: 50_000 }, (_, i) => squid(i % 1000, `long-${i % 64}-${'x'.repeat(200)}.test`));
+    const distinct = Array.from({ length: 20_000 }, (_, i) => squid(i % 1000, `distinct-${i}-${'y'.repeat(200)}.test`));
+    const later = [
+      'Mar 10 11:59:02 dnsmasq[12]: config later-dns.test is NXDOMAIN',
+      squid(1, 'web.test', '200 TCP_MISS - 172.26.0.2 80 209'),
+      '{"timestamp": "2026-01-01T00:00:00", "dest_ip": "10.0.0.5", "dest_port": 2222, "ip.protocol": 6}',
+      'Packet from 127.0.0.1:39636 for a\\032b.example.net. A with id 13330',
+    ];
+    const out = capper([...flood, ...distinct, ...later].join('\n'), 1024 * 1024);
+    const bytes = out.join('\n').length;
+    for (const l of later) expect(out.some((o) => o === l || o.endsWith(`\t${l}`))).toBe(true);
+    const floodLines = out.filter((l) => l.includes('long-'));
+    expect(floodLines.length).toBeLessThanOrEqual(128);
+    const recorded = out.filter((l) => l.startsWith('squid ') && l.includes('.test 80 - - 403')).length + sumOf(out, '#repeat ');
+    expect(recorded + sumOf(out, '#dropped ')).toBe(70_000);
+    expect(bytes).toBeLessThan(1024 * 1024);
+    console.log(`capper: 70000 refusals -> ${out.length} lines, ${bytes} bytes, ${sumOf(out, '#dropped ')} dropped`);
   });
 });

@@ -1,12 +1,13 @@
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { egressRecordFiles } from './helpers/egress-records.js';
 import { runLauncher, type LauncherResult } from './helpers/run-launcher.js';
 import { createTestNetwork, type TestNetwork } from './helpers/test-network.js';
 
 /**
  * Egress log (R70-R72, R92-R94): a run that hits a refused name and a rejected address prints the
- * one-line summary, keeps `<run id>.jsonl` in the Codex home and `egress --last` shows it;
+ * one-line summary, keeps `<run id>.jsonl` in the launcher's state (R146) and `egress --last` shows it;
  * the agent cannot see the raw log; a run that hits nothing prints nothing.
  */
 const AGENT_UID = process.getuid?.() === 0 ? 4242 : (process.getuid?.() ?? 1000);
@@ -42,7 +43,7 @@ afterAll(() => {
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
 });
 
-const egressDir = () => path.join(workdir, '.codex', '.environment', 'egress');
+const records = () => egressRecordFiles(home);
 
 describe('egress log of a run', () => {
   test('the command ran; the agent can neither see nor write the raw log', () => {
@@ -63,15 +64,16 @@ describe('egress log of a run', () => {
     expect(run.stdout).not.toContain('refused 2 destinations');
   });
 
-  test('<run id>.jsonl in the Codex home, the raw directory removed', () => {
-    const files = readdirSync(egressDir());
+  test("<run id>.jsonl in the launcher's state (R146), nothing in the Codex home, the raw directory removed", () => {
+    const files = records();
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^[0-9a-f]{8}\.jsonl$/);
-    const records = readFileSync(path.join(egressDir(), files[0]!), 'utf8')
+    expect(path.basename(files[0]!)).toMatch(/^[0-9a-f]{8}\.jsonl$/);
+    expect(existsSync(path.join(workdir, '.codex', '.environment', 'egress'))).toBe(false);
+    const lines = readFileSync(files[0]!, 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(records).toEqual(
+    expect(lines).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
           verdict: 'refused',
@@ -92,13 +94,13 @@ describe('egress log of a run', () => {
         }),
       ]),
     );
-    expect(records).toHaveLength(2);
-    const runId = files[0]!.slice(0, 8);
+    expect(lines).toHaveLength(2);
+    const runId = path.basename(files[0]!).slice(0, 8);
     expect(existsSync(path.join(home, '.local', 'state', 'codex-sandbox', 'egress', runId))).toBe(false);
   });
 
   test('`egress --last --json` and `egress RUNPREFIX` show it again', () => {
-    const runId = readdirSync(egressDir())[0]!.slice(0, 8);
+    const runId = path.basename(records()[0]!).slice(0, 8);
     const json = launch(['egress', '--last', '--json']);
     expect(json.status).toBe(0);
     const parsed = JSON.parse(json.stdout) as { runId: string; destinations: Array<Record<string, unknown>> };

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { egressStoreDir } from '../../scripts/host/egress-store.js';
 import { runCli } from './helpers/run-cli.js';
 import { makeTempDir, removeTempDir, snapshotTree, writeFile } from './helpers/temp-dir.js';
 
@@ -196,12 +197,18 @@ describe('`egress` reads the Codex home the way a run resolves it (R94, R101, R1
     expect(result.stderr).not.toContain('\u001b');
   });
 
-  it('a Codex home given with --codex-home is the user’s: its name is printed escaped', () => {
+  it('a Codex home given with --codex-home is the user’s: its name is printed escaped; its own copies are never read (R146)', () => {
     const envDir = path.join(tmp, 'home\u001b]0;pwned\u0007');
     writeFile(path.join(envDir, 'egress', 'aaaaaaaa.jsonl'), COPY);
+    const none = runCli(['egress', '--codex-home', envDir], { cwd: work, home });
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain('no egress record for');
+    expect(none.stderr).toContain('home\\x1b]0;pwned\\x07');
+    expect(none.stderr).not.toContain('\u001b');
+    writeFile(path.join(egressStoreDir({ env: {}, home }, fs.realpathSync(envDir)), 'bbbbbbbb.jsonl'), COPY);
     const result = runCli(['egress', '--codex-home', envDir], { cwd: work, home });
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('home\\x1b]0;pwned\\x07/egress/aaaaaaaa.jsonl): 0 allowed, 1 refused');
+    expect(result.stdout).toMatch(/^run bbbbbbbb \(.*\/egress-records\/[0-9a-f]{16}\/bbbbbbbb\.jsonl\): 0 allowed, 1 refused/);
     expect(result.stdout).not.toContain('\u001b');
   });
 });

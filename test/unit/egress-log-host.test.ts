@@ -5,10 +5,9 @@ import {
   egressRawDir,
   finishEgressLog,
   finishOrphanedEgressLogs,
-  listEgressRuns,
-  readEgressCopy,
   takeSessionEgress,
 } from '../../scripts/host/egress-log.js';
+import { egressStoreDir, listEgressRecords, readEgressRecord, saveEgressRecord, STORE_MAX_RUNS } from '../../scripts/host/egress-store.js';
 import type { HostContext } from '../../scripts/host/host-context.js';
 import { makeTempDir, removeTempDir } from './helpers/temp-dir.js';
 
@@ -41,31 +40,40 @@ afterEach(() => {
 
 async function rawRun(runId: string, envDir: string, ageMs: number, host = 'h'): Promise<string> {
   const dir = egressRawDir(ctx, runId);
-  await createEgressRawDir(dir, { envDir, trees: [envDir] }, host);
+  await createEgressRawDir(dir, envDir, host);
   fs.writeFileSync(path.join(dir, 'egress.log'), LOG);
   const when = new Date(Date.now() - ageMs);
   fs.utimesSync(dir, when, when);
   return dir;
 }
 
-describe('plain runs leave no raw log (R95)', () => {
-  it('the summary is printed, the record kept in the Codex home, the raw directory removed', async () => {
+const readRecord = (envDir: string, runId: string) =>
+  fs
+    .readFileSync(path.join(egressStoreDir(ctx, envDir), `${runId}.jsonl`), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as unknown);
+
+describe("plain runs leave no raw log (R95); the record is kept in the launcher's state (R146)", () => {
+  it('the summary is printed, the record kept beneath the state directory (0700/0600), nothing in the Codex home', async () => {
     const envDir = path.join(tmp, 'work', '.codex', '.environment');
     fs.mkdirSync(envDir, { recursive: true });
     const dir = await rawRun('0123abcd', envDir, 0);
-    const outcome = await finishEgressLog({ rawDir: dir, envDir, runId: '0123abcd', trees: [path.join(tmp, 'work')] });
+    const store = egressStoreDir(ctx, envDir);
+    expect(store).toMatch(new RegExp(`^${tmp}/\\.local/state/codex-sandbox/egress-records/[0-9a-f]{16}$`));
+    const outcome = await finishEgressLog({ rawDir: dir, runId: '0123abcd', store });
     expect(outcome.refused).toBe(1);
     expect(stderr.join('')).toBe('refused 1 destination: refused.test (1×, DNS) — allow with: --allow refused.test\n');
     expect(fs.existsSync(dir)).toBe(false);
-    const record = fs
-      .readFileSync(path.join(envDir, 'egress', '0123abcd.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as unknown);
-    expect(record).toEqual([
+    expect(readRecord(envDir, '0123abcd')).toEqual([
       expect.objectContaining({ verdict: 'refused', reason: 'DNS', kind: 'dns', name: 'refused.test', count: 1 }),
       expect.objectContaining({ verdict: 'allowed', kind: 'http', name: 'web.test', port: 80, bytesUp: 80, bytesDown: 209, count: 1 }),
     ]);
+    expect(fs.statSync(store).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.dirname(store)).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(store, '0123abcd.jsonl')).mode & 0o777).toBe(0o600);
+    expect(fs.readdirSync(store)).toEqual(['0123abcd.jsonl']); // no temporary file left
+    expect(fs.existsSync(path.join(envDir, 'egress'))).toBe(false);
   });
 
   it('a raw directory whose launcher died is recorded quietly and removed; live and fresh ones stay', async () => {
@@ -79,7 +87,7 @@ describe('plain runs leave no raw log (R95)', () => {
     await finishOrphanedEgressLogs(ctx, ['codex-work-0123abcd-bbbbbbbb']);
     expect(fs.existsSync(orphan)).toBe(false);
     expect(fs.existsSync(otherHost)).toBe(true);
-    expect(fs.readFileSync(path.join(envDir, 'egress', 'aaaaaaaa.jsonl'), 'utf8')).toContain('refused.test');
+    expect(JSON.stringify(readRecord(envDir, 'aaaaaaaa'))).toContain('refused.test');
     expect(fs.existsSync(live)).toBe(true);
     expect(fs.existsSync(fresh)).toBe(true);
     expect(stderr).toEqual([]);
@@ -95,64 +103,80 @@ function fakeTake(out: { stdout?: string; stderr?: string }) {
   };
 }
 
-describe('the egress record in an agent-writable Codex home (R101, R102)', () => {
-  let work: string;
+describe('the record store (R146)', () => {
   let envDir: string;
-  let evil: string;
+  let store: string;
   beforeEach(() => {
-    work = path.join(tmp, 'work');
-    envDir = path.join(work, '.codex', '.environment');
-    evil = path.join(tmp, 'evil');
+    envDir = path.join(tmp, 'work', '.codex', '.environment');
     fs.mkdirSync(envDir, { recursive: true });
-    fs.mkdirSync(path.join(evil, '.environment'), { recursive: true });
+    store = egressStoreDir(ctx, envDir);
   });
 
-  it('a `.codex` link the agent of a kept session swaps in is never followed: nothing is written outside', async () => {
-    fs.rmSync(path.join(work, '.codex'), { recursive: true });
-    fs.symlinkSync(evil, path.join(work, '.codex'));
-    const outcome = await takeSessionEgress(
-      'codex-session-x',
-      { envDir, runId: '0123abcd', trees: [work, envDir] },
-      fakeTake({ stdout: LOG }),
-    );
+  it("a session command's take is recorded there; the Codex home is never written", async () => {
+    const outcome = await takeSessionEgress('codex-session-x', { runId: '0123abcd', store }, fakeTake({ stdout: LOG }));
     expect(outcome.refused).toBe(1);
-    expect(fs.existsSync(path.join(evil, '.environment', 'egress'))).toBe(false);
-    expect(stderr[0]).toBe('refused 1 destination: refused.test (1×, DNS) — allow with: --allow refused.test\n');
-    expect(stderr[1]).toMatch(/^warning: the egress record was not kept in .*0123abcd\.jsonl \(.*symlink.*\)\n$/);
+    expect(stderr).toEqual(['refused 1 destination: refused.test (1×, DNS) — allow with: --allow refused.test\n']);
+    expect((await listEgressRecords(store)).map((r) => r.runId)).toEqual(['0123abcd']);
+    expect(fs.readdirSync(envDir)).toEqual([]);
   });
 
-  it('a file planted where the copies go costs the copy (one warning), never the summary or the outcome', async () => {
-    fs.writeFileSync(path.join(envDir, 'egress'), 'planted');
+  it('what the agent writes in its home (a forged copy of an earlier run) is never listed or read', async () => {
+    await saveEgressRecord(store, 'aaaaaaaa', {
+      destinations: [{ verdict: 'refused', reason: 'DNS', kind: 'dns', name: 'real.test', count: 1 }],
+      dropped: 0,
+    });
+    fs.mkdirSync(path.join(envDir, 'egress'));
+    fs.writeFileSync(path.join(envDir, 'egress', 'aaaaaaaa.jsonl'), '{"kind":"http","verdict":"allowed","count":1,"name":"forged.test"}\n');
+    const old = new Date(Date.now() - 86_400_000);
+    fs.utimesSync(path.join(envDir, 'egress', 'aaaaaaaa.jsonl'), old, old);
+    const [run] = await listEgressRecords(store);
+    expect((await readEgressRecord(run!.file)).destinations).toEqual([expect.objectContaining({ name: 'real.test' })]);
+  });
+
+  it('a record that cannot be kept costs one warning, never the summary or the outcome', async () => {
+    fs.mkdirSync(path.dirname(store), { recursive: true });
+    fs.writeFileSync(store, 'in the way');
     const dir = await rawRun('0123abcd', envDir, 0);
-    const outcome = await finishEgressLog({ rawDir: dir, envDir, runId: '0123abcd', trees: [work] });
+    const outcome = await finishEgressLog({ rawDir: dir, runId: '0123abcd', store });
     expect(outcome.refused).toBe(1);
     expect(outcome.record.destinations).toHaveLength(2);
     expect(stderr).toHaveLength(2);
-    expect(stderr[0]).toBe('refused 1 destination: refused.test (1×, DNS) — allow with: --allow refused.test\n');
-    expect(stderr[1]).toMatch(/^warning: the egress record was not kept in .*\/egress\/0123abcd\.jsonl \(.*not a directory\)\n$/);
+    expect(stderr[1]).toMatch(/^warning: the egress record was not kept in .*egress-records\/[0-9a-f]{16} \(.*\)\n$/);
     expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('bounded: the oldest beyond 200 runs are removed; a linked record is not listed; a record is capped in size', async () => {
+    const record = { destinations: [], dropped: 0 };
+    for (let i = 0; i < STORE_MAX_RUNS + 3; i += 1) {
+      const runId = i.toString(16).padStart(8, '0');
+      await saveEgressRecord(store, runId, record);
+      const when = new Date(Date.now() - (STORE_MAX_RUNS + 3 - i) * 1000);
+      fs.utimesSync(path.join(store, `${runId}.jsonl`), when, when);
+    }
+    await saveEgressRecord(store, 'ffffffff', record);
+    const runs = await listEgressRecords(store);
+    expect(runs).toHaveLength(STORE_MAX_RUNS);
+    expect(runs[0]?.runId).toBe('ffffffff');
+    expect(runs.some((r) => r.runId === '00000000')).toBe(false);
+    fs.symlinkSync(path.join(store, 'ffffffff.jsonl'), path.join(store, 'eeeeeeee.jsonl'));
+    expect((await listEgressRecords(store)).some((r) => r.runId === 'eeeeeeee')).toBe(false);
+    const huge = Array.from({ length: 60_000 }, (_, i) => ({
+      verdict: 'refused' as const,
+      reason: 'DNS' as const,
+      kind: 'dns' as const,
+      name: `${'n'.repeat(80)}-${i}.test`,
+      count: 2,
+    }));
+    await saveEgressRecord(store, 'abababab', { destinations: huge, dropped: 1 });
+    expect(fs.statSync(path.join(store, 'abababab.jsonl')).size).toBeLessThanOrEqual(4 * 1024 * 1024);
+    const back = await readEgressRecord(path.join(store, 'abababab.jsonl'));
+    expect(back.dropped + back.destinations.reduce((sum, d) => sum + d.count, 0)).toBe(1 + 2 * 60_000);
   });
 
   it('docker’s message about a failed take reaches the terminal escaped', async () => {
     const take = fakeTake({ stderr: 'Error: \u001b]52;c;cHduZWQ=\u0007 gone' });
-    expect((await takeSessionEgress('codex-session-x', { envDir, runId: '0123abcd', trees: [work] }, take)).refused).toBeNull();
+    expect((await takeSessionEgress('codex-session-x', { runId: '0123abcd', store }, take)).refused).toBeNull();
     expect(stderr.join('')).toContain('\\x1b]52;c;cHduZWQ=\\x07 gone');
     expect(stderr.join('')).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
-  });
-
-  it('the copies are listed and read beneath the trees: a linked `egress` directory or copy is refused', async () => {
-    fs.mkdirSync(path.join(evil, 'egress'));
-    fs.writeFileSync(path.join(evil, 'egress', 'aaaaaaaa.jsonl'), '{"kind":"dns","verdict":"refused","count":1,"name":"x.test"}\n');
-    fs.symlinkSync(path.join(evil, 'egress'), path.join(envDir, 'egress'));
-    await expect(listEgressRuns(envDir, [work])).rejects.toThrow(/symlink/);
-    fs.unlinkSync(path.join(envDir, 'egress'));
-    fs.mkdirSync(path.join(envDir, 'egress'));
-    fs.symlinkSync(path.join(evil, 'egress', 'aaaaaaaa.jsonl'), path.join(envDir, 'egress', 'bbbbbbbb.jsonl'));
-    expect(await listEgressRuns(envDir, [work])).toEqual([]);
-    await expect(readEgressCopy(path.join(envDir, 'egress', 'bbbbbbbb.jsonl'), [work])).rejects.toThrow(/symlink/);
-    fs.copyFileSync(path.join(evil, 'egress', 'aaaaaaaa.jsonl'), path.join(envDir, 'egress', 'aaaaaaaa.jsonl'));
-    const runs = await listEgressRuns(envDir, [work]);
-    expect(runs.map((run) => run.runId)).toEqual(['aaaaaaaa']);
-    expect((await readEgressCopy(runs[0]!.file, [work])).destinations).toHaveLength(1);
   });
 });
