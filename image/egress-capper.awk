@@ -78,18 +78,23 @@ function take(c, k, squidbytes) { # one event of class c with aggregation key k
   }
 }
 function squid(c) {
-  if ($5 == "-" || NF < 15) return # a client that left before sending anything
+  if (NF < 15) return
+  # A URI Squid could not parse is a malformed name (R150); else a client that left before
+  # sending anything.
+  if ($5 == "-" && $12 !~ /^ERR_INVALID_(URL|DOMAIN)$/) return
   c = "allow"
   if ($9 == "terminate" || $11 == "TCP_DENIED" || $12 == "ERR_ACCESS_DENIED" || $12 == "ERR_CONFLICT_HOST") c = "deny"
   else if ($11 == "NONE_NONE" && $13 == "-") return # the TLS peek's own record: the decision follows
-  if ($16 == "malformed") c = "malformed"
+  if ($16 == "malformed" || $12 ~ /^ERR_INVALID_(URL|DOMAIN)$/) c = "malformed"
   take(c, $4 " " $5 " " $6 " " $7 " " $8 " " $9 " " $10 " " $11 " " $12 " " $13 " " $16, c == "allow")
 }
-function packet(k, ip, port, proto) {
+function packet(k, ip, port, proto, admitted) {
   ip = field("dest_ip\": *\"[^\"]*\""); port = field("dest_port\": *[0-9]+"); proto = field("ip.protocol\": *[0-9]+")
+  admitted = index($0, "\"oob.prefix\": \"codex-allowed\"") > 0 # a connection on an extra port (R151)
   k = ip " " port " " proto
   if (k == "  ") k = $0
-  take("packet", k)
+  if (admitted) take("allow", "admitted " k)
+  else take("packet", k)
 }
 function field(re) { return match($0, re) ? substr($0, RSTART, RLENGTH) : "" }
 function started(prefix) { return substr($0, 1, length(prefix)) == prefix }
@@ -98,6 +103,7 @@ started(marker) && substr($0, length(marker) + 1) ~ /^( [0-9]+)?$/ { unlogged = 
 length($0) > 4096 { dropped++; next }
 /^squid / { squid(); next }
 /^\{/ { packet(); next }
+/^#conn [0-9a-f.:]+ [0-9]+ [0-9]+ [0-9]+$/ { if (!put("allow", $0, budget["allow"])) dropped++; next } # root's, R151
 /^Packet from / { k = $0; sub(/^Packet from [^ ]* for /, "", k); sub(/ with id [0-9]+$/, "", k); take("malformed", k); next }
 / dnsmasq\[[0-9]+\]: [0-9]+ log entries lost/ {
   if (!put("dns", $0, budget["dns"])) { n = $0; sub(/.*\]: /, "", n); dropped += n + 0 }

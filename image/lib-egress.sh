@@ -124,7 +124,7 @@ ulogd_config() {
 # Bytes of the connections admitted on extra ports (marked PORT_CONNMARK by policy_rules;
 # the launcher's --sysctl net.netfilter.nf_conntrack_acct=1 counts them): read from the
 # kernel's connection table whenever a capper ends, as `#conn ADDRESS PORT UP DOWN`, the
-# growth since the last report per connection (R151). A connection that ended and left the
+# growth since the last report, summed per destination (R151). A connection that ended and left the
 # table (2 minutes after its close) before that keeps the bytes reported earlier.
 # shellcheck disable=SC2016 # awk program
 readonly PORT_BYTES_AWK='
@@ -140,9 +140,11 @@ FILENAME == state { seen[$1] = $2 " " $3; next }
   key = f["src", 1] "|" f["sport", 1] "|" f["dst", 1] "|" f["dport", 1]
   up = f["bytes", 1] + 0; down = f["bytes", 2] + 0
   split(seen[key], old, " ")
-  if (up > old[1] + 0 || down > old[2] + 0) printf "#conn %s %s %d %d\n", f["dst", 1], f["dport", 1], up - old[1], down - old[2] > out
+  dest = f["dst", 1] " " f["dport", 1]
+  grow_up[dest] += up - old[1]; grow_down[dest] += down - old[2]
   print key, up, down > newstate
-}'
+}
+END { for (dest in grow_up) if (grow_up[dest] + grow_down[dest] > 0) printf "#conn %s %d %d\n", dest, grow_up[dest], grow_down[dest] > out }'
 
 report_port_bytes() { # #conn lines into the FIFO, before a capper ends
   [[ -r /proc/net/nf_conntrack ]] || return 0

@@ -95,7 +95,28 @@ function numberField(record: Record<string, unknown>, keys: readonly string[]): 
 }
 
 /**
- * One line of ulogd2's JSON output, one object per packet the firewall rejected. Field names
+ * `#conn ADDRESS PORT UP DOWN`: bytes of connections admitted on an extra port since the last
+ * report (the entrypoint reads them from the kernel's connection table, R151). They add to
+ * that destination's bytes, not to its count.
+ */
+function parseConnBytes(line: string): EgressEvent | undefined {
+  const match = /^#conn (\S+) (\d{1,5}) (\d{1,15}) (\d{1,15})$/.exec(line);
+  if (match === null || isIP(match[1] ?? '') === 0) return undefined;
+  return {
+    verdict: 'allowed',
+    kind: 'connect',
+    address: match[1],
+    port: Number(match[2]),
+    protocol: 'tcp',
+    bytesUp: Number(match[3]),
+    bytesDown: Number(match[4]),
+    count: 0,
+  };
+}
+
+/**
+ * One line of ulogd2's JSON output, one object per packet the firewall rejected (or, prefix
+ * `codex-allowed`, per connection it admitted on an extra port). Field names
  * follow ulogd's CIM names (`dest_ip`, `dest_port`), with its plain key names as a fallback.
  * The reason is settled later, once the DNS log has named the addresses.
  */
@@ -122,10 +143,11 @@ function parsePacketLine(line: string): EgressEvent | undefined {
         : (PROTOCOLS[protocolNumber] ?? String(protocolNumber));
   const port = numberField(record, ['dest_port', 'tcp.dport', 'udp.dport', 'sctp.dport']);
   const time = typeof record.timestamp === 'string' ? record.timestamp : undefined;
+  // A connection admitted on an extra port (R151), else a rejected packet.
+  const admitted = record['oob.prefix'] === 'codex-allowed';
   return {
     time,
-    verdict: 'refused',
-    reason: 'address without a name',
+    ...(admitted ? { verdict: 'allowed' as const } : { verdict: 'refused' as const, reason: 'address without a name' as const }),
     kind: 'connect',
     address,
     ...(port === undefined ? {} : { port }),
@@ -139,7 +161,8 @@ function parsePacketLine(line: string): EgressEvent | undefined {
  */
 function parseMalformedQuery(line: string): EgressEvent | undefined {
   const match = /^Packet from \S+ for (\S+) \S+ with id \d+$/.exec(line);
-  if (match === null) return undefined;
+  // The entrypoint's own probe of the check (R150): never the agent's.
+  if (match === null || /(^|\.)codex-sandbox\.invalid\.?$/.test(match[1] ?? '')) return undefined;
   return { verdict: 'refused', reason: 'malformed name', kind: 'dns', name: escapeMalformedName(dnsdistNameBytes(match[1] ?? '')) };
 }
 
@@ -200,7 +223,10 @@ export function parseEgressLog(text: string, now: Date): ParsedEgressLog {
     if (counted !== null) state.dropped += Number(counted[2]);
     else if (repeat !== null) readEventLine(repeat[2] ?? '', Number(repeat[1]), state);
     else if (readPolicyLine(line, state.policy)) continue;
-    else {
+    else if (line.startsWith('#conn ')) {
+      const bytes = parseConnBytes(line);
+      if (bytes !== undefined) state.events.push(bytes);
+    } else {
       const lost = /\sdnsmasq\[\d+\]: (\d{1,9}) log entries lost/.exec(line);
       if (lost !== null) state.dropped += Number(lost[1]);
       else readEventLine(line, 1, state);
@@ -238,7 +264,8 @@ function settleReasons(events: readonly EgressEvent[], names: ReadonlyMap<string
   return events.map((event) => {
     if (event.kind === 'connect' && event.address !== undefined && event.name === undefined) {
       const name = names.get(event.address);
-      return name === undefined || name === policy.upstream ? event : { ...event, name, reason: 'name not allowed' };
+      if (name === undefined || name === policy.upstream) return event;
+      return event.verdict === 'allowed' ? { ...event, name } : { ...event, name, reason: 'name not allowed' };
     }
     if (event.reason === 'name does not match' && notAllowed(event.name)) return { ...event, reason: 'name not allowed' };
     return event;

@@ -57,6 +57,11 @@ export function parseSquidLine(line: string): EgressEvent | undefined {
     const raw = sniRaw !== undefined && sniRaw !== '-' ? sniRaw : (hostRaw ?? '');
     return { ...base, verdict: 'refused', reason: 'malformed name', name: escapeMalformedName(urlEscapedBytes(raw)) };
   }
+  // Squid could not even parse the URI or its host (R150): a malformed name, whatever it was.
+  if (error === 'ERR_INVALID_URL' || error === 'ERR_INVALID_DOMAIN') {
+    const raw = hostRaw !== undefined && hostRaw !== '-' ? escapeMalformedName(urlEscapedBytes(hostRaw)) : '';
+    return { ...base, verdict: 'refused', reason: 'malformed name', name: raw === '' ? '?' : raw };
+  }
   if (host === undefined) return undefined;
   if (INTERNAL_NAME.test(sanitizeName(host)) || (sni !== undefined && INTERNAL_NAME.test(sanitizeName(sni)))) return undefined;
   if (bump === 'terminate') {

@@ -65,6 +65,8 @@ export function aggregateEgress(events: readonly EgressEvent[]): EgressDestinati
       lastTime: event.time,
     });
   }
+  // Bytes reported apart from their connections (`#conn`, R151) never make a count of 0.
+  for (const destination of byKey.values()) destination.count = Math.max(destination.count, 1);
   return [...byKey.values()].sort(
     (a, b) =>
       Number(a.verdict === 'allowed') - Number(b.verdict === 'allowed') || b.count - a.count || (a.time ?? '').localeCompare(b.time ?? ''),

@@ -81,6 +81,7 @@ let proxy: string;
 let names: LauncherResult;
 let ports: LauncherResult;
 let namesDir: string;
+let portsDir: string;
 const before = new Map<string, number>();
 
 const since = (container: string) => lab.logs(container).slice(before.get(container) ?? 0);
@@ -142,7 +143,7 @@ beforeAll(() => {
     ]),
     { cwd: scratch, env: { HOME: home }, input: checkScript(), timeoutMs: 300000 },
   );
-  const portsDir = workdirWith('ports', {}, certs);
+  portsDir = workdirWith('ports', {}, certs);
   ports = runLauncher(
     ['shell', '--work_dir', portsDir, ...common, '--allow', '*.x.net', '--allow', 'a.x.net:8443', '--allow', '*.c.x.net:8443'].concat([
       '--',
@@ -222,7 +223,7 @@ describe('malformed names reach no rule (R150)', () => {
     ) as { destinations: Array<Record<string, unknown>> };
     const malformed = record.destinations.filter((d) => d.reason === 'malformed name');
     for (const kind of ['tls', 'http', 'dns']) expect(malformed).toContainEqual(expect.objectContaining({ verdict: 'refused', kind }));
-    for (const d of malformed) expect(String(d.name ?? '')).toMatch(/^[\x20-\x7e]{1,200}$/);
+    for (const d of malformed) expect(String(d.name ?? '')).toMatch(/^[\x21-\x7e]{1,120}…?$/);
     const line = names.stderr.split('\n').find((l) => l.startsWith('refused ')) ?? '';
     expect(line.length).toBeLessThan(1000);
     expect(line).not.toMatch(/--allow \S*(blocked|%|@|:22)/);
@@ -239,6 +240,20 @@ describe('host:port means exactly that host (R151)', () => {
       'PORT d.c.x.net:8443 SSH-2.0',
     ]);
     expect(since(blocked)).not.toContain('CONN 8443');
+  });
+
+  test('each connection on an extra port is recorded as allowed: name, address, port, bytes', () => {
+    const record = JSON.parse(
+      runLauncher(['egress', '--last', '--json', '--work_dir', portsDir], { cwd: scratch, env: { HOME: home } }).stdout,
+    ) as { destinations: Array<Record<string, unknown>> };
+    const admitted = record.destinations.filter((d) => d.verdict === 'allowed' && d.kind === 'connect');
+    for (const name of ['a.x.net', 'd.c.x.net']) {
+      const entry = admitted.find((d) => d.name === name);
+      expect(entry).toEqual(expect.objectContaining({ address: lab.ipOf(web), port: 8443, count: expect.any(Number) }));
+      expect(entry?.bytesDown).toBeGreaterThan(13); // "SSH-2.0-lab\r\n" and the headers
+      expect(entry?.bytesUp).toBeGreaterThan(0);
+    }
+    expect(admitted.filter((d) => d.address === lab.ipOf(blocked))).toEqual([]);
   });
 });
 

@@ -53,7 +53,8 @@ setTimeout(done, 3000);
 export const CONNECT_JS = String.raw`const net = require('net');
 ${HELLO_FUNCTION}
 const name = JSON.parse(process.argv[2]);
-const s = net.connect(3128, '127.0.0.1', () => s.write(Buffer.from('CONNECT ' + name + ':443 HTTP/1.1\r\nHost: ' + name + ':443\r\n\r\n', 'latin1')));
+const request = 'CONNECT ' + name + ':443 HTTP/1.1\r\nHost: ' + name + ':443\r\n\r\n';
+const s = net.connect(3128, '127.0.0.1', () => s.write(Buffer.from(request, 'latin1')));
 let head = Buffer.alloc(0), after = 0, sent = false;
 s.on('data', (d) => {
   if (sent) { after += d.length; return; }
@@ -77,7 +78,9 @@ export const DNS_JS = String.raw`const dgram = require('dgram');
 const name = Buffer.from(JSON.parse(process.argv[2]), 'latin1');
 const labels = [];
 let start = 0;
-for (let i = 0; i <= name.length; i += 1) if (i === name.length || name[i] === 0x2e) { labels.push(name.subarray(start, i)); start = i + 1; }
+for (let i = 0; i <= name.length; i += 1) {
+  if (i === name.length || name[i] === 0x2e) { labels.push(name.subarray(start, i)); start = i + 1; }
+}
 const q = Buffer.concat([Buffer.from([0x43, 0x53, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
   ...labels.flatMap((l) => [Buffer.from([l.length]), l]), Buffer.from([0, 0, 1, 0, 1])]);
 const s = dgram.createSocket('udp4');

@@ -1,0 +1,63 @@
+import { parseEgressLog, parseSquidLine } from '../../scripts/core/egress-log-parser.js';
+import { aggregateEgress } from '../../scripts/core/egress-summary.js';
+
+/**
+ * What the record makes of connections admitted on extra ports (R151) and of names no rule
+ * may see (R150): the firewall's `codex-allowed` packets, the entrypoint's `#conn` byte
+ * counts, Squid's unparsable URIs and dnsdist's own probe.
+ */
+const NOW = new Date('2026-12-06T08:00:00Z');
+const ADMITTED =
+  '{"timestamp": "2026-12-06T07:53:24.241065", "oob.prefix": "codex-allowed", "ip.protocol": 6, ' +
+  '"src_ip": "172.18.0.6", "dest_ip": "172.18.0.2", "src_port": 40702, "dest_port": 8443}';
+const REPLY = 'Dec  6 07:53:24 dnsmasq[97]: reply a.x.net is 172.18.0.2';
+
+describe('connections on extra ports (R151)', () => {
+  test('an admitted connection is allowed, named from the DNS answers, never a refusal', () => {
+    expect(parseEgressLog(`${REPLY}\n${ADMITTED}\n`, NOW).events).toEqual([
+      {
+        time: '2026-12-06T07:53:24.241065',
+        verdict: 'allowed',
+        kind: 'connect',
+        name: 'a.x.net',
+        address: '172.18.0.2',
+        port: 8443,
+        protocol: 'tcp',
+      },
+    ]);
+  });
+
+  test('#conn lines add bytes to that destination, not to its count', () => {
+    const text = `${REPLY}\n${ADMITTED}\n${ADMITTED}\n#conn 172.18.0.2 8443 340 5400\n#conn 172.18.0.2 8443 60 600\n`;
+    expect(aggregateEgress(parseEgressLog(text, NOW).events)).toEqual([
+      expect.objectContaining({ verdict: 'allowed', name: 'a.x.net', port: 8443, count: 2, bytesUp: 400, bytesDown: 6000 }),
+    ]);
+  });
+
+  test('bytes alone still make one connection; a #conn line that is not one is ignored', () => {
+    const text = '#conn 172.18.0.2 8443 1 2\n#conn not-an-ip 22 1 2\n#conn 172.18.0.2 8443 x 2\n#conn 172.18.0.2 8443 1 2 3\n';
+    expect(aggregateEgress(parseEgressLog(text, NOW).events)).toEqual([
+      expect.objectContaining({ verdict: 'allowed', kind: 'connect', address: '172.18.0.2', count: 1, bytesUp: 1, bytesDown: 2 }),
+    ]);
+  });
+});
+
+describe('names no rule may see (R150)', () => {
+  const T = '1796543645.966';
+  test('a URI Squid cannot parse is a refusal for a malformed name, escaped', () => {
+    expect(parseSquidLine(`squid ${T} 172.18.0.6 80 GET - - - - 400 NONE_NONE ERR_INVALID_URL - 0 3000 -`)).toEqual(
+      expect.objectContaining({ verdict: 'refused', reason: 'malformed name', kind: 'http', name: '?' }),
+    );
+    expect(parseSquidLine(`squid ${T} 172.18.0.6 80 GET a%25b%0D.test 80 - - 400 NONE_NONE ERR_INVALID_DOMAIN - 0 3000 -`)).toEqual(
+      expect.objectContaining({ reason: 'malformed name', name: 'a\\x25b\\x0d.test' }),
+    );
+  });
+
+  test("dnsdist's line for the entrypoint's own malformed probe is not the agent's", () => {
+    const probe = 'Packet from 127.0.0.1:40000 for bad\\032name.codex-sandbox.invalid. A with id 17235';
+    const agent = 'Packet from 127.0.0.1:40001 for a\\032b.example.net. A with id 1';
+    expect(parseEgressLog(`${probe}\n${agent}\n`, NOW).events).toEqual([
+      expect.objectContaining({ verdict: 'refused', reason: 'malformed name', kind: 'dns', name: 'a\\x20b.example.net' }),
+    ]);
+  });
+});
