@@ -112,7 +112,8 @@ describe('a flood costs a few lines, and nothing after it is lost (R140, R141, R
     expect(find((d) => d.verdict === 'allowed' && d.name === 'web.test' && d.kind === 'http')).toBeDefined();
     const flood = r.destinations.filter((d) => d.name?.endsWith('.flood.test') === true);
     const floodEvents = flood.reduce((sum, d) => sum + d.count, 0);
-    expect(flood.length).toBeLessThanOrEqual(64);
+    // One destination per name for its Host refusals, one for Squid's own lookup of it.
+    expect(flood.length).toBeLessThanOrEqual(128);
     expect(floodEvents + r.dropped).toBeGreaterThan(1000);
     expect(typeof r.dropped).toBe('number');
     const record = egressRecordFiles(home).find((f) => f.endsWith(`${r.runId}.jsonl`)) ?? '';
