@@ -44,9 +44,9 @@ function put(c, text, limit, n) { # one line within class c's budget (live lines
   print text; fflush()
   return 1
 }
-function flush(k, line) { # "#repeat N<TAB>line" for every key with uncounted repeats
-  for (k in rep) {
-    if (rep[k] == 0) continue
+function flush(pass, k, line) { # "#repeat N<TAB>line" for every key with uncounted repeats
+  for (pass = 1; pass <= 2; pass++) for (k in rep) { # true repeats first, then lines that waited
+    if (rep[k] == 0 || (pass == 1 && rep[k] == 1)) continue
     line = last[k]
     if (k in up) { line = bytes(line, up[k], down[k]); up[k] = 0; down[k] = 0 }
     if (!put(cls[k], "#repeat " rep[k] "\t" line, budget[cls[k]])) dropped += rep[k]
@@ -61,7 +61,7 @@ function bytes(line, u, d, f, i) { # a Squid line with its UP and DOWN fields re
   for (i = 2; i <= 16; i++) if (i in f) line = line " " f[i]
   return line
 }
-function take(c, k, squidbytes) { # one event of class c with aggregation key k
+function take(c, k, squidbytes, live) { # one event of class c with aggregation key k
   k = c SUBSEP k
   if (k in rep) {
     rep[k]++; last[k] = $0
@@ -69,10 +69,14 @@ function take(c, k, squidbytes) { # one event of class c with aggregation key k
     return
   }
   if (keys >= maxkeys) { flush(); delete rep; delete last; delete cls; delete up; delete down; keys = 0 }
+  live = int(budget[c] * 3 / 4)
+  # The class's share for first lines is spent: counted, not kept (the rest of the share is
+  # for the counts of keys already written).
+  if (used[c] + length($0) + 1 > live) { dropped++; return }
   keys++; cls[k] = c; last[k] = $0; rep[k] = 0
   if (squidbytes) { up[k] = 0; down[k] = 0 }
-  # A line not written at once (rate or live budget) is still counted: it waits as a repeat.
-  if (++count[c] > rate[c] || !put(c, $0, int(budget[c] * 3 / 4))) {
+  # Over the rate: the line waits as a repeat, written with the next counts.
+  if (++count[c] > rate[c] || !put(c, $0, live)) {
     rep[k] = 1
     if (squidbytes) { up[k] = $14; down[k] = $15 }
   }

@@ -112,7 +112,8 @@ describe('a flood costs a few lines, and nothing after it is lost (R140, R141, R
     expect(find((d) => d.verdict === 'allowed' && d.name === 'web.test' && d.kind === 'http')).toBeDefined();
     const flood = r.destinations.filter((d) => d.name?.endsWith('.flood.test') === true);
     const floodEvents = flood.reduce((sum, d) => sum + d.count, 0);
-    expect(flood.length).toBeLessThanOrEqual(64);
+    // One destination per name for its Host refusals, one for Squid's own lookup of it.
+    expect(flood.length).toBeLessThanOrEqual(128);
     expect(floodEvents + r.dropped).toBeGreaterThan(1000);
     expect(typeof r.dropped).toBe('number');
     const record = egressRecordFiles(home).find((f) => f.endsWith(`${r.runId}.jsonl`)) ?? '';
@@ -136,6 +137,7 @@ describe('a packet flood to one port does not thin another (R142)', () => {
     // Every one of the 300 is recorded or counted as not recorded (the kernel's log limit, #unlogged).
     expect((port(2222)?.count ?? 0) + r.dropped).toBeGreaterThanOrEqual(300);
     expect(r.dropped).toBeGreaterThan(0);
+    console.log(`packets: 300 connects to :2222 -> ${port(2222)?.count ?? 0} recorded, ${r.dropped} not logged (counted); :2223 recorded`);
     expect(run.stderr).toMatch(/\(\+\d+ events not recorded\)$/m);
   }, 180000);
 });
