@@ -271,8 +271,8 @@ udp_listening() { # udp_listening HEX-ADDR:PORT: a UDP socket bound there (no pr
 }
 
 wait_for_dnsmasq() { # poll tightly (10 ms, at most ~5 s) until dnsdist listens on :53
-  # dnsmasq binds before it forks; dnsdist was started in parallel with Squid. Their
-  # answers (NXDOMAIN, REFUSED) are verified by the self-check, after the firewall.
+  # dnsmasq binds before it forks; dnsdist was started right after it and listens within
+  # ~0.1 s. Their answers (NXDOMAIN, REFUSED) are verified by the self-check.
   local i
   for ((i = 0; i < 500; i++)); do
     udp_listening 0100007F:0035 && return 0

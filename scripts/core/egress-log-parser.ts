@@ -268,6 +268,10 @@ function settleReasons(events: readonly EgressEvent[], names: ReadonlyMap<string
       return event.verdict === 'allowed' ? { ...event, name } : { ...event, name, reason: 'name not allowed' };
     }
     if (event.reason === 'name does not match' && notAllowed(event.name)) return { ...event, reason: 'name not allowed' };
+    // A tunnel refused although its server name is allowed: its CONNECT target was not, or
+    // not the same name (R150). Never a name to suggest.
+    const allowedName = event.name !== undefined && policy.allow !== undefined && !notAllowed(event.name);
+    if (event.reason === 'name not allowed' && event.kind !== 'connect' && allowedName) return { ...event, reason: 'name does not match' };
     return event;
   });
 }

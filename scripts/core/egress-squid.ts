@@ -2,6 +2,9 @@ import { isIP } from 'node:net';
 import type { EgressEvent, EgressKind } from './egress-log-parser.js';
 import { escapeMalformedName, sanitizeName, urlEscapedBytes } from './egress-names.js';
 
+/** A syntactically valid host name (R150), as the sandbox's checks define it. */
+const VALID_NAME = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.?$/i;
+
 /** Names the entrypoint itself uses to check the resolver and the name check: never the agent's. */
 export const INTERNAL_NAME = /(^|\.)codex-sandbox\.invalid$/;
 
@@ -54,7 +57,9 @@ export function parseSquidLine(line: string): EgressEvent | undefined {
     ...(port === undefined ? {} : { port }),
   };
   if (note === 'malformed') {
-    const raw = sniRaw !== undefined && sniRaw !== '-' ? sniRaw : (hostRaw ?? '');
+    // The malformed one of the two (a CONNECT target may be, with a valid server name after it).
+    const sniIsName = sni !== undefined && VALID_NAME.test(sni);
+    const raw = sniRaw !== undefined && sniRaw !== '-' && !sniIsName ? sniRaw : (hostRaw ?? '');
     return { ...base, verdict: 'refused', reason: 'malformed name', name: escapeMalformedName(urlEscapedBytes(raw)) };
   }
   // Squid could not even parse the URI or its host (R150): a malformed name, whatever it was.

@@ -53,6 +53,23 @@ describe('names no rule may see (R150)', () => {
     );
   });
 
+  test('a CONNECT to a malformed target names that target, not the valid server name sent after it', () => {
+    const line = `squid ${T} 127.0.0.1 3128 CONNECT a%20b.test 443 ok.example.net terminate 200 NONE_NONE - - 0 0 malformed`;
+    expect(parseSquidLine(line)).toEqual(expect.objectContaining({ reason: 'malformed name', name: 'a\\x20b.test' }));
+  });
+
+  test('a tunnel refused although its server name is allowed is no name to allow: "name does not match"', () => {
+    const text = [
+      '#allow *.example.net',
+      `squid ${T} 127.0.0.1 3128 CONNECT blocked.test 443 ok.example.net terminate 200 NONE_NONE - - 0 0 -`,
+      `squid ${T} 127.0.0.1 3128 CONNECT other.test 443 other.test terminate 200 NONE_NONE - - 0 0 -`,
+    ].join('\n');
+    expect(parseEgressLog(text, NOW).events.map((e) => [e.name, e.reason])).toEqual([
+      ['ok.example.net', 'name does not match'],
+      ['other.test', 'name not allowed'],
+    ]);
+  });
+
   test("dnsdist's line for the entrypoint's own malformed probe is not the agent's", () => {
     const probe = 'Packet from 127.0.0.1:40000 for bad\\032name.codex-sandbox.invalid. A with id 17235';
     const agent = 'Packet from 127.0.0.1:40001 for a\\032b.example.net. A with id 1';
