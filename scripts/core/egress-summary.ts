@@ -105,7 +105,17 @@ const SUGGESTION_NAME_MAX = 64;
 
 /** A long name (up to 253 characters, or an escaped malformed one) cut in the middle: `start…end`. */
 export function shortenLabel(text: string, max = LABEL_MAX): string {
-  return text.length <= max ? text : `${text.slice(0, max - 21)}…${text.slice(-20)}`;
+  if (text.length <= max) return text;
+  // Never inside an escape (`\xHH`, R147): the start of the escape a cut falls into, or -1.
+  const escapeAround = (cut: number) => {
+    const start = text.lastIndexOf('\\', cut - 1);
+    return start >= 0 && cut - start < 4 ? start : -1;
+  };
+  let head = max - 21;
+  let tail = text.length - 20;
+  if (escapeAround(head) >= 0) head = escapeAround(head);
+  if (escapeAround(tail) >= 0) tail = escapeAround(tail) + 4;
+  return `${text.slice(0, head)}…${text.slice(tail)}`;
 }
 
 interface SummaryEntry {

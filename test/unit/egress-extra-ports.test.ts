@@ -1,5 +1,6 @@
 import { parseEgressLog, parseSquidLine } from '../../scripts/core/egress-log-parser.js';
-import { aggregateEgress } from '../../scripts/core/egress-summary.js';
+import { aggregateEgress, shortenLabel } from '../../scripts/core/egress-summary.js';
+import { escapeMalformedName } from '../../scripts/core/egress-names.js';
 
 /**
  * What the record makes of connections admitted on extra ports (R151) and of names no rule
@@ -76,5 +77,16 @@ describe('names no rule may see (R150)', () => {
     expect(parseEgressLog(`${probe}\n${agent}\n`, NOW).events).toEqual([
       expect.objectContaining({ verdict: 'refused', reason: 'malformed name', kind: 'dns', name: 'a\\x20b.example.net' }),
     ]);
+  });
+});
+
+describe('shortened labels keep escapes whole (R145, R147)', () => {
+  test('no cut falls inside a \\xHH escape, wherever it lands', () => {
+    const name = escapeMalformedName([...Buffer.from('blocked.lab.test:22 HTTP/1.1\r\nX: s.example.net', 'latin1')]);
+    for (let max = 30; max < name.length; max += 1) {
+      const short = shortenLabel(name, max);
+      expect(short.replace(/\\x[0-9a-f]{2}/g, '')).not.toMatch(/\\/);
+      expect(short.length).toBeLessThanOrEqual(max);
+    }
   });
 });
