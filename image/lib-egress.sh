@@ -176,8 +176,8 @@ start_ulogd() { # ulogd2 as its own user (root if the agent would share that uid
 
 capper_alive() { # capper_alive PID: running (a zombie has ended)
   local state _rest
-  [[ -r "/proc/$1/stat" ]] || return 1
-  read -r _ _ state _rest < "/proc/$1/stat" || return 1
+  # It may exit between any two reads: a vanished /proc entry is an ended capper, silently.
+  { read -r _ _ state _rest < "/proc/$1/stat"; } 2>/dev/null || return 1
   [[ "$state" != Z ]]
 }
 
