@@ -21,9 +21,12 @@ export const LABELS = {
 /**
  * The entrypoint contract this launcher speaks: 2 = name-checked 80/443 (Squid), R90;
  * 3 = mount identities checked first and the Codex home linked, not bound again (R103);
- * 4 = several agents (SANDBOX_AGENT, agent labels) and login mode (R131-R133).
+ * 4 = several agents (SANDBOX_AGENT, agent labels) and login mode (R131-R133); 5 = service
+ * groups never the agent's (R34, R96); 6 = names validated before any rule, host:port exact
+ * and a record the agent cannot flood, thin or forge (R140-R152): an older image keeps those
+ * holes open, so it is rebuilt, never run.
  */
-export const IMAGE_CONTRACT = 5;
+export const IMAGE_CONTRACT = 6;
 
 /**
  * What an image's labels say about its entrypoint: ours and current, ours but older than

@@ -53,7 +53,7 @@ const run = (env: Record<string, string>, command: string[], image?: string) =>
 describe('R131 the image says which agents it has', () => {
   test('labels carry the real versions of the three agents and of the base image node', () => {
     expect(labels).toMatchObject({
-      'codex-sandbox.entrypoint': '5',
+      'codex-sandbox.entrypoint': '6',
       'codex-sandbox.agent.claude': '2.1.332',
       'codex-sandbox.agent.gemini': '0.61.0',
       'codex-sandbox.agent.codex': expect.stringMatching(/^[0-9]+\.[0-9]+\.[0-9]+$/),

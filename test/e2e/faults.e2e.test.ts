@@ -229,7 +229,7 @@ describe('engine problems: one line with the fix, exit 1, within 5 s', () => {
       path.join(bin, 'docker'),
       `#!/bin/sh
 case "$1" in
-  image) echo '{"codex-sandbox.entrypoint":"5","codex-sandbox.agent.codex":"0.171.0"}' ;;
+  image) echo '{"codex-sandbox.entrypoint":"6","codex-sandbox.agent.codex":"0.171.0"}' ;;
   ps|rm) ;;
   run) echo '${iptablesError}' >&2; exit 125 ;;
   *) echo "fake docker: unexpected $1" >&2; exit 99 ;;

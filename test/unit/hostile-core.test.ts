@@ -165,11 +165,12 @@ describe('R100 list output', () => {
   });
 });
 
-describe('R103 R97 R132 R34 the image must speak entrypoint contract 5', () => {
-  it('an image from before the mount check, the agents or the separate service groups is outdated, an unlabelled one foreign', async () => {
+describe('R103 R97 R132 R34 R150 the image must speak entrypoint contract 6', () => {
+  it('an image from before the mount check, agents, separate service groups or name validation is outdated; unlabelled: foreign', async () => {
     const { classifyImageContract, IMAGE_CONTRACT } = await import('../../scripts/core/container-identity.js');
-    expect(IMAGE_CONTRACT).toBe(5);
-    expect(classifyImageContract({ 'codex-sandbox.entrypoint': '5' })).toBe('current');
+    expect(IMAGE_CONTRACT).toBe(6);
+    expect(classifyImageContract({ 'codex-sandbox.entrypoint': '6' })).toBe('current');
+    expect(classifyImageContract({ 'codex-sandbox.entrypoint': '5' })).toBe('outdated');
     expect(classifyImageContract({ 'codex-sandbox.entrypoint': '4' })).toBe('outdated');
     expect(classifyImageContract({ 'codex-sandbox.entrypoint': '3' })).toBe('outdated');
     expect(classifyImageContract({ 'codex-sandbox.entrypoint': '2' })).toBe('outdated');
