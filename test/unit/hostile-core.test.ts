@@ -166,7 +166,7 @@ describe('R100 list output', () => {
 });
 
 describe('R103 R97 R132 R34 R150 the image must speak entrypoint contract 6', () => {
-  it('an image from before the mount check, agents, separate service groups or name validation is outdated; unlabelled: foreign', async () => {
+  it('an image older than the name validation (or earlier contracts) is outdated; unlabelled: foreign', async () => {
     const { classifyImageContract, IMAGE_CONTRACT } = await import('../../scripts/core/container-identity.js');
     expect(IMAGE_CONTRACT).toBe(6);
     expect(classifyImageContract({ 'codex-sandbox.entrypoint': '6' })).toBe('current');
