@@ -38,11 +38,14 @@ const FIELDS: Record<string, (name: string) => string> = {
   dns: (name) => `node dns.js ${q(name)}`,
 };
 
+/** The fields that need no proxy port: for the run without an upstream proxy. */
+const DIRECT_FIELDS = ['sni', 'host', 'absolute-uri', 'dns'];
+
 /** One `RESULT <field> <n> <what came back>` line per name and field, then the positive controls. */
-function checkScript(): string {
-  const lines = Object.entries(FIELDS).flatMap(([field, command]) =>
-    MALFORMED_NAMES.map((name, index) => `printf 'RESULT ${field} ${index} %s\\n' "$(${command(name)})"`),
-  );
+function checkScript(fields = Object.keys(FIELDS)): string {
+  const lines = Object.entries(FIELDS)
+    .filter(([field]) => fields.includes(field))
+    .flatMap(([field, command]) => MALFORMED_NAMES.map((name, index) => `printf 'RESULT ${field} ${index} %s\\n' "$(${command(name)})"`));
   return [
     ...lines,
     `printf 'CONTROL sni %s\\n' "$(${FIELDS.sni?.('ok.example.net')})"`,
@@ -79,6 +82,7 @@ let blocked: string;
 let dns: string;
 let proxy: string;
 let names: LauncherResult;
+let direct: LauncherResult;
 let ports: LauncherResult;
 let namesDir: string;
 let portsDir: string;
@@ -143,6 +147,11 @@ beforeAll(() => {
     ]),
     { cwd: scratch, env: { HOME: home }, input: checkScript(), timeoutMs: 300000 },
   );
+  const directDir = workdirWith('direct', { 'hello.js': HELLO_JS, 'raw.js': RAW_JS, 'dns.js': DNS_JS }, certs);
+  direct = runLauncher(
+    ['shell', '--work_dir', directDir, ...common, '--allow', '*.example.net', '--', 'env', `WEB_IP=${lab.ipOf(web)}`, 'bash', '-s'],
+    { cwd: scratch, env: { HOME: home }, input: checkScript(DIRECT_FIELDS), timeoutMs: 300000 },
+  );
   portsDir = workdirWith('ports', {}, certs);
   ports = runLauncher(
     ['shell', '--work_dir', portsDir, ...common, '--allow', '*.x.net', '--allow', 'a.x.net:8443', '--allow', '*.c.x.net:8443'].concat([
@@ -191,6 +200,24 @@ describe('malformed names reach no rule (R150)', () => {
     expect(admitted).toEqual([]);
     for (const line of resultLines(names, 'DIRECT ')) expect(line).toMatch(/^DIRECT 5353 (timeout|error ECONNREFUSED)$/);
     expect(resultLines(names, 'DIRECT ')).toHaveLength(2);
+  });
+
+  test('without an upstream proxy the same: the allowed name works, no malformed name is admitted', () => {
+    expect(direct.status).toBe(0);
+    expect(resultLines(direct, 'CONTROL ').slice(0, 3)).toEqual([
+      expect.stringMatching(/^CONTROL sni (open|closed) [1-9]\d*$/),
+      'CONTROL host "HTTP/1.1 200 OK"',
+      'CONTROL dns rcode 0',
+    ]);
+    const results = resultLines(direct, 'RESULT ');
+    expect(results).toHaveLength(DIRECT_FIELDS.length * MALFORMED_NAMES.length);
+    const userinfo = MALFORMED_NAMES.findIndex((name) => name.includes('@'));
+    const admitted = results.filter(
+      (line) =>
+        / (open|closed [1-9]\d*)$|"HTTP\/1\.[01] 200 OK|rcode 0$/.test(line) &&
+        line !== `RESULT absolute-uri ${userinfo} "HTTP/1.1 200 OK"`,
+    );
+    expect(admitted).toEqual([]);
   });
 
   test('the upstream proxy received only the allowed name: no malformed name, no blocked host', () => {
