@@ -16,6 +16,8 @@ enter_root_context
 arm_err_trap
 # shellcheck source=lib-dns.sh
 . "${LIB_DIR}/lib-dns.sh"
+# shellcheck source=lib-dnsdist.sh
+. "${LIB_DIR}/lib-dnsdist.sh"
 # shellcheck source=lib-policy.sh
 . "${LIB_DIR}/lib-policy.sh"
 # shellcheck source=lib-egress.sh

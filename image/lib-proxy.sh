@@ -41,7 +41,7 @@ squid_regex() { # squid_regex "*.a.b" -> ^[a-z0-9-]+(\.[a-z0-9-]+)*\.a\.b$ (whol
 # starting or ending with a hyphen; an optional single trailing dot; at most 253 characters
 # (checked by *_too_long). Squid's regexes are POSIX ERE without REG_NEWLINE: a CR, LF,
 # blank, ':', '@' or '%' never matches, and a name is cut at its first NUL everywhere alike.
-readonly VALID_NAME_RE='^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.?$'
+readonly VALID_NAME_RE="^(${NAME_LABEL_RE}\\.)*${NAME_LABEL_RE}\\.?\$"
 # An IPv4 literal is all digits and dots (a valid name by the regex above); an IPv6 literal
 # has a colon and nothing but hex digits, colons and dots (refused later: no name).
 readonly IP_LITERAL_RE='^\[?[0-9a-f.]*:[0-9a-f:.]*\]?$' LONG_NAME_RE='^.{254,}$'

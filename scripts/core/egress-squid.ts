@@ -1,9 +1,7 @@
 import { isIP } from 'node:net';
+import { explainInvalidDomain } from './allowlist.js';
 import type { EgressEvent, EgressKind } from './egress-log-parser.js';
 import { escapeMalformedName, sanitizeName, urlEscapedBytes } from './egress-names.js';
-
-/** A syntactically valid host name (R150), as the sandbox's checks define it. */
-const VALID_NAME = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.?$/i;
 
 /** Names the entrypoint itself uses to check the resolver and the name check: never the agent's. */
 export const INTERNAL_NAME = /(^|\.)codex-sandbox\.invalid$/;
@@ -58,7 +56,7 @@ export function parseSquidLine(line: string): EgressEvent | undefined {
   };
   if (note === 'malformed') {
     // The malformed one of the two (a CONNECT target may be, with a valid server name after it).
-    const sniIsName = sni !== undefined && VALID_NAME.test(sni);
+    const sniIsName = sni !== undefined && explainInvalidDomain(sni.toLowerCase().replace(/\.$/, '')) === undefined;
     const raw = sniRaw !== undefined && sniRaw !== '-' && !sniIsName ? sniRaw : (hostRaw ?? '');
     return { ...base, verdict: 'refused', reason: 'malformed name', name: escapeMalformedName(urlEscapedBytes(raw)) };
   }
