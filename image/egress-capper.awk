@@ -16,9 +16,9 @@
 #    the kernel's log limit did not log (lib-firewall.sh reject()).
 BEGIN {
   if (maxkeys == 0) maxkeys = 4096
-  split("dns 3 reply 2 deny 3 allow 3 packet 3 malformed 1", spec, " ")
-  for (i = 1; i < 12; i += 2) { budget[spec[i]] = int(cap * spec[i + 1] / 16); used[spec[i]] = 0 }
-  rate["dns"] = 500; rate["reply"] = 500; rate["deny"] = 1000; rate["allow"] = 1000; rate["packet"] = 200; rate["malformed"] = 200
+  split("dns 3 reply 2 deny 3 allow 2 packet 2 malformed 1 request 3", spec, " ")
+  for (i = 1; i < 14; i += 2) { budget[spec[i]] = int(cap * spec[i + 1] / 16); used[spec[i]] = 0 }
+  rate["dns"] = 500; rate["reply"] = 500; rate["deny"] = 1000; rate["allow"] = 1000; rate["packet"] = 200; rate["malformed"] = 200; rate["request"] = 1000
   if (noncefile != "") {
     if ((getline nonce < noncefile) > 0 && nonce ~ /^[0-9a-f]+$/) marker = "\001ROTATE " nonce
     close(noncefile)
@@ -48,37 +48,38 @@ function flush(pass, k, line) { # "#repeat N<TAB>line" for every key with uncoun
   for (pass = 1; pass <= 2; pass++) for (k in rep) { # true repeats first, then lines that waited
     if (rep[k] == 0 || (pass == 1 && rep[k] == 1)) continue
     line = last[k]
-    if (k in up) { line = bytes(line, up[k], down[k]); up[k] = 0; down[k] = 0 }
+    if (k in up) { line = bytes(line, up[k], down[k], bf[k]); up[k] = 0; down[k] = 0 }
     if (!put(cls[k], "#repeat " rep[k] "\t" line, budget[cls[k]])) dropped += rep[k]
     rep[k] = 0
   }
   report()
 }
-function bytes(line, u, d, f, i) { # a Squid line with its UP and DOWN fields replaced
-  split(line, f, " ")
-  f[14] = u; f[15] = d
+function bytes(line, u, d, at, f, i, n) { # a line with its UP and DOWN fields (at, at+1) replaced
+  n = split(line, f, " ")
+  f[at] = u; f[at + 1] = d
   line = f[1]
-  for (i = 2; i <= 16; i++) if (i in f) line = line " " f[i]
+  for (i = 2; i <= n; i++) line = line " " f[i]
   return line
 }
+# squidbytes: the field number of UP (DOWN follows), 14 in Squid's lines, 7 in requests; 0: none.
 function take(c, k, squidbytes, live) { # one event of class c with aggregation key k
   k = c SUBSEP k
   if (k in rep) {
     rep[k]++; last[k] = $0
-    if (squidbytes) { up[k] += $14; down[k] += $15 }
+    if (squidbytes) { up[k] += $squidbytes; down[k] += $(squidbytes + 1) }
     return
   }
-  if (keys >= maxkeys) { flush(); delete rep; delete last; delete cls; delete up; delete down; keys = 0 }
+  if (keys >= maxkeys) { flush(); delete rep; delete last; delete cls; delete up; delete down; delete bf; keys = 0 }
   live = int(budget[c] * 3 / 4)
   # The class's share for first lines is spent: counted, not kept (the rest of the share is
   # for the counts of keys already written).
   if (used[c] + length($0) + 1 > live) { dropped++; return }
   keys++; cls[k] = c; last[k] = $0; rep[k] = 0
-  if (squidbytes) { up[k] = 0; down[k] = 0 }
+  if (squidbytes) { up[k] = 0; down[k] = 0; bf[k] = squidbytes }
   # Over the rate: the line waits as a repeat, written with the next counts.
   if (++count[c] > rate[c] || !put(c, $0, live)) {
     rep[k] = 1
-    if (squidbytes) { up[k] = $14; down[k] = $15 }
+    if (squidbytes) { up[k] = $squidbytes; down[k] = $(squidbytes + 1) }
   }
 }
 function squid(c) {
@@ -90,7 +91,14 @@ function squid(c) {
   if ($9 == "terminate" || $11 == "TCP_DENIED" || $12 == "ERR_ACCESS_DENIED" || $12 == "ERR_CONFLICT_HOST") c = "deny"
   else if ($11 == "NONE_NONE" && $13 == "-") return # the TLS peek's own record: the decision follows
   if ($16 == "malformed" || $12 ~ /^ERR_INVALID_(URL|DOMAIN)$/) c = "malformed"
-  take(c, $4 " " $5 " " $6 " " $7 " " $8 " " $9 " " $10 " " $11 " " $12 " " $13 " " $16, c == "allow")
+  take(c, $4 " " $5 " " $6 " " $7 " " $8 " " $9 " " $10 " " $11 " " $12 " " $13 " " $16, c == "allow" ? 14 : 0)
+}
+# A request inside inspected traffic (inspect-addon.py, R166): req TIME METHOD HOST PATH
+# STATUS UP DOWN CREDENTIAL REASON; refused ones ("credential sent to", fronting) are denials.
+function request(c) {
+  if (NF != 10) return
+  c = $10 == "-" ? "request" : "deny"
+  take(c, $3 " " $4 " " $5 " " $6 " " $9 " " $10, 7)
 }
 function packet(k, ip, port, proto, admitted) {
   ip = field("dest_ip\": *\"[^\"]*\""); port = field("dest_port\": *[0-9]+"); proto = field("ip.protocol\": *[0-9]+")
@@ -106,6 +114,7 @@ started(marker) && substr($0, length(marker) + 1) ~ /^( [0-9]+)?$/ { unlogged = 
 { tick() }
 length($0) > 4096 { dropped++; next }
 /^squid / { squid(); next }
+/^req / { request(); next }
 /^\{/ { packet(); next }
 /^#conn [0-9a-f.:]+ [0-9]+ [0-9]+ [0-9]+$/ { if (!put("allow", $0, budget["allow"])) dropped++; next } # root's, R151
 /^Packet from / { k = $0; sub(/^Packet from [^ ]* for /, "", k); sub(/ with id [0-9]+$/, "", k); take("malformed", k); next }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # codex-sandbox entrypoint (runs as root under tini). See image/CONTRACT.md.
 # Order: verify mounts -> validate -> egress log -> DNS (dnsmasq, then the dnsdist front) ->
-# name check (squid) ->
+# TLS inspection (mitmproxy, per-run CA) -> name check (squid) ->
 # firewall (IPv4 + IPv6, nat redirect of 80/443 to squid) -> self-check ->
 # user mapping -> clone -> init hook -> privilege drop + exec (or keep a session alive).
 # SANDBOX_AGENT (codex, claude, gemini) picks the agent; login mode may relay one port.
@@ -24,6 +24,8 @@ arm_err_trap
 . "${LIB_DIR}/lib-egress.sh"
 # shellcheck source=lib-proxy.sh
 . "${LIB_DIR}/lib-proxy.sh"
+# shellcheck source=lib-inspect.sh
+. "${LIB_DIR}/lib-inspect.sh"
 # shellcheck source=lib-firewall.sh
 . "${LIB_DIR}/lib-firewall.sh"
 # shellcheck source=lib-user.sh
@@ -91,6 +93,10 @@ main() {
   separate_service_ids
   STEP="egress log"
   init_egress_log
+  # mitmproxy first: Python needs ~1 s to listen, overlapped with the steps below (R160).
+  STEP="tls inspection"
+  prepare_inspect
+  start_inspect
   STEP="firewall"
   create_ipsets
   # dnsmasq, then dnsdist (~0.1 s to listen: waited for after the firewall), then Squid
@@ -102,20 +108,27 @@ main() {
   if [[ -n "$UPSTREAM_BY_NAME" ]]; then wait_for_dns; fi
   STEP="name check"
   prepare_proxy
-  start_proxy
   STEP="firewall"
   apply_firewall
   STEP="egress log"
   start_ulogd
   STEP="dns"
   wait_for_dns
+  # Squid probes its cache_peer once at start: mitmproxy must listen by then, or the first
+  # inspected connection fails (R160).
+  STEP="tls inspection"
+  wait_for_inspect
+  STEP="name check"
+  start_proxy
   STEP="self-check"
   self_check
   check_proxy
   STEP="dns"
   prewarm_allowed_domains
   STEP="ca certificates"
+  untrust_run_ca
   install_extra_ca
+  trust_run_ca
   STEP="user mapping"
   map_agent_user
   map_extra_workdirs

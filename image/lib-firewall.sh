@@ -155,11 +155,17 @@ dnsmasq_port_rules() { # dnsmasq answers dnsdist only: no query skips the name c
   rule -A OUTPUT -o lo -p tcp --dport "$dports" -j REJECT --reject-with tcp-reset
 }
 
+inspect_port_rules() { # mitmproxy takes Squid's connections only: no request skips the name check
+  rule -A OUTPUT -o lo -p tcp --dport "$INSPECT_PORT" -m owner --uid-owner "$PROXY_USER" -j ACCEPT
+  rule -A OUTPUT -o lo -p tcp --dport "$INSPECT_PORT" -j REJECT --reject-with tcp-reset
+}
+
 common_rules() { # common_rules 4|6 UNREACH: loopback, established, allowlist, reject tail
   local fam=$1 unreach=$2
   local squid_addr=127.0.0.1
   [[ "$fam" == 4 ]] || squid_addr=::1
   if [[ "$fam" == 4 ]]; then dnsmasq_port_rules; fi
+  inspect_port_rules
   rule -A OUTPUT -o lo -j ACCEPT
   # The agent's 80/443, redirected to Squid by nat_rules: the filter hook sees the new
   # destination but still the original output interface, so -o lo does not match them.

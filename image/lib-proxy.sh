@@ -2,8 +2,9 @@
 # Name-checked HTTP(S): every new TCP connection of the agent to port 80 or 443 is redirected
 # (nat OUTPUT, lib-firewall.sh) to Squid, which admits it only when the name it asks for is
 # allowed by the same rules as the DNS filter (exact host, "*.wildcard", deny wins):
-#   - TLS: the ClientHello's server name (SNI), peeked, then spliced (never decrypted) or the
-#     connection is reset; no SNI: reset.
+#   - TLS: the ClientHello's server name (SNI), peeked, then spliced or the connection is
+#     reset; no SNI: reset. Spliced TLS to 443 and plain HTTP go on to the TLS inspection
+#     (mitmproxy, lib-inspect.sh) unless the name is --no-inspect.
 #   - plain HTTP: the Host header (or the absolute URI); refused with a one-line 403.
 #   - host_verify_strict: the client's destination address must be one the sandbox's resolver
 #     gives for that name (else 409 "name does not match"); Squid then connects by name.
@@ -17,8 +18,8 @@ readonly PROXY_USER=proxy
 readonly PROXY_EXPLICIT_PORT=3128 PROXY_HTTP_PORT=3129 PROXY_TLS_PORT=3130
 readonly SQUID_CONF="${CONF_DIR}/squid.conf"
 readonly SQUID_RUN_DIR="${RUN_DIR}/squid"
-# A certificate Squid requires on ssl-bump ports; it is never used: nothing is bumped (only
-# peeked, then spliced or reset), and no client trusts it. Made at image build.
+# A certificate Squid requires on ssl-bump ports; it is never used: Squid bumps nothing (it
+# peeks, then splices or resets; mitmproxy inspects), and no client trusts it. Image build.
 readonly SQUID_TLS_CERT="${CONF_DIR}/squid-unused-tls.pem"
 readonly SQUID_ERRORS="${CONF_DIR}/squid-errors"
 readonly SQUID_SNI_HELPER="${LIB_DIR}/squid-sni-present"
@@ -157,6 +158,7 @@ squid_config() { # print squid.conf (root-owned 0640 root:proxy: it may hold pro
   squid_port_acls
   squid_access_rules
   squid_upstream_lines
+  squid_inspect_lines
   printf '%s\n' \
     "visible_hostname codex-sandbox" "host_verify_strict on" "client_dst_passthru off" \
     "check_hostnames on" "allow_underscore off" \

@@ -213,10 +213,9 @@ agent_env() { # environment the agent sees (entrypoint, init hook, sandbox-enter
   export CODEX_HOME="${CODEX_HOME:-/codex_home}"
   export SANDBOX_ENV_DIR="${SANDBOX_ENV_DIR:-/codex_home}"
   export SHELL=/bin/bash
-  if has_extra_ca; then
-    export NODE_EXTRA_CA_CERTS="$CA_BUNDLE" SSL_CERT_FILE="$CA_BUNDLE" \
-      REQUESTS_CA_BUNDLE="$CA_BUNDLE" GIT_SSL_CAINFO="$CA_BUNDLE"
-  fi
+  # The bundle holds the run's CA (TLS inspection, R160) and --ca-cert: every tool's variable.
+  export NODE_EXTRA_CA_CERTS="$CA_BUNDLE" SSL_CERT_FILE="$CA_BUNDLE" REQUESTS_CA_BUNDLE="$CA_BUNDLE" \
+    CURL_CA_BUNDLE="$CA_BUNDLE" GIT_SSL_CAINFO="$CA_BUNDLE" PIP_CERT="$CA_BUNDLE"
 }
 
 drop_privileges_exec() { # exec "$@" as codex: no caps, no bounding set, no_new_privs
