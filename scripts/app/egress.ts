@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { EnvironmentError, UsageError } from '../core/errors.js';
+import { describeRequestReason } from '../core/egress-requests.js';
 import { describeDestination, formatEgressSummary, type EgressDestination } from '../core/egress-summary.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import { egressStoreDir, listEgressRecords, readEgressRecord } from '../host/egress-store.js';
@@ -11,6 +12,8 @@ export interface EgressReportOptions {
   run?: string;
   last: boolean;
   json: boolean;
+  /** Requests inside inspected traffic (R166) instead of connections; without it, only refused requests are listed. */
+  requests?: boolean;
   /** Only allowed connections, or only refusals. */
   only?: 'allowed' | 'refused';
   workDir?: string;
@@ -34,7 +37,16 @@ function formatLine(d: EgressDestination): string {
   const when =
     d.time === undefined ? '' : `  first ${d.time}${d.lastTime !== undefined && d.lastTime !== d.time ? `  last ${d.lastTime}` : ''}`;
   const address = d.name !== undefined && d.address !== undefined ? ` (${d.address})` : '';
-  const detail = d.verdict === 'allowed' ? `up ${formatBytes(d.bytesUp)}, down ${formatBytes(d.bytesDown)}` : (d.reason ?? '');
+  const bytes = `up ${formatBytes(d.bytesUp)}, down ${formatBytes(d.bytesDown)}`;
+  const status = d.status === undefined ? '' : `${d.status}, `;
+  const credential = d.credential === undefined ? '' : `, credential ${d.credential}`;
+  const reason = d.reason === undefined ? '' : describeRequestReason(d.reason, d.name, d.credential);
+  const detail =
+    d.kind === 'request'
+      ? `${d.verdict === 'allowed' ? `${status}${bytes}` : reason}${credential}`
+      : d.verdict === 'allowed'
+        ? bytes
+        : reason;
   const columns = `${d.verdict.padEnd(7)}  ${String(d.count).padStart(6)}×  ${d.kind.padEnd(7)}`;
   return `${columns}  ${describeDestination(d)}${address} — ${detail}${when}`;
 }
@@ -73,14 +85,18 @@ export async function egressCommand(options: EgressReportOptions, ctx: HostConte
   const chosen = matches[0]!;
   const { destinations, dropped, badLines } = await readEgressRecord(chosen.file);
   if (badLines > 0) process.stderr.write(`warning: ${escapeTerminalText(chosen.file)}: ${badLines} malformed line(s) skipped\n`);
-  const shown = options.only === undefined ? destinations : destinations.filter((d) => d.verdict === options.only);
+  // Connections by default, with the requests the inspection refused; every request with --requests.
+  const chosenKind = destinations.filter((d) =>
+    options.requests === true ? d.kind === 'request' : d.kind !== 'request' || d.verdict === 'refused',
+  );
+  const shown = options.only === undefined ? chosenKind : chosenKind.filter((d) => d.verdict === options.only);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ runId: chosen.runId, dropped, destinations: shown })}\n`);
     return 0;
   }
-  const allowed = destinations.filter((d) => d.verdict === 'allowed').length;
+  const allowed = chosenKind.filter((d) => d.verdict === 'allowed').length;
   const leftOut = dropped > 0 ? `, ${dropped} events not recorded (flood limits of the sandbox's log)` : '';
-  const counts = `${allowed} allowed, ${destinations.length - allowed} refused${leftOut}`;
+  const counts = `${allowed} allowed, ${chosenKind.length - allowed} refused${leftOut}`;
   process.stdout.write(`run ${chosen.runId} (${escapeTerminalText(chosen.file)}): ${counts}\n`);
   if (shown.length > 0) process.stdout.write(`${shown.map(formatLine).join('\n')}\n`);
   const summary = options.only === 'allowed' ? undefined : formatEgressSummary({ destinations, dropped: 0 });

@@ -6,6 +6,7 @@ import { lastMessagePaths, renderExitJson, renderSummary, reportDirName, validat
 import { isSameOrInside } from '../core/path-rules.js';
 import { READ_LIMITS } from '../core/read-limits.js';
 import { escapeTerminalLines, escapeTerminalText } from '../core/terminal-text.js';
+import { listCredentialLeaks } from '../core/egress-requests.js';
 import { compareSnapshots, type ChangedFile } from '../core/track-changes.js';
 import { runDockerAttached } from '../host/docker.js';
 import {
@@ -52,7 +53,7 @@ export async function execCommand(options: ExecOptions, ctx: HostContext, launch
       return captured.outcome.exitCode;
     });
     if (captured === undefined) throw new Error('exec: the container step did not run');
-    return writeReport(captured, result.egress.refused);
+    return writeReport(captured, result.egress.refused, listCredentialLeaks(result.egress.record.destinations));
   });
 }
 
@@ -171,9 +172,9 @@ class BoundedText {
 }
 
 /** summary.md and exit.json with the egress refusals counted (R51); the final message on stdout. */
-async function writeReport(captured: CapturedRun, refused: number | null): Promise<number> {
+async function writeReport(captured: CapturedRun, refused: number | null, leaks: ExecOutcome['credentialLeaks']): Promise<number> {
   const { report, reportDir } = captured;
-  const outcome: ExecOutcome = { ...captured.outcome, blockedEgress: refused };
+  const outcome: ExecOutcome = { ...captured.outcome, blockedEgress: refused, credentialLeaks: leaks };
   await report.summary.write(renderSummary(outcome));
   await report.exitJson.write(renderExitJson(outcome));
   await Promise.all([report.runLog.close(), report.summary.close(), report.exitJson.close()]);

@@ -195,13 +195,19 @@ const trustCommand = defineCommand(
 
 const egressCommand = defineCommand(
   'egress [run]',
-  'show what a run of this workdir reached and was refused: egress [RUN|--last] [--allowed|--blocked] [--json] (default: the last run)',
+  'show what a run of this workdir reached and was refused: egress [RUN|--last] [--allowed|--blocked] [--requests] [--json] ' +
+    '(default: the last run)',
   (y) =>
     y
       .positional('run', { type: 'string', describe: 'run id or a prefix of it (the last part of the container name)' })
       .option('last', { type: 'boolean', default: false, describe: 'the newest run' })
       .option('allowed', { type: 'boolean', describe: 'only the connections that were let through (name, port, count, bytes)' })
       .option('blocked', { type: 'boolean', describe: 'only what was refused, with the reason' })
+      .option('requests', {
+        type: 'boolean',
+        default: false,
+        describe: 'each request inside inspected traffic (method, host, path, status)',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print {runId, dropped, destinations[]} as JSON' })
       .option('work_dir', WORK_DIR)
       .option('codex-home', { type: 'string', describe: 'the Codex home the run used, if not WORK_DIR/.codex/.environment' }),
@@ -215,6 +221,7 @@ const egressCommand = defineCommand(
         run: readSingleValue(args.run, 'RUN'),
         last: readFlag(args.last, '--last'),
         json: readFlag(args.json, '--json'),
+        requests: readFlag(args.requests, '--requests'),
         ...(allowed ? { only: 'allowed' as const } : blocked ? { only: 'refused' as const } : {}),
         workDir: readSingleValue(args.work_dir, '--work_dir'),
         codexHome: readSingleValue(args['codex-home'], '--codex-home'),

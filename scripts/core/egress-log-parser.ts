@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { coversName } from './egress-policy.js';
 import { dnsdistNameBytes, escapeMalformedName, sanitizeName, sanitizeProtocol } from './egress-names.js';
+import { parseRequestLine } from './egress-requests.js';
 import { INTERNAL_NAME, parseSquidLine } from './egress-squid.js';
 
 export { sanitizeName, sanitizeProtocol } from './egress-names.js';
@@ -11,7 +12,17 @@ export { parseSquidLine } from './egress-squid.js';
  * filter (dnsmasq) or the firewall (ulogd2).
  */
 export type EgressReason =
-  'name not allowed' | 'TLS without a name' | 'name does not match' | 'address without a name' | 'DNS' | 'malformed name';
+  | 'name not allowed'
+  | 'TLS without a name'
+  | 'name does not match'
+  | 'address without a name'
+  | 'DNS'
+  | 'malformed name'
+  // Requests inside inspected traffic (R161-R166).
+  | 'credential sent'
+  | 'rule'
+  | 'read-only web'
+  | 'upstream certificate not trusted';
 
 export const EGRESS_REASONS: readonly EgressReason[] = [
   'name not allowed',
@@ -20,10 +31,14 @@ export const EGRESS_REASONS: readonly EgressReason[] = [
   'address without a name',
   'DNS',
   'malformed name',
+  'credential sent',
+  'rule',
+  'read-only web',
+  'upstream certificate not trusted',
 ];
 
-/** How the destination was asked for: a DNS query, HTTP (Host), TLS (SNI), any other connection. */
-export type EgressKind = 'dns' | 'http' | 'tls' | 'connect';
+/** How the destination was asked for: a DNS query, HTTP (Host), TLS (SNI), any other connection; a request inside inspected traffic. */
+export type EgressKind = 'dns' | 'http' | 'tls' | 'connect' | 'request';
 
 /** One decision seen in the raw egress log. */
 export interface EgressEvent {
@@ -40,6 +55,11 @@ export interface EgressEvent {
   bytesDown?: number;
   /** How many occurrences this event stands for (a `#repeat N` line of the capper, R140); 1 when absent. */
   count?: number;
+  /** Requests (R166): method, path (no query, at most 200 characters), status, the credential's name. */
+  method?: string;
+  path?: string;
+  status?: number;
+  credential?: string;
 }
 
 export interface ParsedEgressLog {
@@ -193,16 +213,18 @@ function readEventLine(line: string, count: number, state: LogState): void {
   if (count < 1) return;
   const event = line.startsWith('squid ')
     ? parseSquidLine(line)
-    : line.startsWith('{')
-      ? parsePacketLine(line)
-      : line.startsWith('Packet from ')
-        ? parseMalformedQuery(line)
-        : undefined;
+    : line.startsWith('req ')
+      ? parseRequestLine(line)
+      : line.startsWith('{')
+        ? parsePacketLine(line)
+        : line.startsWith('Packet from ')
+          ? parseMalformedQuery(line)
+          : undefined;
   if (event !== undefined) {
     state.events.push(count === 1 ? event : { ...event, count });
     return;
   }
-  if (/^(squid |\{|Packet from )/.test(line)) return;
+  if (/^(squid |req |\{|Packet from )/.test(line)) return;
   const before = state.events.length;
   parseDnsLine(line, state.now, state.events, state.names);
   if (count !== 1 && state.events.length > before) state.events[before] = { ...state.events[before]!, count };
@@ -262,6 +284,7 @@ function settleReasons(events: readonly EgressEvent[], names: ReadonlyMap<string
   const notAllowed = (name: string | undefined) =>
     name !== undefined && (policy.allow === undefined ? refusedByDns.has(name) : !isNameAllowed(name, policy.allow, policy.deny));
   return events.map((event) => {
+    if (event.kind === 'request') return event; // decided by the inspection, by name already
     if (event.kind === 'connect' && event.address !== undefined && event.name === undefined) {
       const name = names.get(event.address);
       if (name === undefined || name === policy.upstream) return event;

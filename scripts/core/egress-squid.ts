@@ -28,6 +28,8 @@ export function squidCount(raw: string | undefined): number | undefined {
   return raw !== undefined && /^[0-9]{1,15}$/.test(raw) ? Number(raw) : undefined;
 }
 
+const isLoopback = (address: string) => address === '::1' || address.startsWith('127.');
+
 /** Host (or SNI) as name or address: an IP literal is never a name. */
 function nameOrAddress(host: string): { name?: string; address?: string } {
   const bare = host.replace(/^\[|\]$/g, '');
@@ -85,7 +87,8 @@ export function parseSquidLine(line: string): EgressEvent | undefined {
     ...base,
     verdict: 'allowed',
     ...nameOrAddress(sni ?? host),
-    ...(server !== undefined && server !== '-' && isIP(server) !== 0 ? { address: server } : {}),
+    // Inspected traffic goes on through the TLS inspection on loopback (R160): no address then.
+    ...(server !== undefined && server !== '-' && isIP(server) !== 0 && !isLoopback(server) ? { address: server } : {}),
     ...(up === undefined ? {} : { bytesUp: up }),
     ...(down === undefined ? {} : { bytesDown: down }),
   };

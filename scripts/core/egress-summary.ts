@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { explainInvalidDomain } from './allowlist.js';
-import { EGRESS_REASONS, type EgressEvent, type EgressKind, type EgressReason } from './egress-log-parser.js';
-import { sanitizeMalformedName, sanitizeName, sanitizeProtocol } from './egress-names.js';
+import type { EgressEvent, EgressReason } from './egress-log-parser.js';
+import { describeRequestReason } from './egress-requests.js';
 
 /** One destination of a run, allowed or refused: what `<run id>.jsonl` holds, one per line. */
 export interface EgressDestination extends Omit<EgressEvent, 'time'> {
@@ -18,7 +18,6 @@ export interface EgressRecord {
 }
 
 const SHOWN_IN_SUMMARY = 8;
-const KINDS: readonly EgressKind[] = ['dns', 'http', 'tls', 'connect'];
 
 const keyOf = (e: EgressEvent) =>
   [
@@ -29,6 +28,10 @@ const keyOf = (e: EgressEvent) =>
     e.kind === 'connect' || e.name === undefined ? (e.address ?? '') : '',
     e.port ?? '',
     e.protocol ?? '',
+    e.method ?? '',
+    e.path ?? '',
+    e.status ?? '',
+    e.credential ?? '',
   ].join('|');
 
 function widen(into: EgressDestination, event: EgressEvent): void {
@@ -58,6 +61,7 @@ export function aggregateEgress(events: readonly EgressEvent[]): EgressDestinati
       ...(event.address === undefined ? {} : { address: event.address }),
       ...(event.port === undefined ? {} : { port: event.port }),
       ...(event.protocol === undefined ? {} : { protocol: event.protocol }),
+      ...requestFields(event),
       count: event.count ?? 1,
       ...(event.bytesUp === undefined ? {} : { bytesUp: event.bytesUp }),
       ...(event.bytesDown === undefined ? {} : { bytesDown: event.bytesDown }),
@@ -73,9 +77,20 @@ export function aggregateEgress(events: readonly EgressEvent[]): EgressDestinati
   );
 }
 
-/** `pypi.org`, `cdn.test:443`, `10.0.0.5:5432`, `[fd00::1]:22`, `10.0.0.5:53/udp`. */
+/** A request's method, path, status and credential (R166), when it has them. */
+function requestFields(e: EgressEvent): Partial<EgressEvent> {
+  return {
+    ...(e.method === undefined ? {} : { method: e.method }),
+    ...(e.path === undefined ? {} : { path: e.path }),
+    ...(e.status === undefined ? {} : { status: e.status }),
+    ...(e.credential === undefined ? {} : { credential: e.credential }),
+  };
+}
+
+/** `pypi.org`, `cdn.test:443`, `10.0.0.5:5432`, `[fd00::1]:22`, `10.0.0.5:53/udp`, `GET api.test/v1/x`. */
 export function describeDestination(destination: EgressDestination): string {
   if (destination.kind === 'dns') return destination.name ?? '?';
+  if (destination.kind === 'request') return `${destination.method ?? '?'} ${destination.name ?? '?'}${destination.path ?? ''}`;
   const host = destination.name ?? (destination.address?.includes(':') ? `[${destination.address}]` : (destination.address ?? '?'));
   const port = destination.port === undefined ? '' : `:${destination.port}`;
   const protocol = destination.protocol === undefined || destination.protocol === 'tcp' ? '' : `/${destination.protocol}`;
@@ -136,7 +151,9 @@ function summaryEntries(refused: readonly EgressDestination[]): SummaryEntry[] {
   const byLabel = new Map<string, SummaryEntry>();
   for (const d of refused) {
     const offPort = d.port !== undefined && d.port !== 80 && d.port !== 443 && (d.protocol === undefined || d.protocol === 'tcp');
-    const label = d.name === undefined ? describeDestination(d) : offPort ? `${d.name}:${d.port}` : d.name;
+    // A credential sent where it may not go is named with the host (R162: the run tried to leak).
+    const leak = d.reason === 'credential sent' ? describeRequestReason(d.reason, d.name, d.credential) : undefined;
+    const label = leak ?? (d.name === undefined ? describeDestination(d) : offPort ? `${d.name}:${d.port}` : d.name);
     const order = byLabel.size;
     const entry = byLabel.get(label) ?? {
       label,
@@ -204,69 +221,4 @@ export function formatEgressSummary(record: EgressRecord): string | undefined {
   return `refused ${entries.length} ${noun}: ${shown.join(' · ')}${allow}${dropped}`;
 }
 
-/**
- * One JSON object per destination, then `{"dropped": N}` when events were not recorded. With
- * `maxBytes` (R146), destinations past it are left out and their events counted as dropped.
- */
-export function formatEgressJsonl(record: EgressRecord, maxBytes = Infinity): string {
-  const lines: string[] = [];
-  let dropped = record.dropped;
-  let size = 40; // room for the dropped line
-  const encoder = new TextEncoder();
-  for (const d of record.destinations) {
-    const line = `${JSON.stringify(d)}\n`;
-    const bytes = encoder.encode(line).length;
-    if (size + bytes > maxBytes) dropped += d.count;
-    else {
-      lines.push(line);
-      size += bytes;
-    }
-  }
-  if (dropped > 0) lines.push(`${JSON.stringify({ dropped })}\n`);
-  return lines.join('');
-}
-
-const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-
-function readDestination(r: Record<string, unknown>): EgressDestination {
-  // Copies written before the name check had kind dns|connect and refusals only.
-  const kind = r.kind;
-  const verdict = r.verdict ?? 'refused';
-  const count = r.count;
-  if (!KINDS.includes(kind as EgressKind) || (verdict !== 'allowed' && verdict !== 'refused') || !isCount(count) || count < 1)
-    throw new Error('shape');
-  const text = (value: unknown) => (typeof value === 'string' ? value.replace(/[^0-9A-Za-z:.+-]/g, '').slice(0, 40) : undefined);
-  const d: EgressDestination = { time: text(r.time), lastTime: text(r.lastTime), verdict, kind: kind as EgressKind, count };
-  if (EGRESS_REASONS.includes(r.reason as EgressReason)) d.reason = r.reason as EgressReason;
-  else if (verdict === 'refused') d.reason = kind === 'dns' ? 'DNS' : 'address without a name';
-  if (typeof r.name === 'string') d.name = d.reason === 'malformed name' ? sanitizeMalformedName(r.name) : sanitizeName(r.name);
-  if (typeof r.address === 'string' && isIP(r.address) !== 0) d.address = r.address;
-  if (typeof r.port === 'number' && Number.isInteger(r.port) && r.port > 0 && r.port < 65536) d.port = r.port;
-  if (typeof r.protocol === 'string') d.protocol = sanitizeProtocol(r.protocol);
-  if (isCount(r.bytesUp)) d.bytesUp = r.bytesUp;
-  if (isCount(r.bytesDown)) d.bytesDown = r.bytesDown;
-  if (d.name === undefined && d.address === undefined) throw new Error('no destination');
-  return d;
-}
-
-/**
- * Reads a `<run id>.jsonl` back. It lies in the Codex home, which the agent can write, so
- * every field is checked and names are sanitized; bad lines are counted, not trusted.
- */
-export function parseEgressJsonl(text: string): EgressRecord & { badLines: number } {
-  const destinations: EgressDestination[] = [];
-  let badLines = 0;
-  let dropped = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const r = JSON.parse(line) as Record<string, unknown>;
-      if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new Error('shape');
-      if (Object.keys(r).length === 1 && isCount(r.dropped)) dropped += r.dropped;
-      else destinations.push(readDestination(r));
-    } catch {
-      badLines += 1;
-    }
-  }
-  return { destinations, dropped, badLines };
-}
+export { formatEgressJsonl, parseEgressJsonl } from './egress-jsonl.js';

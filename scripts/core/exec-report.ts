@@ -23,6 +23,8 @@ export interface ExecOutcome {
   repo?: { url: string; ref?: string; commit?: string };
   /** Refused outbound connections (the egress record, R92); null while unknown. */
   blockedEgress: number | null;
+  /** Credentials the run sent where they may not go (refused, R162: a honeytoken tripped). */
+  credentialLeaks?: Array<{ credential: string; host: string; count: number }>;
 }
 
 /** The prompt is one argv element; empty or `-` (read stdin) make no sense headless. */
@@ -111,6 +113,7 @@ export function renderExitJson(outcome: ExecOutcome): string {
         outcome.repo === undefined ? null : { url: outcome.repo.url, ref: outcome.repo.ref ?? null, commit: outcome.repo.commit ?? null },
       changedFiles: outcome.changes.length,
       blockedEgress: outcome.blockedEgress,
+      credentialLeaks: outcome.credentialLeaks ?? [],
     },
     null,
     2,
