@@ -158,6 +158,7 @@ run_agent() { # the agent as a child (not exec'd): once it ends, the egress log 
   # Only the agent works in the workdir; root, which drains the log after it, stays in / (R96).
   (cd "$WORKDIR" && drop_privileges_exec "$@") || rc=$?
   flush_egress_log
+  hand_back_tokens
   exit "$rc"
 }
 

@@ -12,6 +12,9 @@
 # Runs as Squid's user `proxy`; the secrets file is readable by that user only.
 import json
 import os
+import re
+import secrets as rng
+import string
 import time
 
 from mitmproxy import http
@@ -24,6 +27,12 @@ OWN_HOSTS = os.environ.get("SANDBOX_AGENT_HOSTS", "").split()
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 MAX_SECRETS_BYTES = 1024 * 1024
 MAX_PATH = 200
+MAX_TOKEN_RESPONSE = 256 * 1024
+HANDBACK = os.path.join(os.path.dirname(SECRETS_FILE or "/nonexistent/x"), "handback.json")
+TOKEN_FIELDS = ("access_token", "refresh_token", "id_token")
+ALNUM = string.ascii_letters + string.digits
+JWT = re.compile(r"^(eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.)([A-Za-z0-9_-]+)$")
+PREFIX_SEGMENT = re.compile(r"^[A-Za-z0-9]{1,12}[-_]")
 
 
 def host_matches(host, patterns):
@@ -54,6 +63,22 @@ def escape(value, limit=1000):
     return out or "-"
 
 
+def make_placeholder(value):
+    """Same shape as the launcher's (scripts/core/placeholder.ts): a JWT keeps its header and
+    claims (the agent reads them) with a random signature; else the type prefix is kept and
+    every letter and digit after it is random."""
+    match = JWT.match(value)
+    if match:
+        return match.group(1) + "".join(rng.choice(ALNUM + "-_") for _ in match.group(2))
+    prefix = "AIza" if value.startswith("AIza") else ""
+    while not prefix.startswith("AIza"):
+        seg = PREFIX_SEGMENT.match(value[len(prefix):])
+        if seg is None or len(prefix) + len(seg.group(0)) > 16:
+            break
+        prefix += seg.group(0)
+    return prefix + "".join(rng.choice(ALNUM) if c in ALNUM else c for c in value[len(prefix):])
+
+
 def load_secrets(path):
     if not path or not os.path.exists(path):
         return []
@@ -71,6 +96,7 @@ def load_secrets(path):
             "value": value.encode(),
             "placeholder": placeholder.encode(),
             "hosts": [normal_host(h) if not h.startswith("*.") else h.lower() for h in item.get("hosts", [])],
+            "store": str(item["store"]) if isinstance(item.get("store"), str) else "",
         })
     return secrets
 
@@ -201,7 +227,54 @@ class Inspect:
         if flow.response is None:
             self.swap_credentials(flow)
 
+    def rotate_tokens(self, flow):
+        """A login's token endpoint answered with new tokens (R164): the agent gets placeholders,
+        the proxy keeps the real ones (for the next requests) and hands them back to the host."""
+        stores = [s for s in flow.metadata.get("codex_injected", []) if s["store"]]
+        res = flow.response
+        if not stores or res.raw_content is None or "json" not in res.headers.get("content-type", ""):
+            return
+        try:
+            doc = json.loads(res.get_content(strict=False)[:MAX_TOKEN_RESPONSE])
+        except (ValueError, UnicodeDecodeError):
+            return
+        if not isinstance(doc, dict):
+            return
+        login = stores[0]
+        rotated = {}
+        for field in TOKEN_FIELDS:
+            real = doc.get(field)
+            if not isinstance(real, str) or len(real) < 8:
+                continue
+            known = next((s for s in self.secrets if s["value"] == real.encode()), None)
+            if known is None:
+                known = {"name": login["name"], "value": real.encode(), "placeholder": make_placeholder(real).encode(),
+                         "hosts": login["hosts"], "store": login["store"]}
+                self.secrets.append(known)
+                rotated[field] = real
+            doc[field] = known["placeholder"].decode()
+        if rotated:
+            res.set_content(json.dumps(doc).encode())
+            self.hand_back(login["store"], rotated)
+
+    def hand_back(self, store, rotated):
+        """handback.json beside the secrets (proxy-only): root copies it to the launcher when the
+        run ends, which writes the new tokens to the host's credential store."""
+        try:
+            with open(HANDBACK, "rb") as handle:
+                doc = json.loads(handle.read(MAX_SECRETS_BYTES))
+        except (OSError, ValueError):
+            doc = {"version": 1, "stores": {}}
+        doc.setdefault("stores", {}).setdefault(store, {}).update(rotated)
+        doc["stores"][store]["refreshed_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        temp = HANDBACK + ".tmp"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(json.dumps(doc).encode())
+        os.replace(temp, HANDBACK)
+
     def response(self, flow):
+        self.rotate_tokens(flow)
         for secret in flow.metadata.get("codex_injected", []):
             real, ph = secret["value"], secret["placeholder"]
             flow.response.headers.fields = tuple((k, v.replace(real, ph)) for k, v in flow.response.headers.fields)

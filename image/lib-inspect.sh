@@ -159,3 +159,14 @@ squid_inspect_lines() { # cache_peer for what is inspected; --no-inspect names g
       "never_direct allow inspected_tls" "never_direct allow !CONNECT"
   fi
 }
+
+readonly HANDBACK_DIR=/var/lib/codex-sandbox/private/handback
+hand_back_tokens() { # a login's refreshed tokens (inspect-addon.py) -> the launcher's directory (R164)
+  local from="${INSPECT_DIR}/handback.json" size
+  [[ -f "$from" && ! -L "$from" ]] && mountpoint -q "$HANDBACK_DIR" || return 0
+  size="$(stat -c %s "$from")"
+  ((size <= SECRETS_MAX_BYTES)) || { warn "refreshed tokens not handed back: ${size} bytes"; return 0; }
+  # Owned like the directory (the launcher's user): it reads and removes it after the run.
+  install -m 0600 -o "$(stat -c %u "$HANDBACK_DIR")" -g "$(stat -c %g "$HANDBACK_DIR")" "$from" "${HANDBACK_DIR}/.handback.tmp"
+  mv -f "${HANDBACK_DIR}/.handback.tmp" "${HANDBACK_DIR}/handback.json"
+}
