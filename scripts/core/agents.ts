@@ -55,11 +55,32 @@ export interface AgentSpec {
   credentialHosts: readonly string[];
   /** Hosts its own login talks to from inside the container. */
   loginHosts: readonly string[];
+  /** Which of its credentials the container's proxy injects, and where to (R161): see SecretHosts. */
+  secretHosts: SecretHosts;
   /** Arguments an interactive run puts before the user's (after `--`). */
   interactiveArgs: readonly string[];
   /** What its inner sandbox and permission prompts do in the container, for doctor/README. */
   permissions: string;
 }
+
+/**
+ * Where an agent's credentials may go (R161, R164): the proxy puts the real value into requests
+ * to these hosts only; the agent holds placeholders.
+ */
+export interface SecretHosts {
+  /** The variables of `keyEnv` holding a credential (the others, URLs and models, pass as they are). */
+  keyEnv: readonly string[];
+  /** Where those keys go. */
+  keys: readonly string[];
+  /** Where the tokens of its login file go. */
+  login: readonly string[];
+  /** A variable naming another endpoint (a URL): its host is added to `keys`, and to `login` with `baseUrlWithLogin`. */
+  baseUrlEnv?: string;
+  baseUrlWithLogin?: boolean;
+}
+
+/** The Anthropic hosts its keys and tokens are sent to. */
+const ANTHROPIC_SECRET_HOSTS = ['api.anthropic.com', 'platform.claude.com', 'console.anthropic.com'];
 
 /** Codex's hosts: log in and talk to OpenAI (R14). */
 const CODEX_HOSTS = [
@@ -93,6 +114,8 @@ export const AGENTS: Readonly<Record<AgentId, AgentSpec>> = {
     allowlist: CODEX_HOSTS,
     credentialHosts: [],
     loginHosts: ['auth.openai.com'],
+    // Its API key and ChatGPT tokens live in auth.json; model-provider hosts are added per run.
+    secretHosts: { keyEnv: [], keys: [], login: ['api.openai.com', 'chatgpt.com', 'auth.openai.com'] },
     interactiveArgs: [],
     permissions:
       'its own sandbox (bubblewrap) cannot work in a container: the entrypoint runs it with sandbox_mode="danger-full-access"; ' +
@@ -126,6 +149,13 @@ export const AGENTS: Readonly<Record<AgentId, AgentSpec>> = {
     allowlist: ['api.anthropic.com'],
     credentialHosts: ['platform.claude.com'],
     loginHosts: ['platform.claude.com', 'api.anthropic.com'],
+    secretHosts: {
+      keyEnv: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'],
+      keys: ANTHROPIC_SECRET_HOSTS,
+      login: ANTHROPIC_SECRET_HOSTS,
+      baseUrlEnv: 'ANTHROPIC_BASE_URL',
+      baseUrlWithLogin: true,
+    },
     interactiveArgs: [],
     permissions:
       'its Bash sandbox is off by default and cannot work in a container (no bubblewrap); its permission mode and ' +
@@ -162,6 +192,12 @@ export const AGENTS: Readonly<Record<AgentId, AgentSpec>> = {
     allowlist: ['generativelanguage.googleapis.com'],
     credentialHosts: ['cloudcode-pa.googleapis.com', 'oauth2.googleapis.com', 'www.googleapis.com'],
     loginHosts: ['oauth2.googleapis.com', 'www.googleapis.com', 'cloudcode-pa.googleapis.com'],
+    secretHosts: {
+      keyEnv: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
+      keys: ['generativelanguage.googleapis.com'],
+      login: ['oauth2.googleapis.com', 'www.googleapis.com', 'cloudcode-pa.googleapis.com'],
+      baseUrlEnv: 'GOOGLE_GEMINI_BASE_URL',
+    },
     interactiveArgs: [],
     permissions:
       'SANDBOX=codex-sandbox keeps it from starting its own (docker) sandbox; folder trust and approval mode stay yours ' +

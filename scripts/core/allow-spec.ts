@@ -72,3 +72,18 @@ export function parseAllowSpec(raw: string, source: string): ParsedSpec {
 export function formatPortEntry(entry: PortEntry): string {
   return `${entry.host}:${entry.port}`;
 }
+
+/**
+ * A host pattern without ports or presets: an exact name or `*.name` (`--no-inspect`, the hosts
+ * of `--secret`, R160, R163), checked as an allowance's host is; returned normalised.
+ */
+export function parseHostPattern(raw: string, source: string): string {
+  const spec = raw.trim();
+  if (spec.startsWith('@') || spec.includes(':')) {
+    throw new UsageError(`${source}: ${JSON.stringify(raw)} is not a host name: give a name or *.name, without port or preset`);
+  }
+  const parsed = parseAllowSpec(spec, source);
+  const [domain] = parsed.domains;
+  if (domain === undefined) throw new UsageError(`${source}: ${JSON.stringify(raw)} is not a host name: give a name or *.name`);
+  return domain;
+}

@@ -8,6 +8,7 @@ import { isSameOrInside } from './path-rules.js';
 import type { RunPlan } from './run-plan.js';
 import { buildSessionContainerName, SESSION_LABELS } from './session-identity.js';
 import { serializeMountSet } from './session-mounts.js';
+import { loginCopyName, NO_INSPECT_ENV, SECRETS_TARGET, secretsFileName } from './run-secrets.js';
 
 /** Where the per-project Codex home is mounted inside the container. */
 export const CODEX_HOME_TARGET = '/codex_home';
@@ -66,6 +67,14 @@ export interface ResolvedRun {
    * over after each command (`sandbox-egress take`, R95), so nothing raw stays on the host.
    */
   egressLogDir?: string;
+  /** `--no-inspect` and `[network] no_inspect` (R160): hosts the proxy passes through unopened. */
+  noInspect?: readonly string[];
+  /**
+   * The run's credentials stay outside (R161-R164): `dir` is the launcher-private directory
+   * holding the secrets file and, with `loginCopy`, the login file's placeholder copy mounted
+   * instead of it; `names` are the `--secret` variables passed by name. Absent: no credential.
+   */
+  secrets?: { dir: string; loginCopy: boolean; names: readonly string[] };
 }
 
 /** Where the entrypoint writes the capped egress log (image/CONTRACT.md). */
@@ -91,12 +100,12 @@ function listMounts(run: ResolvedRun): Mount[] {
   const extraWorkdirMounts = (run.extraWorkdirs ?? []).map((dir) => ({ source: dir, target: containerPathFor(dir), readonly: false }));
   mounts.splice(1, 0, ...extraWorkdirMounts);
   if (run.authFile !== undefined) {
-    mounts.push({ source: run.authFile, target: `${home}/auth.json`, readonly: true });
+    mounts.push(loginMount(run, run.authFile, `${home}/auth.json`));
   }
   const credential = run.agent?.credentialFile;
   if (run.agent !== undefined && credential !== undefined) {
     const spec = AGENTS[run.agent.id];
-    mounts.push({ source: credential, target: `${agentConfigIn(home, spec)}/${spec.credentialFile}`, readonly: true });
+    mounts.push(loginMount(run, credential, `${agentConfigIn(home, spec)}/${spec.credentialFile}`));
   }
   if (run.sessionsDir !== path.join(run.envDir, 'sessions')) {
     mounts.push({ source: run.sessionsDir, target: `${home}/sessions`, readonly: false });
@@ -110,7 +119,18 @@ function listMounts(run: ResolvedRun): Mount[] {
   for (const gitEntry of run.protectedGit ?? []) {
     mounts.push({ source: gitEntry, target: containerPathFor(gitEntry), readonly: true });
   }
+  // Into a root-only directory of the image: the proxy reads it, the agent cannot (R161).
+  if (run.secrets !== undefined) {
+    mounts.push({ source: path.join(run.secrets.dir, secretsFileName(run.runId)), target: SECRETS_TARGET, readonly: true });
+  }
   return mounts;
+}
+
+/** A login file, read-only; with credentials kept outside, its placeholder copy in its place (R164). */
+function loginMount(run: ResolvedRun, file: string, target: string): Mount {
+  if (run.secrets?.loginCopy !== true) return { source: file, target, readonly: true };
+  const copy = path.join(run.secrets.dir, loginCopyName(run.runId, path.basename(target)));
+  return { source: copy, target, readonly: true, origin: file };
 }
 
 /** What every launcher container is labelled with: a run's and a login's, so they cannot drift (R17, R120). */
@@ -199,6 +219,7 @@ export function assembleRunPlan(run: ResolvedRun): RunPlan {
   if (run.session !== undefined) env.push(['SANDBOX_COMMAND', 'session']);
   else if (run.command === 'shell') env.push(['SANDBOX_COMMAND', 'shell']);
   if (run.egress !== undefined) env.push(...listEgressEnv(run.egress));
+  if (run.noInspect !== undefined && run.noInspect.length > 0) env.push([NO_INSPECT_ENV, run.noInspect.join(' ')]);
   // Where Docker's embedded resolver forwards: the only DNS root may send out (R96).
   if (run.dns.length > 0) env.push(['SANDBOX_DOCKER_DNS', run.dns.join(' ')]);
   if (run.repo !== undefined) {
@@ -229,8 +250,12 @@ export function assembleRunPlan(run: ResolvedRun): RunPlan {
   };
 }
 
-/** Variables passed by name (`-e NAME`): the agent's keys and the proxy's login, never their values (R84, R125). */
+/** Variables passed by name (`-e NAME`): the agent's keys, `--secret` names (placeholders, R162) and the proxy's login (R84, R125). */
 function listPassEnv(run: ResolvedRun): { passEnv?: string[] } {
-  const names = [...(run.agent?.passEnv ?? []), ...Object.keys(run.egress === undefined ? {} : listEgressSecrets(run.egress))];
-  return names.length === 0 ? {} : { passEnv: names };
+  const names = [
+    ...(run.agent?.passEnv ?? []),
+    ...(run.secrets?.names ?? []),
+    ...Object.keys(run.egress === undefined ? {} : listEgressSecrets(run.egress)),
+  ];
+  return names.length === 0 ? {} : { passEnv: [...new Set(names)] };
 }

@@ -3,6 +3,8 @@ export interface Mount {
   source: string;
   target: string;
   readonly: boolean;
+  /** The host file a launcher-private copy stands for (a login file's placeholder copy, R164): sessions record and compare this. */
+  origin?: string;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Mount } from './mount-spec.js';
 export type MountEntry = [string, string, 'ro' | 'rw'];
 
 function toEntry(mount: Mount): MountEntry {
-  return [mount.source, mount.target, mount.readonly ? 'ro' : 'rw'];
+  return [mount.origin ?? mount.source, mount.target, mount.readonly ? 'ro' : 'rw'];
 }
 
 const key = (entry: readonly string[]) => JSON.stringify(entry);

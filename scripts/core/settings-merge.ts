@@ -17,7 +17,7 @@ export interface MergedSettings {
   sources: Record<SettingsKey, SettingsSource[]>;
 }
 
-const LIST_KEYS = ['allow', 'deny', 'allowHostPorts', 'readOnly'] as const;
+const LIST_KEYS = ['allow', 'deny', 'allowHostPorts', 'noInspect', 'readOnly'] as const;
 const SINGLE_KEYS = ['image', 'initScript', 'agent'] as const;
 
 function ordered(layers: SettingsLayers): Array<[SettingsSource, SettingsLayer | undefined]> {
@@ -36,7 +36,7 @@ function ordered(layers: SettingsLayers): Array<[SettingsSource, SettingsLayer |
  * allow/deny/host ports, so a deny anywhere still wins over every allow.
  */
 export function mergeSettings(layers: SettingsLayers): MergedSettings {
-  const values: SettingsValues = { allow: [], deny: [], allowHostPorts: [], readOnly: [] };
+  const values: SettingsValues = { allow: [], deny: [], allowHostPorts: [], noInspect: [], readOnly: [] };
   const sources = {} as Record<SettingsKey, SettingsSource[]>;
   const bySource = ordered(layers);
   for (const key of SINGLE_KEYS) {

@@ -1,6 +1,6 @@
 import { splitList } from './split-list.js';
 import ini from 'ini';
-import { parseAllowSpec, parsePort } from './allow-spec.js';
+import { parseAllowSpec, parseHostPattern, parsePort } from './allow-spec.js';
 import { parseAgentId } from './agents.js';
 import { UsageError } from './errors.js';
 
@@ -13,6 +13,8 @@ export interface SettingsValues {
   allow: string[];
   deny: string[];
   allowHostPorts: number[];
+  /** `[network] no_inspect`: hosts whose TLS the sandbox's proxy passes through unopened (R160). */
+  noInspect: string[];
   readOnly: string[];
   image?: string;
   initScript?: string;
@@ -31,6 +33,7 @@ const SCHEMA: Record<string, Record<string, { key: SettingsKey; kind: 'list' | '
     allow: { key: 'allow', kind: 'list' },
     deny: { key: 'deny', kind: 'list' },
     allow_host_ports: { key: 'allowHostPorts', kind: 'ports' },
+    no_inspect: { key: 'noInspect', kind: 'list' },
   },
   mounts: { read_only: { key: 'readOnly', kind: 'list' } },
   run: {
@@ -45,6 +48,7 @@ export const SETTINGS_FILE_KEYS: Record<SettingsKey, string> = {
   allow: '[network] allow',
   deny: '[network] deny',
   allowHostPorts: '[network] allow_host_ports',
+  noInspect: '[network] no_inspect',
   readOnly: '[mounts] read_only',
   image: '[run] image',
   initScript: '[run] init_script',
@@ -127,7 +131,11 @@ export function parseSettingsText(text: string, file: string): SettingsLayer {
         layer.allowHostPorts = [...new Set(splitList(value).map((entry) => parsePort(entry, `${what}:`)))];
       } else if (spec.kind === 'list') {
         const entries = splitList(value);
-        // Same syntax and errors as --allow/--deny, but naming file:line.
+        // Same syntax and errors as --allow/--deny (--no-inspect: host patterns only), but naming file:line.
+        if (spec.key === 'noInspect') {
+          layer.noInspect = [...new Set(entries.map((entry) => parseHostPattern(entry, what)))];
+          continue;
+        }
         if (spec.key !== 'readOnly') for (const entry of entries) parseAllowSpec(entry, what);
         (layer as Record<string, string[]>)[spec.key] = entries;
       } else {
