@@ -1,4 +1,5 @@
 import type { HostContext } from '../host/host-context.js';
+import { removeRunPrivateFiles } from '../host/private-files.js';
 import { confirmRemoval, removeContainers } from '../host/sessions.js';
 import { pickTargets, type TargetOptions } from './session-pick.js';
 
@@ -19,6 +20,8 @@ export async function destroyCommand(options: DestroyOptions, ctx: HostContext):
     { force: options.force, interactive: ctx.stdinIsTTY },
   );
   await removeContainers(targets.map((record) => record.container));
+  // Their credentials go with them (R161).
+  for (const record of targets) await removeRunPrivateFiles(ctx, record.runId);
   for (const record of targets) process.stdout.write(`${record.name}\n`);
   process.stderr.write(`destroyed ${targets.length} session(s)\n`);
   return 0;

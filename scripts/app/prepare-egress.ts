@@ -1,3 +1,4 @@
+import { parseAllowSpec } from '../core/allow-spec.js';
 import type { HomeFacts } from '../core/codex-home-plan.js';
 import { buildEgressPolicy, DEFAULT_LAYER, layerFromText, type EgressLayer, type EgressPolicy } from '../core/egress-policy.js';
 import { describeEgressPolicy } from '../core/egress-run-args.js';
@@ -11,6 +12,8 @@ import type { EgressFlags } from './run-options.js';
 export interface PreparedEgress {
   policy: EgressPolicy;
   caFiles: string[];
+  /** Hosts of config.toml's model providers (R83), where Codex's credentials may go too (R161). */
+  providerHosts: string[];
   /** What is allowed beyond the defaults and why (stderr; no credentials). */
   messages: string[];
   warnings: string[];
@@ -43,7 +46,11 @@ export async function prepareEgress(
   const ca = await findCaCertificates(options.caCerts, ctx, agentWritable);
   const messages = [...providers.messages, ...describeEgressPolicy(policy, [...(defaults.allow ?? []), ...providers.allow])];
   for (const file of ca.files) messages.push(`trusting CA ${file}`);
-  return { policy, caFiles: ca.files, messages, warnings: ca.warnings };
+  const providerHosts = providers.allow.flatMap((spec) => {
+    const parsed = parseAllowSpec(spec, 'config.toml model_providers');
+    return [...parsed.domains, ...parsed.ports.map((entry) => entry.host)];
+  });
+  return { policy, caFiles: ca.files, providerHosts, messages, warnings: ca.warnings };
 }
 
 /**

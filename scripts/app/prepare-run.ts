@@ -15,7 +15,8 @@ import { resolveProtectedGit } from '../host/protect-git.js';
 import { resolveProjectPaths, type SettingsFile } from '../host/settings-file.js';
 import { hashWorkdir } from '../host/workdir.js';
 import { prepareEgress, type PreparedEgress } from './prepare-egress.js';
-import { prepareHomes } from './prepare-homes.js';
+import { prepareHomes, type PreparedHomes } from './prepare-homes.js';
+import { prepareSecrets, type PreparedSecrets } from './prepare-secrets.js';
 import { prepareSettings, type PreparedSettings } from './prepare-settings.js';
 import type { RunOptions } from './run-options.js';
 import { resolveRunPlaces, type RunPlaces } from './run-places.js';
@@ -36,6 +37,8 @@ export interface PreparedRun {
   warnings: string[];
   /** "allowing …" lines for stderr: every allowance beyond the defaults (no credentials). */
   egressNotes: string[];
+  /** The run's credentials and their placeholders (R161-R164); absent: none. Never printed. */
+  secrets?: PreparedSecrets;
   /** `.codex/sandbox.ini` of the workdir and what its paths resolve to: must be trusted before the run (app/trust-check.ts). */
   projectSettings?: { file: SettingsFile; resolved: string[] };
 }
@@ -66,6 +69,7 @@ export async function prepareRun(
   const egressFlags = { ...options.egress, providerAllow: options.egress.providerAllow && homes.agent === undefined };
   const egress = await prepareEgress(egressFlags, ctx, home.facts, trees, settings.egressLayers, homes.defaults);
   const extras = await resolveRepoAndGit(options, places, egress.policy);
+  const secrets = await collectSecrets(options, ctx, places, settings, homes, egress);
   const resolved = composeResolvedRun({
     options,
     ctx,
@@ -80,6 +84,7 @@ export async function prepareRun(
     agent: homes.agent,
     egress,
     extras,
+    secrets,
   });
   return {
     plan: assembleRunPlan(resolved),
@@ -89,7 +94,8 @@ export async function prepareRun(
     secretEnv: homes.secretEnv,
     trees,
     exposures: places.exposures,
-    warnings: [...homes.warnings, ...egress.warnings, ...extras.warnings],
+    warnings: [...homes.warnings, ...egress.warnings, ...extras.warnings, ...(secrets?.warnings ?? [])],
+    ...(secrets === undefined ? {} : { secrets }),
     egressNotes: egress.messages,
     ...(settings.projectFile === undefined
       ? {}
@@ -116,6 +122,32 @@ interface RunParts {
   agent: ResolvedRun['agent'];
   egress: PreparedEgress;
   extras: Awaited<ReturnType<typeof resolveRepoAndGit>>;
+  secrets: PreparedSecrets | undefined;
+}
+
+/** The agent's keys and login file and `--secret` (R161-R164): what the proxy injects, and where. */
+async function collectSecrets(
+  options: RunOptions,
+  ctx: HostContext,
+  places: RunPlaces,
+  settings: PreparedSettings,
+  homes: PreparedHomes,
+  egress: PreparedEgress,
+): Promise<PreparedSecrets | undefined> {
+  const agent = homes.agent?.id ?? 'codex';
+  const loginFile = homes.agent === undefined ? homes.codex.authFile : homes.agent.credentialFile;
+  return prepareSecrets({
+    agent,
+    ctx,
+    trees: places.trees,
+    ...(options.secrets === undefined ? {} : { flags: options.secrets }),
+    ...(loginFile === undefined ? {} : { loginFile }),
+    passEnv: homes.agent?.passEnv ?? [],
+    secretEnv: homes.secretEnv,
+    providerHosts: egress.providerHosts,
+    allowed: [...egress.policy.domains, ...egress.policy.ports.map((entry) => entry.host)],
+    noInspect: settings.noInspect,
+  });
 }
 
 /** Everything the plan needs, from the steps' results; a new run id names this run (R17). */
@@ -150,6 +182,10 @@ function composeResolvedRun(parts: RunParts): ResolvedRun {
     ...extras.resolved,
     ...(places.extraWorkdirs.length === 0 ? {} : { extraWorkdirs: places.extraWorkdirs }),
     ...(options.session === undefined ? {} : { session: { name: options.session.name } }),
+    ...(parts.settings.noInspect.length === 0 ? {} : { noInspect: parts.settings.noInspect }),
+    ...(parts.secrets === undefined
+      ? {}
+      : { secrets: { dir: parts.secrets.dir, loginCopy: parts.secrets.loginCopy !== undefined, names: parts.secrets.names } }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { DEFAULT_AGENT, type AgentId } from '../core/agents.js';
 import type { EgressLayer } from '../core/egress-policy.js';
 import { DEFAULT_IMAGE, validateImageReference } from '../core/image-tags.js';
+import { parseNoInspect } from '../core/run-secrets.js';
 import { SETTINGS_FILE_KEYS, type SettingsLayer } from '../core/settings.js';
 import { mergeSettings, toEgressLayer } from '../core/settings-merge.js';
 import type { HostContext } from '../host/host-context.js';
@@ -13,6 +14,8 @@ export interface PreparedSettings {
   agent: AgentId;
   initScript?: string;
   readOnly: string[];
+  /** `--no-inspect`, `[network] no_inspect` of the project, then the user file: lists add up (R160). */
+  noInspect: string[];
   /** The files' network keys, project first, for prepareEgress (which merges them). */
   egressLayers: EgressLayer[];
   /** Needs trust before the run when it sets anything (cli/trust-command.ts). */
@@ -32,6 +35,7 @@ export async function prepareSettings(options: RunOptions, ctx: HostContext, wor
     ...(options.initScript === undefined ? {} : { initScript: options.initScript }),
     ...(options.readOnly.length === 0 ? {} : { readOnly: options.readOnly }),
     ...(options.agent === undefined ? {} : { agent: options.agent }),
+    ...(options.egress.noInspect.length === 0 ? {} : { noInspect: parseNoInspect(options.egress.noInspect, '--no-inspect') }),
   };
   const environment: SettingsLayer = envImage === undefined ? {} : { image: envImage };
   const merged = mergeSettings({
@@ -53,6 +57,7 @@ export async function prepareSettings(options: RunOptions, ctx: HostContext, wor
     // Parsed when read (core/settings.ts): a settings file names a registry id or is refused.
     agent: (merged.values.agent as AgentId | undefined) ?? DEFAULT_AGENT,
     readOnly: merged.values.readOnly,
+    noInspect: merged.values.noInspect,
     egressLayers: [
       ...(project === undefined ? [] : [toEgressLayer(project.layer, project.path)]),
       ...(user === undefined ? [] : [toEgressLayer(user.layer, user.path)]),

@@ -14,6 +14,14 @@ export interface EgressFlags {
   caCerts: string[];
   /** `--no-provider-allow` turns off the automatic model-provider hosts (R83). */
   providerAllow: boolean;
+  /** `--no-inspect HOST` (R160): raw values, checked with the settings files' `[network] no_inspect`. */
+  noInspect: string[];
+}
+
+/** `--secret NAME=HOST,…` and the `--secret-from CMD` values paired with them in order (R163). */
+export interface SecretFlags {
+  secrets: string[];
+  commands: string[];
 }
 
 /** `--name NAME [--keep] [--replace|--parallel] [--strict-mounts]`: a named session (R41, R42). */
@@ -47,6 +55,8 @@ export interface RunOptions {
   /** Everything after `--`, untouched. */
   passThrough: string[];
   egress: EgressFlags;
+  /** Credentials the container's proxy injects for the agent; absent: none given. */
+  secrets?: SecretFlags;
   /** `--repo URL [--ref REF] [--repo-dir NAME]`: clone into the workdir first (R53). */
   repo?: string;
   repoRef?: string;

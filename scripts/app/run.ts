@@ -12,6 +12,7 @@ import { startEgressLog, type EgressOutcome } from '../host/egress-log.js';
 import type { HostContext } from '../host/host-context.js';
 import { ensureSandboxImage } from '../host/image.js';
 import { pinMountSources } from '../host/mount-pins.js';
+import { removeRunPrivateFiles, writeRunSecrets } from '../host/private-files.js';
 import { reapOrphanContainers } from '../host/reaper.js';
 import { startTracking } from '../host/track-run.js';
 import { prepareBuildEgress } from './prepare-egress.js';
@@ -106,23 +107,32 @@ export async function executeRun(
     agentIdOf(resolved),
   );
   await applyHomeActions(prepared.actions, prepared.contents, prepared.trees);
-  provideDockerEnv(prepared.secretEnv);
+  // The agent's keys reach docker as placeholders; the real values only in the secrets file (R161, R162).
+  const placeholders = prepared.secrets?.env ?? {};
+  provideDockerEnv(Object.fromEntries(Object.entries(prepared.secretEnv).filter(([name]) => placeholders[name] === undefined)));
+  provideDockerEnv(placeholders, true);
   if (resolved.egress !== undefined) provideDockerEnv(listEgressSecrets(resolved.egress), true);
   const tracking = options.track === true ? await startTracking(ctx, resolved) : undefined;
   // The raw egress log's host directory must exist before docker mounts it (R70).
   const egressLog = await startEgressLog(resolved, ctx);
   let result: RunResult | undefined;
+  let keepSecrets = false;
   try {
+    if (prepared.secrets !== undefined) await writeRunSecrets(prepared.secrets, resolved.runId, ctx.uid);
     // R103: every mount source pinned last, right before docker resolves the paths again.
     const pinned = await pinPlan(prepared);
     if (options.session !== undefined) {
-      result = await runSession(pinned, options.session, ctx);
+      const outcome = await runSession(pinned, options.session, ctx);
+      keepSecrets = outcome.kept;
+      result = { exitCode: outcome.exitCode, egress: outcome.egress };
     } else {
       const exitCode = await container(buildDockerRunArgs(pinned.plan), pinned, imageAgents);
       result = { exitCode, egress: await egressLog.finish() };
     }
     return result;
   } finally {
+    // A session this run created and left running keeps them until `destroy` (R161).
+    if (prepared.secrets !== undefined && !keepSecrets) await removeRunPrivateFiles(ctx, resolved.runId);
     if (tracking !== undefined) {
       const changes = await tracking.finish();
       if (result !== undefined) result.changes = changes;

@@ -11,6 +11,7 @@ import { queryDocker, runDockerAttached } from '../host/docker.js';
 import { takeSessionEgress } from '../host/egress-log.js';
 import { egressStoreDir } from '../host/egress-store.js';
 import type { HostContext } from '../host/host-context.js';
+import { removeRunPrivateFiles } from '../host/private-files.js';
 import { listManagedContainers, removeContainers, SessionSetupError, startContainer, waitForSessionReady } from '../host/sessions.js';
 import type { EgressOutcome } from '../host/egress-log.js';
 import type { PreparedRun } from './prepare-run.js';
@@ -28,8 +29,8 @@ const say = (line: string) => process.stderr.write(`${escapeTerminalText(line)}\
 export async function runSession(
   prepared: PreparedRun,
   session: SessionOptions,
-  ctx: Pick<HostContext, 'env' | 'home'>,
-): Promise<{ exitCode: number; egress: EgressOutcome }> {
+  ctx: Pick<HostContext, 'env' | 'home' | 'uid'>,
+): Promise<{ exitCode: number; egress: EgressOutcome; kept: boolean }> {
   const records = await listManagedContainers();
   const existing = records.find((record) => record.name === session.name);
   let reentered: SessionRecord | undefined;
@@ -37,6 +38,7 @@ export async function runSession(
   if (existing !== undefined && session.replace) {
     say(`replacing session ${session.name}: removing ${existing.container}`);
     await removeContainers([existing.container]);
+    await removeRunPrivateFiles(ctx, existing.runId);
   } else if (session.parallel) {
     const name = pickParallelName(session.name, listSessionNames(records));
     // Same mounts, another name: the pinned identities stay valid (R103).
@@ -69,7 +71,9 @@ export async function runSession(
     const exitCode = await runDockerAttached(argv, removeAfter ? { containerName: container } : { keep: true });
     // Every command in a session ends with its egress summary; nothing raw stays (R95).
     const { envDir, runId } = prepared.resolved;
-    return { exitCode, egress: await takeSessionEgress(container, { runId, store: egressStoreDir(ctx, envDir) }) };
+    const egress = await takeSessionEgress(container, { runId, store: egressStoreDir(ctx, envDir) });
+    // The credentials of a session this run created stay while it does (R161); a re-entered one has its own.
+    return { exitCode, egress, kept: reentered === undefined && !removeAfter };
   } finally {
     if (removeAfter) await removeContainers([container]).catch(() => undefined);
     else say(`session ${name} is still running: run-in-container attach ${name} | stop ${name} | destroy ${name}`);

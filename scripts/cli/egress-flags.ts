@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import type { EgressFlags } from '../app/run-options.js';
 import { describePresets } from '../core/presets.js';
+import { UsageError } from '../core/errors.js';
 import { readFlag, readRepeatedValues, readSingleValue } from './flag-values.js';
 
 /** Shown under --help: the presets with their exact hosts, generated from core/presets.ts. */
@@ -22,32 +23,49 @@ export function declareBuildEgressFlags<T>(yargs: Argv<T>) {
 }
 
 export function declareEgressFlags<T>(yargs: Argv<T>) {
-  return declareBuildEgressFlags(yargs)
-    .option('allow', {
-      type: 'string',
-      describe:
-        'also allow SPEC: host, *.host (subdomains), host:port (another TCP port) or a preset ' +
-        '@npm @pypi @github @maven @debian @rust @go (repeatable; see the list below)',
-    })
-    .option('deny', {
-      type: 'string',
-      describe: 'never allow SPEC, whatever allows it (e.g. --allow @github --deny gist.github.com; repeatable)',
-    })
-    .option('allow-host-port', {
-      type: 'string',
-      describe: 'let the agent reach this TCP port on the Docker host as host.docker.internal (repeatable)',
-    })
-    .option('provider-allow', {
-      type: 'boolean',
-      default: true,
-      describe:
-        'allow the model_providers base_url hosts of config.toml (only from a config outside the workdir); ' +
-        '--no-provider-allow turns it off',
-    });
+  return (
+    declareBuildEgressFlags(yargs)
+      .option('allow', {
+        type: 'string',
+        describe:
+          'also allow SPEC: host, *.host (subdomains), host:port (another TCP port) or a preset ' +
+          '@npm @pypi @github @maven @debian @rust @go (repeatable; see the list below)',
+      })
+      .option('deny', {
+        type: 'string',
+        describe: 'never allow SPEC, whatever allows it (e.g. --allow @github --deny gist.github.com; repeatable)',
+      })
+      .option('allow-host-port', {
+        type: 'string',
+        describe: 'let the agent reach this TCP port on the Docker host as host.docker.internal (repeatable)',
+      })
+      .option('no-inspect', {
+        type: 'string',
+        describe:
+          "don't open TLS to HOST or *.HOST (pinned certificates, mutual TLS): it passes through the name check only, " +
+          'and no credential can be injected there (repeatable, comma-separated)',
+      })
+      // `--no-inspect` without a value reaches yargs as the negation of this hidden flag.
+      .option('inspect', { type: 'boolean', hidden: true })
+      .option('provider-allow', {
+        type: 'boolean',
+        default: true,
+        describe:
+          'allow the model_providers base_url hosts of config.toml (only from a config outside the workdir); ' +
+          '--no-provider-allow turns it off',
+      })
+  );
 }
 
 type BuildEgressArgs = { proxy?: unknown; 'ca-cert'?: unknown };
-type EgressArgs = BuildEgressArgs & { allow?: unknown; deny?: unknown; 'allow-host-port'?: unknown; 'provider-allow'?: unknown };
+type EgressArgs = BuildEgressArgs & {
+  allow?: unknown;
+  deny?: unknown;
+  'allow-host-port'?: unknown;
+  'provider-allow'?: unknown;
+  'no-inspect'?: unknown;
+  inspect?: unknown;
+};
 
 /** `--proxy URL --ca-cert FILE…` of `build` (and of a run's automatic build). */
 export function toBuildEgressFlags(args: BuildEgressArgs): { proxy?: string; caCerts: string[] } {
@@ -61,7 +79,35 @@ export function toEgressFlags(args: EgressArgs): EgressFlags {
     allow: readRepeatedValues(args.allow, '--allow'),
     deny: readRepeatedValues(args.deny, '--deny'),
     allowHostPorts: readRepeatedValues(args['allow-host-port'], '--allow-host-port'),
+    noInspect: readNoInspect(args),
     ...toBuildEgressFlags(args),
     providerAllow: readFlag(args['provider-allow'], '--no-provider-allow', true),
   };
+}
+
+/** `--no-inspect HOST…` (R160): checked as host patterns later, with the settings files' (app/prepare-settings.ts). */
+function readNoInspect(args: EgressArgs): string[] {
+  if (args.inspect !== undefined) throw new UsageError('--no-inspect needs a host: --no-inspect HOST (or *.HOST)');
+  return readRepeatedValues(args['no-inspect'], '--no-inspect');
+}
+
+/**
+ * yargs reads `--no-inspect HOST` as "inspect: false" and HOST as a word of its own (its
+ * boolean negation, which `--no-provider-allow` needs): the value is joined to the flag
+ * first. Words after `--` are the agent's and stay as they are.
+ */
+export function joinNoInspectValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const word = argv[index] ?? '';
+    if (word === '--') return [...out, ...argv.slice(index)];
+    const next = argv[index + 1];
+    if (word === '--no-inspect' && next !== undefined && !next.startsWith('-')) {
+      out.push(`--no-inspect=${next}`);
+      index++;
+    } else {
+      out.push(word);
+    }
+  }
+  return out;
 }

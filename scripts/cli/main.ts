@@ -6,7 +6,7 @@ import { escapeTerminalLines, escapeTerminalText } from '../core/terminal-text.j
 import { readHostContext } from '../host/host-context.js';
 import { readPackageVersion } from '../host/package-version.js';
 import { declareCommands } from './commands.js';
-import { presetsHelp } from './egress-flags.js';
+import { joinNoInspectValues, presetsHelp } from './egress-flags.js';
 
 // yargs' ESM build wraps --help in the middle of words (cliui's ESM shim lacks wrap-ansi);
 // its CommonJS build wraps between words.
@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** The only place errors become exit codes (R22): typed errors carry their message and code. */
-main(hideBin(process.argv)).then(
+main(joinNoInspectValues(hideBin(process.argv))).then(
   (code) => {
     process.exitCode = code;
   },

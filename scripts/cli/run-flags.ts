@@ -40,6 +40,17 @@ export function declareRunFlags<T>(yargs: Argv<T>) {
     })
     .option('ref', { type: 'string', describe: 'branch, tag or commit to check out with --repo' })
     .option('repo-dir', { type: 'string', describe: 'directory name for --repo inside the workdir (default: from the URL)' })
+    .option('secret', {
+      type: 'string',
+      describe:
+        'NAME=HOST[,HOST…]: the agent sees a placeholder in $NAME; the proxy puts the real value (from your $NAME) ' +
+        'into requests to those hosts only (repeatable; the hosts must be allowed)',
+    })
+    .option('secret-from', {
+      type: 'string',
+      describe:
+        "take the value of a --secret from this host command's output, e.g. 'gh auth token' (pairs with the --secret flags in order)",
+    })
     .option('track', { type: 'boolean', describe: 'record the workdir before and after the run; show it with `run-in-container diff`' })
     .option('protect-git', { type: 'boolean', describe: "mount each workdir's .git read-only (history readable, not changeable)" });
 }
@@ -78,9 +89,17 @@ export function toRunOptions(argv: Record<string, unknown>, options: { dirs?: bo
     ...readAgentFlag(argv.agent),
     passThrough: readPassThrough(argv['--']),
     egress: toEgressFlags(argv),
+    ...secretOptions(argv),
     ...repoOptions(argv),
     ...sessionOf(argv),
   };
+}
+
+/** `--secret` and `--secret-from` (R163): absent unless given, so plain runs are unchanged. */
+function secretOptions(argv: Record<string, unknown>): Pick<RunOptions, 'secrets'> {
+  const secrets = readRepeatedValues(argv.secret, '--secret');
+  const commands = readRepeatedValues(argv['secret-from'], '--secret-from');
+  return secrets.length === 0 && commands.length === 0 ? {} : { secrets: { secrets, commands } };
 }
 
 function sessionOf(argv: Record<string, unknown>): Pick<RunOptions, 'session'> {

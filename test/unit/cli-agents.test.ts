@@ -35,10 +35,12 @@ describe('--agent claude (R120-R125)', () => {
     const result = runCli(['--dry-run', '--agent', 'claude'], { cwd: work, home, env: { ANTHROPIC_API_KEY: 'sk-secret-value' } });
     const argv = argvOf(result);
     const env = `/app${work}/.codex/.environment`;
+    // The key and the login (without credentials in it) stay as they are; the key reaches the proxy only (R161).
     expect(valuesOf(argv, '--mount')).toEqual([
       `type=bind,source=${work},target=/app${work}`,
       expect.stringMatching(/private\/egress$/),
       `type=bind,source=${home}/.claude/.credentials.json,target=${env}/agents/claude/.credentials.json,readonly`,
+      expect.stringMatching(/secrets\/[0-9a-f]{8}\.secrets\.json,target=\/var\/lib\/codex-sandbox\/private\/secrets\.json,readonly$/),
     ]);
     expect(envOf(argv)).toEqual(
       expect.arrayContaining([
@@ -115,7 +117,11 @@ describe('--agent claude (R120-R125)', () => {
 describe('--agent gemini and [run] agent', () => {
   it('gemini: GEMINI_CLI_HOME, SANDBOX=codex-sandbox, its config from ~/.gemini, its API host', () => {
     writeFile(path.join(home, '.gemini', 'settings.json'), '{}');
-    const result = runCli(['--dry-run', '--agent', 'gemini'], { cwd: work, home, env: { GEMINI_API_KEY: 'g-key' } });
+    const result = runCli(['--dry-run', '--agent', 'gemini'], {
+      cwd: work,
+      home,
+      env: { GEMINI_API_KEY: 'AIzaSyA-gemini-key-0123456789' },
+    });
     const argv = argvOf(result);
     const env = `/app${work}/.codex/.environment`;
     expect(envOf(argv)).toEqual(

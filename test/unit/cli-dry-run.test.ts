@@ -167,26 +167,32 @@ describe('run-in-container --dry-run', () => {
     expect(first.runId).not.toBe(second.runId);
   });
 
-  it('with ~/.codex/config.toml and auth.json: mounts that auth.json read-only and would copy config.toml', () => {
+  it('with ~/.codex/config.toml and auth.json: mounts its placeholder copy read-only and would copy config.toml (R164)', () => {
     writeFile(path.join(home, '.codex', 'config.toml'), 'model = "o3"\n');
-    writeFile(path.join(home, '.codex', 'auth.json'), '{"token":"t"}', 0o600);
+    writeFile(path.join(home, '.codex', 'auth.json'), '{"OPENAI_API_KEY":"sk-proj-realvalue0123456789"}', 0o600);
     writeFile(path.join(home, '.codex', 'prompts', 'p.md'), 'p');
     const before = snapshotTree(tmp);
     const result = runCli(['--dry-run', '--work_dir', work], { cwd: tmp, home });
     const argv = parseArgv(result);
     const mounts = argv.flatMap((word, index) => (argv[index - 1] === '--mount' ? [word] : []));
+    const { runId } = runIdentity(argv);
+    const secrets = `${home}/.local/state/codex-sandbox/secrets`;
     expect(mounts).toEqual([
       `type=bind,source=${work},target=/app${work}`,
-      `type=bind,source=${home}/.local/state/codex-sandbox/egress/${runIdentity(argv).runId},target=/var/lib/codex-sandbox/private/egress`,
-      `type=bind,source=${home}/.codex/auth.json,target=/app${work}/.codex/.environment/auth.json,readonly`,
+      `type=bind,source=${home}/.local/state/codex-sandbox/egress/${runId},target=/var/lib/codex-sandbox/private/egress`,
+      `type=bind,source=${secrets}/${runId}.auth.json,target=/app${work}/.codex/.environment/auth.json,readonly`,
+      `type=bind,source=${secrets}/${runId}.secrets.json,target=/var/lib/codex-sandbox/private/secrets.json,readonly`,
     ]);
+    // The private files are written only when the run starts: a dry run pins what exists.
     expect(argv).toContain(
       mountIds([
         [work, 'd', `/app${work}`],
         [undefined, 'd', '/var/lib/codex-sandbox/private/egress'],
-        [path.join(home, '.codex', 'auth.json'), 'f', `/app${work}/.codex/.environment/auth.json`],
+        [undefined, 'd', `/app${work}/.codex/.environment/auth.json`],
+        [undefined, 'd', '/var/lib/codex-sandbox/private/secrets.json'],
       ]),
     );
+    expect(result.stdout + result.stderr).not.toContain('realvalue0123456789');
     expect(result.stderr.split('\n')).toEqual([
       `would create ${work}/.codex/.environment`,
       `would create ${work}/.codex/.environment/sessions`,

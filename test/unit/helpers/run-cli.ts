@@ -26,6 +26,8 @@ const LAUNCHER_VARIABLES = [
   'NODE_EXTRA_CA_CERTS',
   // R70: the raw egress log goes to $XDG_STATE_HOME (else ~/.local/state).
   'XDG_STATE_HOME',
+  // R161: the secrets file goes to $XDG_RUNTIME_DIR when it is the user's own.
+  'XDG_RUNTIME_DIR',
   // R124, R125: each agent's host configuration directory and the keys passed by name.
   ...Object.values(AGENTS).flatMap((agent) => [...agent.keyEnv, ...(agent.hostConfig.env === undefined ? [] : [agent.hostConfig.env])]),
 ];
