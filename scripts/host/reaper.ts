@@ -3,6 +3,7 @@ import { orphanQueryFormat, parseContainerRows, selectOrphans } from '../core/or
 import { queryDocker } from './docker.js';
 import { finishOrphanedEgressLogs } from './egress-log.js';
 import type { HostContext } from './host-context.js';
+import { removeRunPrivateFiles } from './private-files.js';
 
 /** True unless `pid` names no process (EPERM: it exists, owned by someone else). */
 function isProcessAlive(pid: number): boolean {
@@ -46,6 +47,9 @@ export async function reapOrphanContainers(hostname: string, ctx?: HostContext):
     await queryDocker(['rm', '-f', ...orphans.map((row) => row.id)], 20000);
     for (const row of orphans) {
       process.stderr.write(`removed container ${row.name}: its launcher (pid ${row.launcherPid}) is gone\n`);
+      // A plain run's name ends with its run id: its secrets file and login copy go too (R161).
+      const runId = /-([0-9a-f]{8})$/.exec(row.name)?.[1];
+      if (ctx !== undefined && runId !== undefined) await removeRunPrivateFiles(ctx, runId);
     }
   } catch {
     // best effort: a broken engine is reported by the run itself

@@ -89,6 +89,15 @@ describe('--secret and --secret-from (R161-R163)', () => {
     );
   });
 
+  it("--secret cannot take over the agent's own key", () => {
+    expectRefused(
+      dryRun(['--agent', 'claude', '--allow', 'x.io', '--secret', 'ANTHROPIC_API_KEY=x.io'], {
+        ANTHROPIC_API_KEY: 'sk-ant-api03-RealAnthropicKey0123456789',
+      }),
+      "--secret ANTHROPIC_API_KEY: ANTHROPIC_API_KEY is the agent's own key already: drop --secret",
+    );
+  });
+
   it("Claude's API key: placeholder by name, the secrets file mounted; Codex's ChatGPT login: a placeholder copy of auth.json", () => {
     const claude = dryRun(['--agent', 'claude'], { ANTHROPIC_API_KEY: 'sk-ant-api03-RealAnthropicKey0123456789' });
     const argv = argvOf(claude);
