@@ -108,14 +108,15 @@ export const AGENTS: Readonly<Record<AgentId, AgentSpec>> = {
     configFiles: ['config.toml'],
     hostConfig: { env: 'CODEX_CONFIG_DIR', home: '.codex' },
     credentialFile: 'auth.json',
-    keyEnv: [],
+    keyEnv: ['OPENAI_API_KEY'],
     apiKeyEnv: 'OPENAI_API_KEY',
     seedFiles: {},
     allowlist: CODEX_HOSTS,
     credentialHosts: [],
     loginHosts: ['auth.openai.com'],
     // Its API key and ChatGPT tokens live in auth.json; model-provider hosts are added per run.
-    secretHosts: { keyEnv: [], keys: [], login: ['api.openai.com', 'chatgpt.com', 'auth.openai.com'] },
+    // OPENAI_API_KEY from the host is its provider's `env_key` (R161: a placeholder inside).
+    secretHosts: { keyEnv: ['OPENAI_API_KEY'], keys: ['api.openai.com'], login: ['api.openai.com', 'chatgpt.com', 'auth.openai.com'] },
     interactiveArgs: [],
     permissions:
       'its own sandbox (bubblewrap) cannot work in a container: the entrypoint runs it with sandbox_mode="danger-full-access"; ' +

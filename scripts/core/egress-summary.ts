@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { explainInvalidDomain } from './allowlist.js';
 import type { EgressEvent, EgressReason } from './egress-log-parser.js';
 import { describeRequestReason } from './egress-requests.js';

@@ -51,7 +51,8 @@ function checkScript(fields = Object.keys(FIELDS)): string {
     `printf 'CONTROL sni %s\\n' "$(${FIELDS.sni?.('ok.example.net')})"`,
     `printf 'CONTROL host %s\\n' "$(${FIELDS.host?.('ok.example.net')})"`,
     `printf 'CONTROL dns %s\\n' "$(${FIELDS.dns?.('ok.example.net')})"`,
-    `curl -fsS -m 10 --cacert server.crt https://ok.example.net/ >/dev/null && echo 'CONTROL https ok'`,
+    // Inspected (R160): the agent trusts the run's CA, the inspection the host's (--ca-cert).
+    `curl -fsS -m 10 https://ok.example.net/ >/dev/null && echo 'CONTROL https ok'`,
     // dnsmasq behind dnsdist answers dnsdist only: asked directly, nothing comes back.
     `printf 'DIRECT 5353 %s\\n' "$(node dns.js ${q(MALFORMED_NAMES[0] ?? '')} 5353)"`,
     `printf 'DIRECT 5353 %s\\n' "$(node dns.js '"ok.example.net"' 5353)"`,
@@ -136,7 +137,7 @@ beforeAll(() => {
   for (const host of [web, blocked, dns, proxy]) before.set(host, lab.logs(host).length);
 
   namesDir = workdirWith('names', { 'hello.js': HELLO_JS, 'raw.js': RAW_JS, 'dns.js': DNS_JS, 'connect.js': CONNECT_JS }, certs);
-  const common = ['--network', lab.name, '--dns', lab.ipOf(dns)];
+  const common = ['--network', lab.name, '--dns', lab.ipOf(dns), '--ca-cert', path.join(certs, 'server.crt')];
   names = runLauncher(
     ['shell', '--work_dir', namesDir, ...common, '--allow', '*.example.net', '--proxy', `http://${lab.ipOf(proxy)}:3128`].concat([
       '--',

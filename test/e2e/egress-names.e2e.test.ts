@@ -15,8 +15,8 @@ import {
 
 /**
  * Egress by host name (R90, R92-R94): one web host answers for cdn-allowed.test and
- * cdn-evil.test on one address (HTTP and HTTPS, self-signed: the client's -k must not
- * matter); only cdn-allowed.test is allowed. The verdict comes from what the test hosts
+ * cdn-evil.test on one address (HTTP and HTTPS, its certificate given with --ca-cert: the
+ * inspection verifies it; the client's -k must not matter); only cdn-allowed.test is allowed. The verdict comes from what the test hosts
  * logged, not from what the sandbox prints. IPv4 and IPv6. Nothing leaves the machine.
  */
 const AGENT_UID = process.getuid?.() === 0 ? 4242 : (process.getuid?.() ?? 1000);
@@ -24,12 +24,18 @@ const AGENT_UID = process.getuid?.() === 0 ? 4242 : (process.getuid?.() ?? 1000)
 const CHECKS = String.raw`
 NAME="HTTP to the allowed name";                              ok curl -fsS -m 5 http://cdn-allowed.test/
 NAME="HTTPS to the allowed name (-k)";                        ok curl -fsSk -m 5 https://cdn-allowed.test/
-NAME="the agent's TLS stays end to end: the test host's certificate"; ok \
+NAME="HTTPS to the allowed name, the run's CA trusted (no -k)"; ok curl -fsS -m 5 https://cdn-allowed.test/
+NAME="the agent's TLS is inspected: the run CA's certificate, not the host's"; ok \
   bash -c '[[ "$(openssl s_client -connect cdn-allowed.test:443 -servername cdn-allowed.test </dev/null 2>/dev/null |
-    openssl x509 -noout -fingerprint -sha256)" == "$SERVER_FP" ]]'
+    openssl x509 -noout -fingerprint -sha256)" != "$SERVER_FP" ]] && openssl s_client -connect cdn-allowed.test:443 \
+    -servername cdn-allowed.test </dev/null 2>/dev/null | openssl x509 -noout -issuer | grep -q "codex-sandbox run CA"'
 NAME="other name on the same address, --resolve, HTTP";       quick_fail curl -fsS -m 5 \
   --resolve "cdn-evil.test:80:$WEB_IP" http://cdn-evil.test/
 NAME="other name, Host header";                               quick_fail curl -fsS -m 5 -H 'Host: cdn-evil.test' http://cdn-allowed.test/
+NAME="fronting: the allowed SNI with the other name's Host (HTTPS)"; quick_fail curl -fsS -m 5 -H 'Host: cdn-evil.test' \
+  https://cdn-allowed.test/
+NAME="fronting: the same over HTTP/2";                       quick_fail curl -fsS --http2 -m 5 -H 'Host: cdn-evil.test' \
+  https://cdn-allowed.test/
 NAME="other name, absolute-form request target";              quick_fail curl -fsS -m 5 \
   --request-target http://cdn-evil.test/ http://cdn-allowed.test/
 NAME="other name, --resolve, HTTPS (SNI)";                    quick_fail curl -fsSk -m 5 \
@@ -77,6 +83,7 @@ let other: string;
 let web6: string;
 let run: LauncherResult;
 let run6: LauncherResult;
+let certFile: string;
 
 /** What `container` logged after the readiness probes. */
 function logsSince(network: LabNetwork, container: string): string {
@@ -85,7 +92,23 @@ function logsSince(network: LabNetwork, container: string): string {
 
 function checkShell(network: LabNetwork, dir: string, env: string[], script: string): LauncherResult {
   return runLauncher(
-    ['shell', '--work_dir', dir, '--network', network.name, '--allow', 'cdn-allowed.test', '--', 'env', ...env, 'bash', '-s'],
+    // The test hosts' certificate is trusted by the inspection (R160) as a user's private CA would be.
+    [
+      'shell',
+      '--work_dir',
+      dir,
+      '--network',
+      network.name,
+      '--allow',
+      'cdn-allowed.test',
+      '--ca-cert',
+      certFile,
+      '--',
+      'env',
+      ...env,
+      'bash',
+      '-s',
+    ],
     {
       cwd: scratch,
       env: { HOME: home },
@@ -100,6 +123,7 @@ beforeAll(() => {
   workdir = path.join(scratch, 'project');
   workdir6 = path.join(scratch, 'project6');
   const certs = path.join(scratch, 'certs');
+  certFile = path.join(certs, 'server.crt');
   for (const dir of [home, workdir, workdir6, certs]) mkdirSync(dir);
   if (process.getuid?.() === 0) for (const dir of [workdir, workdir6]) chownSync(dir, AGENT_UID, AGENT_UID);
   makeSelfSignedCertificate(certs, ['cdn-allowed.test', 'cdn-evil.test', 'other.test']);

@@ -2,7 +2,14 @@ import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runLauncher, type LauncherResult } from './helpers/run-launcher.js';
-import { CHECK_HELPERS, checkNames, createLabNetwork, makeSelfSignedCertificate, waitForPort, type LabNetwork } from './helpers/test-hosts.js';
+import {
+  CHECK_HELPERS,
+  checkNames,
+  createLabNetwork,
+  makeSelfSignedCertificate,
+  waitForPort,
+  type LabNetwork,
+} from './helpers/test-hosts.js';
 
 /**
  * TLS inspection (R160-R166), judged by what the test hosts logged: one TLS server answers
@@ -85,7 +92,9 @@ afterAll(() => {
 });
 
 function resultOf(name: string): string {
-  return run.stdout.split('\n').find((line) => line === `PASS ${name}` || line.startsWith(`FAIL ${name}`)) ?? `missing: ${name}\n${run.stderr}`;
+  return (
+    run.stdout.split('\n').find((line) => line === `PASS ${name}` || line.startsWith(`FAIL ${name}`)) ?? `missing: ${name}\n${run.stderr}`
+  );
 }
 
 describe('TLS inspected in the sandbox, credentials injected outside the agent (R160-R166)', () => {

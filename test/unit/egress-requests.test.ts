@@ -30,7 +30,10 @@ describe('a request line of the TLS inspection', () => {
     expect(reason('name%20does%20not%20match')).toMatchObject({ verdict: 'refused', reason: 'name does not match' });
     expect(reason('rule')).toMatchObject({ verdict: 'refused', reason: 'rule' });
     expect(reason('read-only%20web')).toMatchObject({ verdict: 'refused', reason: 'read-only web' });
-    expect(reason('upstream%20certificate%20not%20trusted')).toMatchObject({ verdict: 'refused', reason: 'upstream certificate not trusted' });
+    expect(reason('upstream%20certificate%20not%20trusted')).toMatchObject({
+      verdict: 'refused',
+      reason: 'upstream certificate not trusted',
+    });
     expect(reason('upstream:%20connection%20refused')).toMatchObject({ verdict: 'allowed' });
   });
 
@@ -69,13 +72,14 @@ describe('requests in the record', () => {
   it('survives the JSONL store, every field checked', () => {
     const back = parseEgressJsonl(formatEgressJsonl({ destinations, dropped: 0 }));
     expect(back).toEqual({ destinations, dropped: 0, badLines: 0 });
-    const forged = '{"verdict":"allowed","kind":"request","name":"x.test","count":1,"method":"G\\u001bET","path":"/\\u001b[2J","status":99999}';
+    const forged =
+      '{"verdict":"allowed","kind":"request","name":"x.test","count":1,"method":"G\\u001bET","path":"/\\u001b[2J","status":99999}';
     expect(parseEgressJsonl(forged).destinations[0]).toMatchObject({ method: 'GET', path: '/?[2J' });
     expect(parseEgressJsonl(forged).destinations[0]?.status).toBeUndefined();
   });
 });
 
-describe("the capper keeps request lines in their own share (R141, R166)", () => {
+describe('the capper keeps request lines in their own share (R141, R166)', () => {
   const awk = path.resolve('image/egress-capper.awk');
   const run = (input: string) => execFileSync('mawk', ['-W', 'interactive', '-v', 'cap=16000', '-f', awk], { input, encoding: 'utf8' });
 

@@ -153,6 +153,7 @@ describe('renderExitJson', () => {
       repo: null,
       changedFiles: 2,
       blockedEgress: null,
+      credentialLeaks: [],
     });
     expect(JSON.parse(renderExitJson({ ...OUTCOME, repo: { url: 'u', ref: undefined, commit: 'c' }, blockedEgress: 4 }))).toEqual(
       expect.objectContaining({ repo: { url: 'u', ref: null, commit: 'c' }, blockedEgress: 4 }),

@@ -78,7 +78,7 @@ describe('--secret NAME=HOST,… and --secret-from (R163)', () => {
 describe('the built-in credentials and their hosts (R161, R164)', () => {
   it('Codex: OpenAI hosts and the model-provider hosts of the config used', () => {
     expect(listAgentSecretHosts('codex', {}, ['llm.corp.test'])).toEqual({
-      keys: ['llm.corp.test'],
+      keys: ['api.openai.com', 'llm.corp.test'],
       login: ['api.openai.com', 'chatgpt.com', 'auth.openai.com', 'llm.corp.test'],
     });
   });

@@ -4,7 +4,10 @@
  * Each prints one line: what came back.
  */
 
-/** A function `hello(sni: Buffer): Buffer`, a minimal TLS 1.2 ClientHello naming exactly those bytes. */
+/**
+ * A function `hello(sni: Buffer): Buffer`, a minimal TLS 1.2 ClientHello naming exactly those bytes (ECDSA and RSA
+ * suites: the inspection's certificates are ECDSA).
+ */
 const HELLO_FUNCTION = String.raw`function hello(sni) {
 const u16 = (n) => Buffer.from([n >> 8, n & 255]);
 const ext = (type, body) => Buffer.concat([u16(type), u16(body.length), body]);
@@ -13,7 +16,7 @@ const exts = Buffer.concat([
   ext(10, Buffer.concat([u16(4), u16(0x001d), u16(0x0017)])),
   ext(13, Buffer.concat([u16(4), u16(0x0403), u16(0x0804)])),
 ]);
-const body = Buffer.concat([u16(0x0303), Buffer.alloc(32, 7), Buffer.from([0]), u16(4), u16(0xc02f), u16(0x1301),
+const body = Buffer.concat([u16(0x0303), Buffer.alloc(32, 7), Buffer.from([0]), u16(6), u16(0xc02b), u16(0xc02f), u16(0x1301),
   Buffer.from([1, 0]), u16(exts.length), exts]);
 const hs = Buffer.concat([Buffer.from([1, 0, body.length >> 8, body.length & 255]), body]);
 return Buffer.concat([Buffer.from([22, 3, 1]), u16(hs.length), hs]);
