@@ -123,6 +123,7 @@ class Inspect:
         self.secrets = load_secrets(SECRETS_FILE)
         self.rules = parse_rules(RULES)
         self.fifo = None
+        self.tls_failed = set()
         if FIFO:
             self.fifo = os.open(FIFO, os.O_WRONLY)
 
@@ -285,6 +286,8 @@ class Inspect:
         self.record_flow(flow, flow.response.status_code)
 
     def error(self, flow):
+        if flow.server_conn is not None and flow.server_conn.id in self.tls_failed:
+            return  # recorded by tls_failed_server, with its reason
         if flow.response is None:
             self.record_flow(flow, 502, "upstream: " + str(flow.error or "error")[:200])
 
@@ -302,6 +305,7 @@ class Inspect:
         host = normal_host(data.conn.sni or data.conn.address[0] if data.conn.address else "")
         error = str(data.conn.error or "")
         reason = "upstream certificate not trusted" if "certificate" in error.lower() else "upstream TLS failed"
+        self.tls_failed.add(data.conn.id)
         self.record("-", host, "", 502, 0, 0, "", reason)
 
 

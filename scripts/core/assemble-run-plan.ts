@@ -8,6 +8,7 @@ import { isSameOrInside } from './path-rules.js';
 import type { RunPlan } from './run-plan.js';
 import { buildSessionContainerName, SESSION_LABELS } from './session-identity.js';
 import { serializeMountSet } from './session-mounts.js';
+import { HANDBACK_TARGET, handbackDirName } from './login-handback.js';
 import { loginCopyName, NO_INSPECT_ENV, SECRETS_TARGET, secretsFileName } from './run-secrets.js';
 
 /** Where the per-project Codex home is mounted inside the container. */
@@ -122,6 +123,10 @@ function listMounts(run: ResolvedRun): Mount[] {
   // Into a root-only directory of the image: the proxy reads it, the agent cannot (R161).
   if (run.secrets !== undefined) {
     mounts.push({ source: path.join(run.secrets.dir, secretsFileName(run.runId)), target: SECRETS_TARGET, readonly: true });
+  }
+  // A login's refreshed tokens come back through here, root-only inside too (R164).
+  if (run.secrets?.loginCopy === true) {
+    mounts.push({ source: path.join(run.secrets.dir, handbackDirName(run.runId)), target: HANDBACK_TARGET, readonly: false });
   }
   return mounts;
 }

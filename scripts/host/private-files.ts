@@ -1,10 +1,11 @@
 import { constants } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvironmentError, UsageError } from '../core/errors.js';
 import { isSameOrInside } from '../core/path-rules.js';
 import { loginCopyName, renderSecretsFile, secretsFileName, type SecretEntry } from '../core/run-secrets.js';
 import { stateDirOf, type HostContext } from './host-context.js';
+import { createHandbackDir } from './login-handback.js';
 
 /** A directory only this user can enter: a real directory (no link), owned by `uid`. */
 async function isOwnDirectory(dir: string, uid: number): Promise<boolean> {
@@ -73,7 +74,8 @@ export async function removeRunPrivateFiles(ctx: Pick<HostContext, 'env' | 'home
   for (const dir of await listPrivateDirs(ctx)) {
     const names = await readdir(dir).catch(() => [] as string[]);
     for (const name of names) {
-      if (name.startsWith(`${runId}.`)) await unlink(path.join(dir, name)).catch(() => undefined);
+      // Files, and the handback directory (R164): never through a link (rm removes the link itself).
+      if (name.startsWith(`${runId}.`)) await rm(path.join(dir, name), { recursive: true, force: true }).catch(() => undefined);
     }
   }
 }
@@ -90,5 +92,6 @@ export async function writeRunSecrets(
   await writePrivateFile(secrets.dir, secretsFileName(runId), renderSecretsFile(secrets.entries), uid);
   if (secrets.loginCopy !== undefined) {
     await writePrivateFile(secrets.dir, loginCopyName(runId, secrets.loginCopy.credentialFile), secrets.loginCopy.text, uid);
+    await createHandbackDir(secrets.dir, runId);
   }
 }

@@ -230,9 +230,14 @@ describe('egress allowances, each with its neighbour blocked', () => {
     expect(result).not.toContain('hidden.test');
   });
 
-  test('without --ca-cert the same TLS host is not trusted', () => {
+  test('without --ca-cert the same TLS host is not trusted: the inspection refuses it, recorded with the reason (R160)', () => {
     expect(withoutCa.status).toBe(0);
-    expect(withoutCa.stdout).toMatch(/curl exit 60\b/);
+    expect(withoutCa.stdout).toContain('502 Bad Gateway');
+    expect(withoutCa.stdout).toContain('Certificate verify failed');
     expect(withoutCa.stdout).not.toContain('tls ok');
+    const record = runLauncher(['egress', '--json', '--requests', '--work_dir', workdir], { cwd: scratch, env: { HOME: home } });
+    expect(JSON.parse(record.stdout).destinations).toContainEqual(
+      expect.objectContaining({ verdict: 'refused', reason: 'upstream certificate not trusted', name: 'tls.test' }),
+    );
   });
 });

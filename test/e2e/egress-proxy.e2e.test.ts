@@ -84,6 +84,9 @@ beforeAll(() => {
       lab.name,
       '--allow',
       'cdn-allowed.test',
+      // Inspected through the upstream (R160): the inspection trusts the test host's certificate.
+      '--ca-cert',
+      path.join(certs, 'server.crt'),
       '--',
       'env',
       `PROXY_IP=${lab.ipOf(proxy)}`,

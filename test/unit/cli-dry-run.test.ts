@@ -182,6 +182,7 @@ describe('run-in-container --dry-run', () => {
       `type=bind,source=${home}/.local/state/codex-sandbox/egress/${runId},target=/var/lib/codex-sandbox/private/egress`,
       `type=bind,source=${secrets}/${runId}.auth.json,target=/app${work}/.codex/.environment/auth.json,readonly`,
       `type=bind,source=${secrets}/${runId}.secrets.json,target=/var/lib/codex-sandbox/private/secrets.json,readonly`,
+      `type=bind,source=${secrets}/${runId}.handback,target=/var/lib/codex-sandbox/private/handback`,
     ]);
     // The private files are written only when the run starts: a dry run pins what exists.
     expect(argv).toContain(
@@ -190,6 +191,7 @@ describe('run-in-container --dry-run', () => {
         [undefined, 'd', '/var/lib/codex-sandbox/private/egress'],
         [undefined, 'd', `/app${work}/.codex/.environment/auth.json`],
         [undefined, 'd', '/var/lib/codex-sandbox/private/secrets.json'],
+        [undefined, 'd', '/var/lib/codex-sandbox/private/handback'],
       ]),
     );
     expect(result.stdout + result.stderr).not.toContain('realvalue0123456789');

@@ -45,7 +45,7 @@ describe('the launcher-private directory (R161)', () => {
     const dir = path.join(tmp, 'state', 'codex-sandbox', 'secrets');
     await writeRunSecrets({ dir, entries: [entry], loginCopy: { text: '{"a":"b"}\n', credentialFile: 'auth.json' } }, 'r1', uid);
     await writeRunSecrets({ dir, entries: [entry] }, 'r2', uid);
-    expect(fs.readdirSync(dir).sort()).toEqual(['r1.auth.json', 'r1.secrets.json', 'r2.secrets.json']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['r1.auth.json', 'r1.handback', 'r1.secrets.json', 'r2.secrets.json']);
     expect(modeOf(dir)).toBe(0o700);
     expect(modeOf(path.dirname(dir))).toBe(0o700);
     expect(modeOf(path.join(dir, 'r1.secrets.json'))).toBe(0o600);

@@ -242,6 +242,8 @@ describe('the docker argv with credentials kept outside (R160-R164)', () => {
       'type=bind,source=/run/user/1000/codex-sandbox/secrets/r1d2.auth.json,target=/app/w/proj/.codex/.environment/auth.json,readonly',
       '--mount',
       'type=bind,source=/run/user/1000/codex-sandbox/secrets/r1d2.secrets.json,target=/var/lib/codex-sandbox/private/secrets.json,readonly',
+      '--mount',
+      'type=bind,source=/run/user/1000/codex-sandbox/secrets/r1d2.handback,target=/var/lib/codex-sandbox/private/handback',
       '-w',
       '/app/w/proj',
       ...ENV,
