@@ -34,7 +34,7 @@ export async function prepareEgress(
 ): Promise<PreparedEgress> {
   const providers = options.providerAllow ? await findProviderAllowances(facts, agentWritable) : { allow: [], messages: [] };
   const layers: EgressLayer[] = [
-    { source: '--allow', allow: options.allow },
+    { source: '--allow', allow: options.allow, rules: true },
     { source: '--deny', deny: options.deny },
     { source: '--allow-host-port', hostPorts: options.allowHostPorts },
     layerFromText('OPENAI_ALLOWED_DOMAINS', { allow: ctx.env.OPENAI_ALLOWED_DOMAINS ?? '' }),
@@ -42,7 +42,10 @@ export async function prepareEgress(
     // Lowest: provider hosts are a default derived from the user's own config.
     { source: 'config.toml model_providers', allow: providers.allow },
   ];
-  const policy = buildEgressPolicy(layers, selectProxy(options.proxy, ctx.env), defaults);
+  const built = buildEgressPolicy(layers, selectProxy(options.proxy, ctx.env), defaults);
+  // The agent's own API and login hosts (and its model providers) keep every method (R165).
+  const own = [...(defaults.allow ?? []), ...providers.allow];
+  const policy = options.readOnlyWeb === true ? { ...built, readOnlyWeb: own } : built;
   const ca = await findCaCertificates(options.caCerts, ctx, agentWritable);
   const messages = [...providers.messages, ...describeEgressPolicy(policy, [...(defaults.allow ?? []), ...providers.allow])];
   for (const file of ca.files) messages.push(`trusting CA ${file}`);

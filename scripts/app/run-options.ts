@@ -16,6 +16,8 @@ export interface EgressFlags {
   providerAllow: boolean;
   /** `--no-inspect HOST` (R160): raw values, checked with the settings files' `[network] no_inspect`. */
   noInspect: string[];
+  /** `--read-only-web` (R165). */
+  readOnlyWeb?: boolean;
 }
 
 /** `--secret NAME=HOST,…` and the `--secret-from CMD` values paired with them in order (R163). */

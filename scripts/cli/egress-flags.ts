@@ -28,8 +28,9 @@ export function declareEgressFlags<T>(yargs: Argv<T>) {
       .option('allow', {
         type: 'string',
         describe:
-          'also allow SPEC: host, *.host (subdomains), host:port (another TCP port) or a preset ' +
-          '@npm @pypi @github @maven @debian @rust @go (repeatable; see the list below)',
+          'also allow SPEC: host, *.host (subdomains), host:port (another TCP port), a preset ' +
+          "@npm @pypi @github @maven @debian @rust @go (see the list below), or a rule: 'GET,HEAD host' (those methods only), " +
+          "'host/path/*' (that path prefix only) (repeatable)",
       })
       .option('deny', {
         type: 'string',
@@ -44,6 +45,10 @@ export function declareEgressFlags<T>(yargs: Argv<T>) {
         describe:
           "don't open TLS to HOST or *.HOST (pinned certificates, mutual TLS): it passes through the name check only, " +
           'and no credential can be injected there (repeatable, comma-separated)',
+      })
+      .option('read-only-web', {
+        type: 'boolean',
+        describe: "only GET, HEAD and OPTIONS to every host but the agent's own API and login hosts (inspected hosts)",
       })
       // `--no-inspect` without a value reaches yargs as the negation of this hidden flag.
       .option('inspect', { type: 'boolean', hidden: true })
@@ -65,6 +70,7 @@ type EgressArgs = BuildEgressArgs & {
   'provider-allow'?: unknown;
   'no-inspect'?: unknown;
   inspect?: unknown;
+  'read-only-web'?: unknown;
 };
 
 /** `--proxy URL --ca-cert FILE…` of `build` (and of a run's automatic build). */
@@ -80,6 +86,7 @@ export function toEgressFlags(args: EgressArgs): EgressFlags {
     deny: readRepeatedValues(args.deny, '--deny'),
     allowHostPorts: readRepeatedValues(args['allow-host-port'], '--allow-host-port'),
     noInspect: readNoInspect(args),
+    ...(readFlag(args['read-only-web'], '--read-only-web') ? { readOnlyWeb: true } : {}),
     ...toBuildEgressFlags(args),
     providerAllow: readFlag(args['provider-allow'], '--no-provider-allow', true),
   };

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { explainInvalidDomain } from './allowlist.js';
 import { UsageError } from './errors.js';
+import { splitMethods, splitPath, type HttpRule } from './http-rule.js';
 import { expandPreset } from './presets.js';
 
 /** A host reachable on one TCP port other than 80/443 (`github.com:22`, `*.lab.test:2222`). */
@@ -13,6 +14,8 @@ export interface PortEntry {
 export interface ParsedSpec {
   domains: string[];
   ports: PortEntry[];
+  /** Method and path rules of the spec's host (R165); absent for a plain allowance. */
+  rules?: HttpRule[];
 }
 
 const IP_HINT = 'for a service on the Docker host use --allow-host-port PORT';
@@ -51,11 +54,16 @@ function normalizeHost(host: string, raw: string, source: string): string {
  * `@name`. `host:80` and `host:443` are the plain entry (those ports are always open for
  * an allowed name). `source` names where the SPEC came from in errors.
  */
-export function parseAllowSpec(raw: string, source: string): ParsedSpec {
+export function parseAllowSpec(raw: string, source: string, options: { rules?: boolean } = {}): ParsedSpec {
   const spec = raw.trim();
   if (spec.startsWith('@')) return { domains: [...expandPreset(spec, source)], ports: [] };
   if (isIP(spec.replace(/^\[|\]$/g, '')) !== 0 || /^\[.*\](:[0-9]+)?$/.test(spec)) {
     refuseIp(raw, source);
+  }
+  // Rules (R165) come from the command line only: settings and variables split on blanks.
+  if (options.rules === true && !spec.includes('://')) {
+    const { methods, rest } = splitMethods(spec, source);
+    if (methods !== undefined || rest.includes('/')) return parseRuleSpec(methods, rest, raw, source);
   }
   if (spec.includes('/')) {
     throw new UsageError(`${source}: ${JSON.stringify(raw)} is not a host name: give the name only, e.g. example.com or example.com:22`);
@@ -66,6 +74,20 @@ export function parseAllowSpec(raw: string, source: string): ParsedSpec {
   const port = parsePort(spec.slice(colon + 1), `${source}: port in ${JSON.stringify(raw)}:`);
   if (port === 80 || port === 443) return { domains: [host], ports: [] };
   return { domains: [], ports: [{ host, port }] };
+}
+
+/** `GET,HEAD host` / `host/path/*` (R165): the host is allowed (80/443), with that rule. */
+function parseRuleSpec(methods: string[] | undefined, rest: string, raw: string, source: string): ParsedSpec {
+  const { host: hostText, prefix } = splitPath(rest, source);
+  if (hostText.includes(':') || hostText.startsWith('@')) {
+    throw new UsageError(`${source}: ${JSON.stringify(raw)}: method and path rules are for a host name (80/443), not a port or preset`);
+  }
+  const host = normalizeHost(hostText, raw, source);
+  return {
+    domains: [host],
+    ports: [],
+    rules: [{ ...(methods === undefined ? {} : { methods }), host, ...(prefix === undefined ? {} : { prefix }) }],
+  };
 }
 
 /** `host:port` as the image expects it in SANDBOX_ALLOWED_PORTS. */

@@ -1,4 +1,5 @@
 import { formatPortEntry, parseAllowSpec, parsePort, type PortEntry } from './allow-spec.js';
+import type { HttpRule } from './http-rule.js';
 import { AGENTS, type AgentId } from './agents.js';
 import { DEFAULT_ALLOWED_DOMAINS } from './allowlist.js';
 import { UsageError } from './errors.js';
@@ -15,6 +16,8 @@ export interface EgressLayer {
   allow?: readonly string[];
   deny?: readonly string[];
   hostPorts?: readonly string[];
+  /** Method and path rules may be given here (R165): the command line's `--allow`. */
+  rules?: boolean;
 }
 
 /** Everything the sandbox may reach, computed once and passed to the image as env values. */
@@ -31,6 +34,10 @@ export interface EgressPolicy {
    */
   hostPorts: number[];
   proxy?: ProxySpec;
+  /** Method and path rules (R165) of hosts no plain allowance covers. */
+  rules: HttpRule[];
+  /** `--read-only-web` (R165): only GET, HEAD, OPTIONS, except to these hosts (the agent's own API and login). */
+  readOnlyWeb?: string[];
 }
 
 /** The layer every Codex run starts from: the OpenAI/ChatGPT hosts Codex needs. */
@@ -82,13 +89,17 @@ export function buildEgressPolicy(layers: readonly EgressLayer[], proxy?: ProxyS
   const deniedDomains: string[] = [];
   const deniedPorts: PortEntry[] = [];
   const hostPorts: number[] = [];
+  const rules: HttpRule[] = [];
+  const plain = new Set<string>();
   // Lowest precedence first, so the defaults lead the list (as before this feature); the
   // defaults are always there (Codex cannot work without them) unless denied explicitly.
   for (const layer of [defaults, ...[...layers].reverse()]) {
     for (const raw of layer.allow ?? []) {
-      const parsed = parseAllowSpec(raw, layer.source);
+      const parsed = parseAllowSpec(raw, layer.source, { rules: layer.rules === true });
       for (const domain of parsed.domains) addUnique(allowedDomains, domain, String);
       for (const entry of parsed.ports) addUnique(allowedPorts, entry, formatPortEntry);
+      if (parsed.rules === undefined) for (const domain of parsed.domains) plain.add(domain);
+      else rules.push(...parsed.rules);
     }
     for (const raw of layer.deny ?? []) {
       const parsed = parseAllowSpec(raw, layer.source);
@@ -115,5 +126,7 @@ export function buildEgressPolicy(layers: readonly EgressLayer[], proxy?: ProxyS
   }
   const wildcards = [...domains, ...ports.map((entry) => entry.host)].filter((name) => name.startsWith('*.'));
   const denied = deniedDomains.filter((name) => wildcards.some((wildcard) => wildcard !== name && coversName(wildcard, name)));
-  return { domains, ports, denied, hostPorts, proxy };
+  // A plain allowance of the same host lifts its rules: it allows every method and path.
+  const kept = rules.filter((rule) => !plain.has(rule.host) && !isDenied(rule.host));
+  return { domains, ports, denied, hostPorts, proxy, rules: kept };
 }

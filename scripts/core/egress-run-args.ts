@@ -1,4 +1,5 @@
 import { formatPortEntry } from './allow-spec.js';
+import { describeHttpRule, formatHttpRules } from './http-rule.js';
 import type { EgressPolicy } from './egress-policy.js';
 import type { Mount } from './mount-spec.js';
 import { formatProxyTarget, HOST_GATEWAY_NAME } from './proxy-spec.js';
@@ -44,6 +45,8 @@ export function listEgressEnv(policy: EgressPolicy): Array<[string, string]> {
   if (policy.ports.length > 0) env.push(['SANDBOX_ALLOWED_PORTS', policy.ports.map(formatPortEntry).join(' ')]);
   if (policy.denied.length > 0) env.push(['SANDBOX_DENIED_DOMAINS', policy.denied.join(' ')]);
   if (policy.hostPorts.length > 0) env.push(['SANDBOX_HOST_PORTS', policy.hostPorts.join(' ')]);
+  if (policy.rules.length > 0) env.push(['SANDBOX_HTTP_RULES', formatHttpRules(policy.rules)]);
+  if (policy.readOnlyWeb !== undefined) env.push(['SANDBOX_READ_ONLY_WEB', '1'], ['SANDBOX_AGENT_HOSTS', policy.readOnlyWeb.join(' ')]);
   const proxy = policy.proxy;
   if (proxy !== undefined) {
     env.push(['SANDBOX_PROXY', formatProxyTarget(proxy)]);
@@ -78,6 +81,8 @@ export function describeEgressPolicy(policy: EgressPolicy, defaults: readonly st
   const extra = policy.domains.filter((name) => !defaults.includes(name));
   if (extra.length > 0) lines.push(`allowing ${extra.join(' ')} (ports 80/443)`);
   for (const entry of policy.ports) lines.push(`allowing ${formatPortEntry(entry)}`);
+  for (const rule of policy.rules) lines.push(`allowing only ${describeHttpRule(rule)} on ${rule.host}`);
+  if (policy.readOnlyWeb !== undefined) lines.push("read-only web: only GET, HEAD and OPTIONS, except to the agent's own hosts");
   if (policy.denied.length > 0) lines.push(`denying ${policy.denied.join(' ')} (inside allowed wildcards)`);
   if (policy.hostPorts.length > 0) lines.push(`allowing ${HOST_GATEWAY_NAME} port ${policy.hostPorts.join(', ')} (the Docker host)`);
   const proxy = policy.proxy;

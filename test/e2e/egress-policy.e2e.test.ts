@@ -66,6 +66,8 @@ let hostListener: ChildProcess | undefined;
 let withAll: LauncherResult;
 let withoutCa: LauncherResult;
 let proxyContainer: string;
+let workdir: string;
+let home: string;
 
 /**
  * Two TCP listeners on `address`, in a child process: the launcher runs through spawnSync,
@@ -128,8 +130,8 @@ function makeCertificates(dir: string): void {
 beforeAll(async () => {
   scratch = mkdtempSync(path.join(os.tmpdir(), 'cs-e2e-egress-'));
   const certs = path.join(scratch, 'certs');
-  const workdir = path.join(scratch, 'project');
-  const home = path.join(scratch, 'home');
+  workdir = path.join(scratch, 'project');
+  home = path.join(scratch, 'home');
   for (const dir of [certs, workdir, home]) mkdirSync(dir);
   if (process.getuid?.() === 0) execFileSync('chown', ['4242:4242', workdir]);
   makeCertificates(certs);

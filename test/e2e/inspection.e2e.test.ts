@@ -28,7 +28,12 @@ const h=(p)=>(q,s)=>{let b='';q.on('data',d=>{if(b.length<300)b+=d;});q.on('end'
   ' method='+q.method+' path='+q.url+' body='+b.replace(/\s/g,'_'));
  s.end('seen '+(q.headers.authorization||'-')+'\n');});};
 http.createServer(h('http')).listen(80,'::');
-https.createServer({key:fs.readFileSync('/certs/server.key'),cert:fs.readFileSync('/certs/server.crt')},h('https')).listen(443,'::');`;
+const t=https.createServer({key:fs.readFileSync('/certs/server.key'),cert:fs.readFileSync('/certs/server.crt')},h('https'));
+t.on('upgrade',(q,k)=>{const a=require('crypto').createHash('sha1').update(q.headers['sec-websocket-key']+
+ '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');console.log('UPGRADE host='+q.headers.host);
+ k.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: '+a+'\r\n\r\n');
+ k.write(Buffer.from([0x81,5,104,101,108,108,111]));});
+t.listen(443,'::');`;
 
 const CHECKS = String.raw`
 NAME="HTTPS to an allowed name, trusted through the run's CA (no -k)"; ok curl -fsS -m 10 https://cdn-allowed.test/
@@ -50,6 +55,13 @@ NAME="the placeholder in a URL toward another host is refused"; ok bash -c '[[ "
   "http://cdn-allowed.test/leak?k=$TEST_TOKEN")" == 403 ]]'
 NAME="a no-inspect host keeps its own certificate";         ok bash -c 'openssl s_client -connect plain.test:443 -servername plain.test \
   </dev/null 2>/dev/null | openssl x509 -noout -issuer | grep -q "CN = cdn-allowed.test"'
+NAME="a rule's path prefix admits any method";              ok curl -fsS -m 10 -X POST https://rules.test/ok/x
+NAME="a rule's method admits any path";                     ok curl -fsS -m 10 https://rules.test/other
+NAME="outside the rules: 403, the rule named for the agent"; ok bash -c 'out="$(curl -sS -m 10 -X POST -w " %{http_code}" \
+  https://rules.test/other)"; [[ "$out" == *"outside this sandbox'"'"'s rules"*" 403" ]]'
+NAME="a WebSocket upgrade to an allowed host works, frames pass"; ok bash -c 'curl -sS -N -i --http1.1 -m 3 \
+  -H "Connection: Upgrade" -H "Upgrade: websocket" -H "Sec-WebSocket-Version: 13" \
+  -H "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==" https://cdn-allowed.test/ws 2>/dev/null | tr -d "\0" | grep -aq hello'
 NAME="search: files, argv and environ the agent can read";  ok bash -c '{ grep -rIhaoE "realtok-[A-Za-z0-9]{24}" / \
   --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev 2>/dev/null; cat /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null |
   tr "\0" "\n" | grep -aoE "realtok-[A-Za-z0-9]{24}"; } | sort -u | sed "s/^/FOUND /"; true'
@@ -62,6 +74,13 @@ let lab: LabNetwork;
 let web: string;
 let api: string;
 let run: LauncherResult;
+let run2: LauncherResult;
+const FROM_CMD = `realtok-${'c0m'.repeat(8)}`;
+const CHECKS2 = String.raw`
+NAME="--secret-from: the command's value reaches its host"; ok curl -fsS -m 10 -H "Authorization: Bearer $FROM_CMD" https://api.test/cmd
+NAME="--read-only-web: GET works";                         ok curl -fsS -m 10 https://cdn-allowed.test/get
+NAME="--read-only-web: POST is refused with the reason";   ok bash -c 'out="$(curl -sS -m 10 -X POST -w " %{http_code}"   https://cdn-allowed.test/post)"; [[ "$out" == *"--read-only-web"*" 403" ]]'
+`;
 
 beforeAll(() => {
   scratch = mkdtempSync(path.join(os.tmpdir(), 'cs-e2e-inspect-'));
@@ -70,13 +89,14 @@ beforeAll(() => {
   const certs = path.join(scratch, 'certs');
   for (const dir of [home, workdir, certs]) mkdirSync(dir);
   if (process.getuid?.() === 0) chownSync(workdir, AGENT_UID, AGENT_UID);
-  makeSelfSignedCertificate(certs, ['cdn-allowed.test', 'cdn-evil.test', 'api.test', 'plain.test']);
+  makeSelfSignedCertificate(certs, ['cdn-allowed.test', 'cdn-evil.test', 'api.test', 'plain.test', 'rules.test']);
   const certMount = ['--mount', `type=bind,source=${certs},target=/certs,readonly`];
   lab = createLabNetwork('cs-e2e-inspect');
-  web = lab.startNode('web', ['cdn-allowed.test', 'cdn-evil.test', 'plain.test'], API_SERVER, certMount);
+  web = lab.startNode('web', ['cdn-allowed.test', 'cdn-evil.test', 'plain.test', 'rules.test'], API_SERVER, certMount);
   api = lab.startNode('api', ['api.test'], API_SERVER, certMount);
   for (const host of [web, api]) waitForPort(host, 443, true);
-  const args = ['shell', '--work_dir', workdir, '--network', lab.name, '--allow', 'cdn-allowed.test,api.test,plain.test'];
+  const args = ['shell', '--work_dir', workdir, '--network', lab.name, '--allow', 'cdn-allowed.test', '--allow', 'api.test'];
+  args.push('--allow', 'plain.test', '--allow', 'rules.test/ok/*', '--allow', 'GET,HEAD rules.test');
   args.push('--ca-cert', path.join(certs, 'server.crt'), '--no-inspect', 'plain.test', '--secret', 'TEST_TOKEN=api.test');
   run = runLauncher([...args, '--', 'bash', '-s'], {
     cwd: scratch,
@@ -84,7 +104,15 @@ beforeAll(() => {
     input: `${CHECK_HELPERS}${CHECKS}`,
     timeoutMs: 240000,
   });
-}, 400000);
+  const args2 = ['shell', '--work_dir', workdir, '--network', lab.name, '--allow', 'cdn-allowed.test', '--allow', 'api.test'];
+  args2.push('--ca-cert', path.join(certs, 'server.crt'), '--read-only-web', '--secret', 'FROM_CMD=api.test');
+  run2 = runLauncher([...args2, '--secret-from', `printf %s ${FROM_CMD}`, '--', 'bash', '-s'], {
+    cwd: scratch,
+    env: { HOME: home },
+    input: `${CHECK_HELPERS}${CHECKS2}`,
+    timeoutMs: 240000,
+  });
+}, 500000);
 
 afterAll(() => {
   lab?.remove();
@@ -109,11 +137,30 @@ describe('TLS inspected in the sandbox, credentials injected outside the agent (
     expect(resultOf(name)).toBe(`PASS ${name}`);
   });
 
+  test.each(checkNames(CHECKS2))('%s', (name) => {
+    expect(run2.stdout.split('\n').find((line) => line === `PASS ${name}` || line.startsWith(`FAIL ${name}`)) ?? run2.stderr).toBe(
+      `PASS ${name}`,
+    );
+  });
+
+  test('the end-of-run line names the leak', () => {
+    expect(run.stderr).toContain('credential TEST_TOKEN sent to cdn-allowed.test');
+  });
+
+  test('--secret-from and --read-only-web as the hosts saw them', () => {
+    expect(lab.logs(api)).toContain(`auth=Bearer ${FROM_CMD} method=GET path=/cmd`);
+    expect(lab.logs(web)).toContain('method=GET path=/get');
+    expect(lab.logs(web)).not.toContain('path=/post');
+  });
+
   test('the fronted name was never served; the allowed one was, with the real SNI', () => {
     const logs = lab.logs(web);
     expect(logs).toContain('SERVED https host=cdn-allowed.test sni=cdn-allowed.test');
     expect(logs).not.toContain('host=cdn-evil.test');
     expect(logs).not.toContain('/leak');
+    expect(logs).toContain('UPGRADE host=cdn-allowed.test');
+    expect(logs).toContain('host=rules.test sni=rules.test auth=- method=POST path=/ok/x');
+    expect(logs).not.toContain('method=POST path=/other');
   });
 
   test('the API host received the real credential, in the header and in the body', () => {
@@ -131,10 +178,24 @@ describe('TLS inspected in the sandbox, credentials injected outside the agent (
     expect(run.stderr).not.toContain(REAL);
   });
 
-  test('the attempt to leak is in the record, by credential name and host', () => {
+  test('the record: each request, the injected credential by name, the leak, fronting and the rule (R166)', () => {
     const egress = runLauncher(['egress', '--json', '--requests'], { cwd: workdir, env: { HOME: home } });
-    expect(egress.stdout).toContain('credential sent to cdn-allowed.test');
-    expect(egress.stdout).toContain('TEST_TOKEN');
-    expect(egress.stdout).toContain('name does not match');
+    const requests = (JSON.parse(egress.stdout) as { destinations: Array<Record<string, unknown>> }).destinations;
+    const has = (match: Record<string, unknown>) => expect(requests).toContainEqual(expect.objectContaining(match));
+    has({
+      verdict: 'allowed',
+      kind: 'request',
+      method: 'GET',
+      name: 'api.test',
+      path: '/with-token',
+      status: 200,
+      credential: 'TEST_TOKEN',
+    });
+    has({ verdict: 'refused', reason: 'credential sent', name: 'cdn-allowed.test', credential: 'TEST_TOKEN', path: '/leak' });
+    has({ verdict: 'refused', reason: 'name does not match', name: 'cdn-allowed.test', status: 421 });
+    has({ verdict: 'refused', reason: 'rule', method: 'POST', name: 'rules.test', path: '/other', status: 403 });
+    expect(egress.stdout).not.toContain('k=');
+    const text = runLauncher(['egress', '--blocked'], { cwd: workdir, env: { HOME: home } }).stdout;
+    expect(text).toContain('credential TEST_TOKEN sent to cdn-allowed.test');
   });
 });
