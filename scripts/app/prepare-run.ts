@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { coversName } from '../core/egress-policy.js';
+import { checkRulesInspected } from '../core/http-rule.js';
 import { assembleRunPlan, type ResolvedRun } from '../core/assemble-run-plan.js';
 import type { HomeAction } from '../core/codex-home-plan.js';
 import { UsageError } from '../core/errors.js';
@@ -68,6 +70,7 @@ export async function prepareRun(
   // Model-provider hosts come from Codex's config.toml: a Codex run's only (R83).
   const egressFlags = { ...options.egress, providerAllow: options.egress.providerAllow && homes.agent === undefined };
   const egress = await prepareEgress(egressFlags, ctx, home.facts, trees, settings.egressLayers, homes.defaults);
+  checkRulesInspected(egress.policy.rules, settings.noInspect, coversName);
   const extras = await resolveRepoAndGit(options, places, egress.policy);
   const secrets = await collectSecrets(options, ctx, places, settings, homes, egress);
   const resolved = composeResolvedRun({

@@ -50,3 +50,19 @@ export function formatHttpRules(rules: readonly HttpRule[]): string {
 export function describeHttpRule(rule: HttpRule): string {
   return `${rule.methods === undefined ? '' : `${rule.methods.join(',')} `}${rule.host}${rule.prefix ?? ''}`;
 }
+
+/** A rule on a `--no-inspect` host could never be applied (R160, R165): refused, one line. */
+export function checkRulesInspected(
+  rules: readonly HttpRule[],
+  noInspect: readonly string[],
+  covers: (pattern: string, name: string) => boolean,
+): void {
+  for (const rule of rules) {
+    const pattern = noInspect.find((p) => covers(p, rule.host) || covers(rule.host, p));
+    if (pattern !== undefined) {
+      throw new UsageError(
+        `--allow '${describeHttpRule(rule)}': method and path rules cannot apply to --no-inspect ${pattern} (its TLS is not opened): drop one`,
+      );
+    }
+  }
+}
