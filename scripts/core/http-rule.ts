@@ -61,7 +61,8 @@ export function checkRulesInspected(
     const pattern = noInspect.find((p) => covers(p, rule.host) || covers(rule.host, p));
     if (pattern !== undefined) {
       throw new UsageError(
-        `--allow '${describeHttpRule(rule)}': method and path rules cannot apply to --no-inspect ${pattern} (its TLS is not opened): drop one`,
+        `--allow '${describeHttpRule(rule)}': method and path rules cannot apply to --no-inspect ${pattern} ` +
+          '(its TLS is not opened): drop one',
       );
     }
   }
