@@ -25,8 +25,9 @@ NO_INSPECT=()
 parse_no_inspect() { # SANDBOX_NO_INSPECT: names spliced without inspection (validated like allowances)
   local name
   NO_INSPECT=()
-  for name in ${SANDBOX_NO_INSPECT:-}; do
-    valid_domain "$name" || fail "invalid --no-inspect name '${name}'"
+  split_words "${SANDBOX_NO_INSPECT:-}"
+  for name in "${WORDS[@]}"; do
+    validate_pattern "${name,,}" "--no-inspect name"
     NO_INSPECT+=("${name,,}")
   done
 }
