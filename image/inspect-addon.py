@@ -148,7 +148,7 @@ class Inspect:
 
     # -- checks ----------------------------------------------------------------------------
     def check_name(self, flow):
-        """Inside TLS the request's name must be the server name it was admitted by (R161)."""
+        """Inside TLS the request's name must be the server name it was admitted by (R160)."""
         if flow.request.scheme != "https":
             return True
         sni = normal_host(flow.client_conn.sni)

@@ -26,7 +26,7 @@ export const LABELS = {
  * and a record the agent cannot flood, thin or forge (R140-R152): an older image keeps those
  * holes open, so it is rebuilt, never run.
  */
-export const IMAGE_CONTRACT = 6;
+export const IMAGE_CONTRACT = 7;
 
 /**
  * What an image's labels say about its entrypoint: ours and current, ours but older than

@@ -18,7 +18,7 @@ export type EgressReason =
   | 'address without a name'
   | 'DNS'
   | 'malformed name'
-  // Requests inside inspected traffic (R161-R166).
+  // Requests inside inspected traffic (R160-R166).
   | 'credential sent'
   | 'rule'
   | 'read-only web'

@@ -62,9 +62,9 @@ NAME="outside the rules: 403, the rule named for the agent"; ok bash -c 'out="$(
 NAME="a WebSocket upgrade to an allowed host works, frames pass"; ok bash -c 'curl -sS -N -i --http1.1 -m 3 \
   -H "Connection: Upgrade" -H "Upgrade: websocket" -H "Sec-WebSocket-Version: 13" \
   -H "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==" https://cdn-allowed.test/ws 2>/dev/null | tr -d "\0" | grep -aq hello'
-NAME="search: files, argv and environ the agent can read";  ok bash -c '{ grep -rIhaoE "realtok-[A-Za-z0-9]{24}" / \
+NAME="search: files, argv and environ the agent can read";  { grep -rIhaoE "realtok-[A-Za-z0-9]{24}" / \
   --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev 2>/dev/null; cat /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null |
-  tr "\0" "\n" | grep -aoE "realtok-[A-Za-z0-9]{24}"; } | sort -u | sed "s/^/FOUND /"; true'
+  tr "\0" "\n" | grep -aoE "realtok-[A-Za-z0-9]{24}"; } | sort -u | sed "s/^/FOUND /"; echo "PASS $NAME"
 `;
 
 let scratch: string;
@@ -75,6 +75,7 @@ let web: string;
 let api: string;
 let run: LauncherResult;
 let run2: LauncherResult;
+let workdir2: string;
 const FROM_CMD = `realtok-${'c0m'.repeat(8)}`;
 const CHECKS2 = String.raw`
 NAME="--secret-from: the command's value reaches its host"; ok curl -fsS -m 10 -H "Authorization: Bearer $FROM_CMD" https://api.test/cmd
@@ -86,9 +87,10 @@ beforeAll(() => {
   scratch = mkdtempSync(path.join(os.tmpdir(), 'cs-e2e-inspect-'));
   home = path.join(scratch, 'home');
   workdir = path.join(scratch, 'project');
+  workdir2 = path.join(scratch, 'project2');
   const certs = path.join(scratch, 'certs');
-  for (const dir of [home, workdir, certs]) mkdirSync(dir);
-  if (process.getuid?.() === 0) chownSync(workdir, AGENT_UID, AGENT_UID);
+  for (const dir of [home, workdir, workdir2, certs]) mkdirSync(dir);
+  if (process.getuid?.() === 0) for (const dir of [workdir, workdir2]) chownSync(dir, AGENT_UID, AGENT_UID);
   makeSelfSignedCertificate(certs, ['cdn-allowed.test', 'cdn-evil.test', 'api.test', 'plain.test', 'rules.test']);
   const certMount = ['--mount', `type=bind,source=${certs},target=/certs,readonly`];
   lab = createLabNetwork('cs-e2e-inspect');
@@ -104,7 +106,7 @@ beforeAll(() => {
     input: `${CHECK_HELPERS}${CHECKS}`,
     timeoutMs: 240000,
   });
-  const args2 = ['shell', '--work_dir', workdir, '--network', lab.name, '--allow', 'cdn-allowed.test', '--allow', 'api.test'];
+  const args2 = ['shell', '--work_dir', workdir2, '--network', lab.name, '--allow', 'cdn-allowed.test', '--allow', 'api.test'];
   args2.push('--ca-cert', path.join(certs, 'server.crt'), '--read-only-web', '--secret', 'FROM_CMD=api.test');
   run2 = runLauncher([...args2, '--secret-from', `printf %s ${FROM_CMD}`, '--', 'bash', '-s'], {
     cwd: scratch,

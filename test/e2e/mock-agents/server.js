@@ -11,7 +11,10 @@
 // Plain Node, port 80, in a container on a test network. Every request is logged on stdout
 // as one line "MOCK-REQUEST {...}"; credentials never, only whether one was sent.
 'use strict';
+const nodeCrypto = require('node:crypto');
+const fs = require('node:fs');
 const http = require('node:http');
+const https = require('node:https');
 
 const FILE = 'agent-made-this.txt';
 const SCRIPT = `printf '%s\\n' 'made by the agent' > ${FILE} && echo created-${FILE}`;
@@ -173,22 +176,41 @@ function describe(req, body) {
     host: h.host,
     apiKey: Boolean(h['x-api-key'] || h['x-goog-api-key']),
     bearer: typeof h.authorization === 'string' && h.authorization.startsWith('Bearer '),
+    // What arrived, as a hash only: the tests compare it with the real key's (R161).
+    credentialHash: hash(h['x-api-key'] || h['x-goog-api-key'] || bearerOf(h.authorization) || keyParam(req.url)),
     body,
   };
 }
 
-http
-  .createServer((req, res) => {
-    const chunks = [];
-    let size = 0;
-    req.on('data', (chunk) => {
-      size += chunk.length;
-      if (size <= MAX_BODY) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      const body = parseBody(Buffer.concat(chunks).toString('utf8'));
-      log('MOCK-REQUEST', describe(req, body));
-      route(req, res, body);
-    });
-  })
-  .listen(80, () => log('MOCK-LISTENING', { port: 80 }));
+function hash(value) {
+  return typeof value === 'string' ? nodeCrypto.createHash('sha256').update(value).digest('hex').slice(0, 16) : null;
+}
+
+function bearerOf(header) {
+  return typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
+}
+
+function keyParam(url) {
+  return new URL(url || '/', 'http://x').searchParams.get('key') || undefined;
+}
+
+function handle(req, res) {
+  const chunks = [];
+  let size = 0;
+  req.on('data', (chunk) => {
+    size += chunk.length;
+    if (size <= MAX_BODY) chunks.push(chunk);
+  });
+  req.on('end', () => {
+    const body = parseBody(Buffer.concat(chunks).toString('utf8'));
+    log('MOCK-REQUEST', describe(req, body));
+    route(req, res, body);
+  });
+}
+
+// HTTPS too when TLS_DIR holds server.key/server.crt (a throwaway CA's, names of every alias).
+if (process.env.TLS_DIR) {
+  const tls = { key: fs.readFileSync(`${process.env.TLS_DIR}/server.key`), cert: fs.readFileSync(`${process.env.TLS_DIR}/server.crt`) };
+  https.createServer(tls, handle).listen(443);
+}
+http.createServer(handle).listen(80, () => log('MOCK-LISTENING', { port: 80 }));

@@ -5,7 +5,10 @@
 // Every request is logged to stdout as one JSON line ("MOCK-REQUEST {...}") so the test
 // can read `docker logs` and see what codex sent.
 'use strict';
+const nodeCrypto = require('node:crypto');
+const fs = require('node:fs');
 const http = require('node:http');
+const https = require('node:https');
 
 const FILE = 'agent-made-this.txt';
 const CONTENT = 'made by the agent';
@@ -108,8 +111,42 @@ function answer(body, res) {
   ]);
 }
 
-http
-  .createServer((req, res) => {
+function hash(value) {
+  return value === undefined ? null : nodeCrypto.createHash('sha256').update(value).digest('hex').slice(0, 16);
+}
+
+function bearerOf(header) {
+  return typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
+}
+
+function redactTokens(body) {
+  if (!body || typeof body !== 'object' || typeof body.refresh_token !== 'string') return body;
+  return { ...body, refresh_token: '<redacted>' };
+}
+
+function base64url(value) {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/** Codex's token refresh (auth.openai.com/oauth/token): new tokens, logged as hashes only. */
+function refresh(body, res) {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { 'https://api.openai.com/auth': { chatgpt_account_id: 'acct_mock', chatgpt_plan_type: 'plus' } };
+  const head = base64url({ alg: 'none', typ: 'JWT' });
+  const tokens = {
+    id_token: `${head}.${base64url({ email: 'mock@example.test', exp: now + 3600, ...claims })}.refreshed-id`,
+    access_token: `${head}.${base64url({ exp: now + 3600, ...claims })}.refreshed-${nodeCrypto.randomBytes(8).toString('hex')}`,
+    refresh_token: `rt_refreshed_${nodeCrypto.randomBytes(12).toString('hex')}`,
+  };
+  log('MOCK-REFRESH', {
+    received: hash(body.refresh_token),
+    issued: { access_token: hash(tokens.access_token), refresh_token: hash(tokens.refresh_token) },
+  });
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(tokens));
+}
+
+function handle(req, res) {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', () => {
@@ -118,16 +155,20 @@ http
       try {
         body = raw === '' ? null : JSON.parse(raw);
       } catch {
-        body = raw;
+        // A form (an OAuth token request may be one).
+        body = raw.includes('=') && !raw.includes('\n') ? Object.fromEntries(new URLSearchParams(raw)) : raw;
       }
       log('MOCK-REQUEST', {
         method: req.method,
         url: req.url,
         host: req.headers.host,
         authorization: req.headers.authorization !== undefined,
-        body,
+        // What arrived, as a hash only: the tests compare it with the real credential's (R161).
+        credentialHash: hash(bearerOf(req.headers.authorization)),
+        body: redactTokens(body),
       });
       const path = (req.url || '').split('?')[0];
+      if (req.method === 'POST' && path === '/oauth/token' && body && typeof body === 'object') return refresh(body, res);
       if (req.method === 'POST' && /\/responses$/.test(path) && body && typeof body === 'object') return answer(body, res);
       if (req.method === 'GET' && /\/models$/.test(path)) {
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -137,5 +178,11 @@ http
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: `mock: no route for ${req.method} ${req.url}` } }));
     });
-  })
-  .listen(PORT, () => log('MOCK-LISTENING', { port: PORT }));
+}
+
+// HTTPS too when TLS_DIR holds server.key/server.crt (a throwaway CA's, names of every alias).
+if (process.env.TLS_DIR) {
+  const tls = { key: fs.readFileSync(`${process.env.TLS_DIR}/server.key`), cert: fs.readFileSync(`${process.env.TLS_DIR}/server.crt`) };
+  https.createServer(tls, handle).listen(443);
+}
+http.createServer(handle).listen(PORT, () => log('MOCK-LISTENING', { port: PORT }));
