@@ -139,18 +139,22 @@ async function collectSecrets(
 ): Promise<PreparedSecrets | undefined> {
   const agent = homes.agent?.id ?? 'codex';
   const loginFile = homes.agent === undefined ? homes.codex.authFile : homes.agent.credentialFile;
-  return prepareSecrets({
+  // Codex reads OPENAI_API_KEY from its environment too (its provider's env_key): a placeholder there (R161).
+  const codexKey = homes.agent === undefined && ctx.env.OPENAI_API_KEY !== undefined ? ['OPENAI_API_KEY'] : [];
+  const prepared = await prepareSecrets({
     agent,
     ctx,
     trees: places.trees,
     ...(options.secrets === undefined ? {} : { flags: options.secrets }),
     ...(loginFile === undefined ? {} : { loginFile }),
-    passEnv: homes.agent?.passEnv ?? [],
+    passEnv: homes.agent?.passEnv ?? codexKey,
     secretEnv: homes.secretEnv,
     providerHosts: egress.providerHosts,
     allowed: [...egress.policy.domains, ...egress.policy.ports.map((entry) => entry.host)],
     noInspect: settings.noInspect,
   });
+  // Passed by name like a --secret (the agents' own keys go through their passEnv).
+  return prepared === undefined || codexKey.length === 0 ? prepared : { ...prepared, names: [...codexKey, ...prepared.names] };
 }
 
 /** Everything the plan needs, from the steps' results; a new run id names this run (R17). */

@@ -56,11 +56,12 @@ async function ensurePrivateDir(dir: string, uid: number): Promise<void> {
 }
 
 /** Writes one private file, 0600, created fresh (O_EXCL) and never through a link (R161). */
-export async function writePrivateFile(dir: string, name: string, text: string, uid: number): Promise<string> {
+export async function writePrivateFile(dir: string, name: string, text: string, uid: number, mode = 0o600): Promise<string> {
   await ensurePrivateDir(dir, uid);
   const file = path.join(dir, name);
-  const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   try {
+    await handle.chmod(mode); // whatever the umask
     await handle.writeFile(text);
   } finally {
     await handle.close();
@@ -91,7 +92,9 @@ export async function writeRunSecrets(
 ): Promise<void> {
   await writePrivateFile(secrets.dir, secretsFileName(runId), renderSecretsFile(secrets.entries), uid);
   if (secrets.loginCopy !== undefined) {
-    await writePrivateFile(secrets.dir, loginCopyName(runId, secrets.loginCopy.credentialFile), secrets.loginCopy.text, uid);
+    // Placeholders only, and the agent (another uid when the workdir's owner is not you) must read it:
+    // 0644 in the 0700 directory (R164).
+    await writePrivateFile(secrets.dir, loginCopyName(runId, secrets.loginCopy.credentialFile), secrets.loginCopy.text, uid, 0o644);
     await createHandbackDir(secrets.dir, runId);
   }
 }

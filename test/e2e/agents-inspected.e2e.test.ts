@@ -28,7 +28,8 @@ const KEYS = {
   gemini: `AIza${'Gm1'.repeat(11)}x2`,
 };
 const LOGIN = {
-  access: jwt(CLAIMS, `real-access-${'a'.repeat(40)}`),
+  // Expired: Codex refreshes before its first request.
+  access: jwt({ ...CLAIMS, exp: 1600000000 }, `real-access-${'a'.repeat(40)}`),
   refresh: `rt_real_${'r'.repeat(40)}`,
   id: jwt({ email: 'mock@example.test', ...CLAIMS }, `real-id-${'i'.repeat(40)}`),
 };

@@ -49,6 +49,7 @@ describe('the launcher-private directory (R161)', () => {
     expect(modeOf(dir)).toBe(0o700);
     expect(modeOf(path.dirname(dir))).toBe(0o700);
     expect(modeOf(path.join(dir, 'r1.secrets.json'))).toBe(0o600);
+    expect(modeOf(path.join(dir, 'r1.auth.json'))).toBe(0o644); // placeholders only: the agent reads it
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'r1.secrets.json'), 'utf8'))).toEqual({ version: 1, secrets: [entry] });
     await expect(writeRunSecrets({ dir, entries: [entry] }, 'r2', uid)).rejects.toMatchObject({ code: 'EEXIST' });
     await removeRunPrivateFiles({ env: { XDG_STATE_HOME: path.join(tmp, 'state') }, home: tmp, uid }, 'r1');
