@@ -5,117 +5,23 @@
 #   - inside TLS, the Host (HTTP/2 :authority) must be the server name: else 421 (fronting);
 #   - method and path rules (--allow 'GET,HEAD host', 'host/path/*', --read-only-web): 403;
 #   - credentials: the agent holds per-run placeholders; in a request to one of a
-#     credential's hosts the placeholder becomes the real value (headers, URL, body); sent
-#     to any other host it is refused (403) and recorded as "credential sent to HOST";
-#     real values coming back in a response are replaced by their placeholders;
+#     credential's hosts the placeholder becomes the real value (headers, URL, body, Basic
+#     credentials); sent to any other host it is refused (403) and recorded as
+#     "credential sent to HOST"; real values coming back in a response become placeholders;
+#   - a login's token endpoint answering with new tokens: placeholders for the agent, the
+#     real ones kept here and handed back to the launcher (R164);
 #   - one record line per request to the egress FIFO ("req ..."), fields escaped.
 # Runs as Squid's user `proxy`; the secrets file is readable by that user only.
 import json
 import os
-import re
-import secrets as rng
-import string
 import time
 
 from mitmproxy import http
 
-SECRETS_FILE = os.environ.get("SANDBOX_INSPECT_SECRETS", "")
-FIFO = os.environ.get("SANDBOX_INSPECT_FIFO", "")
-RULES = os.environ.get("SANDBOX_HTTP_RULES", "")
-READ_ONLY_WEB = os.environ.get("SANDBOX_READ_ONLY_WEB", "") == "1"
-OWN_HOSTS = os.environ.get("SANDBOX_AGENT_HOSTS", "").split()
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-MAX_SECRETS_BYTES = 1024 * 1024
-MAX_PATH = 200
-MAX_TOKEN_RESPONSE = 256 * 1024
-HANDBACK = os.path.join(os.path.dirname(SECRETS_FILE or "/nonexistent/x"), "handback.json")
-TOKEN_FIELDS = ("access_token", "refresh_token", "id_token")
-ALNUM = string.ascii_letters + string.digits
-JWT = re.compile(r"^(eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.)([A-Za-z0-9_-]+)$")
-PREFIX_SEGMENT = re.compile(r"^[A-Za-z0-9]{1,12}[-_]")
-
-
-def host_matches(host, patterns):
-    """Exact name, or "*.x" for strict subdomains of x (as the allowlist)."""
-    for pattern in patterns:
-        if pattern.startswith("*."):
-            if host.endswith(pattern[1:]) and len(host) > len(pattern) - 1:
-                return True
-        elif host == pattern:
-            return True
-    return False
-
-
-def normal_host(value):
-    """A Host header or server name without port, lower case, no trailing dot."""
-    value = (value or "").strip().lower()
-    if value.startswith("["):
-        value = value.split("]", 1)[0] + "]"
-    elif value.count(":") == 1:
-        value = value.split(":", 1)[0]
-    return value[:-1] if value.endswith(".") else value
-
-
-def escape(value, limit=1000):
-    """Record field: bytes outside printable ASCII, '%' and blanks as %XX; '-' if empty."""
-    data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else value
-    out = "".join(chr(b) if 0x21 <= b <= 0x7E and b != 0x25 else "%%%02X" % b for b in data[:limit])
-    return out or "-"
-
-
-def make_placeholder(value):
-    """Same shape as the launcher's (scripts/core/placeholder.ts): a JWT keeps its header and
-    claims (the agent reads them) with a random signature; else the type prefix is kept and
-    every letter and digit after it is random."""
-    match = JWT.match(value)
-    if match:
-        return match.group(1) + "".join(rng.choice(ALNUM + "-_") for _ in match.group(2))
-    prefix = "AIza" if value.startswith("AIza") else ""
-    while not prefix.startswith("AIza"):
-        seg = PREFIX_SEGMENT.match(value[len(prefix):])
-        if seg is None or len(prefix) + len(seg.group(0)) > 16:
-            break
-        prefix += seg.group(0)
-    return prefix + "".join(rng.choice(ALNUM) if c in ALNUM else c for c in value[len(prefix):])
-
-
-def load_secrets(path):
-    if not path or not os.path.exists(path):
-        return []
-    if os.path.getsize(path) > MAX_SECRETS_BYTES:
-        raise ValueError("secrets file too large")
-    with open(path, "rb") as handle:
-        doc = json.loads(handle.read().decode("utf-8"))
-    secrets = []
-    for item in doc.get("secrets", []):
-        value, placeholder = item.get("value", ""), item.get("placeholder", "")
-        if len(value) < 8 or len(placeholder) < 8 or value == placeholder:
-            continue
-        secrets.append({
-            "name": str(item.get("name", "secret")),
-            "value": value.encode(),
-            "placeholder": placeholder.encode(),
-            "hosts": [normal_host(h) if not h.startswith("*.") else h.lower() for h in item.get("hosts", [])],
-            "store": str(item["store"]) if isinstance(item.get("store"), str) else "",
-        })
-    return secrets
-
-
-def parse_rules(text):
-    """'METHODS|HOST|PATHPREFIX' entries, space separated ('-' = any), from the launcher."""
-    rules = []
-    for entry in text.split():
-        parts = entry.split("|")
-        if len(parts) != 3:
-            continue
-        methods, host, prefix = parts
-        rules.append({
-            "methods": None if methods == "-" else methods.upper().split(","),
-            "host": host.lower(),
-            "prefix": None if prefix == "-" else prefix,
-            "spec": entry,
-        })
-    return rules
+from inspect_support import (FIFO, HANDBACK, MAX_PATH, MAX_SECRETS_BYTES, MAX_TOKEN_RESPONSE, OWN_HOSTS,
+                             READ_ONLY_WEB, RULES, SAFE_METHODS, SECRETS_FILE, TOKEN_FIELDS, TOKEN_HOSTS,
+                             basic_swap, escape, guarded, host_matches, load_secrets, make_placeholder,
+                             normal_host, parse_rules)
 
 
 class Inspect:
@@ -193,7 +99,7 @@ class Inspect:
         injected = []
         for secret in self.secrets:
             ph = secret["placeholder"]
-            heads = [v for _, v in req.headers.fields if ph in v]
+            heads = [v for _, v in req.headers.fields if ph in v or basic_swap(v, ph, ph) is not None]
             in_url = ph in req.path.encode("utf-8", "surrogateescape")
             in_body = ph in body
             if not (heads or in_url or in_body):
@@ -207,7 +113,7 @@ class Inspect:
             injected.append(secret)
         for secret in injected:
             ph, real = secret["placeholder"], secret["value"]
-            req.headers.fields = tuple((k, v.replace(ph, real)) for k, v in req.headers.fields)
+            req.headers.fields = tuple((k, basic_swap(v, ph, real) or v.replace(ph, real)) for k, v in req.headers.fields)
             raw_path = req.path.encode("utf-8", "surrogateescape")
             if ph in raw_path:
                 req.path = raw_path.replace(ph, real).decode("utf-8", "surrogateescape")
@@ -221,9 +127,11 @@ class Inspect:
         return True
 
     # -- mitmproxy events ------------------------------------------------------------------
+    @guarded("request")
     def requestheaders(self, flow):
         self.check_name(flow) and self.check_rules(flow)
 
+    @guarded("request")
     def request(self, flow):
         if flow.response is None:
             self.swap_credentials(flow)
@@ -233,7 +141,8 @@ class Inspect:
         the proxy keeps the real ones (for the next requests) and hands them back to the host."""
         stores = [s for s in flow.metadata.get("codex_injected", []) if s["store"]]
         res = flow.response
-        if not stores or res.raw_content is None or "json" not in res.headers.get("content-type", ""):
+        endpoint = normal_host(flow.request.host) in TOKEN_HOSTS and flow.request.path.split("?")[0].endswith("/token")
+        if not stores or not endpoint or res.raw_content is None or "json" not in res.headers.get("content-type", ""):
             return
         try:
             doc = json.loads(res.get_content(strict=False)[:MAX_TOKEN_RESPONSE])
@@ -274,6 +183,7 @@ class Inspect:
             handle.write(json.dumps(doc).encode())
         os.replace(temp, HANDBACK)
 
+    @guarded("response")
     def response(self, flow):
         self.rotate_tokens(flow)
         for secret in flow.metadata.get("codex_injected", []):
@@ -285,6 +195,7 @@ class Inspect:
                     flow.response.headers["content-length"] = str(len(flow.response.raw_content))
         self.record_flow(flow, flow.response.status_code)
 
+    @guarded("none")
     def error(self, flow):
         if flow.server_conn is not None and flow.server_conn.id in self.tls_failed:
             return  # recorded by tls_failed_server, with its reason
@@ -301,8 +212,9 @@ class Inspect:
         self.record(req.method, normal_host(req.host), req.path, status, up, down,
                     flow.metadata.get("codex_cred", ""), flow.metadata.get("codex_reason", reason))
 
+    @guarded("none")
     def tls_failed_server(self, data):
-        host = normal_host(data.conn.sni or data.conn.address[0] if data.conn.address else "")
+        host = normal_host(data.conn.sni or (data.conn.address[0] if data.conn.address else ""))
         error = str(data.conn.error or "")
         reason = "upstream certificate not trusted" if "certificate" in error.lower() else "upstream TLS failed"
         self.tls_failed.add(data.conn.id)
