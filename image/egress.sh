@@ -5,6 +5,7 @@
 # capper is ended in-band (its marker follows every line written before it), then a new one
 # continues from the same FIFO. Exit 0 also when nothing was logged; 3 when the container
 # keeps no log of its own (a plain run: the launcher reads the mounted directory instead).
+# It also hands back a login's refreshed tokens (lib-inspect.sh hand_back_tokens, R164).
 set -Eeuo pipefail
 umask 077
 
@@ -14,6 +15,8 @@ enter_root_context
 arm_err_trap
 # shellcheck source=lib-egress.sh
 . "${LIB_DIR}/lib-egress.sh"
+# shellcheck source=lib-inspect.sh
+. "${LIB_DIR}/lib-inspect.sh"
 
 take() {
   STEP="egress take"
@@ -35,6 +38,8 @@ take() {
     head -c "$((EGRESS_CAP_BYTES + 65536))" -- "${EGRESS_DIR}/${f}"
     rm -f -- "${EGRESS_DIR:?}/${f}"
   done
+  # A login the agent refreshed meanwhile: its tokens go to the launcher after each command (R164).
+  hand_back_tokens
 }
 
 case "${1:-}" in

@@ -1,6 +1,5 @@
 import { agentIdOf, type ResolvedRun } from '../core/assemble-run-plan.js';
 import { describeHomeAction } from '../core/codex-home-plan.js';
-import { isSameOrInside } from '../core/path-rules.js';
 import { listEgressSecrets } from '../core/egress-run-args.js';
 import { buildDockerRunArgs } from '../core/run-plan.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
@@ -12,11 +11,11 @@ import { provideDockerEnv, runDockerAttached } from '../host/docker.js';
 import { startEgressLog, type EgressOutcome } from '../host/egress-log.js';
 import type { HostContext } from '../host/host-context.js';
 import { ensureSandboxImage } from '../host/image.js';
-import { applyLoginHandback } from '../host/login-handback.js';
 import { pinMountSources } from '../host/mount-pins.js';
 import { removeRunPrivateFiles, writeRunSecrets } from '../host/private-files.js';
 import { reapOrphanContainers } from '../host/reaper.js';
 import { startTracking } from '../host/track-run.js';
+import { writeBackLogin } from './login-writeback.js';
 import { prepareBuildEgress } from './prepare-egress.js';
 import { prepareRun, type PreparedRun } from './prepare-run.js';
 import type { RunOptions } from './run-options.js';
@@ -147,15 +146,4 @@ export async function executeRun(
 async function pinPlan(prepared: PreparedRun): Promise<PreparedRun> {
   const ids = await pinMountSources(prepared.plan.mounts, prepared.trees, { allowMissing: false });
   return ids === undefined ? prepared : { ...prepared, plan: { ...prepared.plan, mountIds: ids } };
-}
-
-/** A login the agent refreshed during the run: its new tokens into the login file it came from (R164). */
-async function writeBackLogin(prepared: PreparedRun, runId: string): Promise<void> {
-  const secrets = prepared.secrets;
-  const store = secrets?.entries.find((entry) => entry.store !== undefined)?.store;
-  if (secrets === undefined || store === undefined) return;
-  // Never into a tree the agent can write: it could swap the file for a link meanwhile.
-  if (prepared.trees.some((tree) => isSameOrInside(tree, store))) return;
-  const changed = await applyLoginHandback(secrets.dir, runId, store);
-  if (changed > 0) process.stderr.write(`the agent refreshed its login: ${changed} new tokens written to ${escapeTerminalText(store)}\n`);
 }

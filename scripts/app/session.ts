@@ -9,6 +9,7 @@ import { isRunning, type SessionRecord } from '../core/session-list.js';
 import { compareMountSets, describeMountDiff } from '../core/session-mounts.js';
 import { queryDocker, runDockerAttached } from '../host/docker.js';
 import { takeSessionEgress } from '../host/egress-log.js';
+import { writeBackLogin } from './login-writeback.js';
 import { egressStoreDir } from '../host/egress-store.js';
 import type { HostContext } from '../host/host-context.js';
 import { removeRunPrivateFiles } from '../host/private-files.js';
@@ -72,6 +73,8 @@ export async function runSession(
     // Every command in a session ends with its egress summary; nothing raw stays (R95).
     const { envDir, runId } = prepared.resolved;
     const egress = await takeSessionEgress(container, { runId, store: egressStoreDir(ctx, envDir) });
+    // `sandbox-egress take` handed back what the proxy rotated (R164).
+    await writeBackLogin(prepared, reentered?.runId ?? runId);
     // The credentials of a session this run created stay while it does (R161); a re-entered one has its own.
     return { exitCode, egress, kept: reentered === undefined && !removeAfter };
   } finally {
