@@ -85,7 +85,8 @@ if (fs.existsSync('/tmp/key.pem'))
 
 /** A self-signed certificate for allowed.test in /tmp (the files host's HTTPS). */
 const SELF_SIGN =
-  'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=allowed.test -addext subjectAltName=DNS:allowed.test' +
+  'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=allowed.test' +
+  ' -addext subjectAltName=DNS:allowed.test' +
   ' -keyout /tmp/key.pem -out /tmp/cert.pem 2>/dev/null';
 
 /** Private network: DNS (answers *.test names we list, NXDOMAIN otherwise), an allowed and a blocked host. */
