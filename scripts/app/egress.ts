@@ -39,7 +39,7 @@ function formatLine(d: EgressDestination): string {
   const address = d.name !== undefined && d.address !== undefined ? ` (${d.address})` : '';
   const bytes = `up ${formatBytes(d.bytesUp)}, down ${formatBytes(d.bytesDown)}`;
   const status = d.status === undefined ? '' : `${d.status}, `;
-  const credential = d.credential === undefined ? '' : `, credential ${d.credential}`;
+  const credential = d.credential === undefined || d.reason === 'credential sent' ? '' : `, credential ${d.credential}`;
   const reason = d.reason === undefined ? '' : describeRequestReason(d.reason, d.name, d.credential);
   const detail =
     d.kind === 'request'
