@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { coversName } from '../core/egress-policy.js';
-import { checkRulesInspected } from '../core/http-rule.js';
+import { checkRulesInspected, describeNoInspect } from '../core/http-rule.js';
 import { assembleRunPlan, type ResolvedRun } from '../core/assemble-run-plan.js';
 import type { HomeAction } from '../core/codex-home-plan.js';
 import { UsageError } from '../core/errors.js';
@@ -99,7 +99,7 @@ export async function prepareRun(
     exposures: places.exposures,
     warnings: [...homes.warnings, ...egress.warnings, ...extras.warnings, ...(secrets?.warnings ?? [])],
     ...(secrets === undefined ? {} : { secrets }),
-    egressNotes: egress.messages,
+    egressNotes: [...egress.messages, ...describeNoInspect(settings.noInspect)],
     ...(settings.projectFile === undefined
       ? {}
       : {

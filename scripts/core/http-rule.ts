@@ -67,3 +67,9 @@ export function checkRulesInspected(
     }
   }
 }
+
+/** The start's line for `--no-inspect` hosts (R160): what they lose. */
+export function describeNoInspect(hosts: readonly string[]): string[] {
+  if (hosts.length === 0) return [];
+  return [`not inspecting ${hosts.join(' ')}: spliced after the name check (no Host check, credential injection or rules there)`];
+}

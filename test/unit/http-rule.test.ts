@@ -2,7 +2,7 @@ import { parseAllowSpec } from '../../scripts/core/allow-spec.js';
 import { buildEgressPolicy, coversName } from '../../scripts/core/egress-policy.js';
 import { listEgressEnv } from '../../scripts/core/egress-run-args.js';
 import { UsageError } from '../../scripts/core/errors.js';
-import { checkRulesInspected, formatHttpRules } from '../../scripts/core/http-rule.js';
+import { checkRulesInspected, describeNoInspect, formatHttpRules } from '../../scripts/core/http-rule.js';
 
 /** Method and path rules and --read-only-web (R165): parsed from --allow, handed to the inspection. */
 const rules = { rules: true };
@@ -74,5 +74,14 @@ describe('rules in the policy and the argv', () => {
       "--allow 'pinned.test/a': method and path rules cannot apply to --no-inspect *.test",
     );
     expect(() => checkRulesInspected([{ host: 'ok.test', prefix: '/a' }], ['other.test'], coversName)).not.toThrow();
+  });
+});
+
+describe('--no-inspect at the start (R160)', () => {
+  it('one line saying what those hosts lose; none without them', () => {
+    expect(describeNoInspect(['bank.test', '*.pinned.test'])).toEqual([
+      'not inspecting bank.test *.pinned.test: spliced after the name check (no Host check, credential injection or rules there)',
+    ]);
+    expect(describeNoInspect([])).toEqual([]);
   });
 });
