@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI, containersFor, docker, IMAGE, runLauncher } from './helpers/run-launcher.js';
 import { TEST_LABEL } from './helpers/test-network.js';
+import { IMAGE_CONTRACT } from '../../scripts/core/container-identity.js';
 
 // Real containers, a 31 s reaper wait: the e2e project's testTimeout does not reach per-file runs.
 jest.setTimeout(180000);
@@ -229,7 +230,7 @@ describe('engine problems: one line with the fix, exit 1, within 5 s', () => {
       path.join(bin, 'docker'),
       `#!/bin/sh
 case "$1" in
-  image) echo '{"codex-sandbox.entrypoint":"6","codex-sandbox.agent.codex":"0.171.0"}' ;;
+  image) echo '{"codex-sandbox.entrypoint":"${IMAGE_CONTRACT}","codex-sandbox.agent.codex":"0.171.0"}' ;;
   ps|rm) ;;
   run) echo '${iptablesError}' >&2; exit 125 ;;
   *) echo "fake docker: unexpected $1" >&2; exit 99 ;;
