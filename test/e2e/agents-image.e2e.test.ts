@@ -6,6 +6,7 @@ import path from 'node:path';
 import { docker, IMAGE } from './helpers/run-launcher.js';
 import { prepareDirectSandbox, runSync, startSandbox, uniqueName, type DirectSandbox } from './helpers/sandbox-argv.js';
 import { TEST_LABEL } from './helpers/test-network.js';
+import { IMAGE_CONTRACT } from '../../scripts/core/container-identity.js';
 
 /**
  * The image with three agents (the global setup builds codex, claude 2.1.332, gemini 0.61.0,
@@ -53,7 +54,7 @@ const run = (env: Record<string, string>, command: string[], image?: string) =>
 describe('R131 the image says which agents it has', () => {
   test('labels carry the real versions of the three agents and of the base image node', () => {
     expect(labels).toMatchObject({
-      'codex-sandbox.entrypoint': '6',
+      'codex-sandbox.entrypoint': String(IMAGE_CONTRACT),
       'codex-sandbox.agent.claude': '2.1.332',
       'codex-sandbox.agent.gemini': '0.61.0',
       'codex-sandbox.agent.codex': expect.stringMatching(/^[0-9]+\.[0-9]+\.[0-9]+$/),

@@ -100,13 +100,20 @@ test('codex --device-auth against a mock issuer: auth.json 0600 in the store, no
   expectCleanAfterLogin();
   process.stderr.write(`login --device-auth took ${seconds.toFixed(1)} s end to end\n`);
 
-  // The next run finds it (store, before ~/.codex): mounted read-only as the Codex home's auth.json.
+  // The next run finds it (store, before ~/.codex): its placeholder copy is mounted read-only as
+  // the Codex home's auth.json, the real tokens go to the proxy's secrets file (R161, R164).
   const workdir = path.join(scratch, 'project');
   mkdirSync(workdir);
   if (process.getuid?.() === 0) chownSync(workdir, 4242, 4242);
   const run = runLauncher(['--dry-run', '--work_dir', workdir], { cwd: workdir, env: { HOME: home } });
   expect(run.status).toBe(0);
-  expect(JSON.parse(run.stdout)).toContain(`type=bind,source=${file},target=/app${workdir}/.codex/.environment/auth.json,readonly`);
+  const argv = JSON.parse(run.stdout) as string[];
+  const copy = new RegExp(
+    `^type=bind,source=[^,]+/[0-9a-f]{8}\\.auth\\.json,target=/app${workdir}/\\.codex/\\.environment/auth\\.json,readonly$`,
+  );
+  expect(argv.some((word) => copy.test(word))).toBe(true);
+  expect(argv.some((word) => word.endsWith('target=/var/lib/codex-sandbox/private/secrets.json,readonly'))).toBe(true);
+  expect(argv.some((word) => word.startsWith(`type=bind,source=${file},`))).toBe(false);
 });
 
 test('codex --with-api-key: the key from stdin reaches `codex login --with-api-key` only on its stdin; --save-to and --force', () => {
