@@ -125,9 +125,11 @@ test('claude: `claude auth login` with a pasted code stores .credentials.json 06
   if (process.getuid?.() === 0) chownSync(workdir, 4242, 4242);
   const run = runLauncher(['--dry-run', '--agent', 'claude', '--work_dir', workdir], { cwd: workdir, env: { HOME: home } });
   expect(run.status).toBe(0);
-  expect(JSON.parse(run.stdout)).toContain(
-    `type=bind,source=${file},target=/app${workdir}/.codex/.environment/agents/claude/.credentials.json,readonly`,
-  );
+  // Its placeholder copy, the real tokens to the proxy's secrets file (R161, R164).
+  const argv = JSON.parse(run.stdout) as string[];
+  const target = `target=/app${workdir}/.codex/.environment/agents/claude/.credentials.json,readonly`;
+  expect(argv.some((word) => /^type=bind,source=[^,]+\/[0-9a-f]{8}\.credentials\.json,/.test(word) && word.endsWith(target))).toBe(true);
+  expect(argv.some((word) => word.startsWith(`type=bind,source=${file},`))).toBe(false);
   expect(existsSync(path.join(scratch, '.credentials.json'))).toBe(false);
 });
 
