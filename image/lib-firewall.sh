@@ -155,11 +155,6 @@ dnsmasq_port_rules() { # dnsmasq answers dnsdist only: no query skips the name c
   rule -A OUTPUT -o lo -p tcp --dport "$dports" -j REJECT --reject-with tcp-reset
 }
 
-inspect_port_rules() { # mitmproxy takes Squid's connections only: no request skips the name check
-  rule -A OUTPUT -o lo -p tcp --dport "$INSPECT_PORT" -m owner --uid-owner "$PROXY_USER" -j ACCEPT
-  rule -A OUTPUT -o lo -p tcp --dport "$INSPECT_PORT" -j REJECT --reject-with tcp-reset
-}
-
 common_rules() { # common_rules 4|6 UNREACH: loopback, established, allowlist, reject tail
   local fam=$1 unreach=$2
   local squid_addr=127.0.0.1

@@ -54,22 +54,19 @@ copy_secrets() { # the launcher's secrets file (root-only mount) -> proxy-only c
   install -m 0400 -o "$PROXY_USER" -g "$PROXY_USER" "$SECRETS_IN" "${INSPECT_DIR}/secrets.json"
 }
 
-inspect_config() { # mitmproxy's config.yaml (JSON strings are YAML): options, never argv
-  python3 - "$@" <<'PY'
-import json, os, sys
-ca, port, upstream = sys.argv[1], sys.argv[2], sys.argv[3]
-opts = {
-    "listen_host": "127.0.0.1", "listen_port": int(port), "ssl_verify_upstream_trusted_ca": ca,
-    "stream_large_bodies": "1m", "termlog_verbosity": "error", "flow_detail": 0,
-    "connection_strategy": "lazy",
+inspect_config() { # inspect_config CA PORT [HOST:PORT]: mitmproxy's config.yaml, options never on argv
+  # Values are paths, numbers and the upstream's login, which parse_proxy_auth keeps free of
+  # quotes and backslashes: each fits a YAML double-quoted string as it is.
+  printf '%s\n' "listen_host: \"127.0.0.1\"" "listen_port: $2" "ssl_verify_upstream_trusted_ca: \"$1\"" \
+    "stream_large_bodies: \"1m\"" "termlog_verbosity: \"error\"" "flow_detail: 0" "connection_strategy: \"lazy\""
+  [[ -n "${3:-}" ]] || return 0
+  printf 'mode: "upstream:http://%s"\n' "$3"
+  if [[ -n "${SANDBOX_PROXY_AUTH:-}" ]]; then printf 'upstream_auth: "%s"\n' "$SANDBOX_PROXY_AUTH"; fi
 }
-if upstream:
-    opts["mode"] = "upstream:http://" + upstream
-    if os.environ.get("SANDBOX_PROXY_AUTH"):
-        opts["upstream_auth"] = os.environ["SANDBOX_PROXY_AUTH"]
-for key, value in opts.items():
-    print("%s: %s" % (key, json.dumps(value)))
-PY
+
+inspect_port_rules() { # (lib-firewall.sh) mitmproxy takes Squid's connections only: no request skips the name check
+  rule -A OUTPUT -o lo -p tcp --dport "$INSPECT_PORT" -m owner --uid-owner "$PROXY_USER" -j ACCEPT
+  rule -A OUTPUT -o lo -p tcp --dport "$INSPECT_PORT" -j REJECT --reject-with tcp-reset
 }
 
 prepare_inspect() { # before Squid starts: CA, secrets, mitmproxy's options
@@ -79,12 +76,8 @@ prepare_inspect() { # before Squid starts: CA, secrets, mitmproxy's options
   local upstream=""
   # shellcheck disable=SC2153 # UPSTREAM_* are set by lib-policy.sh
   if [[ -n "$UPSTREAM_HOST" ]]; then upstream="${UPSTREAM_HOST}:${UPSTREAM_PORT}"; fi
-  # The system bundle as the image had it, kept once: every start rebuilds the agent's bundle
-  # from it (install_extra_ca, trust_run_ca), so a restart never trusts an old run CA.
-  if [[ ! -f "$CA_ORIG" ]]; then
-    cp "$CA_BUNDLE" "${CA_ORIG}.tmp"
-    mv -f "${CA_ORIG}.tmp" "$CA_ORIG"
-  fi
+  # Every start rebuilds the agent's bundle from the image's (install_extra_ca, trust_run_ca).
+  keep_pristine_bundle
   # The CAs the upstream is verified against: the system's plus --ca-cert (never the run CA).
   install -m 0644 "$CA_ORIG" "$UPSTREAM_CA"
   if has_extra_ca; then awk "$CA_MERGE_AWK" "$CA_ORIG" "$CA_DIR"/*.crt >> "$UPSTREAM_CA" 2>/dev/null || true; fi

@@ -186,6 +186,12 @@ link_extra_ca() { # link_extra_ca FILE: one new certificate -> <hash>.N link (CA
   ln -s "$(basename "$f")" "/etc/ssl/certs/${hash}.${n}"
 }
 
+keep_pristine_bundle() { # the system bundle as the image had it, copied once (a restart restores it)
+  [[ -f "$CA_ORIG" ]] && return 0
+  cp "$CA_BUNDLE" "${CA_ORIG}.tmp"
+  mv -f "${CA_ORIG}.tmp" "$CA_ORIG"
+}
+
 install_extra_ca() { # trust CA files the launcher mounted (root); the agent gets the env vars
   local f tmp=/etc/ssl/certs/.codex-sandbox-bundle.tmp
   [[ -d "$CA_DIR" ]] || return 0
@@ -197,10 +203,7 @@ install_extra_ca() { # trust CA files the launcher mounted (root); the agent get
     cmp -s "$CA_ORIG" "$CA_BUNDLE" || install -m 0644 "$CA_ORIG" "$CA_BUNDLE"
   fi
   has_extra_ca || return 0
-  if [[ ! -f "$CA_ORIG" ]]; then
-    cp "$CA_BUNDLE" "${CA_ORIG}.tmp"
-    mv -f "${CA_ORIG}.tmp" "$CA_ORIG"
-  fi
+  keep_pristine_bundle
   awk "$CA_MERGE_AWK" "$CA_ORIG" "$CA_DIR"/*.crt > "${tmp}.new" || fail "cannot read the CA files"
   cat "$CA_ORIG" "${tmp}.new" > "$tmp"
   chmod 0644 "$tmp"

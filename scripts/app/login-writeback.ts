@@ -13,6 +13,6 @@ export async function writeBackLogin(prepared: Pick<PreparedRun, 'secrets' | 'tr
   if (secrets === undefined || store === undefined) return;
   // Never into a tree the agent can write: it could swap the file for a link meanwhile.
   if (prepared.trees.some((tree) => isSameOrInside(tree, store))) return;
-  const changed = await applyLoginHandback(secrets.dir, runId, store);
+  const changed = await applyLoginHandback(secrets.dir, runId, store, prepared.trees);
   if (changed > 0) process.stderr.write(`the agent refreshed its login: ${changed} new tokens written to ${escapeTerminalText(store)}\n`);
 }

@@ -1,9 +1,10 @@
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { applyHandback, handbackDirName, readHandback } from '../core/login-handback.js';
 import { parseLoginFile } from '../core/login-secrets.js';
 import { READ_LIMITS } from '../core/read-limits.js';
+import { readHostFile } from './read-host-file.js';
 
 /** The run's handback directory (0700), created before docker mounts it (R164). */
 export async function createHandbackDir(dir: string, runId: string): Promise<string> {
@@ -17,18 +18,18 @@ export async function createHandbackDir(dir: string, runId: string): Promise<str
  * written next to it under a new name (0600) and renamed over it, so a reader never sees half
  * a file. Returns how many tokens changed; never throws (the run's outcome comes first).
  */
-export async function applyLoginHandback(dir: string, runId: string, store: string): Promise<number> {
+export async function applyLoginHandback(dir: string, runId: string, store: string, trees: readonly string[]): Promise<number> {
   try {
-    const file = path.join(dir, handbackDirName(runId), 'handback.json');
-    const info = await lstat(file).catch(() => undefined);
-    if (info?.isFile() !== true || info.size > READ_LIMITS.credential) return 0;
-    const handback = readHandback(await readFile(file, 'utf8'), store);
+    const handbackDir = path.join(dir, handbackDirName(runId));
+    // Written by root in the container into the launcher's own directory: read like any host file (R102).
+    const file = await readHostFile(path.join(handbackDir, 'handback.json'), [handbackDir], READ_LIMITS.credential).catch(() => undefined);
+    const handback = file === undefined ? undefined : readHandback(file.bytes.toString('utf8'), store);
     if (handback === undefined) return 0;
-    const current = await lstat(store);
-    if (!current.isFile() || current.size > READ_LIMITS.credential) return 0;
-    const { text, changed } = applyHandback(parseLoginFile(await readFile(store, 'utf8'), store), handback.tokens, handback.refreshedAt);
+    const current = await readHostFile(store, trees, READ_LIMITS.credential);
+    const before = await stat(current.physical);
+    const { text, changed } = applyHandback(parseLoginFile(current.bytes.toString('utf8'), store), handback.tokens, handback.refreshedAt);
     if (changed === 0) return 0;
-    const temp = path.join(path.dirname(store), `.${path.basename(store)}.${runId}.tmp`);
+    const temp = path.join(path.dirname(current.physical), `.${path.basename(current.physical)}.${runId}.tmp`);
     const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       await handle.writeFile(text);
@@ -36,11 +37,11 @@ export async function applyLoginHandback(dir: string, runId: string, store: stri
     } finally {
       await handle.close();
     }
-    if ((await stat(store)).ino !== current.ino) {
+    if ((await stat(current.physical)).ino !== before.ino) {
       await rm(temp, { force: true });
       return 0; // replaced meanwhile (a new login): the newer file wins
     }
-    await rename(temp, store);
+    await rename(temp, current.physical);
     return changed;
   } catch {
     return 0;

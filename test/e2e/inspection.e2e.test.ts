@@ -1,7 +1,8 @@
 import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runLauncher, type LauncherResult } from './helpers/run-launcher.js';
+import { spawn } from 'node:child_process';
+import { CLI, containersFor, docker, runLauncher, type LauncherResult } from './helpers/run-launcher.js';
 import {
   CHECK_HELPERS,
   checkNames,
@@ -200,4 +201,56 @@ describe('TLS inspected in the sandbox, credentials injected outside the agent (
     const text = runLauncher(['egress', '--blocked'], { cwd: workdir, env: { HOME: home } }).stdout;
     expect(text).toContain('credential TEST_TOKEN sent to cdn-allowed.test');
   });
+});
+
+/** Every process of a running sandbox (root's, the proxy's and the agent's), searched as root for the real value. */
+describe('a running sandbox: no process environment or argv holds the real value (R161)', () => {
+  test('root searches every /proc/*/environ and cmdline: the placeholder is there, the real value never', async () => {
+    const dir = path.join(scratch, 'running');
+    mkdirSync(dir);
+    if (process.getuid?.() === 0) chownSync(dir, AGENT_UID, AGENT_UID);
+    const args = ['shell', '--work_dir', dir, '--network', lab.name, '--allow', 'api.test', '--secret', 'TEST_TOKEN=api.test'];
+    const child = spawn(process.execPath, [CLI, ...args, '--', 'sleep', '60'], {
+      cwd: scratch,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, TEST_TOKEN: REAL },
+      stdio: 'ignore',
+    });
+    try {
+      let container = '';
+      for (let i = 0; i < 300 && container === ''; i++) {
+        const [name] = containersFor(dir);
+        const ready = name === undefined ? '' : docker(['ps', '--filter', `name=${name}`, '--format', '{{.Names}}']);
+        if (ready !== '' && docker(['exec', ready, 'sh', '-c', 'pgrep -f "^sleep 60$" || true']) !== '') container = ready;
+        else await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(container).not.toBe('');
+      // The value is given on stdin: it never becomes an argument or a variable of the search.
+      const count = (value: string) =>
+        docker(
+          [
+            'exec',
+            '-i',
+            container,
+            'sh',
+            '-c',
+            'exec 3<&0; cat /proc/[0-9]*/environ /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" "\\n" | grep -cF -f /dev/fd/3 || true',
+          ],
+          `${value}\n`,
+        );
+      const env = docker(['inspect', '-f', '{{range .Config.Env}}{{println .}}{{end}}', container]);
+      const placeholder = /^TEST_TOKEN=(.*)$/m.exec(env)?.[1] ?? '';
+      expect(placeholder).toMatch(/^realtok-[A-Za-z0-9]{24}$/);
+      expect(placeholder).not.toBe(REAL);
+      expect(Number(count(placeholder))).toBeGreaterThan(0); // the search works
+      expect(count(REAL)).toBe('0');
+      expect(env).not.toContain(REAL);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      for (const name of containersFor(dir)) docker(['rm', '-f', name]);
+    }
+  }, 120000);
 });
