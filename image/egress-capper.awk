@@ -116,6 +116,11 @@ length($0) > 4096 { dropped++; next }
 /^squid / { squid(); next }
 /^req / { request(); next }
 /^\{/ { packet(); next }
+# A change of the live policy (sandbox-policy, root's, R167): who, when, what.
+/^#policy [0-9]+\.[0-9][0-9][0-9] (allow|deny|expire|remove) (\*\.)?[a-z0-9.-]+ [A-Za-z0-9._-]+ ([0-9]+|-)$/ {
+  if (!put("allow", $0, budget["allow"])) dropped++
+  next
+}
 /^#conn [0-9a-f.:]+ [0-9]+ [0-9]+ [0-9]+$/ { if (!put("allow", $0, budget["allow"])) dropped++; next } # root's, R151
 /^Packet from / { k = $0; sub(/^Packet from [^ ]* for /, "", k); sub(/ with id [0-9]+$/, "", k); take("malformed", k); next }
 / dnsmasq\[[0-9]+\]: [0-9]+ log entries lost/ {

@@ -42,7 +42,46 @@ take() {
   hand_back_tokens
 }
 
+readonly PEEK_MAX_BYTES=1048576
+
+peek_file() { # peek_file GEN: the file of that generation (a plain run has one, generation 0)
+  if mountpoint -q "$EGRESS_DIR"; then [[ "$1" == 0 ]] && printf '%s/egress.log' "$EGRESS_DIR"; return 0; fi
+  printf '%s/egress.%s.log' "$EGRESS_DIR" "$1"
+}
+
+peek() { # peek GEN OFFSET: complete lines from there on (<= 1 MiB), nothing removed (R170)
+  STEP="egress peek"
+  require_root
+  [[ "${1:-}" =~ ^[0-9]{1,9}$ && "${2:-}" =~ ^[0-9]{1,12}$ ]] || { printf 'usage: sandbox-egress peek GEN OFFSET\n' >&2; exit 2; }
+  [[ -p "$EGRESS_FIFO" && -f "${EGRESS_RUN}/capper" ]] || exit 3
+  local gen=$((10#$1)) offset=$((10#$2)) newest _pid file size tmp
+  read -r _pid newest < "${EGRESS_RUN}/capper"
+  [[ "$newest" =~ ^[0-9]+$ ]] || fail "bad capper record"
+  mountpoint -q "$EGRESS_DIR" && newest=0
+  # A generation already taken (its file gone) continues at the next one, from its start.
+  while ((gen < newest)); do
+    file="$(peek_file "$gen")"
+    [[ -f "$file" && ! -L "$file" ]] && break
+    gen=$((gen + 1)) offset=0
+  done
+  file="$(peek_file "$gen")"
+  if [[ -f "$file" && ! -L "$file" ]]; then
+    tmp="$(mktemp -p "$EGRESS_RUN" peek.XXXXXX)"
+    tail -c "+$((offset + 1))" -- "$file" | head -c "$PEEK_MAX_BYTES" > "$tmp" || true
+    size="$(stat -c %s "$tmp")"
+    # Only whole lines: a partial last one is read again next time.
+    if ((size > 0)) && [[ "$(tail -c 1 "$tmp" | od -An -c | tr -d ' ')" != '\n' ]]; then
+      size=$((size - $(tail -n 1 "$tmp" | wc -c)))
+    fi
+    head -c "$size" "$tmp"
+    rm -f "$tmp"
+    offset=$((offset + size))
+  fi
+  printf '\001POS %s %s\n' "$gen" "$offset"
+}
+
 case "${1:-}" in
   take) take ;;
-  *) printf 'usage: sandbox-egress take\n' >&2; exit 2 ;;
+  peek) peek "${2:-}" "${3:-}" ;;
+  *) printf 'usage: sandbox-egress take | peek GEN OFFSET\n' >&2; exit 2 ;;
 esac

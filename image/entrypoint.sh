@@ -40,6 +40,8 @@ arm_err_trap
 . "${LIB_DIR}/lib-agent.sh"
 # shellcheck source=lib-login.sh
 . "${LIB_DIR}/lib-login.sh"
+# shellcheck source=lib-live.sh
+. "${LIB_DIR}/lib-live.sh"
 
 run_init_hook() { # run the project's init.sh as the agent user; stop on failure
   STEP="init hook"
@@ -71,6 +73,7 @@ main() {
   verify_mounts
   STEP="start"
   clear_ready
+  clear_live
   local mode="${SANDBOX_COMMAND:-codex}"
   case "$mode" in
     codex | shell | session | login) ;;

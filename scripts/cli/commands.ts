@@ -7,6 +7,7 @@ import { declareLoginFlags, toLoginOptions } from './login-flags.js';
 import { declareBuildFlags, toBuildOptions } from './build-flags.js';
 import { declareRunFlags, toRunOptions } from './run-flags.js';
 import { declareListFlags, declareSessionFlags, toListOptions } from './session-flags.js';
+import { allowCommand, approveCommand, denyCommand } from './policy-commands.js';
 
 /*
  * Every command of `run-in-container`, declared here and nowhere else (ARCHITECTURE.md):
@@ -271,6 +272,9 @@ const COMMANDS: DeclaredCommand[] = [
   diffCommand,
   trustCommand,
   egressCommand,
+  allowCommand,
+  denyCommand,
+  approveCommand,
   doctorCommand,
 ];
 

@@ -23,10 +23,11 @@ export const LABELS = {
  * 3 = mount identities checked first and the Codex home linked, not bound again (R103);
  * 4 = several agents (SANDBOX_AGENT, agent labels) and login mode (R131-R133); 5 = service
  * groups never the agent's (R34, R96); 6 = names validated before any rule, host:port exact
- * and a record the agent cannot flood, thin or forge (R140-R152): an older image keeps those
- * holes open, so it is rebuilt, never run.
+ * and a record the agent cannot flood, thin or forge (R140-R152); 7 = TLS inspection and
+ * credentials outside the agent (R160-R166); 8 = the live policy, `sandbox-policy` (R167-R170):
+ * an older image keeps those holes open or lacks the commands, so it is rebuilt, never run.
  */
-export const IMAGE_CONTRACT = 7;
+export const IMAGE_CONTRACT = 8;
 
 /**
  * What an image's labels say about its entrypoint: ours and current, ours but older than

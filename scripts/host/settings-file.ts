@@ -24,6 +24,8 @@ export interface SettingsFile {
   layer: SettingsLayer;
   /** Relative paths in it are resolved against this directory (workdir, or home). */
   baseDir: string;
+  /** The text parsed (what `--save` of a live change adds to, R167). */
+  text: string;
 }
 
 export function userSettingsPath(ctx: HostContext): string | undefined {
@@ -96,8 +98,35 @@ async function readSettingsAt(file: string, baseDir: string): Promise<SettingsFi
 }
 
 function parseSettings(bytes: Buffer, file: string, baseDir: string): SettingsFile {
-  const layer = parseSettingsText(decodeSettingsBytes(bytes, file), file);
-  return { path: file, sha256: createHash('sha256').update(bytes).digest('hex'), layer, baseDir };
+  const text = decodeSettingsBytes(bytes, file);
+  const layer = parseSettingsText(text, file);
+  return { path: file, sha256: createHash('sha256').update(bytes).digest('hex'), layer, baseDir, text };
+}
+
+/**
+ * Replaces `WORKDIR/.codex/sandbox.ini` with `text` (R167 `--save`): through directory
+ * descriptors, a new temporary file renamed over the name, no link followed (R101). Under
+ * root it belongs to the owner of `.codex` (the workdir's user). Returns the sha256 written.
+ */
+export async function writeProjectSettings(workdir: string, text: string): Promise<string> {
+  const root = await TreeDir.openRoot(workdir);
+  try {
+    const dir = await root.openDir('.codex', { mode: 0o755 });
+    try {
+      const info = await dir.stat();
+      const owner = process.getuid?.() === 0 ? { uid: info.uid, gid: info.gid } : undefined;
+      await dir.writeFile('sandbox.ini', text, { replace: true, mode: 0o644, ...(owner === undefined ? {} : { owner }) });
+    } finally {
+      await dir.close();
+    }
+  } catch (error) {
+    if (error instanceof UnsafePathError)
+      throw new UsageError(`${path.join(workdir, '.codex')} is not a plain directory (a link?): remove it and save again`);
+    throw error;
+  } finally {
+    await root.close();
+  }
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /**

@@ -165,11 +165,13 @@ describe('R100 list output', () => {
   });
 });
 
-describe('R103 R97 R132 R34 R150 R160 the image must speak entrypoint contract 7', () => {
-  it('an image older than the TLS inspection (or earlier contracts) is outdated; unlabelled: foreign', async () => {
+describe('R103 R97 R132 R34 R150 R160 R167 the image must speak entrypoint contract 8', () => {
+  it('an image older than the live policy (or earlier contracts) is outdated; unlabelled: foreign', async () => {
     const { classifyImageContract, IMAGE_CONTRACT } = await import('../../scripts/core/container-identity.js');
-    expect(IMAGE_CONTRACT).toBe(7);
-    expect(classifyImageContract({ 'codex-sandbox.entrypoint': '7' })).toBe('current');
+    expect(IMAGE_CONTRACT).toBe(8);
+    expect(classifyImageContract({ 'codex-sandbox.entrypoint': '8' })).toBe('current');
+    // An image of contract 7 has no sandbox-policy: `allow` on a running sandbox could not work.
+    expect(classifyImageContract({ 'codex-sandbox.entrypoint': '7' })).toBe('outdated');
     // An image of contract 6 would send the agent's placeholders out unreplaced.
     expect(classifyImageContract({ 'codex-sandbox.entrypoint': '6' })).toBe('outdated');
     expect(classifyImageContract({ 'codex-sandbox.entrypoint': '5' })).toBe('outdated');

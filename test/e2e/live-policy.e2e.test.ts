@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { docker, runLauncher, type LauncherResult } from './helpers/run-launcher.js';
+import { createLabNetwork, waitForPort, type LabNetwork } from './helpers/test-hosts.js';
+
+/**
+ * The live policy (R167, R168): `allow`/`deny` change a running session's policy without a
+ * restart — the resolver, the address sets and the name check follow at once; `--for` ends by
+ * itself; `--save` writes the project's settings file, trusted, and the next run uses it. The
+ * agent cannot reach the control channel. Judged by what the lab host logged.
+ */
+const id = randomBytes(3).toString('hex');
+const SESSION = `live-${id}`;
+const AGENT_UID = process.getuid?.() === 0 ? 4242 : (process.getuid?.() ?? 1000);
+const HOSTS = ['live-a.test', 'live-b.test', 'live-c.test', 'live-d.test'];
+// Logs every request's Host and path: the verdicts come from here.
+const LOGGING_SERVER = "require('http').createServer((q,s)=>{console.log('GOT '+q.headers.host+q.url);s.end('ok\\n')}).listen(80)";
+
+let scratch: string;
+let workdir: string;
+let home: string;
+let lab: LabNetwork;
+let web: string;
+const timings: number[] = [];
+
+beforeAll(() => {
+  scratch = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'cs-e2e-live-')));
+  workdir = path.join(scratch, 'project');
+  home = path.join(scratch, 'home');
+  for (const dir of [workdir, home]) mkdirSync(dir);
+  if (process.getuid?.() === 0) chownSync(workdir, AGENT_UID, AGENT_UID);
+  lab = createLabNetwork('cs-e2e-live');
+  web = lab.startNode('web', HOSTS, LOGGING_SERVER);
+  waitForPort(web, 80);
+  const started = launch(['shell', '--network', lab.name, '--name', SESSION, '--keep', '--', 'true']);
+  expect(started.stderr).toContain(`session ${SESSION} is still running`);
+  expect(started.status).toBe(0);
+}, 180000);
+
+afterAll(() => {
+  // Median time from `allow` to a change the sandbox has applied (the command's whole run).
+  const sorted = [...timings].sort((a, b) => a - b);
+  if (sorted.length > 0)
+    console.log(`live policy: allow/deny took ${sorted.join(', ')} ms; median ${sorted[Math.floor(sorted.length / 2)]} ms`);
+  try {
+    docker(['rm', '-f', `codex-session-${SESSION}`]);
+  } catch {
+    // already gone
+  }
+  lab?.remove();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const launch = (args: string[], cwd = workdir): LauncherResult => runLauncher(args, { cwd, env: { HOME: home } });
+
+/** `allow`/`deny` against the session, timed. */
+function change(args: string[]): LauncherResult {
+  const started = Date.now();
+  const result = launch(args);
+  timings.push(Date.now() - started);
+  return result;
+}
+
+/** What the lab host logged for `host` so far. */
+const seen = (host: string) =>
+  lab
+    .logs(web)
+    .split('\n')
+    .filter((line) => line.startsWith(`GOT ${host}/`));
+
+/** One request as the agent, in the session; true when it got the lab's answer. */
+function fetchAsAgent(host: string, tag: string): boolean {
+  const result = launch(['attach', SESSION, '--', 'curl', '-fsS', '-m', '5', `http://${host}/${tag}`]);
+  return result.status === 0 && result.stdout.includes('ok');
+}
+
+/** Waits (polling, at most `ms`) until `probe` holds. */
+function waitFor(probe: () => boolean, ms: number): boolean {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (probe()) return true;
+    if (Date.now() > end) return false;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+  }
+}
+
+describe('R167 allow and deny in a running session, without a restart', () => {
+  it('a refused name becomes reachable at once after allow, and refused again after deny', () => {
+    expect(fetchAsAgent('live-a.test', 'before')).toBe(false);
+    expect(seen('live-a.test')).toEqual([]);
+    const allowed = change(['allow', 'live-a.test', '--name', SESSION]);
+    expect(allowed.stderr).toMatch(/applied in \d+ ms/);
+    expect(allowed.stdout).toBe(`allowed live-a.test in session ${SESSION} until it stops\n`);
+    expect(allowed.status).toBe(0);
+    // No retry: the first request after the command returns goes through.
+    expect(fetchAsAgent('live-a.test', 'after-allow')).toBe(true);
+    expect(seen('live-a.test')).toEqual(['GOT live-a.test/after-allow']);
+    const denied = change(['deny', 'live-a.test', '--name', SESSION]);
+    expect(denied.status).toBe(0);
+    expect(fetchAsAgent('live-a.test', 'after-deny')).toBe(false);
+    expect(seen('live-a.test')).toEqual(['GOT live-a.test/after-allow']);
+    // Allowed again (the latest change of a name wins): the session's container never restarted.
+    expect(change(['allow', 'live-a.test', '--last']).status).toBe(0);
+    expect(fetchAsAgent('live-a.test', 'again')).toBe(true);
+    expect(docker(['inspect', '-f', '{{.RestartCount}} {{.State.Running}}', `codex-session-${SESSION}`])).toBe('0 true');
+  });
+
+  it('--for ends the change by itself', () => {
+    const result = change(['allow', 'live-b.test', '--for', '2s', '--name', SESSION]);
+    expect(result.stdout).toMatch(new RegExp(`^allowed live-b.test in session ${SESSION} until \\d\\d:\\d\\d:\\d\\d\\n$`));
+    expect(fetchAsAgent('live-b.test', 'within')).toBe(true);
+    // Polled: tries before the end still pass (and reach the lab host as /polling).
+    expect(waitFor(() => !fetchAsAgent('live-b.test', 'polling'), 8000)).toBe(true);
+    expect(fetchAsAgent('live-b.test', 'after-end')).toBe(false);
+    expect(seen('live-b.test')[0]).toBe('GOT live-b.test/within');
+    expect(seen('live-b.test')).not.toContain('GOT live-b.test/after-end');
+  });
+
+  it('--save writes the settings file, trusted: the next run reaches the name without asking', () => {
+    const result = change(['allow', 'live-c.test', '--save', '--name', SESSION]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('and trusted: the next run uses it without asking');
+    expect(readFileSync(path.join(workdir, '.codex', 'sandbox.ini'), 'utf8')).toBe('[network]\nallow = live-c.test\n');
+    const trust = JSON.parse(readFileSync(path.join(home, '.config', 'codex-sandbox', 'trust.json'), 'utf8')) as {
+      files: Record<string, { policy: string[] }>;
+    };
+    expect(trust.files[path.join(workdir, '.codex', 'sandbox.ini')]?.policy).toEqual(['network allow: live-c.test']);
+    // A plain run, not interactive: an untrusted settings file would be refused here.
+    const next = launch(['shell', '--network', lab.name, '--', 'curl', '-fsS', '-m', '5', 'http://live-c.test/next-run']);
+    expect(next.stderr).not.toContain('not trusted');
+    expect(next.status).toBe(0);
+    expect(seen('live-c.test')).toContain('GOT live-c.test/next-run');
+  }, 120000);
+});
+
+describe('R168 the agent cannot use the control channel', () => {
+  // Each line must fail as the agent; afterwards live-d.test is still refused (the lab host saw nothing).
+  const ATTEMPTS = [
+    ['sandbox-policy', 'allow', 'agent', '-', 'live-d.test'],
+    ['/usr/local/bin/sandbox-policy', 'show'],
+    ['cat', '/run/codex-sandbox/policy/live'],
+    ['ls', '/run/codex-sandbox/policy'],
+    ['sh', '-c', 'printf "#policy 1.000 allow live-d.test agent -\\n" > /run/codex-sandbox/egress/in.fifo'],
+    ['sh', '-c', 'test -S /var/run/docker.sock || test -S /run/docker.sock'],
+    ['sudo', '-n', 'true'],
+    ['curl', '-fsS', '-m', '3', '--unix-socket', '/var/run/docker.sock', 'http://docker/version'],
+  ];
+
+  it.each(ATTEMPTS.map((argv) => [argv.join(' '), argv]))('fails as the agent: %s', (_label, argv) => {
+    const result = launch(['attach', SESSION, '--', ...argv]);
+    expect(result.status).not.toBe(0);
+  });
+
+  it('after every attempt the name is still refused and no change was recorded by the agent', () => {
+    expect(fetchAsAgent('live-d.test', 'agent-tried')).toBe(false);
+    expect(seen('live-d.test')).toEqual([]);
+    const show = docker(['exec', '-u', '0', `codex-session-${SESSION}`, 'sandbox-policy', 'show']);
+    expect(show).not.toContain('live-d.test');
+  });
+});
+
+describe('R167 bad input: one line, exit 2, nothing changed', () => {
+  const liveState = () => docker(['exec', '-u', '0', `codex-session-${SESSION}`, 'sandbox-policy', 'show']);
+
+  it.each([
+    ['an unknown session', ['allow', 'live-d.test', '--name', `nosuch-${id}`], /^run-in-container: no session named/],
+    ['an unknown run id', ['allow', 'live-d.test', '--run', 'ffffff0f'], /^run-in-container: no running sandbox with run id ffffff0f/],
+    ['a malformed host', ['allow', 'live_d.test', '--name', SESSION], /^run-in-container: allow: "live_d\.test"/],
+    ['a port', ['allow', 'live-d.test:5432', '--name', SESSION], /a port needs a new run/],
+    ['a bad duration', ['allow', 'live-d.test', '--for', '10 years', '--name', SESSION], /^run-in-container: --for "10 years"/],
+    ['--for with --save', ['allow', 'live-d.test', '--for', '1m', '--save', '--name', SESSION], /--for or --save, not both/],
+  ])('%s', (_what, args, message) => {
+    const before = liveState();
+    const result = launch(args as string[]);
+    expect(result.stderr).toMatch(message as RegExp);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.status).toBe(2);
+    expect(liveState()).toBe(before);
+  });
+
+  it('allow on a stopped session', () => {
+    expect(launch(['stop', SESSION]).status).toBe(0);
+    const result = launch(['allow', 'live-d.test', '--name', SESSION]);
+    expect(result.stderr).toMatch(new RegExp(`^run-in-container: session ${SESSION} is exited: it has no live policy to change\\n$`));
+    expect(result.status).toBe(2);
+    expect(existsSync(path.join(workdir, '.codex', 'sandbox.ini'))).toBe(true);
+  });
+});
