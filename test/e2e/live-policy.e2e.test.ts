@@ -3,7 +3,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSy
 import os from 'node:os';
 import path from 'node:path';
 import { docker, runLauncher, type LauncherResult } from './helpers/run-launcher.js';
-import { createLabNetwork, waitForPort, type LabNetwork } from './helpers/test-hosts.js';
+import { createLabNetwork, makeSelfSignedCertificate, waitForPort, WEB_SERVER, type LabNetwork } from './helpers/test-hosts.js';
 
 /**
  * The live policy (R167, R168): `allow`/`deny` change a running session's policy without a
@@ -23,6 +23,7 @@ let workdir: string;
 let home: string;
 let lab: LabNetwork;
 let web: string;
+let tls: string;
 const timings: number[] = [];
 
 beforeAll(() => {
@@ -31,10 +32,22 @@ beforeAll(() => {
   home = path.join(scratch, 'home');
   for (const dir of [workdir, home]) mkdirSync(dir);
   if (process.getuid?.() === 0) chownSync(workdir, AGENT_UID, AGENT_UID);
+  const certs = path.join(scratch, 'certs');
+  mkdirSync(certs);
+  makeSelfSignedCertificate(certs, ['live-tls.test']);
   lab = createLabNetwork('cs-e2e-live');
   web = lab.startNode('web', HOSTS, LOGGING_SERVER);
+  tls = lab.startNode('tls', ['live-tls.test'], WEB_SERVER, [
+    '--mount',
+    `type=bind,source=${certs},target=/certs,readonly`,
+    '-e',
+    'NAME=tls',
+  ]);
   waitForPort(web, 80);
-  const started = launch(['shell', '--network', lab.name, '--name', SESSION, '--keep', '--', 'true']);
+  waitForPort(tls, 443, true);
+  // The lab's certificate is trusted by the inspection as a user's private CA would be (never -k).
+  const caCert = ['--ca-cert', path.join(certs, 'server.crt')];
+  const started = launch(['shell', '--network', lab.name, ...caCert, '--name', SESSION, '--keep', '--', 'true']);
   expect(started.stderr).toContain(`session ${SESSION} is still running`);
   expect(started.status).toBe(0);
 }, 180000);
@@ -105,6 +118,26 @@ describe('R167 allow and deny in a running session, without a restart', () => {
     expect(change(['allow', 'live-a.test', '--last']).status).toBe(0);
     expect(fetchAsAgent('live-a.test', 'again')).toBe(true);
     expect(docker(['inspect', '-f', '{{.RestartCount}} {{.State.Running}}', `codex-session-${SESSION}`])).toBe('0 true');
+  });
+
+  it('HTTPS (inspected) and CONNECT through the proxy port follow too', () => {
+    const served = () =>
+      lab
+        .logs(tls)
+        .split('\n')
+        .filter((line) => line.startsWith('SERVED https host=live-tls.test'));
+    const https = (proxy: string[]) => launch(['attach', SESSION, '--', 'curl', '-fsS', '-m', '5', ...proxy, 'https://live-tls.test/']);
+    expect(https([]).status).not.toBe(0);
+    expect(https(['-x', 'http://127.0.0.1:3128']).status).not.toBe(0);
+    expect(served()).toEqual([]);
+    expect(change(['allow', 'live-tls.test', '--name', SESSION]).status).toBe(0);
+    expect(https([]).stdout).toBe('ok tls https\n');
+    expect(https(['-x', 'http://127.0.0.1:3128']).stdout).toBe('ok tls https\n');
+    expect(served()).toHaveLength(2);
+    expect(change(['deny', 'live-tls.test', '--name', SESSION]).status).toBe(0);
+    expect(https([]).status).not.toBe(0);
+    expect(https(['-x', 'http://127.0.0.1:3128']).status).not.toBe(0);
+    expect(served()).toHaveLength(2);
   });
 
   it('--for ends the change by itself', () => {
