@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { docker, runLauncher, type LauncherResult } from './helpers/run-launcher.js';
+import { execFileSync, spawn } from 'node:child_process';
+import { CLI, docker, runLauncher, type LauncherResult } from './helpers/run-launcher.js';
 import { createLabNetwork, makeSelfSignedCertificate, waitForPort, WEB_SERVER, type LabNetwork } from './helpers/test-hosts.js';
 
 /**
@@ -14,7 +15,7 @@ import { createLabNetwork, makeSelfSignedCertificate, waitForPort, WEB_SERVER, t
 const id = randomBytes(3).toString('hex');
 const SESSION = `live-${id}`;
 const AGENT_UID = process.getuid?.() === 0 ? 4242 : (process.getuid?.() ?? 1000);
-const HOSTS = ['live-a.test', 'live-b.test', 'live-c.test', 'live-d.test'];
+const HOSTS = ['live-a.test', 'live-b.test', 'live-c.test', 'live-d.test', 'live-e.test', 'live-f.test'];
 // Logs every request's Host and path: the verdicts come from here.
 const LOGGING_SERVER = "require('http').createServer((q,s)=>{console.log('GOT '+q.headers.host+q.url);s.end('ok\\n')}).listen(80)";
 
@@ -87,6 +88,16 @@ const seen = (host: string) =>
 function fetchAsAgent(host: string, tag: string): boolean {
   const result = launch(['attach', SESSION, '--', 'curl', '-fsS', '-m', '5', `http://${host}/${tag}`]);
   return result.status === 0 && result.stdout.includes('ok');
+}
+
+/** Like waitFor, but lets the event loop run (a child's exit is seen meanwhile). */
+async function waitUntil(probe: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (probe()) return true;
+    if (Date.now() > end) return false;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** Waits (polling, at most `ms`) until `probe` holds. */
@@ -166,6 +177,58 @@ describe('R167 allow and deny in a running session, without a restart', () => {
     expect(next.status).toBe(0);
     expect(seen('live-c.test')).toContain('GOT live-c.test/next-run');
   }, 120000);
+});
+
+describe('R167 approve: the queue of refused names, answered in a second terminal', () => {
+  const tmuxName = `cs-approve-${id}`;
+  const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+  const pane = () => tmux('capture-pane', '-p', '-J', '-t', tmuxName, '-S', '-200');
+
+  afterAll(() => {
+    try {
+      tmux('kill-session', '-t', tmuxName);
+    } catch {
+      // ended
+    }
+  });
+
+  /** The agent retrying a name in the session (a command still running keeps its log in the sandbox). */
+  function retrying(host: string, tries: number): Promise<number | null> {
+    const loop = `for i in $(seq 1 ${tries}); do curl -fsS -m 3 http://${host}/try && exit 0; sleep 0.5; done; exit 1`;
+    const child = spawn(process.execPath, [CLI, 'attach', SESSION, '--', 'sh', '-c', loop], {
+      cwd: workdir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home },
+      stdio: 'ignore',
+    });
+    return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  }
+
+  it('allow once lets the next try through; deny stops the asking and refuses', async () => {
+    const agentE = retrying('live-e.test', 120);
+    const command = `cd '${workdir}' && HOME='${home}' '${process.execPath}' '${CLI}' approve --name ${SESSION}; sleep 60`;
+    tmux('new-session', '-d', '-s', tmuxName, '-x', '200', '-y', '50', command);
+    expect(await waitUntil(() => /live-e\.test was refused \d+× \(DNS\)/.test(pane()), 30000)).toBe(true);
+    expect(pane()).toContain('allow once (this run)');
+    expect(seen('live-e.test')).toEqual([]);
+    tmux('send-keys', '-t', tmuxName, 'Enter'); // the first choice: allow once
+    expect(await waitUntil(() => pane().includes(`allowed live-e.test in session ${SESSION}`), 20000)).toBe(true);
+    // The agent's next try got through: no restart.
+    expect(await agentE).toBe(0);
+    expect(seen('live-e.test')).toEqual(['GOT live-e.test/try']);
+    // Another name: down twice to "deny (stop asking)".
+    const agentF = retrying('live-f.test', 16);
+    expect(await waitUntil(() => /live-f\.test was refused/.test(pane()), 30000)).toBe(true);
+    tmux('send-keys', '-t', tmuxName, 'Down', 'Down', 'Enter');
+    expect(await waitUntil(() => pane().includes(`denied live-f.test in session ${SESSION}`), 20000)).toBe(true);
+    const live = docker(['exec', '-u', '0', `codex-session-${SESSION}`, 'sandbox-policy', 'show']);
+    expect(live).toMatch(/^allow live-e\.test - \S+$/m);
+    expect(live).toMatch(/^deny live-f\.test - \S+$/m);
+    // It kept trying and was refused every time, but was not asked about again (decided).
+    expect(await agentF).toBe(1);
+    expect(pane().match(/live-f\.test was refused/g)).toHaveLength(1);
+    expect(seen('live-f.test')).toEqual([]);
+    tmux('send-keys', '-t', tmuxName, 'C-c');
+  }, 150000);
 });
 
 describe('R168 the agent cannot use the control channel', () => {
