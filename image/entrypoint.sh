@@ -42,6 +42,8 @@ arm_err_trap
 . "${LIB_DIR}/lib-login.sh"
 # shellcheck source=lib-live.sh
 . "${LIB_DIR}/lib-live.sh"
+# shellcheck source=lib-ask.sh
+. "${LIB_DIR}/lib-ask.sh"
 
 run_init_hook() { # run the project's init.sh as the agent user; stop on failure
   STEP="init hook"
@@ -74,6 +76,7 @@ main() {
   STEP="start"
   clear_ready
   clear_live
+  clear_ask
   local mode="${SANDBOX_COMMAND:-codex}"
   case "$mode" in
     codex | shell | session | login) ;;
@@ -89,6 +92,7 @@ main() {
   validate_domains "${SANDBOX_ALLOWED_DOMAINS:-}"
   STEP="egress policy"
   parse_policy
+  parse_ask
   STEP="user mapping"
   read_workdirs
   link_codex_home

@@ -190,12 +190,14 @@ prepare_dns() { # resolvers, dnsmasq's configuration, whether "b" is needed
 start_dnsmasq() { # start dnsmasq (one or two), then dnsdist in front of them (not waited for)
   start_one_dnsmasq a "$DNSMASQ_CONF_A"
   if [[ "$DNS_SPLIT" == 1 ]]; then start_one_dnsmasq b "$(dnsmasq_config b)"; fi
+  start_ask_resolver
   start_dnsdist
 }
 
-wait_for_dns() { # dnsdist answers on :53: point resolv.conf at it
+wait_for_dns() { # dnsdist (and the holding resolver of --ask) answer on :53: point resolv.conf at it
   wait_for_dnsdist
-  printf 'nameserver %s\noptions ndots:0 timeout:2 attempts:2\n' "$DNS_LOCAL" > /etc/resolv.conf
+  wait_for_ask_resolver
+  printf 'nameserver %s\n%s\n' "$DNS_LOCAL" "$(resolver_options)" > /etc/resolv.conf
 }
 
 dnsmasq_status() { # dnsmasq_status NAME -> prints the DNS status word (NXDOMAIN, NOERROR, ...)

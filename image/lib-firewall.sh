@@ -143,8 +143,8 @@ allow_docker_dns_forwarding() { # allow_docker_dns_forwarding 4|6
   done
 }
 
-dnsmasq_port_rules() { # dnsmasq answers dnsdist only: no query skips the name check (R150)
-  local proto owner dports="${DNSMASQ_PORT_A}:${DNSMASQ_PORT_B}"
+dnsmasq_port_rules() { # dnsmasq (and --ask's resolver) answer dnsdist only: no query skips the name check (R150)
+  local proto owner dports="${DNSMASQ_PORT_A}:${ASK_PORT_B}"
   for proto in udp tcp; do
     # dnsdist opens its UDP sockets to dnsmasq as root, before it drops to its own user.
     for owner in 0 "$DNSDIST_USER"; do

@@ -133,6 +133,11 @@ apply_dns_live() { # dnsmasq (one or two) and dnsdist from the policy now in DOM
   else
     stop_pidfile "${RUN_DIR}/dnsmasq-b.pid" dnsmasq
   fi
+  if [[ "$ASK" == 1 && "$(ask_resolver_args)" != "$(cat "${RUN_DIR}/ask.args" 2>/dev/null)" ]]; then
+    stop_pidfile "${RUN_DIR}/ask.pid" python3
+    start_ask_resolver 8>&-
+    wait_for_ask_resolver
+  fi
   text="$(dnsdist_config)"
   same_file_text "$DNSDIST_CONF" "$text" && return 0
   # Only when the routing to dnsmasq "b" changes: a query in that moment is retried by the client.
@@ -174,12 +179,36 @@ apply_live() { # the run's policy plus the live changes, through the entrypoint'
   SANDBOX_DENIED_DOMAINS="$deny"
   validate_domains "$allow"
   parse_policy
+  parse_ask
   parse_no_inspect
   if [[ -p "$EGRESS_FIFO" ]]; then EGRESS_LOG=1 DNS_LOG_FILE="$EGRESS_FIFO"; fi
   apply_dns_live
   apply_name_check_live
+  # Last: a held answer is released only once the resolver and the name check both know (R172).
+  write_ask_decisions
   if [[ "$EGRESS_LOG" == 1 ]]; then # the next capper's file starts with the policy as it is now
     printf '#allow %s\n#deny %s\n#upstream %s\n' "${DOMAINS[*]}" "${DENIED[*]}" "$UPSTREAM_HOST" > "${EGRESS_RUN}/policy.new"
     mv -f "${EGRESS_RUN}/policy.new" "${EGRESS_RUN}/policy"
   fi
+}
+
+write_ask_decisions() { # the live decisions for --ask's resolver (root's, readable by its user)
+  [[ "$ASK" == 1 && -d "$ASK_DIR" ]] || return 0
+  local p
+  install -m 0640 -o root -g "$DNSDIST_USER" /dev/null "${ASK_DECIDED}.new"
+  for p in "${LIVE_ORDER[@]}"; do printf '%s %s\n' "${LIVE[$p]%% *}" "$p"; done > "${ASK_DECIDED}.new"
+  mv -f "${ASK_DECIDED}.new" "$ASK_DECIDED"
+}
+
+show_pending() { # the names --ask holds now (the resolver's files: names only, checked again here)
+  local f name since timeout _rest
+  [[ -d "${ASK_DIR}/pending" ]] || return 0
+  for f in "${ASK_DIR}/pending"/*; do
+    [[ -f "$f" && ! -L "$f" ]] || continue
+    name="${f##*/}"
+    valid_hostname "$name" || continue
+    read -r since timeout _rest < <(head -c 64 -- "$f") || true
+    [[ "$since" =~ ^[0-9]{1,12}$ && "$timeout" =~ ^[0-9]{1,3}$ ]] || continue
+    printf '%s %s %s\n' "$name" "$since" "$timeout"
+  done | head -n 1000
 }

@@ -6,6 +6,7 @@
 #   sandbox-policy deny BY UNTIL PATTERN...    refuse them from now on (deny wins, as at start)
 #   sandbox-policy expire                      drop changes whose time is up (its own timers)
 #   sandbox-policy show                        the live changes: ACTION PATTERN UNTIL BY
+#   sandbox-policy pending                     names --ask holds now: NAME SINCE TIMEOUT (R172)
 # BY: who asked (the host user, [A-Za-z0-9._-]{1,32}); UNTIL: epoch seconds or "-" (the run).
 # The run's own policy (SANDBOX_ALLOWED_DOMAINS, SANDBOX_DENIED_DOMAINS) plus the live changes
 # go through the entrypoint's own functions: dnsmasq (the resolver and the address sets) is
@@ -36,6 +37,8 @@ arm_err_trap
 . "${LIB_DIR}/lib-session.sh"
 # shellcheck source=lib-live.sh
 . "${LIB_DIR}/lib-live.sh"
+# shellcheck source=lib-ask.sh
+. "${LIB_DIR}/lib-ask.sh"
 
 refuse() { # refuse WHY: bad input, nothing changed (exit 2)
   trap - ERR
@@ -81,5 +84,6 @@ case "${1:-}" in
   allow | deny) STEP="live policy"; require_root; change "$@" ;;
   expire) STEP="live policy"; require_root; expire_live ;;
   show) STEP="live policy"; require_root; show_live ;;
-  *) printf 'usage: sandbox-policy allow|deny BY UNTIL PATTERN... | expire | show\n' >&2; exit 2 ;;
+  pending) STEP="live policy"; require_root; show_pending ;;
+  *) printf 'usage: sandbox-policy allow|deny BY UNTIL PATTERN... | expire | show | pending\n' >&2; exit 2 ;;
 esac

@@ -7,7 +7,7 @@ import { isRunning, type SessionRecord } from '../core/session-list.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import { peekEgressLog, PEEK_START, type PeekPosition } from '../host/egress-peek.js';
 import type { HostContext } from '../host/host-context.js';
-import { applyLiveChange, readLiveEntries } from '../host/live-policy.js';
+import { applyLiveChange, readLiveEntries, readPendingNames } from '../host/live-policy.js';
 import { listManagedContainers } from '../host/sessions.js';
 import { currentRequester } from './policy-change.js';
 import { prepareSettingsSave } from './policy-save.js';
@@ -63,14 +63,18 @@ async function readNewRefusals(target: SessionRecord, watched: Watched): Promise
 
 type Answer = 'once' | 'save' | 'deny' | 'skip';
 
-async function ask(where: string, pending: Pending): Promise<Answer | undefined> {
+async function ask(where: string, pending: Pending, heldUntil: number | undefined): Promise<Answer | undefined> {
   const { default: prompts } = await import('prompts');
   let cancelled = false;
   const answer = await prompts(
     {
       type: 'select',
       name: 'choice',
-      message: `${where}: ${escapeTerminalText(pending.name)} was refused ${pending.count}× (${pending.why})`,
+      message:
+        heldUntil === undefined
+          ? `${where}: ${escapeTerminalText(pending.name)} was refused ${pending.count}× (${pending.why})`
+          : `${where}: ${escapeTerminalText(pending.name)} is held: the agent waits ` +
+            `${Math.max(0, Math.round(heldUntil - Date.now() / 1000))} s more for your answer`,
       choices: [
         { title: 'allow once (this run)', value: 'once' },
         { title: "allow for this project (saved to the project's .codex/sandbox.ini)", value: 'save' },
@@ -99,9 +103,12 @@ async function askAbout(target: SessionRecord, watched: Watched, ctx: HostContex
   if (!(await readNewRefusals(target, watched))) return 'gone';
   const where = escapeTerminalText(describeLiveTarget(target));
   const live = await readLiveEntries(target.container, where).catch(() => []);
-  for (const pending of watched.refused.values()) {
+  const held = await readPendingNames(target.container).catch(() => new Map<string, number>());
+  // Held names first: an agent is waiting for them (--ask, R172).
+  const queue = [...watched.refused.values()].sort((a, b) => Number(held.has(b.name)) - Number(held.has(a.name)));
+  for (const pending of queue) {
     if (watched.answered.has(pending.name) || live.some((entry) => coversName(entry.pattern, pending.name))) continue;
-    const answer = await ask(where, pending);
+    const answer = await ask(where, pending, held.get(pending.name));
     if (answer === undefined) return 'cancelled';
     watched.answered.add(pending.name);
     if (answer === 'skip') continue;

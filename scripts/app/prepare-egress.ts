@@ -45,7 +45,8 @@ export async function prepareEgress(
   const built = buildEgressPolicy(layers, selectProxy(options.proxy, ctx.env), defaults);
   // The agent's own API and login hosts (and its model providers) keep every method (R165).
   const own = [...(defaults.allow ?? []), ...providers.allow];
-  const policy = options.readOnlyWeb === true ? { ...built, readOnlyWeb: own } : built;
+  const readOnly = options.readOnlyWeb === true ? { ...built, readOnlyWeb: own } : built;
+  const policy = options.ask === undefined ? readOnly : { ...readOnly, ask: options.ask };
   const ca = await findCaCertificates(options.caCerts, ctx, agentWritable);
   const messages = [...providers.messages, ...describeEgressPolicy(policy, [...(defaults.allow ?? []), ...providers.allow])];
   for (const file of ca.files) messages.push(`trusting CA ${file}`);

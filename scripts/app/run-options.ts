@@ -18,6 +18,8 @@ export interface EgressFlags {
   noInspect: string[];
   /** `--read-only-web` (R165). */
   readOnlyWeb?: boolean;
+  /** `--ask [--ask-timeout]` (R172): seconds a name not yet decided is held for `approve`. */
+  ask?: number;
 }
 
 /** `--secret NAME=HOST,…` and the `--secret-from CMD` values paired with them in order (R163). */

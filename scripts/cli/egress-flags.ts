@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import type { EgressFlags } from '../app/run-options.js';
 import { describePresets } from '../core/presets.js';
 import { UsageError } from '../core/errors.js';
+import { DEFAULT_ASK_SECONDS, parseAskTimeout } from '../core/live-policy.js';
 import { readFlag, readRepeatedValues, readSingleValue } from './flag-values.js';
 
 /** Shown under --help: the presets with their exact hosts, generated from core/presets.ts. */
@@ -46,6 +47,13 @@ export function declareEgressFlags<T>(yargs: Argv<T>) {
           "don't open TLS to HOST or *.HOST (pinned certificates, mutual TLS): it passes through the name check only, " +
           'and no credential can be injected there (repeatable, comma-separated)',
       })
+      .option('ask', {
+        type: 'boolean',
+        describe:
+          'hold a connection to a name not yet decided (up to --ask-timeout) while you answer in `run-in-container approve` ' +
+          '(another terminal); no answer: refused',
+      })
+      .option('ask-timeout', { type: 'string', describe: 'how long --ask holds a name (default 30s; 1s to 120s)' })
       .option('read-only-web', {
         type: 'boolean',
         describe: "only GET, HEAD and OPTIONS to every host but the agent's own API and login hosts (inspected hosts)",
@@ -71,6 +79,8 @@ type EgressArgs = BuildEgressArgs & {
   'no-inspect'?: unknown;
   inspect?: unknown;
   'read-only-web'?: unknown;
+  ask?: unknown;
+  'ask-timeout'?: unknown;
 };
 
 /** `--proxy URL --ca-cert FILE…` of `build` (and of a run's automatic build). */
@@ -87,9 +97,20 @@ export function toEgressFlags(args: EgressArgs): EgressFlags {
     allowHostPorts: readRepeatedValues(args['allow-host-port'], '--allow-host-port'),
     noInspect: readNoInspect(args),
     ...(readFlag(args['read-only-web'], '--read-only-web') ? { readOnlyWeb: true } : {}),
+    ...readAsk(args),
     ...toBuildEgressFlags(args),
     providerAllow: readFlag(args['provider-allow'], '--no-provider-allow', true),
   };
+}
+
+/** `--ask [--ask-timeout T]` (R172): seconds a name not yet decided is held. */
+function readAsk(args: EgressArgs): { ask?: number } {
+  const timeout = readSingleValue(args['ask-timeout'], '--ask-timeout');
+  if (!readFlag(args.ask, '--ask')) {
+    if (timeout !== undefined) throw new UsageError('--ask-timeout goes with --ask: add --ask, or drop --ask-timeout');
+    return {};
+  }
+  return { ask: timeout === undefined ? DEFAULT_ASK_SECONDS : parseAskTimeout(timeout) };
 }
 
 /** `--no-inspect HOST…` (R160): checked as host patterns later, with the settings files' (app/prepare-settings.ts). */

@@ -38,6 +38,8 @@ export interface EgressPolicy {
   rules: HttpRule[];
   /** `--read-only-web` (R165): only GET, HEAD, OPTIONS, except to these hosts (the agent's own API and login). */
   readOnlyWeb?: string[];
+  /** `--ask` (R172): seconds a name not yet decided is held while the user answers in `approve`. */
+  ask?: number;
 }
 
 /** The layer every Codex run starts from: the OpenAI/ChatGPT hosts Codex needs. */

@@ -47,6 +47,7 @@ export function listEgressEnv(policy: EgressPolicy): Array<[string, string]> {
   if (policy.hostPorts.length > 0) env.push(['SANDBOX_HOST_PORTS', policy.hostPorts.join(' ')]);
   if (policy.rules.length > 0) env.push(['SANDBOX_HTTP_RULES', formatHttpRules(policy.rules)]);
   if (policy.readOnlyWeb !== undefined) env.push(['SANDBOX_READ_ONLY_WEB', '1'], ['SANDBOX_AGENT_HOSTS', policy.readOnlyWeb.join(' ')]);
+  if (policy.ask !== undefined) env.push(['SANDBOX_ASK_TIMEOUT', String(policy.ask)]);
   const proxy = policy.proxy;
   if (proxy !== undefined) {
     env.push(['SANDBOX_PROXY', formatProxyTarget(proxy)]);
@@ -83,6 +84,8 @@ export function describeEgressPolicy(policy: EgressPolicy, defaults: readonly st
   for (const entry of policy.ports) lines.push(`allowing ${formatPortEntry(entry)}`);
   for (const rule of policy.rules) lines.push(`allowing only ${describeHttpRule(rule)} on ${rule.host}`);
   if (policy.readOnlyWeb !== undefined) lines.push("read-only web: only GET, HEAD and OPTIONS, except to the agent's own hosts");
+  if (policy.ask !== undefined)
+    lines.push(`asking: a name not yet decided waits up to ${policy.ask} s for your answer in \`run-in-container approve\``);
   if (policy.denied.length > 0) lines.push(`denying ${policy.denied.join(' ')} (inside allowed wildcards)`);
   if (policy.hostPorts.length > 0) lines.push(`allowing ${HOST_GATEWAY_NAME} port ${policy.hostPorts.join(', ')} (the Docker host)`);
   const proxy = policy.proxy;

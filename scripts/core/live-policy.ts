@@ -23,6 +23,18 @@ export function parseLiveDuration(text: string): number {
   return seconds;
 }
 
+/** `--ask` without `--ask-timeout` (R172). */
+export const DEFAULT_ASK_SECONDS = 30;
+
+/** `--ask-timeout 45s|2m|45` → seconds, 1 to 120 (a client's resolver waits at most 30 s per try, then asks again). */
+export function parseAskTimeout(text: string): number {
+  const match = /^([1-9][0-9]{0,2})(s|m)?$/.exec(text.trim());
+  const seconds = match === null ? NaN : Number(match[1]) * (match[2] === 'm' ? 60 : 1);
+  if (!Number.isFinite(seconds) || seconds > 120)
+    throw new UsageError(`--ask-timeout ${JSON.stringify(text)}: give seconds such as 30s or 2m (1s to 120s)`);
+  return seconds;
+}
+
 /**
  * HOST… of `allow`/`deny`: `host`, `*.host` or a preset (its hosts), checked as `--allow`
  * checks them. Ports and method/path rules change the firewall's and the inspection's
@@ -62,9 +74,19 @@ export function buildPolicyChangeArgs(change: LiveChange): string[] {
   return ['exec', '-u', '0', '-w', '/', change.container, SANDBOX_POLICY, change.action, change.by, until, ...change.hosts];
 }
 
-/** `sandbox-policy show`: the live changes of a sandbox. */
-export function buildPolicyShowArgs(container: string): string[] {
-  return ['exec', '-u', '0', '-w', '/', container, SANDBOX_POLICY, 'show'];
+/** `sandbox-policy show` (the live changes) or `pending` (the names `--ask` holds now, R172). */
+export function buildPolicyShowArgs(container: string, what: 'show' | 'pending' = 'show'): string[] {
+  return ['exec', '-u', '0', '-w', '/', container, SANDBOX_POLICY, what];
+}
+
+/** Parses `sandbox-policy pending` (NAME SINCE TIMEOUT per line): name → epoch seconds when its hold ends. */
+export function parsePendingNames(text: string): Map<string, number> {
+  const held = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^([a-z0-9.-]{1,253}) ([0-9]{1,12}) ([0-9]{1,3})$/.exec(line);
+    if (match !== null) held.set(match[1] ?? '', Number(match[2]) + Number(match[3]));
+  }
+  return held;
 }
 
 export interface LiveEntry {

@@ -1,5 +1,12 @@
 import { EnvironmentError, UsageError } from '../core/errors.js';
-import { buildPolicyChangeArgs, buildPolicyShowArgs, parseLiveEntries, type LiveChange, type LiveEntry } from '../core/live-policy.js';
+import {
+  buildPolicyChangeArgs,
+  buildPolicyShowArgs,
+  parseLiveEntries,
+  parsePendingNames,
+  type LiveChange,
+  type LiveEntry,
+} from '../core/live-policy.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import { probeDocker } from './docker.js';
 
@@ -34,4 +41,10 @@ export async function readLiveEntries(container: string, where: string): Promise
   const result = await probeDocker(buildPolicyShowArgs(container), POLICY_TIMEOUT_MS);
   if (result.exitCode !== 0) throw explainPolicyFailure(result, where);
   return parseLiveEntries(result.stdout.slice(0, 1 << 20));
+}
+
+/** The names `--ask` holds now in a sandbox, with when each hold ends (none when it does not ask, R172). */
+export async function readPendingNames(container: string): Promise<Map<string, number>> {
+  const result = await probeDocker(buildPolicyShowArgs(container, 'pending'), POLICY_TIMEOUT_MS);
+  return result.exitCode === 0 ? parsePendingNames(result.stdout.slice(0, 1 << 20)) : new Map();
 }

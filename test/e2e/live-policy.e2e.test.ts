@@ -15,7 +15,7 @@ import { createLabNetwork, makeSelfSignedCertificate, waitForPort, WEB_SERVER, t
 const id = randomBytes(3).toString('hex');
 const SESSION = `live-${id}`;
 const AGENT_UID = process.getuid?.() === 0 ? 4242 : (process.getuid?.() ?? 1000);
-const HOSTS = ['live-a.test', 'live-b.test', 'live-c.test', 'live-d.test', 'live-e.test', 'live-f.test'];
+const HOSTS = ['live-a.test', 'live-b.test', 'live-c.test', 'live-d.test', 'live-e.test', 'live-f.test', 'held-a.test', 'held-b.test'];
 // Logs every request's Host and path: the verdicts come from here.
 const LOGGING_SERVER = "require('http').createServer((q,s)=>{console.log('GOT '+q.headers.host+q.url);s.end('ok\\n')}).listen(80)";
 
@@ -254,6 +254,92 @@ describe('R168 the agent cannot use the control channel', () => {
     expect(seen('live-d.test')).toEqual([]);
     const show = docker(['exec', '-u', '0', `codex-session-${SESSION}`, 'sandbox-policy', 'show']);
     expect(show).not.toContain('live-d.test');
+  });
+});
+
+describe('R172 --ask: a name not yet decided is held while the user answers', () => {
+  const ASKING = `ask-${id}`;
+  const tmuxName = `cs-ask-${id}`;
+  const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+  const pane = () => tmux('capture-pane', '-p', '-J', '-t', tmuxName, '-S', '-200');
+
+  /** One try as the agent in the asking session: its exit code and how long it took. */
+  function timedFetch(host: string): Promise<{ code: number | null; ms: number; out: string }> {
+    const started = Date.now();
+    const child = spawn(process.execPath, [CLI, 'attach', ASKING, '--', 'curl', '-fsS', '-m', '40', `http://${host}/held`], {
+      cwd: workdir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    return new Promise((resolve) => child.on('exit', (code) => resolve({ code, ms: Date.now() - started, out })));
+  }
+
+  beforeAll(() => {
+    const started = launch(['shell', '--network', lab.name, '--name', ASKING, '--keep', '--ask', '--ask-timeout', '8s', '--', 'true']);
+    expect(started.stderr).toContain('asking: a name not yet decided waits up to 8 s');
+    expect(started.status).toBe(0);
+  }, 120000);
+
+  afterAll(() => {
+    for (const args of [['kill-session', '-t', tmuxName]]) {
+      try {
+        tmux(...args);
+      } catch {
+        // ended
+      }
+    }
+    try {
+      docker(['rm', '-f', `codex-session-${ASKING}`]);
+    } catch {
+      // gone
+    }
+  });
+
+  it('a held connection completes once approve allows it (no retry by the agent)', async () => {
+    const agent = timedFetch('held-a.test');
+    const command = `cd '${workdir}' && HOME='${home}' '${process.execPath}' '${CLI}' approve --name ${ASKING}; sleep 60`;
+    tmux('new-session', '-d', '-s', tmuxName, '-x', '200', '-y', '50', command);
+    expect(await waitUntil(() => /held-a\.test is held: the agent waits \d+ s more for your answer/.test(pane()), 20000)).toBe(true);
+    expect(seen('held-a.test')).toEqual([]);
+    tmux('send-keys', '-t', tmuxName, 'Enter'); // allow once
+    const result = await agent;
+    expect(result.out).toBe('ok\n');
+    expect(result.code).toBe(0);
+    expect(seen('held-a.test')).toEqual(['GOT held-a.test/held']);
+    tmux('send-keys', '-t', tmuxName, 'C-c');
+  }, 60000);
+
+  it('without an answer it is refused after the timeout, and the lab host saw nothing', async () => {
+    const result = await timedFetch('held-b.test');
+    expect(result.code).not.toBe(0);
+    // Held (not refused at once) for about the 8 s asked for, then refused.
+    expect(result.ms).toBeGreaterThan(7000);
+    expect(result.ms).toBeLessThan(25000);
+    expect(seen('held-b.test')).toEqual([]);
+  }, 60000);
+
+  it('R168 the agent can neither read the queue nor reach the holding resolver', () => {
+    // They exist (root sees them): the refusals below are the permissions, not absence.
+    expect(docker(['exec', '-u', '0', `codex-session-${ASKING}`, 'sh', '-c', 'test -d /run/codex-sandbox/ask/pending && echo yes'])).toBe(
+      'yes',
+    );
+    for (const argv of [
+      ['ls', '/run/codex-sandbox/ask/pending'],
+      ['cat', '/run/codex-sandbox/ask/decided.list'],
+      ['dig', '+time=1', '+tries=1', '@127.0.0.1', '-p', '5355', 'held-c.test'],
+      ['dig', '+time=1', '+tries=1', '+tcp', '@127.0.0.1', '-p', '5355', 'held-c.test'],
+    ]) {
+      const result = launch(['attach', ASKING, '--', ...argv]);
+      expect({ argv, status: result.status === 0 ? 0 : 'failed' }).toEqual({ argv, status: 'failed' });
+    }
+  });
+
+  it('a session without --ask refuses at once (headless runs never wait unless told to)', () => {
+    const started = Date.now();
+    expect(fetchAsAgent('held-b.test', 'no-ask')).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });
 
