@@ -38,6 +38,19 @@ const USER_INI = (l: Layout) => path.join(l.home, '.config', 'codex-sandbox', 'c
 const DOMAIN_MESSAGE = (entry: string) => `OPENAI_ALLOWED_DOMAINS: ${JSON.stringify(entry)} is not a valid host name`;
 
 const CASES: BadCase[] = [
+  // --ask (R172): its timeout only with it, and within 1 s to 120 s.
+  {
+    name: '--ask-timeout without --ask',
+    args: () => ['--ask-timeout', '5s'],
+    exit: 2,
+    message: '--ask-timeout goes with --ask: add --ask, or drop --ask-timeout',
+  },
+  {
+    name: '--ask-timeout too long',
+    args: () => ['--ask', '--ask-timeout', '10m'],
+    exit: 2,
+    message: '--ask-timeout "10m": give seconds such as 30s or 2m (1s to 120s)',
+  },
   {
     name: '--work_dir missing path',
     args: (l) => ['--work_dir', path.join(l.tmp, 'missing')],

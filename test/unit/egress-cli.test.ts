@@ -45,6 +45,9 @@ describe('egress flags in --dry-run', () => {
         'evil.lab.test',
         '--allow-host-port',
         '3000',
+        '--ask',
+        '--ask-timeout',
+        '45s',
         '--proxy',
         'http://user:secret@proxy.test:3128',
         '--ca-cert',
@@ -70,6 +73,8 @@ describe('egress flags in --dry-run', () => {
       'SANDBOX_ALLOWED_PORTS=git.lab.test:2222',
       'SANDBOX_DENIED_DOMAINS=evil.lab.test',
       'SANDBOX_HOST_PORTS=3000',
+      // --ask (R172): the image holds undecided names that long.
+      'SANDBOX_ASK_TIMEOUT=45',
       'SANDBOX_PROXY=proxy.test:3128',
       'HTTP_PROXY=http://127.0.0.1:3128',
       'HTTPS_PROXY=http://127.0.0.1:3128',
@@ -88,6 +93,7 @@ describe('egress flags in --dry-run', () => {
     expect(run.stderr).toContain('allowing extra.test registry.npmjs.org registry.yarnpkg.com *.lab.test (ports 80/443)\n');
     expect(run.stderr).toContain('using proxy http://***@proxy.test:3128 (from --proxy)\n');
     expect(run.stderr).toContain(`trusting CA ${ca}\n`);
+    expect(run.stderr).toContain('asking: a name not yet decided waits up to 45 s for your answer in `run-in-container approve`\n');
     expect(run.stderr).not.toContain('secret');
   });
 

@@ -3,8 +3,10 @@ import {
   addToSettingsText,
   buildPolicyChangeArgs,
   buildPolicyShowArgs,
+  parseAskTimeout,
   parseLiveDuration,
   parseLiveEntries,
+  parsePendingNames,
   parseLiveHosts,
   toRequester,
 } from '../../scripts/core/live-policy.js';
@@ -48,6 +50,29 @@ describe('R167 --for', () => {
 
   it.each(['0s', '8d', '10', '1w', '-5m', '10 m', ''])('%j is refused', (text) => {
     expect(() => parseLiveDuration(text)).toThrow(/--for .*: give a duration such as 30s, 10m, 2h or 1d \(at most 7d\)/);
+  });
+});
+
+describe('R172 --ask-timeout and the held names', () => {
+  it.each([
+    ['30s', 30],
+    ['45', 45],
+    ['2m', 120],
+    ['1s', 1],
+  ])('%s is %i seconds', (text, seconds) => expect(parseAskTimeout(text)).toBe(seconds));
+
+  it.each(['0', '121s', '3m', '1h', 'soon', ''])('%j is refused', (text) => {
+    expect(() => parseAskTimeout(text)).toThrow(/--ask-timeout .*: give seconds such as 30s or 2m \(1s to 120s\)/);
+  });
+
+  it('`pending` is parsed strictly: name → when its hold ends', () => {
+    expect(parsePendingNames('a.test 1800000000 30\nB.test 1 1\nbad name 1 1\nc.test 1800000000 8\n')).toEqual(
+      new Map([
+        ['a.test', 1800000030],
+        ['c.test', 1800000008],
+      ]),
+    );
+    expect(buildPolicyShowArgs('c1', 'pending')).toEqual(['exec', '-u', '0', '-w', '/', 'c1', '/usr/local/bin/sandbox-policy', 'pending']);
   });
 });
 
