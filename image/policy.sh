@@ -75,6 +75,7 @@ change() { # change allow|deny BY UNTIL PATTERN...
   for p in "$@"; do set_live "$action" "$p" "$until" "$by"; done
   save_live
   apply_live
+  for p in "${EXPIRED[@]}"; do record_change expire "$p" - -; done
   for p in "$@"; do record_change "$action" "$p" "$by" "$until"; done
   schedule_expiry "$until"
   for p in "$@"; do printf '%s %s\n' "$action" "$p"; done
