@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { EnvironmentError, UsageError } from '../core/errors.js';
-import { describeRequestReason } from '../core/egress-requests.js';
-import { describeDestination, formatEgressSummary, type EgressDestination } from '../core/egress-summary.js';
+import { formatPolicyChange } from '../core/egress-changes.js';
+import { formatSchemaLines, toSchemaLines } from '../core/egress-schema.js';
+import { formatEgressSummary, type EgressDestination } from '../core/egress-summary.js';
+import { describeOutcome, describeTarget } from '../core/egress-text.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import { egressStoreDir, listEgressRecords, readEgressRecord } from '../host/egress-store.js';
 import type { HostContext } from '../host/host-context.js';
@@ -20,35 +22,11 @@ export interface EgressReportOptions {
   codexHome?: string;
 }
 
-function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined) return '?';
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
-
 function formatLine(d: EgressDestination): string {
   const when =
     d.time === undefined ? '' : `  first ${d.time}${d.lastTime !== undefined && d.lastTime !== d.time ? `  last ${d.lastTime}` : ''}`;
-  const address = d.name !== undefined && d.address !== undefined ? ` (${d.address})` : '';
-  const bytes = `up ${formatBytes(d.bytesUp)}, down ${formatBytes(d.bytesDown)}`;
-  const status = d.status === undefined ? '' : `${d.status}, `;
-  const credential = d.credential === undefined || d.reason === 'credential sent' ? '' : `, credential ${d.credential}`;
-  const reason = d.reason === undefined ? '' : describeRequestReason(d.reason, d.name, d.credential);
-  const detail =
-    d.kind === 'request'
-      ? `${d.verdict === 'allowed' ? `${status}${bytes}` : reason}${credential}`
-      : d.verdict === 'allowed'
-        ? bytes
-        : reason;
   const columns = `${d.verdict.padEnd(7)}  ${String(d.count).padStart(6)}×  ${d.kind.padEnd(7)}`;
-  return `${columns}  ${describeDestination(d)}${address} — ${detail}${when}`;
+  return `${columns}  ${describeTarget(d)} — ${describeOutcome(d)}${when}`;
 }
 
 /** `run-in-container egress [RUN|--last] [--allowed|--blocked] [--json]`: what a run of this workdir reached and was refused (R94). */
@@ -83,7 +61,7 @@ export async function egressCommand(options: EgressReportOptions, ctx: HostConte
   if (matches.length > 1)
     throw new UsageError(`run id prefix ${options.run} is ambiguous (${matches.map((r) => r.runId).join(' ')}): give more digits`);
   const chosen = matches[0]!;
-  const { destinations, dropped, badLines } = await readEgressRecord(chosen.file);
+  const { destinations, dropped, changes, badLines } = await readEgressRecord(chosen.file);
   if (badLines > 0) process.stderr.write(`warning: ${escapeTerminalText(chosen.file)}: ${badLines} malformed line(s) skipped\n`);
   // Connections by default, with the requests the inspection refused; every request with --requests.
   const chosenKind = destinations.filter((d) =>
@@ -91,14 +69,16 @@ export async function egressCommand(options: EgressReportOptions, ctx: HostConte
   );
   const shown = options.only === undefined ? chosenKind : chosenKind.filter((d) => d.verdict === options.only);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runId: chosen.runId, dropped, destinations: shown })}\n`);
+    // Schema v1 (R170, docs/egress-record.md): one line per destination, per policy change, and the dropped count.
+    process.stdout.write(formatSchemaLines(toSchemaLines({ destinations: shown, dropped, ...(changes ? { changes } : {}) }, chosen.runId)));
     return 0;
   }
   const allowed = chosenKind.filter((d) => d.verdict === 'allowed').length;
   const leftOut = dropped > 0 ? `, ${dropped} events not recorded (flood limits of the sandbox's log)` : '';
   const counts = `${allowed} allowed, ${chosenKind.length - allowed} refused${leftOut}`;
   process.stdout.write(`run ${chosen.runId} (${escapeTerminalText(chosen.file)}): ${counts}\n`);
-  if (shown.length > 0) process.stdout.write(`${shown.map(formatLine).join('\n')}\n`);
+  if (shown.length > 0) process.stdout.write(`${shown.map((d) => escapeTerminalText(formatLine(d))).join('\n')}\n`);
+  for (const change of changes ?? []) process.stdout.write(`${escapeTerminalText(formatPolicyChange(change))}\n`);
   const summary = options.only === 'allowed' ? undefined : formatEgressSummary({ destinations, dropped: 0 });
   if (summary !== undefined) process.stdout.write(`${summary}\n`);
   return 0;

@@ -1,6 +1,14 @@
 import { parseAllowSpec } from '../core/allow-spec.js';
 import type { HomeFacts } from '../core/codex-home-plan.js';
-import { buildEgressPolicy, DEFAULT_LAYER, layerFromText, type EgressLayer, type EgressPolicy } from '../core/egress-policy.js';
+import {
+  buildEgressPolicy,
+  DEFAULT_LAYER,
+  egressProvenance,
+  layerFromText,
+  type EgressLayer,
+  type EgressPolicy,
+  type EgressProvenance,
+} from '../core/egress-policy.js';
 import { describeEgressPolicy } from '../core/egress-run-args.js';
 import { selectProxy } from '../core/proxy-spec.js';
 import type { BuildEgress } from '../core/build-egress-args.js';
@@ -11,6 +19,8 @@ import type { EgressFlags } from './run-options.js';
 
 export interface PreparedEgress {
   policy: EgressPolicy;
+  /** Which layer each entry of `policy` came from (`egress check`, R169). */
+  provenance: EgressProvenance;
   caFiles: string[];
   /** Hosts of config.toml's model providers (R83), where Codex's credentials may go too (R161). */
   providerHosts: string[];
@@ -54,7 +64,8 @@ export async function prepareEgress(
     const parsed = parseAllowSpec(spec, 'config.toml model_providers');
     return [...parsed.domains, ...parsed.ports.map((entry) => entry.host)];
   });
-  return { policy, caFiles: ca.files, providerHosts, messages, warnings: ca.warnings };
+  const provenance = egressProvenance(layers, defaults);
+  return { policy, provenance, caFiles: ca.files, providerHosts, messages, warnings: ca.warnings };
 }
 
 /**

@@ -11,6 +11,7 @@ import { validateRepoSpec } from '../core/repo-spec.js';
 import type { RunPlan } from '../core/run-plan.js';
 import type { HomeInspection } from '../host/codex-home.js';
 import type { HostContext } from '../host/host-context.js';
+import { resolveEgressLogFile } from '../host/egress-append.js';
 import { egressRawDir } from '../host/egress-log.js';
 import { resolveInputPath } from '../host/input-path.js';
 import { resolveProtectedGit } from '../host/protect-git.js';
@@ -61,16 +62,14 @@ export async function prepareRun(
   const dns = options.dns.map(validateDnsServer);
   const places = await resolveRunPlaces(options, ctx);
   const { workdir, trees } = places;
+  // R171: checked before anything else is read; nothing is created until the record is made.
+  const egressLog = options.egressLog === undefined ? undefined : await resolveEgressLogFile(options.egressLog, ctx.cwd, trees);
   const settings = await prepareSettings(options, ctx, workdir);
   const readOnly = await resolveReadOnly(settings.readOnly, ctx, workdir, trees);
   const readOnlyWorkdir = readOnly.find((entry) => places.extraWorkdirs.includes(entry));
   if (readOnlyWorkdir !== undefined) throw new UsageError(`--read-only ${readOnlyWorkdir} is also a workdir: list it once`);
-  const homes = await prepareHomes(settings.agent, options, places, settings.initScript, ctx);
+  const { homes, egress } = await prepareHomesAndEgress(options, ctx, places, settings);
   const home = homes.codex;
-  // Model-provider hosts come from Codex's config.toml: a Codex run's only (R83).
-  const egressFlags = { ...options.egress, providerAllow: options.egress.providerAllow && homes.agent === undefined };
-  const egress = await prepareEgress(egressFlags, ctx, home.facts, trees, settings.egressLayers, homes.defaults);
-  checkRulesInspected(egress.policy.rules, settings.noInspect, coversName);
   const extras = await resolveRepoAndGit(options, places, egress.policy);
   const secrets = await collectSecrets(options, ctx, places, settings, homes, egress);
   const resolved = composeResolvedRun({
@@ -88,6 +87,7 @@ export async function prepareRun(
     egress,
     extras,
     secrets,
+    egressLog,
   });
   return {
     plan: assembleRunPlan(resolved),
@@ -111,6 +111,24 @@ export async function prepareRun(
   };
 }
 
+/**
+ * The run's homes and its egress policy, from its places and settings: a run and `egress check`
+ * (R169) take this one step, so the check cannot disagree with the policy the run is given.
+ */
+export async function prepareHomesAndEgress(
+  options: RunOptions,
+  ctx: HostContext,
+  places: RunPlaces,
+  settings: PreparedSettings,
+): Promise<{ homes: PreparedHomes; egress: PreparedEgress }> {
+  const homes = await prepareHomes(settings.agent, options, places, settings.initScript, ctx);
+  // Model-provider hosts come from Codex's config.toml: a Codex run's only (R83).
+  const egressFlags = { ...options.egress, providerAllow: options.egress.providerAllow && homes.agent === undefined };
+  const egress = await prepareEgress(egressFlags, ctx, homes.codex.facts, places.trees, settings.egressLayers, homes.defaults);
+  checkRulesInspected(egress.policy.rules, settings.noInspect, coversName);
+  return { homes, egress };
+}
+
 interface RunParts {
   options: RunOptions;
   ctx: HostContext;
@@ -126,6 +144,7 @@ interface RunParts {
   egress: PreparedEgress;
   extras: Awaited<ReturnType<typeof resolveRepoAndGit>>;
   secrets: PreparedSecrets | undefined;
+  egressLog: string | undefined;
 }
 
 /** The agent's keys and login file and `--secret` (R161-R164): what the proxy injects, and where. */
@@ -186,6 +205,7 @@ function composeResolvedRun(parts: RunParts): ResolvedRun {
     launcherVersion: parts.launcherVersion,
     args: options.passThrough,
     egressLogDir: egressRawDir(ctx, runId),
+    ...(parts.egressLog === undefined ? {} : { egressAppendFile: parts.egressLog }),
     ...extras.resolved,
     ...(places.extraWorkdirs.length === 0 ? {} : { extraWorkdirs: places.extraWorkdirs }),
     ...(options.session === undefined ? {} : { session: { name: options.session.name } }),

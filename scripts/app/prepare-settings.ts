@@ -25,9 +25,17 @@ export interface PreparedSettings {
 /**
  * Reads `WORKDIR/.codex/sandbox.ini` and `~/.config/codex-sandbox/config.ini` and merges
  * them with the flags and the environment (core/settings-merge.ts). Changes nothing.
+ * `withoutProject`: the project file is read (and returned) but not applied, as a run would be
+ * without it (`egress check` of an untrusted file, R169).
  */
-export async function prepareSettings(options: RunOptions, ctx: HostContext, workdir: string): Promise<PreparedSettings> {
-  const project = await readProjectSettings(workdir);
+export async function prepareSettings(
+  options: RunOptions,
+  ctx: HostContext,
+  workdir: string,
+  use: { withoutProject?: boolean } = {},
+): Promise<PreparedSettings> {
+  const projectFile = await readProjectSettings(workdir);
+  const project = use.withoutProject === true ? undefined : projectFile;
   const user = await readUserSettings(ctx);
   const envImage = ctx.env.CODEX_DOCKER_IMAGE;
   const flags: SettingsLayer = {
@@ -62,6 +70,6 @@ export async function prepareSettings(options: RunOptions, ctx: HostContext, wor
       ...(project === undefined ? [] : [toEgressLayer(project.layer, project.path)]),
       ...(user === undefined ? [] : [toEgressLayer(user.layer, user.path)]),
     ],
-    ...(project === undefined ? {} : { projectFile: project }),
+    ...(projectFile === undefined ? {} : { projectFile }),
   };
 }

@@ -69,6 +69,8 @@ export interface RunOptions {
   track?: boolean;
   /** `--protect-git`: every .git read-only (R55, R105). */
   protectGit?: boolean;
+  /** `--egress-log FILE`: append each egress record's schema-v1 lines to FILE (R171; command line only). */
+  egressLog?: string;
 }
 
 /** `exec PROMPT [--out DIR]` (R50, R51). */

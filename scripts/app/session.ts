@@ -72,7 +72,8 @@ export async function runSession(
     const exitCode = await runDockerAttached(argv, removeAfter ? { containerName: container } : { keep: true });
     // Every command in a session ends with its egress summary; nothing raw stays (R95).
     const { envDir, runId } = prepared.resolved;
-    const egress = await takeSessionEgress(container, { runId, store: egressStoreDir(ctx, envDir) });
+    const appendTo = prepared.resolved.egressAppendFile;
+    const egress = await takeSessionEgress(container, { runId, store: egressStoreDir(ctx, envDir), ...(appendTo ? { appendTo } : {}) });
     // `sandbox-egress take` handed back what the proxy rotated (R164).
     await writeBackLogin(prepared, reentered?.runId ?? runId);
     // The credentials of a session this run created stay while it does (R161); a re-entered one has its own.

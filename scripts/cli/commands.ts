@@ -1,12 +1,12 @@
 import type { Argv } from 'yargs';
 import { AGENT_IDS } from '../core/agents.js';
-import { UsageError } from '../core/errors.js';
 import { defineCommand, type CommandContext, type DeclaredCommand } from './define-command.js';
 import { readAgentFlag, readFlag, readPassThrough, readSingleValue, refuseExtraWords } from './flag-values.js';
 import { declareLoginFlags, toLoginOptions } from './login-flags.js';
 import { declareBuildFlags, toBuildOptions } from './build-flags.js';
 import { declareRunFlags, toRunOptions } from './run-flags.js';
 import { declareListFlags, declareSessionFlags, toListOptions } from './session-flags.js';
+import { egressCommand } from './egress-command.js';
 import { allowCommand, approveCommand, denyCommand } from './policy-commands.js';
 
 /*
@@ -189,44 +189,6 @@ const trustCommand = defineCommand(
     refuseExtraWords(args._);
     return (await import('../app/trust.js')).trustCommand(
       { workDir: readSingleValue(args.work_dir, '--work_dir'), revoke: readFlag(args.revoke, '--revoke') },
-      ctx,
-    );
-  },
-);
-
-const egressCommand = defineCommand(
-  'egress [run]',
-  'show what a run of this workdir reached and was refused: egress [RUN|--last] [--allowed|--blocked] [--requests] [--json] ' +
-    '(default: the last run)',
-  (y) =>
-    y
-      .positional('run', { type: 'string', describe: 'run id or a prefix of it (the last part of the container name)' })
-      .option('last', { type: 'boolean', default: false, describe: 'the newest run' })
-      .option('allowed', { type: 'boolean', describe: 'only the connections that were let through (name, port, count, bytes)' })
-      .option('blocked', { type: 'boolean', describe: 'only what was refused, with the reason' })
-      .option('requests', {
-        type: 'boolean',
-        default: false,
-        describe: 'each request inside inspected traffic (method, host, path, status)',
-      })
-      .option('json', { type: 'boolean', default: false, describe: 'print {runId, dropped, destinations[]} as JSON' })
-      .option('work_dir', WORK_DIR)
-      .option('codex-home', { type: 'string', describe: 'the Codex home the run used, if not WORK_DIR/.codex/.environment' }),
-  async (args, { ctx }) => {
-    refuseExtraWords(args._);
-    const allowed = readFlag(args.allowed, '--allowed');
-    const blocked = readFlag(args.blocked, '--blocked');
-    if (allowed && blocked) throw new UsageError('give --allowed or --blocked, not both (neither: everything)');
-    return (await import('../app/egress.js')).egressCommand(
-      {
-        run: readSingleValue(args.run, 'RUN'),
-        last: readFlag(args.last, '--last'),
-        json: readFlag(args.json, '--json'),
-        requests: readFlag(args.requests, '--requests'),
-        ...(allowed ? { only: 'allowed' as const } : blocked ? { only: 'refused' as const } : {}),
-        workDir: readSingleValue(args.work_dir, '--work_dir'),
-        codexHome: readSingleValue(args['codex-home'], '--codex-home'),
-      },
       ctx,
     );
   },

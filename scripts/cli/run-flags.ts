@@ -52,7 +52,13 @@ export function declareRunFlags<T>(yargs: Argv<T>) {
         "take the value of a --secret from this host command's output, e.g. 'gh auth token' (pairs with the --secret flags in order)",
     })
     .option('track', { type: 'boolean', describe: 'record the workdir before and after the run; show it with `run-in-container diff`' })
-    .option('protect-git', { type: 'boolean', describe: "mount each workdir's .git read-only (history readable, not changeable)" });
+    .option('protect-git', { type: 'boolean', describe: "mount each workdir's .git read-only (history readable, not changeable)" })
+    .option('egress-log', {
+      type: 'string',
+      describe:
+        'append the egress record (schema v1 JSON lines, docs/egress-record.md) to FILE when the run, or each session ' +
+        'command, ends; FILE must lie outside the workdirs and the Codex home',
+    });
 }
 
 /**
@@ -92,6 +98,7 @@ export function toRunOptions(argv: Record<string, unknown>, options: { dirs?: bo
     ...secretOptions(argv),
     ...repoOptions(argv),
     ...sessionOf(argv),
+    ...egressLogOf(argv),
   };
 }
 
@@ -100,6 +107,12 @@ function secretOptions(argv: Record<string, unknown>): Pick<RunOptions, 'secrets
   const secrets = readRepeatedValues(argv.secret, '--secret');
   const commands = readRepeatedValues(argv['secret-from'], '--secret-from');
   return secrets.length === 0 && commands.length === 0 ? {} : { secrets: { secrets, commands } };
+}
+
+/** `--egress-log FILE` (R171): absent unless given; an empty value is refused when it is resolved. */
+function egressLogOf(argv: Record<string, unknown>): Pick<RunOptions, 'egressLog'> {
+  const egressLog = readSingleValue(argv['egress-log'], '--egress-log', { allowEmpty: true });
+  return egressLog === undefined ? {} : { egressLog };
 }
 
 function sessionOf(argv: Record<string, unknown>): Pick<RunOptions, 'session'> {

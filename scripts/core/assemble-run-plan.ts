@@ -68,6 +68,11 @@ export interface ResolvedRun {
    * over after each command (`sandbox-egress take`, R95), so nothing raw stays on the host.
    */
   egressLogDir?: string;
+  /**
+   * `--egress-log FILE` (R171): the physical path, outside every agent-writable tree, that
+   * each record's schema-v1 lines are appended to (end of a plain run, each session command).
+   */
+  egressAppendFile?: string;
   /** `--no-inspect` and `[network] no_inspect` (R160): hosts the proxy passes through unopened. */
   noInspect?: readonly string[];
   /**

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { readPolicyChange, type PolicyChange } from './egress-changes.js';
 import { EGRESS_REASONS, type EgressKind, type EgressReason } from './egress-log-parser.js';
 import { sanitizeMalformedName, sanitizeName, sanitizeProtocol } from './egress-names.js';
 import { sanitizeCredential, sanitizeMethod, sanitizePath } from './egress-requests.js';
@@ -7,18 +8,23 @@ import type { EgressDestination, EgressRecord } from './egress-summary.js';
 const KINDS: readonly EgressKind[] = ['dns', 'http', 'tls', 'connect', 'request'];
 
 /**
- * One JSON object per destination, then `{"dropped": N}` when events were not recorded. With
- * `maxBytes` (R146), destinations past it are left out and their events counted as dropped.
+ * One JSON object per live policy change (`"kind":"policy"`, R170), one per destination, then
+ * `{"dropped": N}` when events were not recorded. With `maxBytes` (R146), lines past it are
+ * left out and their events counted as dropped (the changes come first: they are few).
  */
 export function formatEgressJsonl(record: EgressRecord, maxBytes = Infinity): string {
   const lines: string[] = [];
   let dropped = record.dropped;
   let size = 40; // room for the dropped line
   const encoder = new TextEncoder();
-  for (const d of record.destinations) {
-    const line = `${JSON.stringify(d)}\n`;
+  const entries: Array<[object, number]> = [
+    ...(record.changes ?? []).map((c): [object, number] => [{ kind: 'policy', ...c }, 1]),
+    ...record.destinations.map((d): [object, number] => [d, d.count]),
+  ];
+  for (const [entry, count] of entries) {
+    const line = `${JSON.stringify(entry)}\n`;
     const bytes = encoder.encode(line).length;
-    if (size + bytes > maxBytes) dropped += d.count;
+    if (size + bytes > maxBytes) dropped += count;
     else {
       lines.push(line);
       size += bytes;
@@ -58,6 +64,7 @@ function readDestination(r: Record<string, unknown>): EgressDestination {
  */
 export function parseEgressJsonl(text: string): EgressRecord & { badLines: number } {
   const destinations: EgressDestination[] = [];
+  const changes: PolicyChange[] = [];
   let badLines = 0;
   let dropped = 0;
   for (const line of text.split('\n')) {
@@ -66,12 +73,13 @@ export function parseEgressJsonl(text: string): EgressRecord & { badLines: numbe
       const r = JSON.parse(line) as Record<string, unknown>;
       if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new Error('shape');
       if (Object.keys(r).length === 1 && isCount(r.dropped)) dropped += r.dropped;
+      else if (r.kind === 'policy') changes.push(readPolicyChange(r));
       else destinations.push(readDestination(r));
     } catch {
       badLines += 1;
     }
   }
-  return { destinations, dropped, badLines };
+  return { destinations, dropped, ...(changes.length === 0 ? {} : { changes }), badLines };
 }
 
 /** A request's fields (R166), each checked: the record is read back like any file the launcher did not just write. */

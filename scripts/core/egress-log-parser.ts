@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { parsePolicyLine, type PolicyChange } from './egress-changes.js';
 import { coversName } from './egress-policy.js';
 import { dnsdistNameBytes, escapeMalformedName, sanitizeName, sanitizeProtocol } from './egress-names.js';
 import { parseRequestLine } from './egress-requests.js';
@@ -66,6 +67,8 @@ export interface ParsedEgressLog {
   events: EgressEvent[];
   /** Events the sandbox did not record (R143): the capper's budgets, the kernel's log limit, dnsmasq's buffer. */
   dropped: number;
+  /** Changes of the live policy (`#policy` lines, R170), in log order; absent when there were none. */
+  changes?: PolicyChange[];
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -193,6 +196,7 @@ interface LogState {
   policy: Policy;
   dropped: number;
   now: Date;
+  changes: PolicyChange[];
 }
 
 /** `#allow`, `#deny`, `#upstream` heading each file; true when the line was one. */
@@ -238,14 +242,18 @@ function readEventLine(line: string, count: number, state: LogState): void {
  * that is not allowed (Squid looked it up first).
  */
 export function parseEgressLog(text: string, now: Date): ParsedEgressLog {
-  const state: LogState = { events: [], names: new Map(), policy: { allow: undefined, deny: [], upstream: undefined }, dropped: 0, now };
+  const policy: Policy = { allow: undefined, deny: [], upstream: undefined };
+  const state: LogState = { events: [], names: new Map(), policy, dropped: 0, now, changes: [] };
   for (const line of text.split('\n')) {
     const counted = /^#(dropped|unlogged) (\d{1,15})\s*$/.exec(line);
     const repeat = /^#repeat (\d{1,15})\t(.*)$/.exec(line);
     if (counted !== null) state.dropped += Number(counted[2]);
     else if (repeat !== null) readEventLine(repeat[2] ?? '', Number(repeat[1]), state);
     else if (readPolicyLine(line, state.policy)) continue;
-    else if (line.startsWith('#conn ')) {
+    else if (line.startsWith('#policy ')) {
+      const change = parsePolicyLine(line);
+      if (change !== undefined) state.changes.push(change);
+    } else if (line.startsWith('#conn ')) {
       const bytes = parseConnBytes(line);
       if (bytes !== undefined) state.events.push(bytes);
     } else {
@@ -254,7 +262,8 @@ export function parseEgressLog(text: string, now: Date): ParsedEgressLog {
       else readEventLine(line, 1, state);
     }
   }
-  return { events: settleReasons(state.events, state.names, state.policy), dropped: state.dropped };
+  const events = settleReasons(state.events, state.names, state.policy);
+  return { events, dropped: state.dropped, ...(state.changes.length === 0 ? {} : { changes: state.changes }) };
 }
 
 /** The policy the sandbox logged (`#allow`/`#deny` heading each file), as the DNS filter applies it. */

@@ -65,6 +65,49 @@ export function layerFromText(source: string, text: { allow?: string; deny?: str
   };
 }
 
+/** Where one entry of a policy came from (R169): the layer's `source`, and the preset (`@pypi`) that named it. */
+export interface EntryOrigin {
+  source: string;
+  preset?: string;
+}
+
+/**
+ * Which layer each entry of a policy came from (R169), keyed as the policy writes the entry
+ * (`name`, `*.name`, `name:port`; host ports by number). Labels only: what is allowed is the
+ * policy's (buildEgressPolicy); a deny is kept here although the policy drops what it covers.
+ */
+export interface EgressProvenance {
+  allow: ReadonlyMap<string, EntryOrigin>;
+  deny: ReadonlyMap<string, EntryOrigin>;
+  hostPorts: ReadonlyMap<number, EntryOrigin>;
+}
+
+function recordOrigins(map: Map<string, EntryOrigin>, values: readonly string[] | undefined, source: string, rules: boolean): void {
+  for (const raw of values ?? []) {
+    const parsed = parseAllowSpec(raw, source, { rules });
+    const spec = raw.trim();
+    const origin = spec.startsWith('@') ? { source, preset: spec.toLowerCase() } : { source };
+    for (const key of [...parsed.domains, ...parsed.ports.map(formatPortEntry)]) map.set(key, origin);
+  }
+}
+
+/**
+ * The provenance of the policy buildEgressPolicy makes of the same `layers` and `defaults`
+ * (R169): the layers are read in its order, so an entry several layers name is credited to the
+ * one of highest precedence (flags, environment, project file, user file, provider hosts, defaults).
+ */
+export function egressProvenance(layers: readonly EgressLayer[], defaults: EgressLayer = DEFAULT_LAYER): EgressProvenance {
+  const allow = new Map<string, EntryOrigin>();
+  const deny = new Map<string, EntryOrigin>();
+  const hostPorts = new Map<number, EntryOrigin>();
+  for (const layer of [defaults, ...[...layers].reverse()]) {
+    recordOrigins(allow, layer.allow, layer.source, layer.rules === true);
+    recordOrigins(deny, layer.deny, layer.source, false);
+    for (const raw of layer.hostPorts ?? []) hostPorts.set(parsePort(raw, `${layer.source}: host port`), { source: layer.source });
+  }
+  return { allow, deny, hostPorts };
+}
+
 /** Does `pattern` (a host or `*.name`) cover `name` (a host or `*.name`)? */
 export function coversName(pattern: string, name: string): boolean {
   if (!pattern.startsWith('*.')) return pattern === name;

@@ -1,4 +1,5 @@
 import { explainInvalidDomain } from './allowlist.js';
+import type { PolicyChange } from './egress-changes.js';
 import type { EgressEvent, EgressReason } from './egress-log-parser.js';
 import { describeRequestReason } from './egress-requests.js';
 
@@ -10,10 +11,12 @@ export interface EgressDestination extends Omit<EgressEvent, 'time'> {
   count: number;
 }
 
-/** A run's egress record: its destinations and how many events the sandbox did not record (R143). */
+/** A run's egress record: its destinations, how many events the sandbox did not record (R143), its live policy changes (R170). */
 export interface EgressRecord {
   destinations: EgressDestination[];
   dropped: number;
+  /** Changes of the live policy during the run, in order; absent when there were none. */
+  changes?: PolicyChange[];
 }
 
 const SHOWN_IN_SUMMARY = 8;

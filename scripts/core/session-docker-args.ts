@@ -36,6 +36,30 @@ export function buildEgressTakeArgs(container: string): string[] {
   return ['exec', '-u', '0', container, SANDBOX_EGRESS, 'take'];
 }
 
+/** Where a reader of a live sandbox's log is: the capper's file generation and the byte offset in it (R170). */
+export interface PeekPosition {
+  gen: number;
+  offset: number;
+}
+
+/**
+ * `sandbox-egress peek GEN OFFSET` as root (R170): the log from there on (complete lines, at
+ * most 1 MiB, later generations following), nothing removed; its last line is `\x01POS GEN OFFSET`.
+ */
+export function buildEgressPeekArgs(container: string, position: PeekPosition): string[] {
+  return ['exec', '-u', '0', '-w', '/', container, SANDBOX_EGRESS, 'peek', String(position.gen), String(position.offset)];
+}
+
+/** Splits a peek's output into its lines and the `\x01POS GEN OFFSET` trailer (undefined when it is missing: a broken answer). */
+export function splitPeekOutput(stdout: string): { text: string; next: PeekPosition } | undefined {
+  const match = /(?:^|\n)\x01POS ([0-9]{1,9}) ([0-9]{1,12})\n?$/.exec(stdout);
+  if (match === null) return undefined;
+  return {
+    text: stdout.slice(0, match.index + (match[0].startsWith('\n') ? 1 : 0)),
+    next: { gen: Number(match[1]), offset: Number(match[2]) },
+  };
+}
+
 /** Readiness: the marker's mtime (nanoseconds), compared with State.StartedAt. */
 export function buildReadyProbeArgs(container: string): string[] {
   return ['exec', container, 'stat', '-c', '%.9Y', SESSION_READY_FILE];

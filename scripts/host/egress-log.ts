@@ -2,6 +2,7 @@ import { lstat, mkdir, readdir, realpath, rm, writeFile } from 'node:fs/promises
 import path from 'node:path';
 import { EnvironmentError } from '../core/errors.js';
 import { parseEgressLog } from '../core/egress-log-parser.js';
+import { formatSchemaLines, toSchemaLines } from '../core/egress-schema.js';
 import { aggregateEgress, formatEgressSummary, type EgressRecord } from '../core/egress-summary.js';
 import { ORPHAN_MIN_AGE_MS } from '../core/orphan-containers.js';
 import { READ_LIMITS } from '../core/read-limits.js';
@@ -12,6 +13,7 @@ import { stateDirOf, type HostContext } from './host-context.js';
 import { errorCode } from './resolve-path.js';
 import { UnsafePathError } from './unsafe-path-error.js';
 import { readHostFile } from './read-host-file.js';
+import { appendEgressLog } from './egress-append.js';
 import { egressStoreDir, saveEgressRecord } from './egress-store.js';
 
 /** The capped log's file in a plain run's raw directory. */
@@ -22,6 +24,8 @@ const TAKE_TIMEOUT_MS = 20000;
 export interface EgressTarget {
   runId: string;
   store: string;
+  /** `--egress-log FILE` (R171): the record's schema-v1 lines are appended there too (resolved and checked at the start). */
+  appendTo?: string;
 }
 
 /**
@@ -123,7 +127,11 @@ const describeFailure = (error: unknown) => (error instanceof UnsafePathError ? 
  */
 async function recordEgress(text: string, target: EgressTarget, quiet = false): Promise<EgressOutcome> {
   const parsed = parseEgressLog(text, new Date());
-  const record: EgressRecord = { destinations: aggregateEgress(parsed.events), dropped: parsed.dropped };
+  const record: EgressRecord = {
+    destinations: aggregateEgress(parsed.events),
+    dropped: parsed.dropped,
+    ...(parsed.changes === undefined ? {} : { changes: parsed.changes }),
+  };
   const summary = formatEgressSummary(record);
   if (summary !== undefined && !quiet) process.stderr.write(`${summary}\n`);
   try {
@@ -134,7 +142,17 @@ async function recordEgress(text: string, target: EgressTarget, quiet = false): 
         `warning: the egress record was not kept in ${escapeTerminalText(`${target.store} (${describeFailure(error)})`)}\n`,
       );
   }
+  if (target.appendTo !== undefined) await appendRecord(target.appendTo, record, target.runId);
   return { refused: record.destinations.filter((d) => d.verdict === 'refused').length, record };
+}
+
+/** `--egress-log FILE` (R171): a failure costs one warning, never the run's exit code. */
+async function appendRecord(file: string, record: EgressRecord, runId: string): Promise<void> {
+  try {
+    await appendEgressLog(file, formatSchemaLines(toSchemaLines(record, runId)));
+  } catch (error) {
+    process.stderr.write(`warning: the egress record was not appended to ${escapeTerminalText(`${file} (${describeFailure(error)})`)}\n`);
+  }
 }
 
 /**
@@ -180,12 +198,16 @@ export async function takeSessionEgress(container: string, target: EgressTarget,
  * A session keeps its log in the container (takeSessionEgress after each command).
  */
 export async function startEgressLog(
-  run: { egressLogDir?: string; envDir: string; runId: string; session?: unknown },
+  run: { egressLogDir?: string; egressAppendFile?: string; envDir: string; runId: string; session?: unknown },
   ctx: Pick<HostContext, 'env' | 'home' | 'hostname'>,
 ): Promise<{ finish(): Promise<EgressOutcome> }> {
   const rawDir = run.egressLogDir;
   if (rawDir === undefined || run.session !== undefined) return { finish: async () => NO_LOG };
-  const target: EgressTarget = { runId: run.runId, store: egressStoreDir(ctx, run.envDir) };
+  const target: EgressTarget = {
+    runId: run.runId,
+    store: egressStoreDir(ctx, run.envDir),
+    ...(run.egressAppendFile === undefined ? {} : { appendTo: run.egressAppendFile }),
+  };
   await createEgressRawDir(rawDir, run.envDir, ctx.hostname);
   let outcome: Promise<EgressOutcome> | undefined;
   return { finish: () => (outcome ??= finishEgressLog({ ...target, rawDir })) };

@@ -1,6 +1,7 @@
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseEgressJson } from './helpers/egress-records.js';
 import { containersFor, dockerLogs, IMAGE, REPO_ROOT, runLauncher } from './helpers/run-launcher.js';
 import { startTestService, type TestService } from './helpers/test-service.js';
 
@@ -97,8 +98,8 @@ function refusedNames(workdir: string, agent: keyof typeof AGENT_ENV): string[] 
     env: { HOME: home, ...AGENT_ENV[agent] },
   });
   expect(result.status).toBe(0);
-  const record = JSON.parse(result.stdout) as { destinations: Array<{ name?: string; address?: string }> };
-  return record.destinations.map((d) => d.name ?? d.address ?? '?');
+  const record = parseEgressJson(result.stdout);
+  return record.destinations.map((d) => String(d.name ?? d.address ?? '?'));
 }
 
 describe.each(['claude', 'gemini'] as const)('--agent %s', (agent) => {

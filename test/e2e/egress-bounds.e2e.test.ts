@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { egressRecordFiles } from './helpers/egress-records.js';
+import { egressRecordFiles, parseEgressJson } from './helpers/egress-records.js';
 import { docker, IMAGE, runLauncher } from './helpers/run-launcher.js';
 import { createLabNetwork, waitForPort, WEB_SERVER, type LabNetwork } from './helpers/test-hosts.js';
 
@@ -82,9 +82,7 @@ describe('sessions: each command ends with its summary, nothing raw stays (R95)'
     expect(again.stderr).toContain('re-entering session');
     expect(again.stderr).toMatch(/^refused 1 destination: third-refused\.test /m);
     expect(copies()).toHaveLength(3);
-    const last = JSON.parse(launch(['egress', '--last', '--json', '--work_dir', workdir]).stdout) as {
-      destinations: Array<Record<string, unknown>>;
-    };
+    const last = parseEgressJson(launch(['egress', '--last', '--json', '--work_dir', workdir]).stdout);
     expect(last.destinations).toContainEqual(expect.objectContaining({ verdict: 'allowed', name: 'web.test', kind: 'http' }));
     expect(rawDirs()).toEqual([]);
     const container = docker(['ps', '--filter', `label=codex-sandbox.session=${name}`, '--format', '{{.Names}}']);

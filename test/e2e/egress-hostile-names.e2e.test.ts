@@ -1,6 +1,7 @@
 import { chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseEgressJson } from './helpers/egress-records.js';
 import { docker, IMAGE, runLauncher, type LauncherResult } from './helpers/run-launcher.js';
 import { CONNECT_JS, DNS_JS, HELLO_JS, MALFORMED_NAMES, RAW_JS } from './helpers/hostile-clients.js';
 import {
@@ -246,9 +247,9 @@ describe('malformed names reach no rule (R150)', () => {
   });
 
   test('the record names the refusals `malformed name`, escaped and bounded, and never suggests them', () => {
-    const record = JSON.parse(
+    const record = parseEgressJson(
       runLauncher(['egress', '--last', '--json', '--work_dir', namesDir], { cwd: scratch, env: { HOME: home } }).stdout,
-    ) as { destinations: Array<Record<string, unknown>> };
+    );
     const malformed = record.destinations.filter((d) => d.reason === 'malformed name');
     for (const kind of ['tls', 'http', 'dns']) expect(malformed).toContainEqual(expect.objectContaining({ verdict: 'refused', kind }));
     for (const d of malformed) expect(String(d.name ?? '')).toMatch(/^[\x21-\x7e]{1,120}…?$/);
@@ -273,9 +274,9 @@ describe('host:port means exactly that host (R151)', () => {
   });
 
   test('each connection on an extra port is recorded as allowed: name, address, port, bytes', () => {
-    const record = JSON.parse(
+    const record = parseEgressJson(
       runLauncher(['egress', '--last', '--json', '--work_dir', portsDir], { cwd: scratch, env: { HOME: home } }).stdout,
-    ) as { destinations: Array<Record<string, unknown>> };
+    );
     const admitted = record.destinations.filter((d) => d.verdict === 'allowed' && d.kind === 'connect');
     // Both names share the web host's address: a connection is named by an answer for it.
     const toWeb = admitted.filter((d) => d.address === lab.ipOf(web) && d.port === 8443);

@@ -2,7 +2,7 @@ import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { docker, runLauncher } from './helpers/run-launcher.js';
-import { egressRecordFiles } from './helpers/egress-records.js';
+import { egressRecordFiles, parseEgressJson } from './helpers/egress-records.js';
 import { createLabNetwork, makeSelfSignedCertificate, waitForPort, WEB_SERVER, type LabNetwork } from './helpers/test-hosts.js';
 
 /**
@@ -34,7 +34,7 @@ let workdir: string;
 let lab: LabNetwork;
 
 const launch = (args: string[], timeoutMs = 120000) => runLauncher(args, { cwd: workdir, env: { HOME: home }, timeoutMs });
-const report = (...args: string[]) => JSON.parse(launch(['egress', '--json', ...args]).stdout) as Report;
+const report = (...args: string[]) => parseEgressJson(launch(['egress', '--json', ...args]).stdout) as unknown as Report;
 const common = () => ['--network', lab.name, '--allow', 'web.test'];
 
 beforeAll(() => {

@@ -1,7 +1,7 @@
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { egressRecordFiles } from './helpers/egress-records.js';
+import { egressRecordFiles, parseEgressJson } from './helpers/egress-records.js';
 import { runLauncher, type LauncherResult } from './helpers/run-launcher.js';
 import { createTestNetwork, type TestNetwork } from './helpers/test-network.js';
 
@@ -103,7 +103,7 @@ describe('egress log of a run', () => {
     const runId = path.basename(records()[0]!).slice(0, 8);
     const json = launch(['egress', '--last', '--json']);
     expect(json.status).toBe(0);
-    const parsed = JSON.parse(json.stdout) as { runId: string; destinations: Array<Record<string, unknown>> };
+    const parsed = parseEgressJson(json.stdout);
     expect(parsed.runId).toBe(runId);
     expect(parsed.destinations.map((d) => d.name ?? d.address).sort()).toEqual(['blocked-name.test', network.blockedIp].sort());
     const text = launch(['egress', runId.slice(0, 4)]);
@@ -117,7 +117,9 @@ describe('egress log of a run', () => {
     const quiet = launch(['shell', '--network', network.name, '--', 'true']);
     expect(quiet.status).toBe(0);
     expect(quiet.stderr).not.toMatch(/^refused /m);
-    const last = JSON.parse(launch(['egress', '--last', '--json']).stdout) as { destinations: unknown[] };
-    expect(last.destinations).toEqual([]);
+    const last = launch(['egress', '--last', '--json']);
+    // Schema v1 (R170): nothing reached, nothing refused, nothing dropped: no line at all.
+    expect({ status: last.status, stdout: last.stdout }).toEqual({ status: 0, stdout: '' });
+    expect(parseEgressJson(last.stdout).destinations).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseEgressJson } from './helpers/egress-records.js';
 import { docker, IMAGE, runLauncher, type LauncherResult } from './helpers/run-launcher.js';
 import {
   CHECK_HELPERS,
@@ -195,9 +196,7 @@ describe('only the allowed name is served, by Host and by SNI (R90)', () => {
 
 describe('the egress record: allowed with bytes, refusals with reasons (R92-R94)', () => {
   const last = () =>
-    JSON.parse(runLauncher(['egress', '--last', '--json', '--work_dir', workdir], { cwd: scratch, env: { HOME: home } }).stdout) as {
-      destinations: Array<Record<string, unknown>>;
-    };
+    parseEgressJson(runLauncher(['egress', '--last', '--json', '--work_dir', workdir], { cwd: scratch, env: { HOME: home } }).stdout);
 
   test('the allowed host, per port, with bytes up and down', () => {
     const allowed = last().destinations.filter((d) => d.verdict === 'allowed');

@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseEgressJson } from './helpers/egress-records.js';
 import { docker, IMAGE, runLauncher, type LauncherResult } from './helpers/run-launcher.js';
 import { createLabNetwork, waitForPort, type LabNetwork } from './helpers/test-hosts.js';
 import { TEST_LABEL } from './helpers/test-network.js';
@@ -238,7 +239,7 @@ describe('egress allowances, each with its neighbour blocked', () => {
     expect(withoutCa.stdout).toContain('Certificate verify failed');
     expect(withoutCa.stdout).not.toContain('tls ok');
     const record = runLauncher(['egress', '--json', '--requests', '--work_dir', workdir], { cwd: scratch, env: { HOME: home } });
-    expect(JSON.parse(record.stdout).destinations).toContainEqual(
+    expect(parseEgressJson(record.stdout).destinations).toContainEqual(
       expect.objectContaining({ verdict: 'refused', reason: 'upstream certificate not trusted', name: 'tls.test' }),
     );
   });

@@ -1,6 +1,7 @@
 import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseEgressJson } from './helpers/egress-records.js';
 import { runLauncher, type LauncherResult } from './helpers/run-launcher.js';
 import {
   CHECK_HELPERS,
@@ -132,11 +133,9 @@ describe('through an upstream proxy (R91)', () => {
   });
 
   test('the egress record lists the unlisted host as refused, never as reached', () => {
-    const record = JSON.parse(
+    const record = parseEgressJson(
       runLauncher(['egress', '--last', '--json', '--work_dir', workdir], { cwd: scratch, env: { HOME: home } }).stdout,
-    ) as {
-      destinations: Array<Record<string, unknown>>;
-    };
+    );
     expect(record.destinations).toContainEqual(
       expect.objectContaining({ verdict: 'refused', name: 'other.test', reason: 'name not allowed' }),
     );

@@ -2,6 +2,7 @@ import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { parseEgressJson } from './helpers/egress-records.js';
 import { CLI, containersFor, docker, runLauncher, type LauncherResult } from './helpers/run-launcher.js';
 import {
   CHECK_HELPERS,
@@ -183,7 +184,7 @@ describe('TLS inspected in the sandbox, credentials injected outside the agent (
 
   test('the record: each request, the injected credential by name, the leak, fronting and the rule (R166)', () => {
     const egress = runLauncher(['egress', '--json', '--requests'], { cwd: workdir, env: { HOME: home } });
-    const requests = (JSON.parse(egress.stdout) as { destinations: Array<Record<string, unknown>> }).destinations;
+    const requests = parseEgressJson(egress.stdout).destinations;
     const has = (match: Record<string, unknown>) => expect(requests).toContainEqual(expect.objectContaining(match));
     has({
       verdict: 'allowed',

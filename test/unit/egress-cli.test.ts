@@ -218,3 +218,96 @@ describe('`egress` reads the Codex home the way a run resolves it (R94, R101, R1
     expect(result.stdout).not.toContain('\u001b');
   });
 });
+
+describe('`egress --json` is schema v1; policy changes are shown (R170); its flags (R170, R171)', () => {
+  const RECORD =
+    '{"kind":"policy","time":"2025-03-10T14:02:11.000Z","action":"allow","pattern":"pypi.org","by":"alice",' +
+    '"until":"2025-03-10T14:12:11.000Z"}\n' +
+    '{"kind":"dns","verdict":"refused","reason":"DNS","count":2,"name":"x.test","time":"2025-03-10T14:01:00.000Z"}\n' +
+    '{"kind":"http","verdict":"allowed","count":1,"name":"pypi.org","port":443,"bytesUp":5,"bytesDown":6}\n' +
+    '{"dropped":4}\n';
+
+  function stored(): string {
+    const envDir = path.join(tmp, 'codex-home');
+    fs.mkdirSync(envDir);
+    writeFile(path.join(egressStoreDir({ env: {}, home }, fs.realpathSync(envDir)), 'cccccccc.jsonl'), RECORD);
+    return envDir;
+  }
+
+  it('--json: one line per destination, the policy change, the dropped count; every line v 1 with the run id', () => {
+    const result = runCli(['egress', '--json', '--codex-home', stored()], { cwd: work, home });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(result.stdout.endsWith('\n')).toBe(true);
+    expect(
+      result.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual([
+      {
+        v: 1,
+        runId: 'cccccccc',
+        kind: 'dns',
+        verdict: 'refused',
+        time: '2025-03-10T14:01:00.000Z',
+        count: 2,
+        name: 'x.test',
+        reason: 'DNS',
+      },
+      { v: 1, runId: 'cccccccc', kind: 'http', verdict: 'allowed', count: 1, name: 'pypi.org', port: 443, bytesUp: 5, bytesDown: 6 },
+      {
+        v: 1,
+        runId: 'cccccccc',
+        kind: 'policy',
+        time: '2025-03-10T14:02:11.000Z',
+        action: 'allow',
+        pattern: 'pypi.org',
+        by: 'alice',
+        until: '2025-03-10T14:12:11.000Z',
+      },
+      { v: 1, runId: 'cccccccc', kind: 'dropped', count: 4 },
+    ]);
+  });
+
+  it('the human form lists the change', () => {
+    const result = runCli(['egress', '--codex-home', stored()], { cwd: work, home });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('\npolicy  14:02:11  allow pypi.org by alice (until 14:12:11)\n');
+  });
+
+  it.each<[string[], string]>([
+    [['egress', '--allow', 'x.test'], '--allow goes with egress check HOST: add check HOST, or drop --allow'],
+    [['egress', '--no-provider-allow'], '--no-provider-allow goes with egress check HOST: add check HOST, or drop --no-provider-allow'],
+    [['egress', '--agent', 'claude'], '--agent goes with egress check HOST: add check HOST, or drop --agent'],
+    [['egress', '--name', 'work'], '--name goes with --follow (a running session): add --follow, or give a RUN id'],
+    [['egress', '--follow', '--blocked'], '--follow shows every event: drop --allowed, --blocked and --requests'],
+    [['egress', 'check'], 'egress check needs a host: egress check HOST'],
+    [['egress', 'check', 'a.test', '--follow'], 'egress check takes no --follow or --name: drop them'],
+    [['egress', 'abc', 'a.test'], 'unexpected argument "a.test" (see --help)'],
+    [['--dry-run', '--egress-log', ''], '--egress-log is empty: give a file path'],
+    [['--dry-run', '--egress-log', 'a.jsonl', '--egress-log', 'b.jsonl'], '--egress-log was given more than once: give it once'],
+    [
+      ['exec', '--dry-run', '--egress-log', 'e.jsonl', 'hi'],
+      '--egress-log "e.jsonl" lies in WORK, which the agent can write (it could replace the file with a link): ' +
+        'choose a file outside the workdirs and the agent home',
+    ],
+  ])('%j: exit 2, one line, nothing changed', (args, message) => {
+    const before = snapshotTree(tmp);
+    const result = runCli(args, { cwd: work, home });
+    expect(result).toEqual({ status: 2, stdout: '', stderr: `run-in-container: ${message.replace('WORK', fs.realpathSync(work))}\n` });
+    expect(snapshotTree(tmp)).toEqual(before);
+  });
+
+  it('--egress-log outside the trees: the dry run goes on, its argv unchanged, the file not created', () => {
+    fs.mkdirSync(path.join(tmp, 'logs'));
+    const plain = runCli(['--dry-run'], { cwd: work, home });
+    const logged = runCli(['--dry-run', '--egress-log', path.join(tmp, 'logs', 'e.jsonl')], { cwd: work, home });
+    expect(logged.status).toBe(0);
+    const argv = (stdout: string) =>
+      (JSON.parse(stdout) as string[]).map((word) =>
+        word.replace(/[0-9a-f]{8}(?=$|[^0-9a-f])/g, 'RUNID').replace(/launcher-pid=\d+/, 'launcher-pid=PID'),
+      );
+    expect(argv(logged.stdout)).toEqual(argv(plain.stdout));
+    expect(fs.existsSync(path.join(tmp, 'logs', 'e.jsonl'))).toBe(false);
+  });
+});

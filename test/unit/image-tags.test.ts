@@ -4,7 +4,7 @@ import { formatSandboxTag, parseSandboxTag, planImageBuild, validateAgentVersion
 
 /** R130, R131, R134: build plans, tags, labels and the automatic build for an agent. */
 const DOCKER_TAG = /^codex-sandbox:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const CURRENT = { 'codex-sandbox.entrypoint': '7' };
+const CURRENT = { 'codex-sandbox.entrypoint': '8' };
 
 describe('planImageBuild', () => {
   it('codex alone by default: every version arg present, latest when not pinned', () => {

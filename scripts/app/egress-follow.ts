@@ -1,0 +1,147 @@
+import { formatPolicyChange } from '../core/egress-changes.js';
+import { parseEgressLog } from '../core/egress-log-parser.js';
+import { eventToSchemaLine, formatSchemaLines, policyToSchemaLine } from '../core/egress-schema.js';
+import { formatLiveEvent } from '../core/egress-text.js';
+import { EnvironmentError } from '../core/errors.js';
+import { describeLiveTarget } from '../core/live-target-choice.js';
+import {
+  buildEgressPeekArgs,
+  buildStateArgs,
+  parseContainerState,
+  splitPeekOutput,
+  type PeekPosition,
+} from '../core/session-docker-args.js';
+import type { SessionRecord } from '../core/session-list.js';
+import { escapeTerminalText } from '../core/terminal-text.js';
+import { queryDocker } from '../host/docker.js';
+import type { HostContext } from '../host/host-context.js';
+import { pickLiveTarget, type LiveTargetSelector } from './live-target.js';
+
+export interface EgressFollowOptions {
+  selector: LiveTargetSelector;
+  json: boolean;
+}
+
+/** What the loop needs from the outside, replaceable in tests. */
+export interface FollowDeps {
+  /** Runs docker and resolves with its stdout; throws when it fails (queryDocker). */
+  query: (args: readonly string[], timeoutMs: number) => Promise<string>;
+  /** Whether the container still runs (after a failed peek: gone, or a real failure). */
+  isRunning: (container: string) => Promise<boolean>;
+  write: (text: string) => void;
+  /** Progress and the last line (stderr). */
+  say: (line: string) => void;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  now: () => Date;
+}
+
+export const FOLLOW_POLL_MS = 500;
+const PEEK_TIMEOUT_MS = 15000;
+/** A peek is at most 1 MiB of lines (the image's bound); more from docker is not read. */
+const PEEK_MAX_CHARS = (1 << 20) + 64;
+/** DNS answers kept from earlier peeks (they name the addresses of refused connections), at most this many. */
+const KEPT_REPLIES = 256;
+const HEADER = /^#(allow|deny|upstream) /;
+const REPLY = /\s(?:reply|cached) \S+ is \S+\s*$/;
+
+/** What the loop carries from one peek to the next: where it is, the policy header and the latest DNS answers. */
+interface FollowState {
+  position: PeekPosition;
+  header: Map<string, string>;
+  replies: string[];
+}
+
+const sleepFor = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+async function containerRuns(container: string): Promise<boolean> {
+  try {
+    return parseContainerState(await queryDocker(buildStateArgs(container))).running;
+  } catch {
+    return false;
+  }
+}
+
+const DEFAULT_DEPS: FollowDeps = {
+  query: queryDocker,
+  isRunning: containerRuns,
+  write: (text) => process.stdout.write(text),
+  say: (line) => process.stderr.write(`${line}\n`),
+  sleep: sleepFor,
+  now: () => new Date(),
+};
+
+/** The lines of one peek's text: each event and policy change, human (escaped) or as schema-v1 JSON. */
+function renderChunk(text: string, state: FollowState, target: SessionRecord, json: boolean, now: Date): string {
+  const lines = text.split('\n');
+  for (const line of lines) {
+    if (HEADER.test(line)) state.header.set(line.slice(0, line.indexOf(' ')), line.slice(0, 64 * 1024));
+    else if (REPLY.test(line) && line.length < 600) state.replies.push(line);
+  }
+  state.replies.splice(0, Math.max(0, state.replies.length - KEPT_REPLIES));
+  // The header and the DNS answers seen before classify and name this chunk's events as the whole log would.
+  const context = [...state.header.values(), ...state.replies].join('\n');
+  const parsed = parseEgressLog(`${context}\n${text}`, now);
+  if (json)
+    return formatSchemaLines([
+      ...parsed.events.map((event) => eventToSchemaLine(event, target.runId)),
+      ...(parsed.changes ?? []).map((change) => policyToSchemaLine(change, target.runId)),
+    ]);
+  const shown = [...parsed.events.map(formatLiveEvent), ...(parsed.changes ?? []).map(formatPolicyChange)];
+  return shown.map((line) => `${escapeTerminalText(line)}\n`).join('');
+}
+
+/**
+ * The loop of `egress --follow` (R170): every 500 ms `sandbox-egress peek` from where the last
+ * one ended, each new event printed as it arrives; read-only (nothing is taken). Ends with 0
+ * when the container stops (a peek fails and it no longer runs), 130 on Ctrl-C (`signal`).
+ */
+export async function followEgress(
+  target: SessionRecord,
+  json: boolean,
+  signal: AbortSignal,
+  deps: FollowDeps = DEFAULT_DEPS,
+): Promise<number> {
+  const where = escapeTerminalText(describeLiveTarget(target));
+  const state: FollowState = { position: { gen: 0, offset: 0 }, header: new Map(), replies: [] };
+  while (!signal.aborted) {
+    let output: string;
+    try {
+      output = await deps.query(buildEgressPeekArgs(target.container, state.position), PEEK_TIMEOUT_MS);
+    } catch (error) {
+      if (signal.aborted) break;
+      if (!(await deps.isRunning(target.container))) {
+        deps.say(`egress --follow: ${where} stopped`);
+        return 0;
+      }
+      const why = error instanceof Error ? error.message : String(error);
+      throw new EnvironmentError(`egress --follow: could not read the egress log of ${where}: ${why}`);
+    }
+    const peeked = splitPeekOutput(output.slice(-PEEK_MAX_CHARS));
+    if (peeked === undefined) throw new EnvironmentError(`egress --follow: ${where} answered something that is not its egress log`);
+    const moved = peeked.next.gen !== state.position.gen || peeked.next.offset !== state.position.offset;
+    state.position = peeked.next;
+    const printed = peeked.text === '' ? '' : renderChunk(peeked.text, state, target, json, deps.now());
+    if (printed !== '') deps.write(printed);
+    // A full peek: more is waiting, read it at once.
+    if (!moved || peeked.text.length < 512 * 1024) await deps.sleep(FOLLOW_POLL_MS, signal);
+  }
+  return 130;
+}
+
+/** `egress --follow [RUN] [--name S] [--last] [--json]`: a live tail of a running sandbox's connections (R170). */
+export async function egressFollowCommand(options: EgressFollowOptions, ctx: HostContext): Promise<number> {
+  const target = await pickLiveTarget(options.selector, ctx, 'egress --follow');
+  process.stderr.write(`following the egress of ${escapeTerminalText(describeLiveTarget(target))} (Ctrl-C ends)\n`);
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.on('SIGINT', interrupt);
+  try {
+    return await followEgress(target, options.json, controller.signal);
+  } finally {
+    process.removeListener('SIGINT', interrupt);
+  }
+}
