@@ -26,7 +26,7 @@ export interface EgressPolicy {
   domains: string[];
   /** Host names reachable on one other TCP port each. */
   ports: PortEntry[];
-  /** Denied names the image must answer NXDOMAIN although an allowed wildcard covers them. */
+  /** Every denied name or `*.name`: the image answers them NXDOMAIN (also inside an allowed wildcard) and lets no live change lift them. */
   denied: string[];
   /**
    * TCP ports on the Docker host (host.docker.internal) the agent may open: only those the
@@ -169,8 +169,8 @@ export function buildEgressPolicy(layers: readonly EgressLayer[], proxy?: ProxyS
       );
     }
   }
-  const wildcards = [...domains, ...ports.map((entry) => entry.host)].filter((name) => name.startsWith('*.'));
-  const denied = deniedDomains.filter((name) => wildcards.some((wildcard) => wildcard !== name && coversName(wildcard, name)));
+  // Every deny goes to the image (R167, R172): a live allow or a held name it covers is refused there too.
+  const denied = [...deniedDomains];
   // A plain allowance of the same host lifts its rules: it allows every method and path.
   const kept = rules.filter((rule) => !plain.has(rule.host) && !isDenied(rule.host));
   return { domains, ports, denied, hostPorts, proxy, rules: kept };

@@ -86,7 +86,7 @@ export function describeEgressPolicy(policy: EgressPolicy, defaults: readonly st
   if (policy.readOnlyWeb !== undefined) lines.push("read-only web: only GET, HEAD and OPTIONS, except to the agent's own hosts");
   if (policy.ask !== undefined)
     lines.push(`asking: a name not yet decided waits up to ${policy.ask} s for your answer in \`run-in-container approve\``);
-  if (policy.denied.length > 0) lines.push(`denying ${policy.denied.join(' ')} (inside allowed wildcards)`);
+  if (policy.denied.length > 0) lines.push(`denying ${policy.denied.join(' ')}`);
   if (policy.hostPorts.length > 0) lines.push(`allowing ${HOST_GATEWAY_NAME} port ${policy.hostPorts.join(', ')} (the Docker host)`);
   const proxy = policy.proxy;
   if (proxy !== undefined) {

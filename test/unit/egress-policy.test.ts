@@ -55,7 +55,8 @@ describe('buildEgressPolicy: merging sources', () => {
         { source: '--allow', allow: ['@github'] },
         { source: '--deny', deny: ['gist.github.com'] },
       ],
-      { domains: [...DEFAULTS, ...GITHUB.filter((h) => h !== 'gist.github.com')] },
+      // Every deny reaches the image (R167): no live change can lift it there.
+      { domains: [...DEFAULTS, ...GITHUB.filter((h) => h !== 'gist.github.com')], denied: ['gist.github.com'] },
     ],
     [
       'a deny from a lower layer still wins over a flag allow',
@@ -63,7 +64,7 @@ describe('buildEgressPolicy: merging sources', () => {
         { source: '--allow', allow: ['a.test', 'b.test:22'] },
         { source: 'user file', deny: ['a.test', 'b.test'] },
       ],
-      { domains: DEFAULTS },
+      { domains: DEFAULTS, denied: ['a.test', 'b.test'] },
     ],
     [
       'a deny wildcard removes the subdomains it covers, not the apex',
@@ -71,15 +72,15 @@ describe('buildEgressPolicy: merging sources', () => {
         { source: '--allow', allow: ['lab.test', 'a.lab.test', '*.lab.test', 'x.lab.test:2222'] },
         { source: '--deny', deny: ['*.lab.test'] },
       ],
-      { domains: [...DEFAULTS, 'lab.test'] },
+      { domains: [...DEFAULTS, 'lab.test'], denied: ['*.lab.test'] },
     ],
     [
-      'a name inside an allowed wildcard is passed on for NXDOMAIN',
+      'every deny is passed on (NXDOMAIN inside an allowed wildcard; no live allow lifts it)',
       [
         { source: '--allow', allow: ['*.lab.test'] },
         { source: '--deny', deny: ['bad.lab.test', '*.worse.lab.test', 'lab.test', 'other.test'] },
       ],
-      { domains: [...DEFAULTS, '*.lab.test'], denied: ['bad.lab.test', '*.worse.lab.test'] },
+      { domains: [...DEFAULTS, '*.lab.test'], denied: ['bad.lab.test', '*.worse.lab.test', 'lab.test', 'other.test'] },
     ],
     [
       'a wildcard port entry also passes covered denies on',
@@ -323,7 +324,7 @@ describe('what reaches docker run', () => {
     expect(describeEgressPolicy(policy, DEFAULTS)).toEqual([
       'allowing *.lab.test (ports 80/443)',
       'allowing git.test:22',
-      'denying bad.lab.test (inside allowed wildcards)',
+      'denying bad.lab.test',
       'allowing host.docker.internal port 3000 (the Docker host)',
       'using proxy http://***@proxy.test:3128 (from --proxy)',
       "the sandbox's name check forwards what it admits through it;" +
