@@ -1,3 +1,4 @@
+import { DEFAULT_ASK_SECONDS } from '../core/live-policy.js';
 import { randomBytes } from 'node:crypto';
 import { coversName } from '../core/egress-policy.js';
 import { checkRulesInspected, describeNoInspect } from '../core/http-rule.js';
@@ -123,7 +124,13 @@ export async function prepareHomesAndEgress(
 ): Promise<{ homes: PreparedHomes; egress: PreparedEgress }> {
   const homes = await prepareHomes(settings.agent, options, places, settings.initScript, ctx);
   // Model-provider hosts come from Codex's config.toml: a Codex run's only (R83).
-  const egressFlags = { ...options.egress, providerAllow: options.egress.providerAllow && homes.agent === undefined };
+  // `[network] ask` holds names for interactive runs only: `exec` waits only with its own --ask (R172).
+  const ask = options.egress.ask ?? (settings.ask && options.headless !== true ? DEFAULT_ASK_SECONDS : undefined);
+  const egressFlags = {
+    ...options.egress,
+    ...(ask === undefined ? {} : { ask }),
+    providerAllow: options.egress.providerAllow && homes.agent === undefined,
+  };
   const egress = await prepareEgress(egressFlags, ctx, homes.codex.facts, places.trees, settings.egressLayers, homes.defaults);
   checkRulesInspected(egress.policy.rules, settings.noInspect, coversName);
   return { homes, egress };

@@ -16,6 +16,8 @@ export interface PreparedSettings {
   readOnly: string[];
   /** `--no-inspect`, `[network] no_inspect` of the project, then the user file: lists add up (R160). */
   noInspect: string[];
+  /** `[network] ask = true` of the project, else the user file (R172). */
+  ask: boolean;
   /** The files' network keys, project first, for prepareEgress (which merges them). */
   egressLayers: EgressLayer[];
   /** Needs trust before the run when it sets anything (cli/trust-command.ts). */
@@ -66,6 +68,7 @@ export async function prepareSettings(
     agent: (merged.values.agent as AgentId | undefined) ?? DEFAULT_AGENT,
     readOnly: merged.values.readOnly,
     noInspect: merged.values.noInspect,
+    ask: merged.values.ask === 'true',
     egressLayers: [
       ...(project === undefined ? [] : [toEgressLayer(project.layer, project.path)]),
       ...(user === undefined ? [] : [toEgressLayer(user.layer, user.path)]),

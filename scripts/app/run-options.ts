@@ -38,6 +38,8 @@ export interface SessionOptions {
 }
 
 export interface RunOptions {
+  /** `exec` (R50): never waits on a prompt, so `[network] ask` of the settings does not apply (R172). */
+  headless?: boolean;
   /** `--agent` (R120); absent: the settings files' `[run] agent`, else codex. */
   agent?: AgentId;
   workDir?: string;

@@ -48,7 +48,7 @@ const execCommand = defineCommand(
     const out = readSingleValue(args.out, '--out');
     const prompt = readSingleValue(args.prompt, 'PROMPT', { allowEmpty: true }) ?? '';
     return (await import('../app/exec.js')).execCommand(
-      { ...toRunOptions(args), prompt, ...(out === undefined ? {} : { out }) },
+      { ...toRunOptions(args), headless: true, prompt, ...(out === undefined ? {} : { out }) },
       ctx,
       version,
     );

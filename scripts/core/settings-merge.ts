@@ -18,7 +18,7 @@ export interface MergedSettings {
 }
 
 const LIST_KEYS = ['allow', 'deny', 'allowHostPorts', 'noInspect', 'readOnly'] as const;
-const SINGLE_KEYS = ['image', 'initScript', 'agent'] as const;
+const SINGLE_KEYS = ['image', 'initScript', 'agent', 'ask'] as const;
 
 function ordered(layers: SettingsLayers): Array<[SettingsSource, SettingsLayer | undefined]> {
   return [

@@ -15,6 +15,8 @@ export interface SettingsValues {
   allowHostPorts: number[];
   /** `[network] no_inspect`: hosts whose TLS the sandbox's proxy passes through unopened (R160). */
   noInspect: string[];
+  /** `[network] ask = true|false` (R172): like `--ask` for interactive runs, never for `exec`. */
+  ask?: string;
   readOnly: string[];
   image?: string;
   initScript?: string;
@@ -34,6 +36,7 @@ const SCHEMA: Record<string, Record<string, { key: SettingsKey; kind: 'list' | '
     deny: { key: 'deny', kind: 'list' },
     allow_host_ports: { key: 'allowHostPorts', kind: 'ports' },
     no_inspect: { key: 'noInspect', kind: 'list' },
+    ask: { key: 'ask', kind: 'single' },
   },
   mounts: { read_only: { key: 'readOnly', kind: 'list' } },
   run: {
@@ -49,6 +52,7 @@ export const SETTINGS_FILE_KEYS: Record<SettingsKey, string> = {
   deny: '[network] deny',
   allowHostPorts: '[network] allow_host_ports',
   noInspect: '[network] no_inspect',
+  ask: '[network] ask',
   readOnly: '[mounts] read_only',
   image: '[run] image',
   initScript: '[run] init_script',
@@ -140,6 +144,8 @@ export function parseSettingsText(text: string, file: string): SettingsLayer {
         (layer as Record<string, string[]>)[spec.key] = entries;
       } else {
         if (value === '') throw new UsageError(`${what} is empty: give a value or remove the line`);
+        if (spec.key === 'ask' && value !== 'true' && value !== 'false')
+          throw new UsageError(`${what} is ${JSON.stringify(value.slice(0, 40))}: give true or false`);
         (layer as Record<string, string>)[spec.key] = spec.key === 'agent' ? parseAgentId(value, what) : value;
       }
     }

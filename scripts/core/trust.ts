@@ -34,6 +34,7 @@ export function describeSettingsPolicy(layer: SettingsLayer): string[] {
   if (layer.image !== undefined) lines.push(`run image: ${layer.image}`);
   if (layer.initScript !== undefined) lines.push(`run init_script: ${layer.initScript}`);
   if (layer.agent !== undefined) lines.push(`run agent: ${layer.agent}`);
+  if (layer.ask !== undefined) lines.push(`network ask: ${layer.ask}`);
   return lines;
 }
 

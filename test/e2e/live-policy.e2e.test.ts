@@ -48,7 +48,7 @@ beforeAll(() => {
   waitForPort(tls, 443, true);
   // The lab's certificate is trusted by the inspection as a user's private CA would be (never -k).
   const caCert = ['--ca-cert', path.join(certs, 'server.crt')];
-  const started = launch(['shell', '--network', lab.name, ...caCert, '--name', SESSION, '--keep', '--', 'true']);
+  const started = launch(['shell', '--network', lab.name, ...caCert, '--deny', 'live-z.test', '--name', SESSION, '--keep', '--', 'true']);
   expect(started.stderr).toContain(`session ${SESSION} is still running`);
   expect(started.status).toBe(0);
 }, 180000);
@@ -353,6 +353,12 @@ describe('R167 bad input: one line, exit 2, nothing changed', () => {
     ['a port', ['allow', 'live-d.test:5432', '--name', SESSION], /a port needs a new run/],
     ['a bad duration', ['allow', 'live-d.test', '--for', '10 years', '--name', SESSION], /^run-in-container: --for "10 years"/],
     ['--for with --save', ['allow', 'live-d.test', '--for', '1m', '--save', '--name', SESSION], /--for or --save, not both/],
+    // Deny wins: a name the run denies (here not covered by any allowance) cannot be allowed live.
+    [
+      'a name the run denies',
+      ['allow', 'live-z.test', '--name', SESSION],
+      /^run-in-container: live-z\.test is denied by this run's policy/,
+    ],
   ])('%s', (_what, args, message) => {
     const before = liveState();
     const result = launch(args as string[]);

@@ -311,3 +311,31 @@ describe('`egress --json` is schema v1; policy changes are shown (R170); its fla
     expect(fs.existsSync(path.join(tmp, 'logs', 'e.jsonl'))).toBe(false);
   });
 });
+
+describe('R172 [network] ask of the settings', () => {
+  const askEnv = (args: string[]) => dryRun(args).env.filter((value) => value.startsWith('SANDBOX_ASK_TIMEOUT='));
+  /** A command's own --dry-run (its words come after the command). */
+  const commandAskEnv = (command: string, args: string[]) => {
+    const result = runCli([command, '--dry-run', ...args], { cwd: work, home, env: {} });
+    expect(result.status).toBe(0);
+    const argv = JSON.parse(result.stdout) as string[];
+    return argv.filter((word, index) => argv[index - 1] === '-e' && word.startsWith('SANDBOX_ASK_TIMEOUT='));
+  };
+
+  it('interactive runs hold names for 30 s; exec does not wait unless told to; --ask-timeout still sets the time', () => {
+    writeFile(path.join(home, '.config', 'codex-sandbox', 'config.ini'), '[network]\nask = true\n');
+    expect(askEnv([])).toEqual(['SANDBOX_ASK_TIMEOUT=30']);
+    expect(commandAskEnv('shell', [])).toEqual(['SANDBOX_ASK_TIMEOUT=30']);
+    expect(commandAskEnv('exec', ['do it'])).toEqual([]);
+    expect(commandAskEnv('exec', ['--ask', '--ask-timeout', '5s', 'do it'])).toEqual(['SANDBOX_ASK_TIMEOUT=5']);
+    writeFile(path.join(home, '.config', 'codex-sandbox', 'config.ini'), '[network]\nask = false\n');
+    expect(askEnv([])).toEqual([]);
+  });
+
+  it('a value other than true or false is refused with its file and line', () => {
+    const file = writeFile(path.join(home, '.config', 'codex-sandbox', 'config.ini'), '[network]\nask = sometimes\n');
+    const result = runCli(['--dry-run'], { cwd: work, home, env: {} });
+    expect(result.stderr).toBe(`run-in-container: ${file}:2: [network] ask is "sometimes": give true or false\n`);
+    expect(result.status).toBe(2);
+  });
+});
