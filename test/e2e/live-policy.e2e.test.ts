@@ -15,7 +15,17 @@ import { createLabNetwork, makeSelfSignedCertificate, waitForPort, WEB_SERVER, t
 const id = randomBytes(3).toString('hex');
 const SESSION = `live-${id}`;
 const AGENT_UID = process.getuid?.() === 0 ? 4242 : (process.getuid?.() ?? 1000);
-const HOSTS = ['live-a.test', 'live-b.test', 'live-c.test', 'live-d.test', 'live-e.test', 'live-f.test', 'held-a.test', 'held-b.test'];
+const HOSTS = [
+  'live-a.test',
+  'live-b.test',
+  'live-c.test',
+  'live-d.test',
+  'live-e.test',
+  'live-f.test',
+  'held-a.test',
+  'held-b.test',
+  'live-g.test',
+];
 // Logs every request's Host and path: the verdicts come from here.
 const LOGGING_SERVER = "require('http').createServer((q,s)=>{console.log('GOT '+q.headers.host+q.url);s.end('ok\\n')}).listen(80)";
 
@@ -341,6 +351,79 @@ describe('R172 --ask: a name not yet decided is held while the user answers', ()
     expect(fetchAsAgent('held-b.test', 'no-ask')).toBe(false);
     expect(Date.now() - started).toBeLessThan(5000);
   });
+});
+
+describe('R167 R170 R171 a plain run: changed by its run id, followed live, recorded', () => {
+  interface Line {
+    v: number;
+    runId: string;
+    kind: string;
+    verdict?: string;
+    name?: string;
+    action?: string;
+    pattern?: string;
+    by?: string;
+  }
+  const parseLines = (text: string) =>
+    text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as Line);
+
+  function started(command: string[]): { done: Promise<number | null>; out: () => string } {
+    const child = spawn(process.execPath, [CLI, ...command], {
+      cwd: workdir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    return { done: new Promise((resolve) => child.on('exit', (code) => resolve(code))), out: () => out };
+  }
+
+  it('allow --run ID lets the running agent through; --follow saw it; the record and --egress-log keep the change', async () => {
+    const siem = path.join(scratch, 'siem.jsonl');
+    // After its success the agent works on a little: --follow polls (0.5 s) and a plain run's
+    // container is gone at its end (its last moment is in the record, not necessarily followed).
+    const loop = 'for i in $(seq 1 80); do curl -fsS -m 3 http://live-g.test/plain && sleep 2 && exit 0; sleep 0.5; done; exit 1';
+    const run = started(['shell', '--network', lab.name, '--egress-log', siem, '--', 'sh', '-c', loop]);
+    let runId = '';
+    expect(
+      await waitUntil(() => {
+        const listed = JSON.parse(launch(['list', '--format', 'json']).stdout) as Array<{
+          name: string | null;
+          workdir: string;
+          runId: string;
+        }>;
+        runId = listed.find((entry) => entry.name === null && entry.workdir === workdir)?.runId ?? '';
+        return runId !== '';
+      }, 30000),
+    ).toBe(true);
+    const follow = started(['egress', '--follow', runId, '--json']);
+    expect(await waitUntil(() => follow.out().includes('"live-g.test"'), 20000)).toBe(true);
+    const allowed = change(['allow', 'live-g.test', '--run', runId.slice(0, 6)]);
+    expect(allowed.stdout).toBe(`allowed live-g.test in run ${runId} until it stops\n`);
+    expect(await run.done).toBe(0);
+    expect(seen('live-g.test')).toEqual(['GOT live-g.test/plain']);
+    // --follow ends when the sandbox does; it printed the refusal, the change and the connection.
+    expect(await follow.done).toBe(0);
+    const followed = parseLines(follow.out());
+    expect(followed.every((line) => line.v === 1 && line.runId === runId)).toBe(true);
+    expect(followed).toContainEqual(expect.objectContaining({ kind: 'dns', verdict: 'refused', name: 'live-g.test' }));
+    expect(followed).toContainEqual(expect.objectContaining({ kind: 'policy', action: 'allow', pattern: 'live-g.test' }));
+    expect(followed).toContainEqual(expect.objectContaining({ kind: 'http', verdict: 'allowed', name: 'live-g.test' }));
+    // The run's record: who changed what.
+    const user = os.userInfo().username;
+    const record = parseLines(launch(['egress', runId, '--json']).stdout);
+    expect(record).toContainEqual(expect.objectContaining({ kind: 'policy', action: 'allow', pattern: 'live-g.test', by: user }));
+    expect(record).toContainEqual(expect.objectContaining({ kind: 'http', verdict: 'allowed', name: 'live-g.test' }));
+    // --egress-log FILE: the same lines, appended (and the requests inside inspected traffic, which `egress` lists with --requests).
+    const appended = parseLines(readFileSync(siem, 'utf8'));
+    for (const line of record) expect(appended).toContainEqual(line);
+    const requests = parseLines(launch(['egress', runId, '--requests', '--json']).stdout);
+    expect(requests).toContainEqual(expect.objectContaining({ kind: 'request', verdict: 'allowed', name: 'live-g.test' }));
+    for (const line of requests) expect(appended).toContainEqual(line);
+  }, 120000);
 });
 
 describe('R167 bad input: one line, exit 2, nothing changed', () => {
