@@ -2,7 +2,7 @@ import { chownSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { runLauncher, type LauncherResult } from './helpers/run-launcher.js';
-import { createLabNetwork, waitForPort, type LabNetwork } from './helpers/test-hosts.js';
+import { createLabNetwork, LOGGING_SERVER, waitForPort, type LabNetwork } from './helpers/test-hosts.js';
 
 /**
  * `egress check` (R169) agrees with what the run then does, for every source of an allowance
@@ -21,7 +21,6 @@ const NAMES: Record<string, string> = {
   'denied.test': 'allowed by --allow, denied by the settings file',
   'none.test': 'nothing',
 };
-const LOGGING_SERVER = "require('http').createServer((q,s)=>{console.log('GOT '+q.headers.host+q.url);s.end('ok\\n')}).listen(80)";
 
 let scratch: string;
 let workdir: string;

@@ -4,7 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { CLI, docker, runLauncher, type LauncherResult } from './helpers/run-launcher.js';
-import { createLabNetwork, makeSelfSignedCertificate, waitForPort, WEB_SERVER, type LabNetwork } from './helpers/test-hosts.js';
+import {
+  createLabNetwork,
+  LOGGING_SERVER,
+  makeSelfSignedCertificate,
+  waitForPort,
+  WEB_SERVER,
+  type LabNetwork,
+} from './helpers/test-hosts.js';
 
 /**
  * The live policy (R167, R168): `allow`/`deny` change a running session's policy without a
@@ -26,8 +33,6 @@ const HOSTS = [
   'held-b.test',
   'live-g.test',
 ];
-// Logs every request's Host and path: the verdicts come from here.
-const LOGGING_SERVER = "require('http').createServer((q,s)=>{console.log('GOT '+q.headers.host+q.url);s.end('ok\\n')}).listen(80)";
 
 let scratch: string;
 let workdir: string;

@@ -116,6 +116,9 @@ http.createServer(h('http')).listen(80,'::');
 const t=https.createServer({key:fs.readFileSync('/certs/server.key'),cert:fs.readFileSync('/certs/server.crt')},h('https'));
 t.on('secureConnection',s=>console.log('TLS sni='+(s.servername||'')));t.listen(443,'::');`;
 
+/** HTTP on 80 only, each request logged as `GOT <Host><path>`: the verdict of a test (R167, R169). */
+export const LOGGING_SERVER = "require('http').createServer((q,s)=>{console.log('GOT '+q.headers.host+q.url);s.end('ok\\n')}).listen(80)";
+
 /**
  * An upstream forward proxy that forwards everything (absolute-URI requests and CONNECT) and
  * logs `FORWARDED <method> <target>`; with AUTH=user:pass it wants that login (407 otherwise).
