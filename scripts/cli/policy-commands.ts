@@ -55,10 +55,14 @@ export const allowCommand = declareChange('allow');
 export const denyCommand = declareChange('deny');
 
 export const approveCommand = defineCommand(
-  'approve',
+  'approve [run]',
   'answer, in a second terminal, for each name a running sandbox was refused: allow once, allow for this project, or deny ' +
-    '(approve [--name S | --run ID | --last]; default: every running sandbox)',
-  (y) => TARGET_FLAGS(y).option('once', { type: 'boolean', default: false, describe: 'ask about what is pending, then exit' }),
+    '(approve [RUN | --name S | --last]; default: every running sandbox)',
+  (y) =>
+    TARGET_FLAGS(y)
+      .positional('run', { type: 'string', describe: 'the running sandbox with this run id (or a prefix), as --run' })
+      .option('once', { type: 'boolean', default: false, describe: 'ask about what is pending, then exit' }),
+  // RUN and --run are one value (yargs gives both the key `run`).
   async (args, { ctx }) =>
     (await import('../app/approve.js')).approveCommand({ selector: readTarget(args), once: readFlag(args.once, '--once') }, ctx),
 );
