@@ -185,6 +185,19 @@ function summaryEntries(refused: readonly EgressDestination[]): SummaryEntry[] {
  * names, which the agent chose to send past the DNS), each group in order of first appearance;
  * names too long for the line are left to `egress`. `…` when there are more.
  */
+/** The patterns a run's live changes left allowed at its end (the latest change of each wins). */
+function liveAllowed(changes: readonly PolicyChange[]): string[] {
+  const last = new Map<string, string>();
+  for (const change of [...changes].sort((a, b) => a.time.localeCompare(b.time))) last.set(change.pattern, change.action);
+  return [...last].filter(([, action]) => action === 'allow').map(([pattern]) => pattern);
+}
+
+/** `name` or `*.name` covers a summary label (a name, or `name:port`: never by a live change, which is 80/443). */
+function coversPattern(pattern: string, label: string): boolean {
+  if (label.includes(':') || label.includes(' ')) return false;
+  return pattern.startsWith('*.') ? label.endsWith(pattern.slice(1)) : label === pattern;
+}
+
 function chooseSuggestions(entries: readonly SummaryEntry[]): { chosen: string[]; more: boolean } {
   const asked = (e: SummaryEntry) => Number(e.askedByDns && !e.viaProxy);
   const ranked = [...entries].sort((a, b) => asked(b) - asked(a) || (a.first || '~').localeCompare(b.first || '~') || a.order - b.order);
@@ -207,10 +220,12 @@ export function formatEgressSummary(record: EgressRecord): string | undefined {
     return record.dropped > 0 ? `egress: no refusal logged, but ${record.dropped} events were not recorded (see egress)` : undefined;
   }
   const entries = summaryEntries(refused);
+  const live = liveAllowed(record.changes ?? []);
   const shown: string[] = [];
   let used = 0;
   for (const e of entries.slice(0, SHOWN_IN_SUMMARY)) {
-    const text = `${shortenLabel(e.label)} (${e.count}×${e.reasons.size === 0 ? '' : `, ${[...e.reasons].join(', ')}`})`;
+    const allowedLive = live.some((pattern) => coversPattern(pattern, e.label)) ? ', then allowed live' : '';
+    const text = `${shortenLabel(e.label)} (${e.count}×${e.reasons.size === 0 ? '' : `, ${[...e.reasons].join(', ')}`}${allowedLive})`;
     if (shown.length > 0 && used + text.length > ENTRIES_BUDGET) break;
     shown.push(text);
     used += text.length + 3;
@@ -218,7 +233,8 @@ export function formatEgressSummary(record: EgressRecord): string | undefined {
   const listed = shown.length;
   if (entries.length > listed) shown.push(`${entries.length - listed} more`);
   const noun = entries.length === 1 ? 'destination' : 'destinations';
-  const { chosen, more } = chooseSuggestions(entries);
+  // A name allowed live later in the run (allow, approve, --ask) needs no --allow (R167).
+  const { chosen, more } = chooseSuggestions(entries.filter((e) => !live.some((pattern) => coversPattern(pattern, e.label))));
   const allow = chosen.length === 0 ? '' : ` — allow with: ${chosen.map((s) => `--allow ${s}`).join(' ')}${more ? ' …' : ''}`;
   return `refused ${entries.length} ${noun}: ${shown.join(' · ')}${allow}${dropped}`;
 }

@@ -326,6 +326,21 @@ describe('aggregate, summary, suggestions', () => {
     );
   });
 
+  it('R167 a name allowed live later in the run is marked so and never suggested; one allowed, then denied or expired, is', () => {
+    const refused = (name: string) => ({ verdict: 'refused' as const, reason: 'DNS' as const, kind: 'dns' as const, name, count: 1 });
+    const destinations = [refused('pypi.org'), refused('a.files.test'), refused('gone.test'), refused('other.test')];
+    const changes = [
+      { time: '2026-12-06T10:00:01.000Z', action: 'allow' as const, pattern: 'pypi.org', by: 'alice' },
+      { time: '2026-12-06T10:00:02.000Z', action: 'allow' as const, pattern: '*.files.test' },
+      { time: '2026-12-06T10:00:03.000Z', action: 'allow' as const, pattern: 'gone.test' },
+      { time: '2026-12-06T10:00:09.000Z', action: 'expire' as const, pattern: 'gone.test' },
+    ];
+    expect(formatEgressSummary({ destinations, dropped: 0, changes })).toBe(
+      'refused 4 destinations: pypi.org (1×, DNS, then allowed live) · a.files.test (1×, DNS, then allowed live) · ' +
+        'gone.test (1×, DNS) · other.test (1×, DNS) — allow with: --allow gone.test --allow other.test',
+    );
+  });
+
   it('a name refused by DNS and by the name check is one entry; admitted connections are never listed as refused', () => {
     const events = parseEgressLog(
       `Mar 10 11:59:02 dnsmasq[12]: config cdn-evil.test is NXDOMAIN\n${SQUID.deniedHost}\n${SQUID.refusedSni}\n${SQUID.allowedTls}\n`,
