@@ -117,7 +117,7 @@ length($0) > 4096 { dropped++; next }
 /^req / { request(); next }
 /^\{/ { packet(); next }
 # A change of the live policy (sandbox-policy, root's, R167): who, when, what.
-/^#policy [0-9]+\.[0-9][0-9][0-9] (allow|deny|expire|remove) (\*\.)?[a-z0-9.-]+ [A-Za-z0-9._-]+ ([0-9]+|-)$/ {
+/^#policy [0-9]+\.[0-9][0-9][0-9] (allow|deny|expire) (\*\.)?[a-z0-9.-]+ [A-Za-z0-9._-]+ ([0-9]+|-)$/ {
   if (!put("allow", $0, budget["allow"])) dropped++
   next
 }

@@ -1,11 +1,11 @@
 import { UsageError } from '../core/errors.js';
-import { parseEgressLog } from '../core/egress-log-parser.js';
+import { parseLiveChunk, startLiveLog, type LiveLogState } from '../core/egress-live.js';
 import { coversName } from '../core/egress-policy.js';
 import { aggregateEgress, suggestAllow } from '../core/egress-summary.js';
 import { describeLiveTarget } from '../core/live-target-choice.js';
 import { isRunning, type SessionRecord } from '../core/session-list.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
-import { peekEgressLog, PEEK_START, type PeekPosition } from '../host/egress-peek.js';
+import { peekEgressLog } from '../host/egress-peek.js';
 import type { HostContext } from '../host/host-context.js';
 import { applyLiveChange, readLiveEntries, readPendingNames } from '../host/live-policy.js';
 import { listManagedContainers } from '../host/sessions.js';
@@ -28,9 +28,7 @@ interface Pending {
 
 /** What `approve` remembers per sandbox: where its log was read up to, what it saw, what was answered. */
 interface Watched {
-  position: PeekPosition;
-  /** The log's header lines (the policy at the capper's start): kept so later chunks parse alike. */
-  header: string;
+  log: LiveLogState;
   refused: Map<string, Pending>;
   answered: Set<string>;
 }
@@ -41,13 +39,11 @@ const POLL_MS = 1000;
 /** Reads what the sandbox logged since the last look; false when it is gone or keeps no log. */
 async function readNewRefusals(target: SessionRecord, watched: Watched): Promise<boolean> {
   for (let round = 0; round < 8; round++) {
-    const peeked = await peekEgressLog(target.container, watched.position);
+    const peeked = await peekEgressLog(target.container, watched.log.position);
     if (peeked === 'gone' || peeked === 'nolog') return false;
-    const moved = peeked.next.gen !== watched.position.gen || peeked.next.offset !== watched.position.offset;
-    watched.position = peeked.next;
-    const headers = peeked.text.split('\n').filter((line) => /^#(allow|deny|upstream) /.test(line));
-    if (headers.length > 0) watched.header = `${headers.join('\n')}\n`;
-    const events = parseEgressLog(`${watched.header}${peeked.text}`, new Date()).events;
+    const moved = peeked.next.gen !== watched.log.position.gen || peeked.next.offset !== watched.log.position.offset;
+    watched.log.position = peeked.next;
+    const events = parseLiveChunk(peeked.text, watched.log, new Date()).events;
     for (const destination of aggregateEgress(events)) {
       const name = suggestAllow(destination);
       if (name === undefined || name.includes(':')) continue;
@@ -102,12 +98,19 @@ async function carryOut(target: SessionRecord, name: string, answer: Exclude<Ans
 async function askAbout(target: SessionRecord, watched: Watched, ctx: HostContext): Promise<'asked' | 'gone' | 'cancelled'> {
   if (!(await readNewRefusals(target, watched))) return 'gone';
   const where = escapeTerminalText(describeLiveTarget(target));
+  const undecided = [...watched.refused.values()].filter((pending) => !watched.answered.has(pending.name));
+  // Nothing new to ask about: no more engine calls this round.
+  if (undecided.length === 0) return 'asked';
   const live = await readLiveEntries(target.container, where).catch(() => []);
   const held = await readPendingNames(target.container).catch(() => new Map<string, number>());
   // Held names first: an agent is waiting for them (--ask, R172).
-  const queue = [...watched.refused.values()].sort((a, b) => Number(held.has(b.name)) - Number(held.has(a.name)));
+  const queue = undecided.sort((a, b) => Number(held.has(b.name)) - Number(held.has(a.name)));
   for (const pending of queue) {
-    if (watched.answered.has(pending.name) || live.some((entry) => coversName(entry.pattern, pending.name))) continue;
+    // Decided already (allow or deny, here or from the command line): not asked, not looked up again.
+    if (live.some((entry) => coversName(entry.pattern, pending.name))) {
+      watched.answered.add(pending.name);
+      continue;
+    }
     const answer = await ask(where, pending, held.get(pending.name));
     if (answer === undefined) return 'cancelled';
     watched.answered.add(pending.name);
@@ -139,7 +142,7 @@ export async function approveCommand(options: ApproveOptions, ctx: HostContext):
     if (targets.length === 0 && !waiting) process.stderr.write('no sandbox is running: waiting for one (Ctrl-C ends)\n');
     waiting = targets.length === 0;
     for (const target of targets) {
-      const state = watched.get(target.container) ?? { position: PEEK_START, header: '', refused: new Map(), answered: new Set() };
+      const state = watched.get(target.container) ?? { log: startLiveLog(), refused: new Map(), answered: new Set() };
       watched.set(target.container, state);
       const outcome = await askAbout(target, state, ctx);
       if (outcome === 'cancelled') return 130;

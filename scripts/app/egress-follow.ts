@@ -1,19 +1,14 @@
 import { formatPolicyChange } from '../core/egress-changes.js';
-import { parseEgressLog } from '../core/egress-log-parser.js';
+import { parseLiveChunk, startLiveLog, type LiveLogState } from '../core/egress-live.js';
 import { eventToSchemaLine, formatSchemaLines, policyToSchemaLine } from '../core/egress-schema.js';
 import { formatLiveEvent } from '../core/egress-text.js';
 import { EnvironmentError } from '../core/errors.js';
 import { describeLiveTarget } from '../core/live-target-choice.js';
-import {
-  buildEgressPeekArgs,
-  buildStateArgs,
-  parseContainerState,
-  splitPeekOutput,
-  type PeekPosition,
-} from '../core/session-docker-args.js';
+import { buildEgressPeekArgs, buildStateArgs, parseContainerState, splitPeekOutput } from '../core/session-docker-args.js';
 import type { SessionRecord } from '../core/session-list.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import { queryDocker } from '../host/docker.js';
+import { PEEK_TIMEOUT_MS } from '../host/egress-peek.js';
 import type { HostContext } from '../host/host-context.js';
 import { pickLiveTarget, type LiveTargetSelector } from './live-target.js';
 
@@ -35,21 +30,9 @@ export interface FollowDeps {
   now: () => Date;
 }
 
-export const FOLLOW_POLL_MS = 500;
-const PEEK_TIMEOUT_MS = 15000;
+const FOLLOW_POLL_MS = 500;
 /** A peek is at most 1 MiB of lines (the image's bound); more from docker is not read. */
 const PEEK_MAX_CHARS = (1 << 20) + 64;
-/** DNS answers kept from earlier peeks (they name the addresses of refused connections), at most this many. */
-const KEPT_REPLIES = 256;
-const HEADER = /^#(allow|deny|upstream) /;
-const REPLY = /\s(?:reply|cached) \S+ is \S+\s*$/;
-
-/** What the loop carries from one peek to the next: where it is, the policy header and the latest DNS answers. */
-interface FollowState {
-  position: PeekPosition;
-  header: Map<string, string>;
-  replies: string[];
-}
 
 const sleepFor = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -75,16 +58,8 @@ const DEFAULT_DEPS: FollowDeps = {
 };
 
 /** The lines of one peek's text: each event and policy change, human (escaped) or as schema-v1 JSON. */
-function renderChunk(text: string, state: FollowState, target: SessionRecord, json: boolean, now: Date): string {
-  const lines = text.split('\n');
-  for (const line of lines) {
-    if (HEADER.test(line)) state.header.set(line.slice(0, line.indexOf(' ')), line.slice(0, 64 * 1024));
-    else if (REPLY.test(line) && line.length < 600) state.replies.push(line);
-  }
-  state.replies.splice(0, Math.max(0, state.replies.length - KEPT_REPLIES));
-  // The header and the DNS answers seen before classify and name this chunk's events as the whole log would.
-  const context = [...state.header.values(), ...state.replies].join('\n');
-  const parsed = parseEgressLog(`${context}\n${text}`, now);
+function renderChunk(text: string, state: LiveLogState, target: SessionRecord, json: boolean, now: Date): string {
+  const parsed = parseLiveChunk(text, state, now);
   if (json)
     return formatSchemaLines([
       ...parsed.events.map((event) => eventToSchemaLine(event, target.runId)),
@@ -106,7 +81,7 @@ export async function followEgress(
   deps: FollowDeps = DEFAULT_DEPS,
 ): Promise<number> {
   const where = escapeTerminalText(describeLiveTarget(target));
-  const state: FollowState = { position: { gen: 0, offset: 0 }, header: new Map(), replies: [] };
+  const state = startLiveLog();
   while (!signal.aborted) {
     let output: string;
     try {

@@ -79,7 +79,9 @@ export async function egressCommand(options: EgressReportOptions, ctx: HostConte
   process.stdout.write(`run ${chosen.runId} (${escapeTerminalText(chosen.file)}): ${counts}\n`);
   if (shown.length > 0) process.stdout.write(`${shown.map((d) => escapeTerminalText(formatLine(d))).join('\n')}\n`);
   for (const change of changes ?? []) process.stdout.write(`${escapeTerminalText(formatPolicyChange(change))}\n`);
-  const summary = options.only === 'allowed' ? undefined : formatEgressSummary({ destinations, dropped: 0 });
+  // The same line as at the run's end: names allowed live are marked, not suggested (R167).
+  const summary =
+    options.only === 'allowed' ? undefined : formatEgressSummary({ destinations, dropped: 0, ...(changes ? { changes } : {}) });
   if (summary !== undefined) process.stdout.write(`${summary}\n`);
   return 0;
 }

@@ -4,9 +4,9 @@
  * record_change). They are kept in the record next to its destinations.
  */
 
-export type PolicyAction = 'allow' | 'deny' | 'expire' | 'remove';
+export type PolicyAction = 'allow' | 'deny' | 'expire';
 
-export const POLICY_ACTIONS: readonly PolicyAction[] = ['allow', 'deny', 'expire', 'remove'];
+const POLICY_ACTIONS: readonly PolicyAction[] = ['allow', 'deny', 'expire'];
 
 /** One change of the live policy: when (ISO 8601 UTC), what, who asked for it and until when. */
 export interface PolicyChange {
@@ -25,10 +25,10 @@ const MAX_SECONDS = 253402300799;
 const PATTERN = /^(?:\*\.)?[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/;
 const USER = /^[A-Za-z0-9._-]{1,32}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{3})?Z$/;
-const LINE = /^#policy ([0-9]{1,12})\.([0-9]{3}) (allow|deny|expire|remove) (\S{1,255}) ([A-Za-z0-9._-]{1,32}|-) ([0-9]{1,12}|-)$/;
+const LINE = /^#policy ([0-9]{1,12})\.([0-9]{3}) (allow|deny|expire) (\S{1,255}) ([A-Za-z0-9._-]{1,32}|-) ([0-9]{1,12}|-)$/;
 
 /** A host pattern as the live policy writes it: lowercase host-name characters, no empty label. */
-export function isPolicyPattern(text: string): boolean {
+function isPolicyPattern(text: string): boolean {
   return PATTERN.test(text) && !text.includes('..') && !text.slice(text.startsWith('*.') ? 2 : 0).includes('*');
 }
 

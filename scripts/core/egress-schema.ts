@@ -65,7 +65,7 @@ function connectionLine(runId: string, d: EgressEvent & { lastTime?: string; cou
 }
 
 /** One destination of a stored record (first and last time, count, bytes summed). */
-export function destinationToSchemaLine(destination: EgressDestination, runId: string): EgressSchemaLine {
+function destinationToSchemaLine(destination: EgressDestination, runId: string): EgressSchemaLine {
   return connectionLine(runId, destination);
 }
 
@@ -81,7 +81,7 @@ export function policyToSchemaLine(change: PolicyChange, runId: string): EgressS
 }
 
 /** `{"v":1,"runId":…,"kind":"dropped","count":N}`: events the sandbox did not record. */
-export function droppedToSchemaLine(count: number, runId: string): EgressSchemaLine {
+function droppedToSchemaLine(count: number, runId: string): EgressSchemaLine {
   return { v: EGRESS_SCHEMA_VERSION, runId, kind: 'dropped', count };
 }
 

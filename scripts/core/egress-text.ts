@@ -4,7 +4,7 @@ import { describeRequestReason } from './egress-requests.js';
 import { describeDestination, type EgressDestination } from './egress-summary.js';
 
 /** `512 B`, `1.5 KiB`, `2.0 MiB`; `?` when unknown. */
-export function formatBytes(bytes: number | undefined): string {
+function formatBytes(bytes: number | undefined): string {
   if (bytes === undefined) return '?';
   if (bytes < 1024) return `${bytes} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];

@@ -12,7 +12,7 @@ export type LiveAction = 'allow' | 'deny';
 const SANDBOX_POLICY = '/usr/local/bin/sandbox-policy';
 const UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
 /** The longest `--for`: a live change is for this run; anything longer belongs in the settings (`--save`). */
-export const MAX_LIVE_SECONDS = 7 * 86400;
+const MAX_LIVE_SECONDS = 7 * 86400;
 
 /** `--for 30s|10m|2h|1d` → seconds (1 s … 7 days). */
 export function parseLiveDuration(text: string): number {

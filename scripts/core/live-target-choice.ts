@@ -18,7 +18,7 @@ export function describeLiveTarget(record: SessionRecord): string {
 }
 
 /** Flags of a selector: at most one of --name, RUN and --last, each well formed. */
-export function checkLiveSelector(selector: LiveTargetSelector, command: string): void {
+function checkLiveSelector(selector: LiveTargetSelector, command: string): void {
   const given = [selector.name !== undefined, selector.run !== undefined, selector.last === true].filter(Boolean).length;
   if (given > 1) throw new UsageError(`${command}: give one of --name SESSION, RUN or --last`);
   if (selector.name !== undefined) validateSessionName(selector.name, '--name');

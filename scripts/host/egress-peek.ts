@@ -1,9 +1,6 @@
 import { buildEgressPeekArgs, splitPeekOutput, type PeekPosition } from '../core/session-docker-args.js';
 import { probeDocker } from './docker.js';
 
-export { buildEgressPeekArgs, splitPeekOutput, type PeekPosition } from '../core/session-docker-args.js';
-
-export const PEEK_START: PeekPosition = { gen: 0, offset: 0 };
 export const PEEK_TIMEOUT_MS = 15000;
 
 /**

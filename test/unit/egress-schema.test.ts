@@ -82,8 +82,8 @@ describe('#policy lines (R170)', () => {
         until: '2025-03-10T14:12:11Z',
       }),
     ).toBe('policy  14:02:11  allow pypi.org by alice (until 14:12:11)');
-    expect(formatPolicyChange({ time: '2025-03-10T14:02:11.000Z', action: 'remove', pattern: '*.a.test' })).toBe(
-      'policy  14:02:11  remove *.a.test',
+    expect(formatPolicyChange({ time: '2025-03-10T14:02:11.000Z', action: 'expire', pattern: '*.a.test' })).toBe(
+      'policy  14:02:11  expire *.a.test',
     );
   });
 });
