@@ -4,6 +4,7 @@ import { coversName } from '../core/egress-policy.js';
 import { checkRulesInspected, describeNoInspect } from '../core/http-rule.js';
 import { assembleRunPlan, type ResolvedRun } from '../core/assemble-run-plan.js';
 import type { HomeAction } from '../core/codex-home-plan.js';
+import { HOST_GATEWAY_REFUSAL } from '../core/engine.js';
 import { UsageError } from '../core/errors.js';
 import { validateDnsServer, validateNetworkName } from '../core/network-options.js';
 import { isSameOrInside } from '../core/path-rules.js';
@@ -11,6 +12,7 @@ import type { EgressPolicy } from '../core/egress-policy.js';
 import { validateRepoSpec } from '../core/repo-spec.js';
 import type { RunPlan } from '../core/run-plan.js';
 import type { HomeInspection } from '../host/codex-home.js';
+import { currentEngine } from '../host/docker.js';
 import type { HostContext } from '../host/host-context.js';
 import { resolveEgressLogFile } from '../host/egress-append.js';
 import { egressRawDir } from '../host/egress-log.js';
@@ -45,6 +47,8 @@ export interface PreparedRun {
   secrets?: PreparedSecrets;
   /** `.codex/sandbox.ini` of the workdir and what its paths resolve to: must be trusted before the run (app/trust-check.ts). */
   projectSettings?: { file: SettingsFile; resolved: string[] };
+  /** `[build] base_image` of the settings files: the base of an automatic build (R191). */
+  baseImage?: string;
 }
 
 /**
@@ -90,8 +94,10 @@ export async function prepareRun(
     secrets,
     egressLog,
   });
+  const plan = assembleRunPlan(resolved);
+  refuseWhatTheEngineLacks(plan);
   return {
-    plan: assembleRunPlan(resolved),
+    plan,
     resolved,
     actions: homes.actions,
     contents: homes.contents,
@@ -101,6 +107,7 @@ export async function prepareRun(
     warnings: [...homes.warnings, ...egress.warnings, ...extras.warnings, ...(secrets?.warnings ?? [])],
     ...(secrets === undefined ? {} : { secrets }),
     egressNotes: [...egress.messages, ...describeNoInspect(settings.noInspect)],
+    ...(settings.baseImage === undefined ? {} : { baseImage: settings.baseImage }),
     ...(settings.projectFile === undefined
       ? {}
       : {
@@ -266,4 +273,11 @@ async function resolveReadOnly(inputs: readonly string[], ctx: HostContext, work
     if (!resolved.includes(real)) resolved.push(real);
   }
   return resolved;
+}
+
+/** R176: checked before anything is created, so the host stays unchanged. */
+function refuseWhatTheEngineLacks(plan: RunPlan): void {
+  if (currentEngine().name === 'podman' && (plan.addHosts ?? []).some((entry) => entry.endsWith(':host-gateway'))) {
+    throw new UsageError(HOST_GATEWAY_REFUSAL);
+  }
 }

@@ -7,7 +7,7 @@ import type { AgentVersions } from '../core/image-tags.js';
 import type { ChangedFile } from '../core/track-changes.js';
 import { applyHomeActions } from '../host/apply-home-actions.js';
 import { confirmExposures } from '../host/confirm.js';
-import { provideDockerEnv, runDockerAttached } from '../host/docker.js';
+import { describeEngineCall, provideDockerEnv, runDockerAttached } from '../host/docker.js';
 import { startEgressLog, type EgressOutcome } from '../host/egress-log.js';
 import type { HostContext } from '../host/host-context.js';
 import { ensureSandboxImage } from '../host/image.js';
@@ -82,7 +82,7 @@ export async function printDryRun(prepared: PreparedRun): Promise<number> {
   const ids = await pinMountSources(prepared.plan.mounts, prepared.trees, { allowMissing: true });
   for (const action of prepared.actions) process.stderr.write(`would ${escapeTerminalText(describeHomeAction(action))}\n`);
   process.stdout.write(
-    `${JSON.stringify(['docker', ...buildDockerRunArgs({ ...prepared.plan, ...(ids === undefined ? {} : { mountIds: ids }) })])}\n`,
+    `${JSON.stringify(describeEngineCall(buildDockerRunArgs({ ...prepared.plan, ...(ids === undefined ? {} : { mountIds: ids }) })))}\n`,
   );
   return 0;
 }
@@ -101,7 +101,8 @@ export async function executeRun(
   const { resolved } = prepared;
   const imageAgents = await ensureSandboxImage(
     resolved.image,
-    ctx.env.SANDBOX_BASE_IMAGE,
+    // SANDBOX_BASE_IMAGE > [build] base_image of the (trusted) project file > the user file (R191).
+    ctx.env.SANDBOX_BASE_IMAGE ?? prepared.baseImage,
     resolved.runId,
     async () => (await prepareBuildEgress(options.egress, ctx, prepared.trees)).egress,
     // An image without the agent asked for is built with it first (R132).

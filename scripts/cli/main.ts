@@ -3,10 +3,12 @@ import { createRequire } from 'node:module';
 import type YargsFactory from 'yargs';
 import { SandboxError, UsageError } from '../core/errors.js';
 import { escapeTerminalLines, escapeTerminalText } from '../core/terminal-text.js';
+import { configureEngine } from '../host/docker.js';
 import { readHostContext } from '../host/host-context.js';
 import { readPackageVersion } from '../host/package-version.js';
 import { declareCommands } from './commands.js';
 import { joinNoInspectValues, presetsHelp } from './egress-flags.js';
+import { readSingleValue } from './flag-values.js';
 
 // yargs' ESM build wraps --help in the middle of words (cliui's ESM shim lacks wrap-ansi);
 // its CommonJS build wraps between words.
@@ -19,7 +21,8 @@ const ABOUT = 'Run the OpenAI Codex CLI, Claude Code or Gemini CLI in a Docker s
 
 // One paragraph per line: yargs wraps them to the terminal's width.
 const EPILOG = `${[
-  'Environment: WORKSPACE_ROOT_DIR (workdirs must be inside it), CODEX_CONFIG_DIR, CODEX_AUTH_FILE, CODEX_DOCKER_IMAGE,',
+  'Environment: CONTAINER_ENGINE (docker or podman, like --engine),',
+  'WORKSPACE_ROOT_DIR (workdirs must be inside it), CODEX_CONFIG_DIR, CODEX_AUTH_FILE, CODEX_DOCKER_IMAGE,',
   'OPENAI_ALLOWED_DOMAINS (extra hosts, space or comma separated; *.example.com for subdomains), SANDBOX_BASE_IMAGE',
   '(base for automatic builds), HTTPS_PROXY/HTTP_PROXY (either case: upstream proxy), SANDBOX_CA_CERTS and',
   'NODE_EXTRA_CA_CERTS (extra CA files); for --agent claude: CLAUDE_CONFIG_DIR, ANTHROPIC_API_KEY and the others of',
@@ -38,6 +41,13 @@ async function main(argv: string[]): Promise<number> {
     .scriptName('run-in-container')
     .parserConfiguration({ 'populate--': true, 'duplicate-arguments-array': true })
     .usage(`$0 [options] [-- agent args…]\n\n${ABOUT}`)
+    .option('engine', {
+      type: 'string',
+      global: true,
+      describe: 'container engine: docker or podman (also CONTAINER_ENGINE; default: the only one installed, else docker)',
+    })
+    // Checked before any command runs: a bad value exits 2 with nothing done (R173).
+    .middleware((args) => configureEngine(readSingleValue(args.engine, '--engine'), ctx.env.CONTAINER_ENGINE))
     .command(declareCommands({ ctx, version, setExitCode: (code) => (exitCode = code) }))
     .epilog(EPILOG)
     .version(version)

@@ -20,9 +20,9 @@ export function orphanQueryFormat(): string {
   return `{{.ID}}\t{{.Names}}\t{{.Label "${LABELS.launcherPid}"}}\t{{.CreatedAt}}\t${keep}`;
 }
 
-/** Docker prints CreatedAt as `2025-11-22 19:13:00 +0000 UTC`. */
+/** Docker prints CreatedAt as `2025-11-22 19:13:00 +0000 UTC`, Podman with nanoseconds (`19:13:00.123456789`). */
 function parseCreatedAt(text: string): number | undefined {
-  const match = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) ([+-]\d{2})(\d{2})/.exec(text.trim());
+  const match = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.\d+)? ([+-]\d{2})(\d{2})/.exec(text.trim());
   if (match === null) return undefined;
   const ms = Date.parse(`${match[1]}T${match[2]}${match[3]}:${match[4]}`);
   return Number.isNaN(ms) ? undefined : ms;

@@ -1,8 +1,41 @@
 import { execFile, spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { adaptEngineArgs, chooseEngine, parseEngineName, type Engine } from '../core/engine.js';
 import { explainDockerFailure, explainRunFailure, QUERY_TIMEOUT_MS } from '../core/explain-docker-failure.js';
+import { findInstalledEngines } from './installed-engines.js';
 
-/** The only module that runs `docker`. */
+/**
+ * The only module that runs the container engine: `docker`, or `podman` (R173). Every argv
+ * is written for docker and adapted here (core/engine.ts), so no other module knows which.
+ */
+
+let engineRequest: { flag?: string; env?: string } = {};
+let chosen: Engine | undefined;
+
+/** Records `--engine` and CONTAINER_ENGINE (checked now: a bad value exits 2); the PATH is read on first use. */
+export function configureEngine(flag: string | undefined, env: string | undefined): void {
+  if (flag !== undefined) parseEngineName(flag, '--engine');
+  if (env !== undefined) parseEngineName(env, 'CONTAINER_ENGINE');
+  engineRequest = { flag, env };
+  chosen = undefined;
+}
+
+/** The engine of this invocation, chosen once (R173). */
+export function currentEngine(): Engine {
+  chosen ??= chooseEngine({ ...engineRequest, installed: findInstalledEngines(), uid: process.getuid?.() ?? 1000 });
+  return chosen;
+}
+
+/** The engine's binary and the argv adapted to it. */
+function engineCall(args: readonly string[]): [string, string[]] {
+  const engine = currentEngine();
+  return [engine.name, adaptEngineArgs(engine, args)];
+}
+
+/** The whole command line a run would start, for `--dry-run`. */
+export function describeEngineCall(args: readonly string[]): string[] {
+  return engineCall(args).flat();
+}
 
 export interface ImageInfo {
   exists: boolean;
@@ -20,8 +53,9 @@ async function loadExeca() {
  * Rejects with an error carrying `code` (ENOENT), `timedOut`, `stderr`, like execa's.
  */
 function captureDocker(args: readonly string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+  const [binary, argv] = engineCall(args);
   return new Promise((resolve, reject) => {
-    execFile('docker', args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+    execFile(binary, argv, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error === null) {
         resolve({ stdout: stdout.replace(/\n$/, ''), stderr });
         return;
@@ -41,8 +75,8 @@ export async function inspectImage(image: string): Promise<ImageInfo> {
     return { exists: true, labels: labels ?? {} };
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? '');
-    if (/No such image|No such object/i.test(stderr)) return { exists: false, labels: {} };
-    throw explainDockerFailure(error, stderr);
+    if (/No such image|No such object|image not known/i.test(stderr)) return { exists: false, labels: {} };
+    throw explainDockerFailure(error, stderr, currentEngine().name);
   }
 }
 
@@ -71,7 +105,8 @@ export async function runDockerAttached(args: readonly string[], options: Attach
   const stdout = capture !== undefined ? 'pipe' : options.outputToStderr === true ? process.stderr : 'inherit';
   const stdio = [stdin, stdout, 'pipe'] as const;
   const ownGroup = capture !== undefined || input !== undefined || process.stdin.isTTY !== true;
-  const child = spawn('docker', args, { stdio: [...stdio], detached: ownGroup });
+  const [binary, argv] = engineCall(args);
+  const child = spawn(binary, argv, { stdio: [...stdio], detached: ownGroup });
   // A secret for the container's stdin (R138): through the pipe, never argv or environment.
   child.stdin?.on('error', () => undefined);
   if (input !== undefined) child.stdin?.end(input);
@@ -104,7 +139,7 @@ export async function runDockerAttached(args: readonly string[], options: Attach
       child.once('error', reject);
       child.once('close', (code, signal) => resolve([code, signal]));
     }).catch((error: unknown) => {
-      throw explainDockerFailure(error, tail.text());
+      throw explainDockerFailure(error, tail.text(), currentEngine().name);
     });
     if (received !== undefined) {
       // The CLI may have died before the container existed or was removed: make sure.
@@ -114,7 +149,7 @@ export async function runDockerAttached(args: readonly string[], options: Attach
     // 125, and 126/127 when runc could not set up the container (say, a mount source that
     // vanished: R103), come from docker itself when it said so on stderr.
     if (exitCode === 125 || exitCode === 126 || exitCode === 127) {
-      const failure = explainRunFailure(tail.text(), exitCode);
+      const failure = explainRunFailure(tail.text(), exitCode, currentEngine().name);
       if (failure !== undefined) throw failure;
     }
     if (exitSignal !== null) return 128 + (constants.signals[exitSignal] ?? 0);
@@ -151,13 +186,13 @@ const SIGNAL_GRACE_MS = 10_000;
 const WATCHDOG_SCRIPT = `trap '' INT TERM HUP
 read -r word || true
 [ "$word" = done ] && exit 0
-docker rm -f "$1" >/dev/null 2>&1
+"$2" rm -f "$1" >/dev/null 2>&1
 sleep 2
-docker rm -f "$1" >/dev/null 2>&1
+"$2" rm -f "$1" >/dev/null 2>&1
 exit 0`;
 
 function startWatchdog(containerName: string) {
-  const watchdog = spawn('sh', ['-c', WATCHDOG_SCRIPT, 'codex-sandbox-watchdog', containerName], {
+  const watchdog = spawn('sh', ['-c', WATCHDOG_SCRIPT, 'codex-sandbox-watchdog', containerName, currentEngine().name], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
   });
@@ -194,7 +229,7 @@ export async function queryDocker(args: readonly string[], timeoutMs = QUERY_TIM
     const result = await captureDocker(args, timeoutMs);
     return result.stdout;
   } catch (error) {
-    throw explainDockerFailure(error, String((error as { stderr?: unknown }).stderr ?? ''));
+    throw explainDockerFailure(error, String((error as { stderr?: unknown }).stderr ?? ''), currentEngine().name);
   }
 }
 
@@ -216,7 +251,7 @@ export async function probeDocker(
       failure.timedOut === true ||
       /Cannot connect to the Docker daemon|permission denied while trying to connect/i.test(stderr)
     ) {
-      throw explainDockerFailure(error, stderr);
+      throw explainDockerFailure(error, stderr, currentEngine().name);
     }
     return { exitCode: failure.code, stdout: String(failure.stdout ?? ''), stderr };
   }
@@ -236,7 +271,8 @@ export async function buildDockerImage(
   // A Dockerfile on stdin (`docker build … -`): the metadata-only build that labels an image.
   const stdin = dockerfile === undefined ? ({ stdin: 'ignore' } as const) : ({ input: dockerfile } as const);
   // `env`: the values of build args given by name (`--build-arg NAME`), never in the argv.
-  const child = execa('docker', ['build', ...args], { ...stdin, env, stdout: 'pipe', stderr: 'pipe', reject: false, buffer: false });
+  const [binary, argv] = engineCall(['build', ...args]);
+  const child = execa(binary, argv, { ...stdin, env, stdout: 'pipe', stderr: 'pipe', reject: false, buffer: false });
   const keep = (chunk: Buffer) => {
     process.stderr.write(chunk);
     tail.push(
@@ -250,9 +286,9 @@ export async function buildDockerImage(
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const result = await child;
-  if (result.failed && result.exitCode === undefined) throw explainDockerFailure(result, tail.join('\n'));
+  if (result.failed && result.exitCode === undefined) throw explainDockerFailure(result, tail.join('\n'), currentEngine().name);
   if (result.exitCode !== 0 && tail.some((line) => /Cannot connect|permission denied/i.test(line))) {
-    throw explainDockerFailure(result, tail.join('\n'));
+    throw explainDockerFailure(result, tail.join('\n'), currentEngine().name);
   }
   return { ok: result.exitCode === 0, tail };
 }

@@ -3,12 +3,13 @@ import { AGENTS, type AgentId } from '../core/agents.js';
 import { classifyImageContract, LABELS } from '../core/container-identity.js';
 import { readImageAgents } from '../core/image-labels.js';
 import type { DoctorCheck } from '../core/doctor-report.js';
+import { describeEngine } from '../core/engine.js';
 import { selectProxy } from '../core/proxy-spec.js';
 import { hasSettings } from '../core/settings.js';
 import { trustStateOf } from '../core/trust.js';
 import { inspectCodexHome } from './codex-home.js';
 import { checkAgent } from './doctor-agents.js';
-import { inspectImage, queryDocker } from './docker.js';
+import { currentEngine, inspectImage, queryDocker } from './docker.js';
 import type { HostContext } from './host-context.js';
 import { readProjectSettings, readUserSettings, resolveProjectPaths } from './settings-file.js';
 import { readTrustStore } from './trust-store.js';
@@ -28,19 +29,24 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * with the image's labels when it is a current sandbox image (the agent checks read them).
  */
 async function checkDocker(image: string): Promise<{ checks: DoctorCheck[]; labels?: Record<string, string> }> {
-  const checks: DoctorCheck[] = [];
+  const engine = currentEngine();
+  // R173: which engine, and why (flag, CONTAINER_ENGINE, or what is installed).
+  const checks: DoctorCheck[] = [pass('container engine', `${describeEngine(engine)}: ${engine.reason}`)];
+  const name = engine.name;
   try {
-    checks.push(pass('docker CLI', (await queryDocker(['--version'], QUICK_MS)).trim()));
+    checks.push(pass(`${name} CLI`, (await queryDocker(['--version'], QUICK_MS)).trim()));
   } catch (error) {
-    return { checks: [fail('docker CLI', 'not found on PATH', 'install Docker (Docker Engine or docker.io) and put `docker` on PATH')] };
+    const install = name === 'docker' ? 'install Docker (Docker Engine or docker.io)' : 'install Podman (podman, uidmap, slirp4netns)';
+    checks.push(fail(`${name} CLI`, 'not found on PATH', `${install} and put \`${name}\` on PATH, or choose the other with --engine`));
+    return { checks };
   }
   try {
     const version = (await queryDocker(['version', '--format', '{{.Server.Version}}'], QUICK_MS)).trim();
-    checks.push(pass('docker engine', `reachable, version ${version}`));
+    checks.push(pass(`${name} engine`, `reachable, version ${version}`));
   } catch (error) {
     // "Docker engine is not running: start it (…)": the part after the colon is the fix.
     const [what = '', ...rest] = messageOf(error).split(': ');
-    checks.push(fail('docker engine', `not reachable (${what})`, rest.length > 0 ? rest.join(': ') : what));
+    checks.push(fail(`${name} engine`, `not reachable (${what})`, rest.length > 0 ? rest.join(': ') : what));
     checks.push(fail('sandbox image', 'skipped: no engine', 'start the engine first'));
     checks.push(fail('iptables/ipset in a container', 'skipped: no engine', 'start the engine first'));
     return { checks };
