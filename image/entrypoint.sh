@@ -44,6 +44,8 @@ arm_err_trap
 . "${LIB_DIR}/lib-live.sh"
 # shellcheck source=lib-ask.sh
 . "${LIB_DIR}/lib-ask.sh"
+# shellcheck source=lib-report.sh
+. "${LIB_DIR}/lib-report.sh"
 
 run_init_hook() { # run the project's init.sh as the agent user; stop on failure
   STEP="init hook"
@@ -163,8 +165,10 @@ run_agent() { # the agent as a child (not exec'd): once it ends, the egress log 
   # tini -g signals the whole group; root only waits, then passes the code on (128+N).
   trap ':' INT TERM HUP QUIT USR1 USR2
   # Only the agent works in the workdir; root, which drains the log after it, stays in / (R96).
+  report_start
   (cd "$WORKDIR" && drop_privileges_exec "$@") || rc=$?
   flush_egress_log
+  write_report "$rc"
   hand_back_tokens
   exit "$rc"
 }

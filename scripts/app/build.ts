@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { AGENT_IDS, AGENTS, parseAgentList, type AgentId } from '../core/agents.js';
 import { UsageError } from '../core/errors.js';
+import { escapeTerminalText } from '../core/terminal-text.js';
 import {
   DEFAULT_BUILD_AGENTS,
+  IMAGE_REPOSITORY,
   validateAgentVersion,
-  validateImageReference,
   validateNodeMajor,
   type AgentVersions,
   type BuildRequest,
 } from '../core/image-tags.js';
 import type { HostContext } from '../host/host-context.js';
 import { buildSandboxImage } from '../host/image.js';
+import { buildDevcontainerBase } from '../host/base-build.js';
+import { readDevcontainer, toolchainVariant } from '../host/devcontainer-file.js';
+import { chooseBuildBase, refuseTwoBases } from './build-base.js';
 import { prepareBuildEgress } from './prepare-egress.js';
 
 export interface BuildOptions {
@@ -24,6 +28,8 @@ export interface BuildOptions {
   /** `--proxy` (else the host's proxy variables) and `--ca-cert` files for the build. */
   proxy?: string;
   caCerts?: string[];
+  /** `--from-devcontainer [DIR]` ('' = the current directory): the project's toolchain image (R187). */
+  fromDevcontainer?: string;
 }
 
 /** The agents and their pinned versions; a version flag for an agent not being built is a mistake (R131). */
@@ -46,20 +52,36 @@ function readAgentChoice(options: BuildOptions): Pick<BuildRequest, 'agents' | '
 
 /** `run-in-container build`: prints the versioned tag on stdout, progress on stderr. */
 export async function buildCommand(options: BuildOptions, ctx: HostContext): Promise<number> {
-  const baseInput = options.baseImage ?? ctx.env.SANDBOX_BASE_IMAGE;
+  refuseTwoBases(options.baseImage, options.fromDevcontainer);
   const request: BuildRequest = {
     ...readAgentChoice(options),
     node: options.node === undefined ? undefined : validateNodeMajor(options.node),
-    baseImage: baseInput === undefined ? undefined : validateImageReference(baseInput, '--base-image'),
     noCache: options.noCache,
   };
+  // Everything in the devcontainer file is checked before anything is built (R188).
+  const devcontainer = options.fromDevcontainer === undefined ? undefined : await readDevcontainer(options.fromDevcontainer, ctx.cwd);
+  for (const warning of devcontainer?.warnings ?? []) process.stderr.write(`warning: ${escapeTerminalText(warning)}\n`);
+  const chosen = devcontainer === undefined ? await chooseBuildBase(options.baseImage, ctx) : undefined;
   // `build` has no workdir: no tree an agent of this command writes.
   const build = await prepareBuildEgress({ proxy: options.proxy, caCerts: options.caCerts ?? [] }, ctx, []);
   for (const message of build.messages) process.stderr.write(`${message}\n`);
+  if (chosen?.image !== undefined && chosen.source !== '--base-image')
+    process.stderr.write(`base image ${chosen.image} (from ${chosen.source})\n`);
+  const baseImage = devcontainer === undefined ? chosen?.image : await buildDevcontainerBase(devcontainer, build.egress);
+  const variant = devcontainer === undefined ? {} : { variant: toolchainVariant(devcontainer.dir) };
   const tag = await buildSandboxImage(
-    build.egress === undefined ? request : { ...request, egress: build.egress },
+    {
+      ...request,
+      ...(baseImage === undefined ? {} : { baseImage }),
+      ...variant,
+      ...(build.egress === undefined ? {} : { egress: build.egress }),
+    },
     randomBytes(4).toString('hex'),
   );
+  if (devcontainer !== undefined) {
+    const stable = `${IMAGE_REPOSITORY}:${variant.variant ?? ''}`;
+    process.stderr.write(`run it with --image ${stable}, or put "[run] image = ${stable}" in the project's .codex/sandbox.ini\n`);
+  }
   process.stdout.write(`${tag}\n`);
   return 0;
 }

@@ -48,7 +48,7 @@ function toRunOptions(options: EgressCheckOptions): RunOptions {
  * The settings a run would apply: a project file that sets anything applies only when trusted
  * (R75); a run would ask (or refuse), the check says so on stderr and checks without it.
  */
-async function settingsAsRun(runOptions: RunOptions, ctx: HostContext, places: RunPlaces): Promise<PreparedSettings> {
+export async function settingsAsRun(runOptions: RunOptions, ctx: HostContext, places: RunPlaces): Promise<PreparedSettings> {
   const settings = await prepareSettings(runOptions, ctx, places.workdir);
   const file = settings.projectFile;
   if (file === undefined || !hasSettings(file.layer)) return settings;

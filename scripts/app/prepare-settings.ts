@@ -20,6 +20,8 @@ export interface PreparedSettings {
   ask: boolean;
   /** The files' network keys, project first, for prepareEgress (which merges them). */
   egressLayers: EgressLayer[];
+  /** `[build] base_image` of the project, else the user file (R191); validated when read. */
+  baseImage?: string;
   /** Needs trust before the run when it sets anything (cli/trust-command.ts). */
   projectFile?: SettingsFile;
 }
@@ -69,6 +71,7 @@ export async function prepareSettings(
     readOnly: merged.values.readOnly,
     noInspect: merged.values.noInspect,
     ask: merged.values.ask === 'true',
+    ...(merged.values.baseImage === undefined ? {} : { baseImage: merged.values.baseImage }),
     egressLayers: [
       ...(project === undefined ? [] : [toEgressLayer(project.layer, project.path)]),
       ...(user === undefined ? [] : [toEgressLayer(user.layer, user.path)]),

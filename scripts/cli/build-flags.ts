@@ -4,7 +4,7 @@ import { AGENT_IDS, AGENTS, type AgentId } from '../core/agents.js';
 import { declareBuildEgressFlags, toBuildEgressFlags } from './egress-flags.js';
 import { readFlag, readSingleValue, refuseExtraWords } from './flag-values.js';
 
-/** `build`'s flags (R31, R130): the agents and their versions, the base, the cache, proxy and CAs. */
+/** `build`'s flags (R31, R130, R187): the agents and their versions, the base, the cache, proxy and CAs. */
 export function declareBuildFlags<T>(yargs: Argv<T>) {
   let builder = declareBuildEgressFlags(yargs).option('agents', {
     type: 'string',
@@ -19,7 +19,16 @@ export function declareBuildFlags<T>(yargs: Argv<T>) {
   return (
     builder
       .option('node', { type: 'string', describe: 'Node.js major version of the base image: 18, 20 or 22 (default 22)' })
-      .option('base-image', { type: 'string', describe: 'base image instead of node:<N>-bookworm-slim (also SANDBOX_BASE_IMAGE)' })
+      .option('base-image', {
+        type: 'string',
+        describe: 'base image instead of node:<N>-bookworm-slim (also SANDBOX_BASE_IMAGE, [build] base_image)',
+      })
+      .option('from-devcontainer', {
+        type: 'string',
+        describe:
+          "the project's toolchain image: build on the image or Dockerfile of DIR/.devcontainer/devcontainer.json " +
+          '(DIR default: current directory); tagged codex-sandbox:toolchain-<hash>',
+      })
       // yargs reads `--no-cache` as `cache: false` (boolean negation): declare `cache`.
       .option('cache', { type: 'boolean', describe: 'use the layer cache (default); --no-cache builds without it' })
   );
@@ -39,6 +48,8 @@ export function toBuildOptions(args: Record<string, unknown>): BuildOptions {
     versions,
     ...(node === undefined ? {} : { node: Number(node) }),
     baseImage: readSingleValue(args['base-image'], '--base-image'),
+    // A bare --from-devcontainer is '' (yargs): the current directory.
+    fromDevcontainer: readSingleValue(args['from-devcontainer'], '--from-devcontainer', { allowEmpty: true }),
     noCache: !readFlag(args.cache, '--no-cache', true),
     ...toBuildEgressFlags(args),
   };

@@ -1,9 +1,12 @@
 import type { Argv } from 'yargs';
 import { AGENT_IDS } from '../core/agents.js';
+import { UsageError } from '../core/errors.js';
+import { DEFAULT_KUBE_SECRET } from '../core/kube-metadata.js';
 import { defineCommand, type CommandContext, type DeclaredCommand } from './define-command.js';
 import { readAgentFlag, readFlag, readPassThrough, readSingleValue, refuseExtraWords } from './flag-values.js';
 import { declareLoginFlags, toLoginOptions } from './login-flags.js';
 import { declareBuildFlags, toBuildOptions } from './build-flags.js';
+import { declareUpdateFlags, toUpdateOptions } from './update-flags.js';
 import { declareRunFlags, toRunOptions } from './run-flags.js';
 import { declareListFlags, declareSessionFlags, toListOptions } from './session-flags.js';
 import { egressCommand } from './egress-command.js';
@@ -43,10 +46,29 @@ const execCommand = defineCommand(
   (y) =>
     declareRunFlags(y)
       .positional('prompt', { type: 'string', describe: 'what the agent should do (one argument: quote it)' })
-      .option('out', { type: 'string', describe: 'report directory (new or empty; default WORK_DIR/.codex/runs/<UTC time>-<run id>)' }),
+      .option('out', { type: 'string', describe: 'report directory (new or empty; default WORK_DIR/.codex/runs/<UTC time>-<run id>)' })
+      .option('emit', {
+        type: 'string',
+        describe: 'print a manifest instead of running: kubernetes (a Job) or pod (podman kube play); needs --repo (docs/kubernetes.md)',
+      })
+      .option('kube-secret', {
+        type: 'string',
+        describe: `with --emit: the Secret holding the agent's keys (default ${DEFAULT_KUBE_SECRET})`,
+      })
+      .option('report-claim', {
+        type: 'string',
+        describe: 'with --emit: a PersistentVolumeClaim for the report volume (default emptyDir)',
+      }),
   async (args, { ctx, version }) => {
     const out = readSingleValue(args.out, '--out');
     const prompt = readSingleValue(args.prompt, 'PROMPT', { allowEmpty: true }) ?? '';
+    const emit = readEmitFlags(args);
+    if (emit !== undefined)
+      return (await import('../app/exec-emit.js')).execEmitCommand(
+        { ...toRunOptions(args), headless: true, prompt, ...(out === undefined ? {} : { out }), ...emit },
+        ctx,
+        version,
+      );
     return (await import('../app/exec.js')).execCommand(
       { ...toRunOptions(args), headless: true, prompt, ...(out === undefined ? {} : { out }) },
       ctx,
@@ -55,12 +77,33 @@ const execCommand = defineCommand(
   },
 );
 
+/** `--emit` and its companions (R180-R186); a companion without `--emit` is refused. */
+function readEmitFlags(args: Record<string, unknown>): { emit: string; kubeSecret?: string; reportClaim?: string } | undefined {
+  const emit = readSingleValue(args.emit, '--emit', { allowEmpty: true });
+  const kubeSecret = readSingleValue(args['kube-secret'], '--kube-secret', { allowEmpty: true });
+  const reportClaim = readSingleValue(args['report-claim'], '--report-claim', { allowEmpty: true });
+  if (emit === undefined) {
+    if (kubeSecret !== undefined || reportClaim !== undefined)
+      throw new UsageError(`--${kubeSecret !== undefined ? 'kube-secret' : 'report-claim'} needs --emit kubernetes|pod`);
+    return undefined;
+  }
+  return { emit, ...(kubeSecret === undefined ? {} : { kubeSecret }), ...(reportClaim === undefined ? {} : { reportClaim }) };
+}
+
 const buildCommand = defineCommand(
   'build',
   'build the sandbox image codex-sandbox:<codex-version>-node<N> (other agents: codex-sandbox:<id>-<version>_…-node<N>; ' +
     'and :latest for the default variant)',
   declareBuildFlags,
   async (args, { ctx }) => (await import('../app/build.js')).buildCommand(toBuildOptions(args), ctx),
+);
+
+const updateCommand = defineCommand(
+  'update',
+  'rebuild the sandbox image when npm has a newer version of one of its agents (same base, Node and agents): ' +
+    'update [--agents a,b] [--image IMAGE] [--dry-run]',
+  declareUpdateFlags,
+  async (args, { ctx }) => (await import('../app/update.js')).updateCommand(toUpdateOptions(args), ctx),
 );
 
 const loginCommand = defineCommand(
@@ -224,6 +267,7 @@ const COMMANDS: DeclaredCommand[] = [
   shellCommand,
   execCommand,
   buildCommand,
+  updateCommand,
   loginCommand,
   listCommand,
   attachCommand,

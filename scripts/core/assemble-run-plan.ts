@@ -84,7 +84,7 @@ export interface ResolvedRun {
 }
 
 /** Where the entrypoint writes the capped egress log (image/CONTRACT.md). */
-const EGRESS_LOG_TARGET = '/var/lib/codex-sandbox/private/egress';
+export const EGRESS_LOG_TARGET = '/var/lib/codex-sandbox/private/egress';
 
 /**
  * Where the Codex home is reached in the container. Inside a workdir it is already mounted

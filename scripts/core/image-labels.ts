@@ -1,7 +1,14 @@
 import { AGENT_IDS, type AgentId } from './agents.js';
 import { LABELS } from './container-identity.js';
 import { EnvironmentError } from './errors.js';
-import { DEFAULT_IMAGE, formatSandboxTag, isAgentVersion, type AgentVersions, type ImageBuildPlan } from './image-tags.js';
+import {
+  DEFAULT_IMAGE,
+  formatSandboxTag,
+  IMAGE_REPOSITORY,
+  isAgentVersion,
+  type AgentVersions,
+  type ImageBuildPlan,
+} from './image-tags.js';
 
 /**
  * After a build, the real versions are read back from the image (R131): the agents'
@@ -41,6 +48,10 @@ export function parseImageReadBack(output: string): ImageReadBack {
   return { agents, node };
 }
 
+/** The base the image was built on and its variant (R193): what `update` rebuilds on. */
+export const BASE_LABEL = 'codex-sandbox.base';
+export const VARIANT_LABEL = 'codex-sandbox.variant';
+
 /** `codex-sandbox.agent.<id>`: the label holding an agent's installed version. */
 function agentLabel(agent: AgentId): string {
   return `${LABELS.agentPrefix}${agent}`;
@@ -71,10 +82,21 @@ export function planImageFinish(plan: ImageBuildPlan, readBack: ImageReadBack): 
   const versions: AgentVersions = {};
   for (const id of plan.agents) versions[id] = readBack.agents[id];
   const nodeMajor = NODE_VERSION.exec(readBack.node)?.[1] ?? 'unknown';
-  const tags = [formatSandboxTag(versions, nodeMajor), ...(plan.updateLatest ? [DEFAULT_IMAGE] : [])];
+  const versioned = formatSandboxTag(versions, nodeMajor);
+  // A toolchain variant (R190): its own stable tag instead of `latest`.
+  const tags =
+    plan.variant === undefined
+      ? [versioned, ...(plan.updateLatest ? [DEFAULT_IMAGE] : [])]
+      : [
+          // Docker allows 128 characters after the colon: three long versions and the variant may not fit.
+          ...(versioned.length + plan.variant.length + 1 - IMAGE_REPOSITORY.length - 1 <= 128 ? [`${versioned}-${plan.variant}`] : []),
+          `${IMAGE_REPOSITORY}:${plan.variant}`,
+        ];
   const labelBuildArgs: string[] = [];
   for (const tag of tags) labelBuildArgs.push('-t', tag);
   for (const id of plan.agents) labelBuildArgs.push('--label', `${agentLabel(id)}=${versions[id]}`);
-  labelBuildArgs.push('--label', `${LABELS.node}=${readBack.node}`, '-');
+  labelBuildArgs.push('--label', `${LABELS.node}=${readBack.node}`, '--label', `${BASE_LABEL}=${plan.baseImage}`);
+  if (plan.variant !== undefined) labelBuildArgs.push('--label', `${VARIANT_LABEL}=${plan.variant}`);
+  labelBuildArgs.push('-');
   return { tags, labelBuildArgs, dockerfile: `FROM ${plan.temporaryTag}\n` };
 }

@@ -22,6 +22,11 @@ export interface BuildRequest {
   noCache: boolean;
   /** Upstream proxy and extra CAs for the build (absent: no extra arguments). */
   egress?: BuildEgress;
+  /**
+   * A project's toolchain image (`toolchain-<hash>`, R190): tagged `codex-sandbox:<variant>`
+   * and `codex-sandbox:<agents>-node<N>-<variant>`, never `latest`.
+   */
+  variant?: string;
 }
 
 export interface ImageBuildPlan {
@@ -34,6 +39,7 @@ export interface ImageBuildPlan {
   buildEnv: Record<string, string>;
   /** `codex-sandbox:latest` follows builds of the default variant only. */
   updateLatest: boolean;
+  variant?: string;
 }
 
 /** What a sandbox tag says: `latest` says nothing (every field absent). */
@@ -131,7 +137,15 @@ export function planImageBuild(request: BuildRequest, runId: string): ImageBuild
   if (request.noCache) buildArgs.push('--no-cache');
   const egress = listBuildEgressArgs(request.egress ?? {});
   buildArgs.push(...egress.args);
-  return { temporaryTag, baseImage, agents, buildArgs, buildEnv: egress.env, updateLatest: node === DEFAULT_NODE_MAJOR };
+  const variant = request.variant === undefined ? {} : { variant: validateVariant(request.variant) };
+  const updateLatest = node === DEFAULT_NODE_MAJOR && request.variant === undefined;
+  return { temporaryTag, baseImage, agents, buildArgs, buildEnv: egress.env, updateLatest, ...variant };
+}
+
+/** A variant becomes part of a tag: short, lowercase, no `_` (R190). */
+export function validateVariant(variant: string): string {
+  if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(variant)) throw new UsageError(`image variant ${JSON.stringify(variant)} is not [a-z0-9-]`);
+  return variant;
 }
 
 /** `codex 0.171.0, claude latest`: what a build is about to install, for the progress line. */

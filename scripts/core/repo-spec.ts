@@ -125,3 +125,17 @@ export function validateRepoSpec(input: RepoInput, allowlist: readonly string[],
   }
   return { url: url.href, host, ...(input.ref === undefined ? {} : { ref: input.ref }), dir };
 }
+
+/**
+ * `--repo URL@REF` (R180): the ref after an `@` in the URL's path, e.g.
+ * `https://github.com/o/r@main`. An `@` before the path is userinfo (refused later, R53); a
+ * URL without one in its path is returned unchanged.
+ */
+export function splitRepoShorthand(raw: string): { url: string; ref?: string } {
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(raw);
+  if (scheme === null) return { url: raw };
+  const pathStart = raw.indexOf('/', scheme[0].length);
+  const at = pathStart < 0 ? -1 : raw.indexOf('@', pathStart);
+  if (at < 0) return { url: raw };
+  return { url: raw.slice(0, at), ref: raw.slice(at + 1) };
+}

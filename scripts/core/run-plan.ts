@@ -49,6 +49,14 @@ export const ENTRYPOINT_CAPABILITIES: readonly string[] = [
   'NET_RAW',
 ];
 
+/** The sandbox's sysctls, for `docker run --sysctl` and a Kubernetes pod's (R19, R183). */
+export const CONTAINER_SYSCTLS: ReadonlyArray<readonly [string, string]> = [
+  // Docker lets any user of the container bind ports below 1024: the agent may not (R152).
+  ['net.ipv4.ip_unprivileged_port_start', '1024'],
+  // Per-connection byte counts for the egress record of extra ports (R151).
+  ['net.netfilter.nf_conntrack_acct', '1'],
+];
+
 /** The one place a RunPlan becomes the arguments of `docker run` (after `docker`; never a shell string). */
 export function buildDockerRunArgs(plan: RunPlan): string[] {
   // A named session starts detached and stays (the agent enters it with `docker exec`).
@@ -59,10 +67,7 @@ export function buildDockerRunArgs(plan: RunPlan): string[] {
   argv.push('--cap-drop', 'ALL');
   for (const cap of ENTRYPOINT_CAPABILITIES) argv.push('--cap-add', cap);
   argv.push('--security-opt', 'no-new-privileges');
-  // Docker lets any user of the container bind ports below 1024: the agent may not (R152).
-  argv.push('--sysctl', 'net.ipv4.ip_unprivileged_port_start=1024');
-  // Per-connection byte counts for the egress record of extra ports (R151).
-  argv.push('--sysctl', 'net.netfilter.nf_conntrack_acct=1');
+  for (const [name, value] of CONTAINER_SYSCTLS) argv.push('--sysctl', `${name}=${value}`);
   if (plan.network !== undefined) argv.push('--network', plan.network);
   for (const server of plan.dns) argv.push('--dns', server);
   for (const entry of plan.addHosts ?? []) argv.push('--add-host', entry);

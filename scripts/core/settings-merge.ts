@@ -18,7 +18,7 @@ export interface MergedSettings {
 }
 
 const LIST_KEYS = ['allow', 'deny', 'allowHostPorts', 'noInspect', 'readOnly'] as const;
-const SINGLE_KEYS = ['image', 'initScript', 'agent', 'ask'] as const;
+const SINGLE_KEYS = ['image', 'initScript', 'agent', 'ask', 'baseImage'] as const;
 
 function ordered(layers: SettingsLayers): Array<[SettingsSource, SettingsLayer | undefined]> {
   return [
@@ -31,7 +31,7 @@ function ordered(layers: SettingsLayers): Array<[SettingsSource, SettingsLayer |
 
 /**
  * The one place settings are merged, flags > environment > project file > user file >
- * defaults: a single value (image, init_script, agent) comes from the highest source that sets
+ * defaults: a single value (image, init_script, agent, base_image) comes from the highest source that sets
  * it; lists add up (lowest first, deduplicated) the way core/egress-policy.ts merges
  * allow/deny/host ports, so a deny anywhere still wins over every allow.
  */

@@ -3,6 +3,7 @@ import ini from 'ini';
 import { parseAllowSpec, parseHostPattern, parsePort } from './allow-spec.js';
 import { parseAgentId } from './agents.js';
 import { UsageError } from './errors.js';
+import { validateImageReference } from './image-tags.js';
 
 /**
  * The values a settings file (`.codex/sandbox.ini`, `~/.config/codex-sandbox/config.ini`),
@@ -22,6 +23,8 @@ export interface SettingsValues {
   initScript?: string;
   /** `[run] agent`: which agent a run starts (R120); checked against the registry. */
   agent?: string;
+  /** `[build] base_image`: the base of `build` and of a run's automatic build (R191). */
+  baseImage?: string;
 }
 
 export type SettingsKey = keyof SettingsValues;
@@ -44,6 +47,7 @@ const SCHEMA: Record<string, Record<string, { key: SettingsKey; kind: 'list' | '
     init_script: { key: 'initScript', kind: 'single' },
     agent: { key: 'agent', kind: 'single' },
   },
+  build: { base_image: { key: 'baseImage', kind: 'single' } },
 };
 
 /** How each key is spelled in a settings file, for messages. */
@@ -57,6 +61,7 @@ export const SETTINGS_FILE_KEYS: Record<SettingsKey, string> = {
   image: '[run] image',
   initScript: '[run] init_script',
   agent: '[run] agent',
+  baseImage: '[build] base_image',
 };
 
 const MAX_SETTINGS_BYTES = 64 * 1024;
@@ -94,7 +99,7 @@ function checkStructure(text: string, file: string): Map<string, number> {
     if (header !== null) {
       section = (header[1] ?? '').trim();
       if (SCHEMA[section] === undefined) {
-        throw new UsageError(`${where}: unknown section [${section}]: use [network], [mounts] or [run]`);
+        throw new UsageError(`${where}: unknown section [${section}]: use [network], [mounts], [run] or [build]`);
       }
       return;
     }
@@ -104,7 +109,7 @@ function checkStructure(text: string, file: string): Map<string, number> {
     }
     const key = assignment[1] ?? '';
     if (section === undefined) {
-      throw new UsageError(`${where}: ${key} is outside a section: put it under [network], [mounts] or [run]`);
+      throw new UsageError(`${where}: ${key} is outside a section: put it under [network], [mounts], [run] or [build]`);
     }
     if (SCHEMA[section]?.[key] === undefined) {
       const known = Object.keys(SCHEMA[section] ?? {}).join(', ');
@@ -146,7 +151,8 @@ export function parseSettingsText(text: string, file: string): SettingsLayer {
         if (value === '') throw new UsageError(`${what} is empty: give a value or remove the line`);
         if (spec.key === 'ask' && value !== 'true' && value !== 'false')
           throw new UsageError(`${what} is ${JSON.stringify(value.slice(0, 40))}: give true or false`);
-        (layer as Record<string, string>)[spec.key] = spec.key === 'agent' ? parseAgentId(value, what) : value;
+        (layer as Record<string, string>)[spec.key] =
+          spec.key === 'agent' ? parseAgentId(value, what) : spec.key === 'baseImage' ? validateImageReference(value, what) : value;
       }
     }
   }

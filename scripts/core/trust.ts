@@ -35,6 +35,8 @@ export function describeSettingsPolicy(layer: SettingsLayer): string[] {
   if (layer.initScript !== undefined) lines.push(`run init_script: ${layer.initScript}`);
   if (layer.agent !== undefined) lines.push(`run agent: ${layer.agent}`);
   if (layer.ask !== undefined) lines.push(`network ask: ${layer.ask}`);
+  // The base decides everything in the image below the entrypoint (R191): approved like the rest.
+  if (layer.baseImage !== undefined) lines.push(`build base_image: ${layer.baseImage}`);
   return lines;
 }
 

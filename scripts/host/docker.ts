@@ -70,7 +70,13 @@ function captureDocker(args: readonly string[], timeoutMs: number): Promise<{ st
 /** Image labels, or `exists: false`; engine problems become EnvironmentErrors. */
 export async function inspectImage(image: string): Promise<ImageInfo> {
   try {
-    const result = await captureDocker(['image', 'inspect', '--format', '{{json .Config.Labels}}', image], QUERY_TIMEOUT_MS);
+    let result = await captureDocker(['image', 'inspect', '--format', '{{json .Config.Labels}}', image], QUERY_TIMEOUT_MS);
+    // Rootless Podman, right after a build, has answered once with nothing (seen: 1 in 3 first
+    // runs): asked again it has the labels. An image without labels answers `null`, not ''.
+    for (let retry = 0; retry < 3 && result.stdout.trim() === '' && currentEngine().name === 'podman'; retry += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      result = await captureDocker(['image', 'inspect', '--format', '{{json .Config.Labels}}', image], QUERY_TIMEOUT_MS);
+    }
     const labels = JSON.parse(result.stdout.trim() || 'null') as Record<string, string> | null;
     return { exists: true, labels: labels ?? {} };
   } catch (error) {

@@ -8,6 +8,7 @@ import type { AgentId } from '../core/agents.js';
 import { decideImageForAgent } from '../core/image-for-agent.js';
 import { parseImageReadBack, planImageFinish, READ_BACK_SCRIPT, readImageAgents } from '../core/image-labels.js';
 import { buildCommandFor, describeAgents, planImageBuild, type AgentVersions, type BuildRequest } from '../core/image-tags.js';
+import { checkBaseImage } from './base-image-probe.js';
 import { createCaBuildContext } from './ca-certs.js';
 import { buildDockerImage, inspectImage, queryDocker } from './docker.js';
 
@@ -30,6 +31,8 @@ function findImageContext(): string {
  */
 export async function buildSandboxImage(request: BuildRequest, runId: string): Promise<string> {
   const plan = planImageBuild(request, runId);
+  // A base other than the standard node:<N>-bookworm-slim is checked first (R189): refused in one line, nothing built.
+  if (request.baseImage !== undefined) await checkBaseImage(request.baseImage, plan.agents);
   process.stderr.write(`building ${plan.temporaryTag} from ${plan.baseImage} (${describeAgents(plan.agents, request.versions)})\n`);
   // Extra CAs go into a temporary copy of the context (R86; see image/build-certs/).
   const caPem = request.egress?.caPem;

@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { containersFor, dockerLogs, IMAGE, runLauncher } from './helpers/run-launcher.js';
+import { STATIC_SERVER } from './helpers/test-hosts.js';
 import { startTestService, type TestService } from './helpers/test-service.js';
 
 /**
@@ -14,11 +15,6 @@ import { startTestService, type TestService } from './helpers/test-service.js';
  */
 
 const AGENT_UID = 4242;
-const STATIC_SERVER = `const fs=require('fs'),path=require('path');
-require('http').createServer((q,s)=>{const p=path.normalize(path.join('/srv',decodeURIComponent(q.url.split('?')[0])));
-console.log('GET '+q.url);
-if(!p.startsWith('/srv/')){s.statusCode=403;return s.end();}
-fs.readFile(p,(e,d)=>{if(e){s.statusCode=404;return s.end();}s.end(d);});}).listen(80,()=>console.log('STATIC-LISTENING'));`;
 
 let scratch: string;
 let home: string;

@@ -148,10 +148,27 @@ describe('read-back, labels and the finishing build', () => {
         'codex-sandbox.agent.gemini=0.61.0',
         '--label',
         'codex-sandbox.node=18.20.4',
+        '--label',
+        'codex-sandbox.base=local/node:bookworm',
         '-',
       ],
       dockerfile: 'FROM codex-sandbox:build-r3\n',
     });
+  });
+
+  it('R190 a toolchain variant gets its own stable tag and never moves latest; labels name base and variant', () => {
+    const toolchain = planImageBuild({ baseImage: 'codex-sandbox-base:0123456789ab', variant: 'toolchain-1a2b3c4d', noCache: false }, 'r5');
+    expect(toolchain.updateLatest).toBe(false);
+    const finish = planImageFinish(toolchain, { agents: { codex: '0.171.0' }, node: '18.20.4' });
+    expect(finish.tags).toEqual(['codex-sandbox:0.171.0-node18-toolchain-1a2b3c4d', 'codex-sandbox:toolchain-1a2b3c4d']);
+    expect(finish.labelBuildArgs.slice(-5)).toEqual([
+      '--label',
+      'codex-sandbox.base=codex-sandbox-base:0123456789ab',
+      '--label',
+      'codex-sandbox.variant=toolchain-1a2b3c4d',
+      '-',
+    ]);
+    expect(() => planImageBuild({ variant: 'Bad_Variant', noCache: false }, 'r6')).toThrow('is not [a-z0-9-]');
   });
 
   it('a codex-only build keeps the tag of before; a non-default Node leaves latest alone', () => {
@@ -165,6 +182,8 @@ describe('read-back, labels and the finishing build', () => {
         'codex-sandbox.agent.codex=0.171.0',
         '--label',
         'codex-sandbox.node=20.19.2',
+        '--label',
+        'codex-sandbox.base=node:20-bookworm-slim',
         '-',
       ],
       dockerfile: 'FROM codex-sandbox:build-r4\n',

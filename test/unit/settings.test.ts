@@ -24,15 +24,22 @@ describe('parseSettingsText', () => {
     ['inline comment', '[run]\nimage = my/img:1 ; note\n', { image: 'my/img:1' }],
     ['CRLF line ends', '[network]\r\nallow = a.test\r\n', { allow: ['a.test'] }],
     ['true is not turned into a boolean', '[mounts]\nread_only = true\n', { readOnly: ['true'] }],
+    [
+      'R191 [build] base_image',
+      '[build]\nbase_image = mcr.microsoft.com/devcontainers/python:3.12-bookworm\n',
+      {
+        baseImage: 'mcr.microsoft.com/devcontainers/python:3.12-bookworm',
+      },
+    ],
   ])('%s', (_name, text, expected) => {
     expect(parseSettingsText(text, F)).toEqual(expected);
   });
 
   it.each([
-    ['unknown section', '[netwrk]\nallow = a.test\n', `${F}:1: unknown section [netwrk]: use [network], [mounts] or [run]`],
+    ['unknown section', '[netwrk]\nallow = a.test\n', `${F}:1: unknown section [netwrk]: use [network], [mounts], [run] or [build]`],
     ['unknown key', '[network]\nallowed = a.test\n', `${F}:2: unknown key allowed in [network]: use allow, deny, allow_host_ports`],
     ['key of another section', '[run]\nallow = a.test\n', `${F}:2: unknown key allow in [run]: use image, init_script`],
-    ['key outside a section', 'allow = a.test\n', `${F}:1: allow is outside a section: put it under [network], [mounts] or [run]`],
+    ['key outside a section', 'allow = a.test\n', `${F}:1: allow is outside a section: put it under [network], [mounts], [run] or [build]`],
     ['unclosed section header', '[network\nallow = a.test\n', `${F}:1: "[network" is neither "[section]" nor "key = value": fix the line`],
     ['line without =', '[network]\nallow a.test\n', `${F}:2: "allow a.test" is neither "[section]" nor "key = value": fix the line`],
     ['array syntax', '[network]\nallow[] = a.test\n', `${F}:2: "allow[] = a.test" is neither`],
@@ -51,6 +58,12 @@ describe('parseSettingsText', () => {
     ['bad host in deny', '[network]\ndeny = a..b\n', `${F}:2: [network] deny: "a..b" is not a valid host name`],
     ['unknown preset', '[network]\nallow = @nope\n', `${F}:2: [network] allow: unknown preset "@nope"`],
     ['empty image', '[run]\nimage =\n', `${F}:2: [run] image is empty`],
+    [
+      'R191 a base_image that is not an image',
+      '[build]\nbase_image = $(id)\n',
+      `${F}:2: [build] base_image "$(id)" is not an image reference`,
+    ],
+    ['R191 base_image under [run]', '[run]\nbase_image = x\n', `${F}:2: unknown key base_image in [run]`],
   ])('%s → UsageError naming file:line', (_name, text, message) => {
     expect(() => parseSettingsText(text, F)).toThrow(UsageError);
     expect(() => parseSettingsText(text, F)).toThrow(message);
@@ -131,6 +144,12 @@ describe('mergeSettings: flags > environment > project file > user file > defaul
       readOnly: merged.values.readOnly,
     }).toEqual(expected);
     expect({ image: merged.sources.image, allow: merged.sources.allow }).toEqual(sources);
+  });
+
+  it('R191 base_image is a single value: the project file over the user file', () => {
+    const merged = mergeSettings({ flags: {}, environment: {}, project: { baseImage: 'proj/base' }, user: { baseImage: 'user/base' } });
+    expect({ value: merged.values.baseImage, source: merged.sources.baseImage }).toEqual({ value: 'proj/base', source: ['project file'] });
+    expect(mergeSettings({ flags: {}, environment: {}, user: { baseImage: 'user/base' } }).values.baseImage).toBe('user/base');
   });
 
   it('toEgressLayer names the file and turns ports into strings', () => {

@@ -163,9 +163,11 @@ export function waitForPodmanPort(mode: PodmanMode, container: string, port: num
 }
 
 /** The mock Responses API (test/e2e/mock-model) as `model.test` on the lab network. */
-export function startPodmanMockModel(mode: PodmanMode, lab: PodmanLab): string {
+export function startPodmanMockModel(mode: PodmanMode, lab: PodmanLab, env: Record<string, string> = {}): string {
   const mount = `type=bind,source=${path.join(REPO_ROOT, 'test/e2e/mock-model')},target=/mock,readonly`;
+  const envArgs = Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
   const container = lab.startContainer('model', [
+    ...envArgs,
     '--network-alias',
     'model.test',
     '--mount',

@@ -152,3 +152,10 @@ quick_fail() { # refused, and at once (never a hang)
 export function checkNames(script: string): string[] {
   return [...script.matchAll(/^NAME="([^"]+)"/gm)].map((match) => match[1] as string);
 }
+
+/** A static file server for /srv on 80 (a "dumb HTTP" git remote), logging `GET <url>`. */
+export const STATIC_SERVER = `const fs=require('fs'),path=require('path');
+require('http').createServer((q,s)=>{const p=path.normalize(path.join('/srv',decodeURIComponent(q.url.split('?')[0])));
+console.log('GET '+q.url);
+if(!p.startsWith('/srv/')){s.statusCode=403;return s.end();}
+fs.readFile(p,(e,d)=>{if(e){s.statusCode=404;return s.end();}s.end(d);});}).listen(80,()=>console.log('STATIC-LISTENING'));`;

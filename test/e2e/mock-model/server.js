@@ -12,7 +12,9 @@ const https = require('node:https');
 
 const FILE = 'agent-made-this.txt';
 const CONTENT = 'made by the agent';
-const SCRIPT = `printf '%s\\n' '${CONTENT}' > ${FILE} && echo created-${FILE}`;
+// MOCK_SCRIPT_PREFIX: commands the "agent" runs first (a test's probes), e.g. curls to lab hosts.
+const PREFIX = process.env.MOCK_SCRIPT_PREFIX ? `${process.env.MOCK_SCRIPT_PREFIX}; ` : '';
+const SCRIPT = `${PREFIX}printf '%s\\n' '${CONTENT}' > ${FILE} && echo created-${FILE}`;
 const FINAL = 'done: file created';
 const FAILED = 'mock: the command did not create the file';
 const PORT = Number(process.env.PORT || 80);
