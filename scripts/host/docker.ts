@@ -71,8 +71,8 @@ function captureDocker(args: readonly string[], timeoutMs: number): Promise<{ st
 export async function inspectImage(image: string): Promise<ImageInfo> {
   try {
     let result = await captureDocker(['image', 'inspect', '--format', '{{json .Config.Labels}}', image], QUERY_TIMEOUT_MS);
-    // Rootless Podman, right after a build, has answered once with nothing (seen: 1 in 3 first
-    // runs): asked again it has the labels. An image without labels answers `null`, not ''.
+    // Rootless Podman right after a build sometimes prints nothing, only "Found incomplete layer
+    // …, deleting it" on stderr; asked again it has the labels. No labels is `null`, never ''.
     for (let retry = 0; retry < 3 && result.stdout.trim() === '' && currentEngine().name === 'podman'; retry += 1) {
       await new Promise((resolve) => setTimeout(resolve, 300));
       result = await captureDocker(['image', 'inspect', '--format', '{{json .Config.Labels}}', image], QUERY_TIMEOUT_MS);
