@@ -16,7 +16,8 @@ case "$1" in
   --version) echo "podman version 4.3.1" ;;
   version) echo "4.3.1" ;;
   image)
-    if [ -f "$FAKE_LOG.inspected" ]; then echo '${LABELS}'; else : > "$FAKE_LOG.inspected"; echo 'level=warning msg="Found incomplete layer"' >&2; fi ;;
+    if [ -f "$FAKE_LOG.inspected" ]; then echo '${LABELS}'
+    else : > "$FAKE_LOG.inspected"; echo 'level=warning msg="Found incomplete layer"' >&2; fi ;;
   ps) ;;
   run) echo "probe ok" ;;
 esac
