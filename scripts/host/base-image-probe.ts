@@ -15,6 +15,9 @@ export async function checkBaseImage(image: string, agents: readonly AgentId[]):
     ['run', '--rm', '--network', 'none', '--user', '0:0', '--entrypoint', 'sh', image, '-c', BASE_PROBE_SCRIPT],
     300000,
   );
+  // 125: the engine could not start it at all (a base that cannot be pulled, a registry that is
+  // down): the build that follows fails at FROM with the engine's own words (exit 1, R31).
+  if (probe.exitCode === 125) return;
   if (probe.exitCode !== 0) {
     const why = probe.stderr.trim().split('\n').pop() ?? '';
     const reason = probe.exitCode === 127 || /executable file not found|no such file/i.test(why) ? 'has no /bin/sh' : 'cannot be run';
