@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import type { ProxySpec } from './proxy-spec.js';
 import { validateImageReference } from './image-tags.js';
 
 /**
@@ -141,3 +142,32 @@ export function planBaseBuild(
 /** Images the launcher built from a devcontainer's Dockerfile (a base, not a sandbox image). */
 export const BASE_BUILD_REPOSITORY = 'codex-sandbox-base';
 export const BASE_BUILD_LABEL = 'codex-sandbox.base-build=1';
+
+/**
+ * The project's Dockerfile is the agent's to change (R188): its build gets the proxy only when
+ * that carries no login and needs no host network; otherwise one line says how to go on.
+ */
+export function refuseProxyForProjectBuild(proxy: ProxySpec | undefined): void {
+  if (proxy === undefined) return;
+  if (proxy.credentials !== undefined) {
+    throw new UsageError(
+      `the devcontainer's Dockerfile is the project's (an agent can change it), so its build is not given your proxy login ` +
+        `(${proxy.source}): build that base yourself and pass it with --base-image, or use a proxy without a login`,
+    );
+  }
+  if (proxy.viaHostGateway) {
+    throw new UsageError(
+      `the devcontainer's Dockerfile is the project's (an agent can change it), so its build does not get the host's network ` +
+        `that a proxy on the host's loopback (${proxy.redacted}) needs: build that base yourself and pass it with --base-image`,
+    );
+  }
+}
+
+/** A running sandbox whose mounts overlap DIR, by its labels' workdirs: an agent there could swap the build's paths (R188). */
+export function findOverlappingSandbox(
+  dir: string,
+  running: ReadonlyArray<{ name: string; workdirs: readonly string[] }>,
+): string | undefined {
+  const overlaps = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+  return running.find((sandbox) => sandbox.workdirs.some((workdir) => overlaps(workdir, dir)))?.name;
+}
