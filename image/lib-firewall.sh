@@ -202,9 +202,7 @@ apply_ipv6() {
   for t in router-advertisement neighbour-solicitation neighbour-advertisement; do
     rule -A INPUT -p ipv6-icmp --icmpv6-type "$t" -m hl --hl-eq 255 -j ACCEPT
   done
-  # The kernel's own multicast listener reports (MLDv2, type 143, to ff02::16, hop limit 1)
-  # when the interface comes up on an IPv6 network (Podman's): nobody's destination, so
-  # dropped without a log line instead of "refused [ff02::16]/icmpv6" after every run (R175).
+  # The kernel's MLDv2 reports (Podman's IPv6 networks): nobody's destination, dropped unlogged (R175).
   rule -A OUTPUT -p ipv6-icmp --icmpv6-type 143 -d ff02::16/128 -m hl --hl-eq 1 -j DROP
   common_rules 6 icmp6-port-unreachable
   commit_rules ip6tables-restore

@@ -1,7 +1,7 @@
 import { listBuildEgressArgs, type BuildEgress } from '../core/build-egress-args.js';
-import { LABELS } from '../core/container-identity.js';
 import { BASE_BUILD_REPOSITORY, findOverlappingSandbox, planBaseBuild, refuseProxyForProjectBuild } from '../core/devcontainer.js';
-import { SESSION_LABELS } from '../core/session-identity.js';
+import { buildListArgs } from '../core/session-docker-args.js';
+import { isRunning, parsePsOutput } from '../core/session-list.js';
 import { EnvironmentError, UsageError } from '../core/errors.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import type { DevcontainerFile } from './devcontainer-file.js';
@@ -17,7 +17,12 @@ export async function buildDevcontainerBase(devcontainer: DevcontainerFile, egre
   if (base.kind === 'image') return base.image;
   if (paths === undefined || inputsHash === undefined) throw new EnvironmentError('the devcontainer was not resolved: report this');
   refuseProxyForProjectBuild(egress?.proxy);
-  const running = await findOverlappingSandbox(devcontainer.dir, await listRunningSandboxes());
+  const running = findOverlappingSandbox(
+    devcontainer.dir,
+    parsePsOutput(await queryDocker(buildListArgs()))
+      .filter(isRunning)
+      .map((record) => ({ name: record.container, workdirs: record.workdirs })),
+  );
   if (running !== undefined) {
     throw new UsageError(
       `${escapeTerminalText(running)} is running on ${escapeTerminalText(devcontainer.dir)}: its agent could swap the Dockerfile or the ` +
@@ -34,21 +39,4 @@ export async function buildDevcontainerBase(devcontainer: DevcontainerFile, egre
     );
   }
   return tag;
-}
-
-/** Running sandbox containers and the workdirs their labels name (one `ps`). */
-async function listRunningSandboxes(): Promise<Array<{ name: string; workdirs: string[] }>> {
-  const format = `{{json .Names}}\t{{json (.Label "${LABELS.workdir}")}}\t{{json (.Label "${SESSION_LABELS.workdirs}")}}`;
-  const out = await queryDocker(['ps', '--filter', `label=${LABELS.managed}=true`, '--filter', 'status=running', '--format', format]);
-  return out
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => {
-      const [name, workdir, workdirs] = line.split('\t').map((field) => JSON.parse(field) as unknown);
-      const many = typeof workdirs === 'string' && workdirs !== '' ? (JSON.parse(workdirs) as unknown) : [];
-      const list = [workdir, ...(Array.isArray(many) ? many : [])].filter(
-        (entry): entry is string => typeof entry === 'string' && entry !== '',
-      );
-      return { name: String(name), workdirs: list };
-    });
 }
