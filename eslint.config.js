@@ -7,7 +7,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const layer = (name) => ({
-  group: [`**/${name}/*`, `../${name}/*`, `./${name}/*`],
+  group: [`**/${name}/**`, `../${name}/**`, `./${name}/**`],
   message: `this layer must not import ${name}/ (ARCHITECTURE.md: cli → app → host → core)`,
 });
 

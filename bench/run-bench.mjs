@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTable, summarize } from './stats.mjs';
-import { IMAGE_CONTRACT } from '../dist/scripts/core/container-identity.js';
+import { IMAGE_CONTRACT } from '../dist/scripts/core/run/container-identity.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist/scripts/cli/main.js');

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chooseExecDir } from '../core/session-choice.js';
-import { buildEnterArgs } from '../core/session-docker-args.js';
-import { sessionCodexHome } from '../core/session-mounts.js';
-import { runDockerAttached } from '../host/docker.js';
-import { takeSessionEgress } from '../host/egress-log.js';
-import { egressStoreDir } from '../host/egress-store.js';
+import { chooseExecDir } from '../core/session/session-choice.js';
+import { buildEnterArgs } from '../core/session/session-docker-args.js';
+import { sessionCodexHome } from '../core/session/session-mounts.js';
+import { runDockerAttached } from '../host/engine/docker.js';
+import { takeSessionEgress } from '../host/egress/egress-log.js';
+import { egressStoreDir } from '../host/egress/egress-store.js';
 import type { HostContext } from '../host/host-context.js';
 import { pickRunningSession } from './session-pick.js';
 

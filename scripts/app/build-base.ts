@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors.js';
-import { validateImageReference } from '../core/image-tags.js';
+import { validateImageReference } from '../core/image/image-tags.js';
 import { SETTINGS_FILE_KEYS } from '../core/settings.js';
 import type { HostContext } from '../host/host-context.js';
 import { readProjectSettings, readUserSettings, resolveProjectPaths } from '../host/settings-file.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AGENT_IDS, AGENTS, parseAgentList, type AgentId } from '../core/agents.js';
+import { AGENT_IDS, AGENTS, parseAgentList, type AgentId } from '../core/agents/agents.js';
 import { UsageError } from '../core/errors.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import {
@@ -9,10 +9,10 @@ import {
   validateNodeMajor,
   type AgentVersions,
   type BuildRequest,
-} from '../core/image-tags.js';
+} from '../core/image/image-tags.js';
 import type { HostContext } from '../host/host-context.js';
-import { buildSandboxImage } from '../host/image.js';
-import { buildDevcontainerBase } from '../host/base-build.js';
+import { buildSandboxImage } from '../host/engine/image.js';
+import { buildDevcontainerBase } from '../host/engine/base-build.js';
 import { readDevcontainer, toolchainVariant } from '../host/devcontainer-file.js';
 import { chooseBuildBase, refuseTwoBases } from './build-base.js';
 import { prepareBuildEgress } from './prepare-egress.js';

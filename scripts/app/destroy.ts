@@ -1,6 +1,6 @@
 import type { HostContext } from '../host/host-context.js';
-import { removeRunPrivateFiles } from '../host/private-files.js';
-import { confirmRemoval, removeContainers } from '../host/sessions.js';
+import { removeRunPrivateFiles } from '../host/tree/private-files.js';
+import { confirmRemoval, removeContainers } from '../host/session/sessions.js';
 import { pickTargets, type TargetOptions } from './session-pick.js';
 
 export interface DestroyOptions extends TargetOptions {

@@ -1,12 +1,12 @@
 import { UsageError } from '../core/errors.js';
-import { SESSION_LABELS, validateSessionName } from '../core/session-identity.js';
-import { LABELS } from '../core/container-identity.js';
-import { renderDiffForTerminal } from '../core/diff-view.js';
+import { SESSION_LABELS, validateSessionName } from '../core/session/session-identity.js';
+import { LABELS } from '../core/run/container-identity.js';
+import { renderDiffForTerminal } from '../core/track/diff-view.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
-import { isRunId } from '../core/track-changes.js';
-import { queryDocker } from '../host/docker.js';
+import { isRunId } from '../core/track/track-changes.js';
+import { queryDocker } from '../host/engine/docker.js';
 import type { HostContext } from '../host/host-context.js';
-import { listTrackedRuns, renderTrackedDiff, resolveTrackedRun, trackGitDir, trackRoot } from '../host/track-store.js';
+import { listTrackedRuns, renderTrackedDiff, resolveTrackedRun, trackGitDir, trackRoot } from '../host/track/track-store.js';
 import { hashWorkdir, resolveWorkdir } from '../host/workdir.js';
 
 export interface DiffOptions {

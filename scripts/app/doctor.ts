@@ -1,6 +1,6 @@
-import { AGENT_IDS, type AgentId } from '../core/agents.js';
+import { AGENT_IDS, type AgentId } from '../core/agents/agents.js';
 import { doctorExitCode, renderDoctorJson, renderDoctorText } from '../core/doctor-report.js';
-import { DEFAULT_IMAGE, validateImageReference } from '../core/image-tags.js';
+import { DEFAULT_IMAGE, validateImageReference } from '../core/image/image-tags.js';
 import { runDoctorChecks } from '../host/doctor-checks.js';
 import type { HostContext } from '../host/host-context.js';
 

@@ -1,6 +1,12 @@
-import type { AgentId } from '../core/agents.js';
-import { decideDestination, decisionRecord, formatDecision, parseCheckTarget, type EgressDecision } from '../core/egress-decision.js';
-import { DEFAULT_LAYER } from '../core/egress-policy.js';
+import type { AgentId } from '../core/agents/agents.js';
+import {
+  decideDestination,
+  decisionRecord,
+  formatDecision,
+  parseCheckTarget,
+  type EgressDecision,
+} from '../core/egress/egress-decision.js';
+import { DEFAULT_LAYER } from '../core/egress/egress-policy.js';
 import { hasSettings, SETTINGS_FILE_KEYS } from '../core/settings.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import { trustStateOf } from '../core/trust.js';

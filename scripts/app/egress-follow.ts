@@ -1,14 +1,14 @@
-import { formatPolicyChange } from '../core/egress-changes.js';
-import { parseLiveChunk, startLiveLog, type LiveLogState } from '../core/egress-live.js';
-import { eventToSchemaLine, formatSchemaLines, policyToSchemaLine } from '../core/egress-schema.js';
-import { formatLiveEvent } from '../core/egress-text.js';
+import { formatPolicyChange } from '../core/egress/egress-changes.js';
+import { parseLiveChunk, startLiveLog, type LiveLogState } from '../core/egress/egress-live.js';
+import { eventToSchemaLine, formatSchemaLines, policyToSchemaLine } from '../core/egress/egress-schema.js';
+import { formatLiveEvent } from '../core/egress/egress-text.js';
 import { EnvironmentError } from '../core/errors.js';
-import { describeLiveTarget } from '../core/live-target-choice.js';
-import { buildEgressPeekArgs, buildStateArgs, parseContainerState, splitPeekOutput } from '../core/session-docker-args.js';
-import type { SessionRecord } from '../core/session-list.js';
+import { describeLiveTarget } from '../core/egress/live-target-choice.js';
+import { buildEgressPeekArgs, buildStateArgs, parseContainerState, splitPeekOutput } from '../core/session/session-docker-args.js';
+import type { SessionRecord } from '../core/session/session-list.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
-import { queryDocker } from '../host/docker.js';
-import { PEEK_TIMEOUT_MS } from '../host/egress-peek.js';
+import { queryDocker } from '../host/engine/docker.js';
+import { PEEK_TIMEOUT_MS } from '../host/egress/egress-peek.js';
 import type { HostContext } from '../host/host-context.js';
 import { pickLiveTarget, type LiveTargetSelector } from './live-target.js';
 

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { EnvironmentError, UsageError } from '../core/errors.js';
-import { formatPolicyChange } from '../core/egress-changes.js';
-import { formatSchemaLines, toSchemaLines } from '../core/egress-schema.js';
-import { formatEgressSummary, type EgressDestination } from '../core/egress-summary.js';
-import { describeOutcome, describeTarget } from '../core/egress-text.js';
+import { formatPolicyChange } from '../core/egress/egress-changes.js';
+import { formatSchemaLines, toSchemaLines } from '../core/egress/egress-schema.js';
+import { formatEgressSummary, type EgressDestination } from '../core/egress/egress-summary.js';
+import { describeOutcome, describeTarget } from '../core/egress/egress-text.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
-import { egressStoreDir, listEgressRecords, readEgressRecord } from '../host/egress-store.js';
+import { egressStoreDir, listEgressRecords, readEgressRecord } from '../host/egress/egress-store.js';
 import type { HostContext } from '../host/host-context.js';
 import { resolveWorkdir } from '../host/workdir.js';
 import { resolveHomeDir } from './run-places.js';

@@ -1,14 +1,21 @@
 import path from 'node:path';
-import { agentIdOf, assembleRunPlan, codexHomeInContainer } from '../core/assemble-run-plan.js';
+import { agentIdOf, assembleRunPlan, codexHomeInContainer } from '../core/run/assemble-run-plan.js';
 import { UsageError } from '../core/errors.js';
-import { buildHeadlessArgs } from '../core/agents.js';
-import { lastMessagePaths, renderExitJson, renderSummary, reportDirName, validatePrompt, type ExecOutcome } from '../core/exec-report.js';
-import { isSameOrInside } from '../core/path-rules.js';
+import { buildHeadlessArgs } from '../core/agents/agents.js';
+import {
+  lastMessagePaths,
+  renderExitJson,
+  renderSummary,
+  reportDirName,
+  validatePrompt,
+  type ExecOutcome,
+} from '../core/run/exec-report.js';
+import { isSameOrInside } from '../core/run/path-rules.js';
 import { READ_LIMITS } from '../core/read-limits.js';
 import { escapeTerminalLines, escapeTerminalText } from '../core/terminal-text.js';
-import { listCredentialLeaks } from '../core/egress-requests.js';
-import { compareSnapshots, type ChangedFile } from '../core/track-changes.js';
-import { runDockerAttached } from '../host/docker.js';
+import { listCredentialLeaks } from '../core/egress/egress-requests.js';
+import { compareSnapshots, type ChangedFile } from '../core/track/track-changes.js';
+import { runDockerAttached } from '../host/engine/docker.js';
 import {
   createLogSink,
   createMessageDir,
@@ -17,10 +24,10 @@ import {
   readRepoCommit,
   resolveReportDir,
   type ReportFiles,
-} from '../host/exec-run.js';
+} from '../host/engine/exec-run.js';
 import type { HostContext } from '../host/host-context.js';
-import { startTracking } from '../host/track-run.js';
-import { snapshotWorkspace } from '../host/workspace-snapshot.js';
+import { startTracking } from '../host/track/track-run.js';
+import { snapshotWorkspace } from '../host/track/workspace-snapshot.js';
 import { prepareRun, type PreparedRun } from './prepare-run.js';
 import { confirmRun, executeRun, printDryRun, withReaper } from './run.js';
 import type { ExecOptions } from './run-options.js';

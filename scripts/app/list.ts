@@ -8,12 +8,12 @@ import {
   type SessionFilter,
   type SessionRecord,
   type StateSelection,
-} from '../core/session-list.js';
-import type { AgentId } from '../core/agents.js';
-import { readImageAgents } from '../core/image-labels.js';
-import { inspectImage } from '../host/docker.js';
+} from '../core/session/session-list.js';
+import type { AgentId } from '../core/agents/agents.js';
+import { readImageAgents } from '../core/image/image-labels.js';
+import { inspectImage } from '../host/engine/docker.js';
 import type { HostContext } from '../host/host-context.js';
-import { listManagedContainers } from '../host/sessions.js';
+import { listManagedContainers } from '../host/session/sessions.js';
 
 export interface ListOptions {
   state: StateSelection;

@@ -1,15 +1,15 @@
-import { AGENTS } from '../core/agents.js';
-import type { EgressPolicy } from '../core/egress-policy.js';
+import { AGENTS } from '../core/agents/agents.js';
+import type { EgressPolicy } from '../core/egress/egress-policy.js';
 import { EnvironmentError } from '../core/errors.js';
-import { listEgressSecrets } from '../core/egress-run-args.js';
-import { describeLoginRetry, type ContainerLogin } from '../core/login-flows.js';
-import { assembleLoginPlan } from '../core/login-plan.js';
-import { buildDockerRunArgs } from '../core/run-plan.js';
+import { listEgressSecrets } from '../core/egress/egress-run-args.js';
+import { describeLoginRetry, type ContainerLogin } from '../core/login/login-flows.js';
+import { assembleLoginPlan } from '../core/login/login-plan.js';
+import { buildDockerRunArgs } from '../core/run/run-plan.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
-import { credentialStoreRoot } from '../host/credential-store.js';
-import { probeDocker, provideDockerEnv, runDockerAttached } from '../host/docker.js';
+import { credentialStoreRoot } from '../host/agents/credential-store.js';
+import { probeDocker, provideDockerEnv, runDockerAttached } from '../host/engine/docker.js';
 import type { HostContext } from '../host/host-context.js';
-import { createLoginHome, readLoginCredential, writeLoginFiles, type LoginHome } from '../host/login-home.js';
+import { createLoginHome, readLoginCredential, writeLoginFiles, type LoginHome } from '../host/agents/login-home.js';
 import { pinMountSources } from '../host/mount-pins.js';
 
 export interface LoginContainerInputs {

@@ -1,6 +1,6 @@
-import { isSameOrInside } from '../core/path-rules.js';
+import { isSameOrInside } from '../core/run/path-rules.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
-import { applyLoginHandback } from '../host/login-handback.js';
+import { applyLoginHandback } from '../host/agents/login-handback.js';
 import type { PreparedRun } from './prepare-run.js';
 
 /**

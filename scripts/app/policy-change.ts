@@ -1,10 +1,10 @@
 import os from 'node:os';
 import { UsageError } from '../core/errors.js';
-import { describeLiveTarget } from '../core/live-target-choice.js';
-import { parseLiveDuration, parseLiveHosts, toRequester, type LiveAction } from '../core/live-policy.js';
+import { describeLiveTarget } from '../core/egress/live-target-choice.js';
+import { parseLiveDuration, parseLiveHosts, toRequester, type LiveAction } from '../core/egress/live-policy.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import type { HostContext } from '../host/host-context.js';
-import { applyLiveChange } from '../host/live-policy.js';
+import { applyLiveChange } from '../host/egress/live-policy.js';
 import { pickLiveTarget, type LiveTargetSelector } from './live-target.js';
 import { prepareSettingsSave } from './policy-save.js';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { addToSettingsText, type LiveAction } from '../core/live-policy.js';
+import { addToSettingsText, type LiveAction } from '../core/egress/live-policy.js';
 import { hasSettings, parseSettingsText } from '../core/settings.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import { trustStateOf } from '../core/trust.js';

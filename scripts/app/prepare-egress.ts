@@ -1,5 +1,5 @@
-import { parseAllowSpec } from '../core/allow-spec.js';
-import type { HomeFacts } from '../core/codex-home-plan.js';
+import { parseAllowSpec } from '../core/egress/allow-spec.js';
+import type { HomeFacts } from '../core/agents/codex-home-plan.js';
 import {
   buildEgressPolicy,
   DEFAULT_LAYER,
@@ -8,13 +8,13 @@ import {
   type EgressLayer,
   type EgressPolicy,
   type EgressProvenance,
-} from '../core/egress-policy.js';
-import { describeEgressPolicy } from '../core/egress-run-args.js';
-import { selectProxy } from '../core/proxy-spec.js';
-import type { BuildEgress } from '../core/build-egress-args.js';
-import { findCaCertificates } from '../host/ca-certs.js';
+} from '../core/egress/egress-policy.js';
+import { describeEgressPolicy } from '../core/egress/egress-run-args.js';
+import { selectProxy } from '../core/egress/proxy-spec.js';
+import type { BuildEgress } from '../core/egress/build-egress-args.js';
+import { findCaCertificates } from '../host/engine/ca-certs.js';
 import type { HostContext } from '../host/host-context.js';
-import { findProviderAllowances } from '../host/provider-hosts.js';
+import { findProviderAllowances } from '../host/egress/provider-hosts.js';
 import type { EgressFlags } from './run-options.js';
 
 export interface PreparedEgress {

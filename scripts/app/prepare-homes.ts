@@ -1,11 +1,11 @@
-import { planAgentHome } from '../core/agent-home-plan.js';
-import { AGENTS, type AgentId } from '../core/agents.js';
-import type { ResolvedRun } from '../core/assemble-run-plan.js';
-import { planCodexHome, type HomeAction } from '../core/codex-home-plan.js';
-import { agentDefaultLayer, type EgressLayer } from '../core/egress-policy.js';
+import { planAgentHome } from '../core/agents/agent-home-plan.js';
+import { AGENTS, type AgentId } from '../core/agents/agents.js';
+import type { ResolvedRun } from '../core/run/assemble-run-plan.js';
+import { planCodexHome, type HomeAction } from '../core/agents/codex-home-plan.js';
+import { agentDefaultLayer, type EgressLayer } from '../core/egress/egress-policy.js';
 import { UsageError } from '../core/errors.js';
-import { inspectAgentHome } from '../host/agent-home.js';
-import { inspectCodexHome, type HomeInspection } from '../host/codex-home.js';
+import { inspectAgentHome } from '../host/agents/agent-home.js';
+import { inspectCodexHome, type HomeInspection } from '../host/agents/codex-home.js';
 import type { HostContext } from '../host/host-context.js';
 import type { RunOptions } from './run-options.js';
 import type { RunPlaces } from './run-places.js';

@@ -1,15 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { AGENTS, type AgentId } from '../core/agents.js';
-import { findLoginSecrets, parseLoginFile, replaceLoginSecrets } from '../core/login-secrets.js';
-import { assignPlaceholders, type RandomBytes } from '../core/placeholder.js';
+import { AGENTS, type AgentId } from '../core/agents/agents.js';
+import { findLoginSecrets, parseLoginFile, replaceLoginSecrets } from '../core/login/login-secrets.js';
+import { assignPlaceholders, type RandomBytes } from '../core/run/placeholder.js';
 import { READ_LIMITS } from '../core/read-limits.js';
-import { checkSecretHosts, describeUninjectable, listAgentSecretHosts, parseSecretSpecs, type SecretEntry } from '../core/run-secrets.js';
+import {
+  checkSecretHosts,
+  describeUninjectable,
+  listAgentSecretHosts,
+  parseSecretSpecs,
+  type SecretEntry,
+} from '../core/run/run-secrets.js';
 import { UsageError } from '../core/errors.js';
 import type { HostContext } from '../host/host-context.js';
-import { choosePrivateDir } from '../host/private-files.js';
-import { readHostFile } from '../host/read-host-file.js';
-import { runSecretCommand } from '../host/secret-command.js';
-import { UnsafePathError } from '../host/unsafe-path-error.js';
+import { choosePrivateDir } from '../host/tree/private-files.js';
+import { readHostFile } from '../host/tree/read-host-file.js';
+import { runSecretCommand } from '../host/agents/secret-command.js';
+import { UnsafePathError } from '../host/tree/unsafe-path-error.js';
 import type { SecretFlags } from './run-options.js';
 
 /** A run's credentials, ready to be written (app/run.ts) once the run is confirmed (R161-R164). */

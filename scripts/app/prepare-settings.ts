@@ -1,7 +1,7 @@
-import { DEFAULT_AGENT, type AgentId } from '../core/agents.js';
-import type { EgressLayer } from '../core/egress-policy.js';
-import { DEFAULT_IMAGE, validateImageReference } from '../core/image-tags.js';
-import { parseNoInspect } from '../core/run-secrets.js';
+import { DEFAULT_AGENT, type AgentId } from '../core/agents/agents.js';
+import type { EgressLayer } from '../core/egress/egress-policy.js';
+import { DEFAULT_IMAGE, validateImageReference } from '../core/image/image-tags.js';
+import { parseNoInspect } from '../core/run/run-secrets.js';
 import { SETTINGS_FILE_KEYS, type SettingsLayer } from '../core/settings.js';
 import { mergeSettings, toEgressLayer } from '../core/settings-merge.js';
 import type { HostContext } from '../host/host-context.js';

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { containerPathFor } from '../core/mount-spec.js';
+import { containerPathFor } from '../core/run/mount-spec.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import type { HostContext } from '../host/host-context.js';
-import { resolveInputPath } from '../host/input-path.js';
-import { pullPath, pullScratchParent, resolvePullDest } from '../host/session-pull.js';
+import { resolveInputPath } from '../host/tree/input-path.js';
+import { pullPath, pullScratchParent, resolvePullDest } from '../host/session/session-pull.js';
 import { pickRunningSession } from './session-pick.js';
 
 export interface PullOptions {

@@ -1,7 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import type { HostContext } from '../host/host-context.js';
-import { checkPushSources, pushPaths } from '../host/session-copy.js';
+import { checkPushSources, pushPaths } from '../host/session/session-copy.js';
 import { pickRunningSession } from './session-pick.js';
 
 export interface PushOptions {

@@ -1,4 +1,4 @@
-import type { AgentId } from '../core/agents.js';
+import type { AgentId } from '../core/agents/agents.js';
 
 /**
  * Typed options of the run commands (the default command, `shell`, `exec`): what a flow gets

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { isSameOrInside } from '../core/path-rules.js';
+import { isSameOrInside } from '../core/run/path-rules.js';
 import { resolveExtraWorkdirs } from '../host/extra-workdirs.js';
 import type { HostContext } from '../host/host-context.js';
-import { resolveWritableDir } from '../host/input-path.js';
+import { resolveWritableDir } from '../host/tree/input-path.js';
 import { resolveWorkdir } from '../host/workdir.js';
 import type { RunOptions } from './run-options.js';
 

@@ -1,10 +1,10 @@
 import { realpath } from 'node:fs/promises';
 import { UsageError } from '../core/errors.js';
-import { findSession, pickDefaultSession } from '../core/session-choice.js';
-import { validateSessionName } from '../core/session-identity.js';
-import { isRunning, type SessionRecord } from '../core/session-list.js';
+import { findSession, pickDefaultSession } from '../core/session/session-choice.js';
+import { validateSessionName } from '../core/session/session-identity.js';
+import { isRunning, type SessionRecord } from '../core/session/session-list.js';
 import type { HostContext } from '../host/host-context.js';
-import { listManagedContainers } from '../host/sessions.js';
+import { listManagedContainers } from '../host/session/sessions.js';
 
 /** The real current directory, as session labels record workdirs. */
 export async function realCwd(ctx: HostContext): Promise<string> {

@@ -1,20 +1,26 @@
-import { agentIdOf, assembleRunPlan } from '../core/assemble-run-plan.js';
+import { agentIdOf, assembleRunPlan } from '../core/run/assemble-run-plan.js';
 import { UsageError } from '../core/errors.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
-import { buildDockerRunArgs, type RunPlan } from '../core/run-plan.js';
-import { chooseExecDir, listSessionNames } from '../core/session-choice.js';
-import { buildEnterArgs } from '../core/session-docker-args.js';
-import { pickParallelName, SESSION_LABELS } from '../core/session-identity.js';
-import { isRunning, type SessionRecord } from '../core/session-list.js';
-import { compareMountSets, describeMountDiff } from '../core/session-mounts.js';
-import { queryDocker, runDockerAttached } from '../host/docker.js';
-import { takeSessionEgress } from '../host/egress-log.js';
+import { buildDockerRunArgs, type RunPlan } from '../core/run/run-plan.js';
+import { chooseExecDir, listSessionNames } from '../core/session/session-choice.js';
+import { buildEnterArgs } from '../core/session/session-docker-args.js';
+import { pickParallelName, SESSION_LABELS } from '../core/session/session-identity.js';
+import { isRunning, type SessionRecord } from '../core/session/session-list.js';
+import { compareMountSets, describeMountDiff } from '../core/session/session-mounts.js';
+import { queryDocker, runDockerAttached } from '../host/engine/docker.js';
+import { takeSessionEgress } from '../host/egress/egress-log.js';
 import { writeBackLogin } from './login-writeback.js';
-import { egressStoreDir } from '../host/egress-store.js';
+import { egressStoreDir } from '../host/egress/egress-store.js';
 import type { HostContext } from '../host/host-context.js';
-import { removeRunPrivateFiles } from '../host/private-files.js';
-import { listManagedContainers, removeContainers, SessionSetupError, startContainer, waitForSessionReady } from '../host/sessions.js';
-import type { EgressOutcome } from '../host/egress-log.js';
+import { removeRunPrivateFiles } from '../host/tree/private-files.js';
+import {
+  listManagedContainers,
+  removeContainers,
+  SessionSetupError,
+  startContainer,
+  waitForSessionReady,
+} from '../host/session/sessions.js';
+import type { EgressOutcome } from '../host/egress/egress-log.js';
 import type { PreparedRun } from './prepare-run.js';
 import type { SessionOptions } from './run-options.js';
 

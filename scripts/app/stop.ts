@@ -1,6 +1,6 @@
-import { isRunning } from '../core/session-list.js';
+import { isRunning } from '../core/session/session-list.js';
 import type { HostContext } from '../host/host-context.js';
-import { stopContainers } from '../host/sessions.js';
+import { stopContainers } from '../host/session/sessions.js';
 import { pickTargets } from './session-pick.js';
 
 export interface StopOptions {

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { AGENTS, parseAgentList, type AgentId } from '../core/agents.js';
-import type { BuildEgress } from '../core/build-egress-args.js';
+import { AGENTS, parseAgentList, type AgentId } from '../core/agents/agents.js';
+import type { BuildEgress } from '../core/egress/build-egress-args.js';
 import { EnvironmentError } from '../core/errors.js';
-import { readImageAgents } from '../core/image-labels.js';
-import { DEFAULT_IMAGE, describeAgents, validateImageReference, type AgentVersions, type BuildRequest } from '../core/image-tags.js';
-import { planImageUpdate, planUpdateBase, selectUpdateAgents } from '../core/image-update.js';
-import { inspectImage, type ImageInfo } from '../host/docker.js';
+import { readImageAgents } from '../core/image/image-labels.js';
+import { DEFAULT_IMAGE, describeAgents, validateImageReference, type AgentVersions, type BuildRequest } from '../core/image/image-tags.js';
+import { planImageUpdate, planUpdateBase, selectUpdateAgents } from '../core/image/image-update.js';
+import { inspectImage, type ImageInfo } from '../host/engine/docker.js';
 import type { HostContext } from '../host/host-context.js';
-import { buildSandboxImage } from '../host/image.js';
+import { buildSandboxImage } from '../host/engine/image.js';
 import { lookupLatestVersion } from '../host/npm-registry.js';
 import { prepareBuildEgress } from './prepare-egress.js';
 

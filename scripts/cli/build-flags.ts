@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { BuildOptions } from '../app/build.js';
-import { AGENT_IDS, AGENTS, type AgentId } from '../core/agents.js';
+import { AGENT_IDS, AGENTS, type AgentId } from '../core/agents/agents.js';
 import { declareBuildEgressFlags, toBuildEgressFlags } from './egress-flags.js';
 import { readFlag, readSingleValue, refuseExtraWords } from './flag-values.js';
 

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
-import { AGENT_IDS } from '../core/agents.js';
+import { AGENT_IDS } from '../core/agents/agents.js';
 import { UsageError } from '../core/errors.js';
-import { DEFAULT_KUBE_SECRET } from '../core/kube-metadata.js';
+import { DEFAULT_KUBE_SECRET } from '../core/engine/kube-metadata.js';
 import { defineCommand, type CommandContext, type DeclaredCommand } from './define-command.js';
 import { readAgentFlag, readFlag, readPassThrough, readSingleValue, refuseExtraWords } from './flag-values.js';
 import { declareLoginFlags, toLoginOptions } from './login-flags.js';

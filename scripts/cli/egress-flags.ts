@@ -1,8 +1,8 @@
 import type { Argv } from 'yargs';
 import type { EgressFlags } from '../app/run-options.js';
-import { describePresets } from '../core/presets.js';
+import { describePresets } from '../core/egress/presets.js';
 import { UsageError } from '../core/errors.js';
-import { DEFAULT_ASK_SECONDS, parseAskTimeout } from '../core/live-policy.js';
+import { DEFAULT_ASK_SECONDS, parseAskTimeout } from '../core/egress/live-policy.js';
 import { readFlag, readRepeatedValues, readSingleValue } from './flag-values.js';
 
 /** Shown under --help: the presets with their exact hosts, generated from core/presets.ts. */

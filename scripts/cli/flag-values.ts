@@ -1,4 +1,4 @@
-import { parseAgentId, type AgentId } from '../core/agents.js';
+import { parseAgentId, type AgentId } from '../core/agents/agents.js';
 import { UsageError } from '../core/errors.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { LoginOptions } from '../app/login.js';
-import { AGENT_IDS, DEFAULT_AGENT } from '../core/agents.js';
+import { AGENT_IDS, DEFAULT_AGENT } from '../core/agents/agents.js';
 import { declareBuildEgressFlags, toBuildEgressFlags } from './egress-flags.js';
 import { readAgentFlag, readFlag, readPassThrough, readRepeatedValues, readSingleValue, refuseExtraWords } from './flag-values.js';
 

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type YargsFactory from 'yargs';
 import { SandboxError, UsageError } from '../core/errors.js';
 import { escapeTerminalLines, escapeTerminalText } from '../core/terminal-text.js';
-import { configureEngine } from '../host/docker.js';
+import { configureEngine } from '../host/engine/docker.js';
 import { readHostContext } from '../host/host-context.js';
 import { readPackageVersion } from '../host/package-version.js';
 import { declareCommands } from './commands.js';

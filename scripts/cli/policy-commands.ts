@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import type { LiveAction } from '../core/live-policy.js';
+import type { LiveAction } from '../core/egress/live-policy.js';
 import { defineCommand, type DeclaredCommand } from './define-command.js';
 import { readFlag, readSingleValue } from './flag-values.js';
 

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { RunOptions } from '../app/run-options.js';
-import { AGENT_IDS } from '../core/agents.js';
+import { AGENT_IDS } from '../core/agents/agents.js';
 import { UsageError } from '../core/errors.js';
 import { readAgentFlag, readFlag, readPassThrough, readRepeatedValues, readSingleValue } from './flag-values.js';
 import { declareEgressFlags, toEgressFlags } from './egress-flags.js';

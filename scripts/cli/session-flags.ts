@@ -1,8 +1,8 @@
 import type { Argv } from 'yargs';
 import type { SessionOptions } from '../app/run-options.js';
 import { UsageError } from '../core/errors.js';
-import { validateSessionName } from '../core/session-identity.js';
-import type { ListFormat, StateSelection } from '../core/session-list.js';
+import { validateSessionName } from '../core/session/session-identity.js';
+import type { ListFormat, StateSelection } from '../core/session/session-list.js';
 import type { ListOptions } from '../app/list.js';
 import { readFlag, readRepeatedValues, readSingleValue, refuseExtraWords } from './flag-values.js';
 

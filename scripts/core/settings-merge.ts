@@ -1,4 +1,4 @@
-import type { EgressLayer } from './egress-policy.js';
+import type { EgressLayer } from './egress/egress-policy.js';
 import type { SettingsKey, SettingsLayer, SettingsValues } from './settings.js';
 
 /** Where a value came from, highest precedence first. */

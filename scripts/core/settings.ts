@@ -1,9 +1,9 @@
 import { splitList } from './split-list.js';
 import ini from 'ini';
-import { parseAllowSpec, parseHostPattern, parsePort } from './allow-spec.js';
-import { parseAgentId } from './agents.js';
+import { parseAllowSpec, parseHostPattern, parsePort } from './egress/allow-spec.js';
+import { parseAgentId } from './agents/agents.js';
 import { UsageError } from './errors.js';
-import { validateImageReference } from './image-tags.js';
+import { validateImageReference } from './image/image-tags.js';
 
 /**
  * The values a settings file (`.codex/sandbox.ini`, `~/.config/codex-sandbox/config.ini`),

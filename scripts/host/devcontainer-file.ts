@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { chooseDevcontainerBase, type DevcontainerChoice } from '../core/devcontainer.js';
+import { chooseDevcontainerBase, type DevcontainerChoice } from '../core/image/devcontainer.js';
 import { UsageError } from '../core/errors.js';
-import { parseJsonc } from '../core/jsonc.js';
-import { readCapped } from './read-capped.js';
-import { errorCode, resolveExistingPath } from './resolve-path.js';
+import { parseJsonc } from '../core/image/jsonc.js';
+import { readCapped } from './tree/read-capped.js';
+import { errorCode, resolveExistingPath } from './tree/resolve-path.js';
 
 /** devcontainer.json is a page of settings; a larger one is refused, never read whole (R188). */
 const MAX_DEVCONTAINER_BYTES = 256 * 1024;

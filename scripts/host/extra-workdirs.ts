@@ -1,4 +1,4 @@
-import { checkWorkdirSet } from '../core/workdir-set.js';
+import { checkWorkdirSet } from '../core/run/workdir-set.js';
 import type { HostContext } from './host-context.js';
 import { resolveWorkdir } from './workdir.js';
 

@@ -2,12 +2,12 @@ import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvironmentError } from '../core/errors.js';
-import type { MountIdentity } from '../core/mount-ids.js';
-import type { Mount } from '../core/mount-spec.js';
-import { isSameOrInside } from '../core/path-rules.js';
-import { SWAP_IMMUNE, TreeDir } from './safe-tree.js';
-import { UnsafePathError } from './unsafe-path-error.js';
-import { walkBeneath } from './tree-paths.js';
+import type { MountIdentity } from '../core/run/mount-ids.js';
+import type { Mount } from '../core/run/mount-spec.js';
+import { isSameOrInside } from '../core/run/path-rules.js';
+import { SWAP_IMMUNE, TreeDir } from './tree/safe-tree.js';
+import { UnsafePathError } from './tree/unsafe-path-error.js';
+import { walkBeneath } from './tree/tree-paths.js';
 
 /**
  * The identity of every mount source, taken right before `docker run` (R103). A source in a

@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { BuildEgress } from '../core/build-egress-args.js';
+import type { BuildEgress } from '../core/egress/build-egress-args.js';
 import { EnvironmentError } from '../core/errors.js';
-import { planNpmViewInContainer } from '../core/npm-view.js';
-import { parseNpmViewVersion } from '../core/image-update.js';
+import { planNpmViewInContainer } from '../core/image/npm-view.js';
+import { parseNpmViewVersion } from '../core/image/image-update.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
-import { provideDockerEnv, queryDocker } from './docker.js';
+import { provideDockerEnv, queryDocker } from './engine/docker.js';
 
 const NPM_TIMEOUT_MS = 60000;
 

@@ -6,12 +6,12 @@ import { UsageError } from '../core/errors.js';
 import { READ_LIMITS } from '../core/read-limits.js';
 import { decodeSettingsBytes, parseSettingsText, type SettingsLayer } from '../core/settings.js';
 import type { HostContext } from './host-context.js';
-import { resolveInputPath } from './input-path.js';
-import { errorCode } from './resolve-path.js';
-import { readCapped } from './read-capped.js';
-import { TreeDir } from './safe-tree.js';
-import { UnsafePathError } from './unsafe-path-error.js';
-import { readFileBeneath } from './read-host-file.js';
+import { resolveInputPath } from './tree/input-path.js';
+import { errorCode } from './tree/resolve-path.js';
+import { readCapped } from './tree/read-capped.js';
+import { TreeDir } from './tree/safe-tree.js';
+import { UnsafePathError } from './tree/unsafe-path-error.js';
+import { readFileBeneath } from './tree/read-host-file.js';
 
 /** Where the per-project file lives in the (first) workdir. */
 export const PROJECT_SETTINGS_RELATIVE = path.join('.codex', 'sandbox.ini');

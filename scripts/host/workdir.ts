@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import { UsageError } from '../core/errors.js';
-import { exposesHome, isSameOrInside } from '../core/path-rules.js';
+import { exposesHome, isSameOrInside } from '../core/run/path-rules.js';
 import type { HostContext } from './host-context.js';
-import { resolveExistingPath } from './resolve-path.js';
+import { resolveExistingPath } from './tree/resolve-path.js';
 
 export interface ResolvedWorkdir {
   /** realpath of the workdir. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { docker, IMAGE } from './helpers/run-launcher.js';
 import { prepareDirectSandbox, runSync, startSandbox, uniqueName, type DirectSandbox } from './helpers/sandbox-argv.js';
 import { TEST_LABEL } from './helpers/test-network.js';
-import { IMAGE_CONTRACT } from '../../scripts/core/container-identity.js';
+import { IMAGE_CONTRACT } from '../../scripts/core/run/container-identity.js';
 
 /**
  * The image with three agents (the global setup builds codex, claude 2.1.332, gemini 0.61.0,

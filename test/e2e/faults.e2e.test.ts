@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI, containersFor, docker, IMAGE, runLauncher } from './helpers/run-launcher.js';
 import { TEST_LABEL } from './helpers/test-network.js';
-import { IMAGE_CONTRACT } from '../../scripts/core/container-identity.js';
+import { IMAGE_CONTRACT } from '../../scripts/core/run/container-identity.js';
 
 // Real containers, a 31 s reaper wait: the e2e project's testTimeout does not reach per-file runs.
 jest.setTimeout(180000);

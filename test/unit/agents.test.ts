@@ -1,4 +1,4 @@
-import { listAgentHostDirs, planAgentHome } from '../../scripts/core/agent-home-plan.js';
+import { listAgentHostDirs, planAgentHome } from '../../scripts/core/agents/agent-home-plan.js';
 import {
   agentConfigIn,
   agentHomeIn,
@@ -7,8 +7,8 @@ import {
   buildHeadlessArgs,
   parseAgentId,
   parseAgentList,
-} from '../../scripts/core/agents.js';
-import { agentDefaultLayer, buildEgressPolicy } from '../../scripts/core/egress-policy.js';
+} from '../../scripts/core/agents/agents.js';
+import { agentDefaultLayer, buildEgressPolicy } from '../../scripts/core/egress/egress-policy.js';
 
 describe('the registry of agents (R120-R123)', () => {
   it('has one entry per id, each naming itself, with an npm package, a binary and a build flag', () => {

@@ -1,7 +1,7 @@
-import { parseAllowSpec, parsePort } from '../../scripts/core/allow-spec.js';
+import { parseAllowSpec, parsePort } from '../../scripts/core/egress/allow-spec.js';
 import { splitList } from '../../scripts/core/split-list.js';
 import { UsageError } from '../../scripts/core/errors.js';
-import { ALLOW_PRESETS, describePresets, expandPreset, listPresetNames } from '../../scripts/core/presets.js';
+import { ALLOW_PRESETS, describePresets, expandPreset, listPresetNames } from '../../scripts/core/egress/presets.js';
 
 describe('parseAllowSpec: accepted SPECs', () => {
   it.each<[string, { domains: string[]; ports: Array<{ host: string; port: number }> }]>([

@@ -1,5 +1,5 @@
-import { DEFAULT_ALLOWED_DOMAINS, explainInvalidDomain } from '../../scripts/core/allowlist.js';
-import { buildEgressPolicy, layerFromText } from '../../scripts/core/egress-policy.js';
+import { DEFAULT_ALLOWED_DOMAINS, explainInvalidDomain } from '../../scripts/core/egress/allowlist.js';
+import { buildEgressPolicy, layerFromText } from '../../scripts/core/egress/egress-policy.js';
 import { UsageError } from '../../scripts/core/errors.js';
 import { splitList } from '../../scripts/core/split-list.js';
 

@@ -1,4 +1,4 @@
-import { ByteBudget } from '../../scripts/host/byte-budget.js';
+import { ByteBudget } from '../../scripts/host/tree/byte-budget.js';
 
 describe('ByteBudget', () => {
   const tick = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -1,4 +1,4 @@
-import { describeHomeAction, planCodexHome, type HomeFacts } from '../../scripts/core/codex-home-plan.js';
+import { describeHomeAction, planCodexHome, type HomeFacts } from '../../scripts/core/agents/codex-home-plan.js';
 
 const ENV = '/w/.codex/.environment';
 const facts = (overrides: Partial<HomeFacts> = {}): HomeFacts => ({

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { planCodexHome, type HomeAction } from '../../scripts/core/codex-home-plan.js';
+import { planCodexHome, type HomeAction } from '../../scripts/core/agents/codex-home-plan.js';
 import { EnvironmentError, UsageError } from '../../scripts/core/errors.js';
-import { applyHomeActions } from '../../scripts/host/apply-home-actions.js';
-import { inspectCodexHome, type HomeInputs } from '../../scripts/host/codex-home.js';
+import { applyHomeActions } from '../../scripts/host/agents/apply-home-actions.js';
+import { inspectCodexHome, type HomeInputs } from '../../scripts/host/agents/codex-home.js';
 import { withoutEmptyValues, type HostContext } from '../../scripts/host/host-context.js';
 import { makeTempDir, removeTempDir, snapshotTree, writeFile } from './helpers/temp-dir.js';
 

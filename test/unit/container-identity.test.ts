@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { buildContainerName, LABELS, slugifyName } from '../../scripts/core/container-identity.js';
+import { buildContainerName, LABELS, slugifyName } from '../../scripts/core/run/container-identity.js';
 
 const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

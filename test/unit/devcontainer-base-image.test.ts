@@ -1,4 +1,4 @@
-import { BASE_PROBE_SCRIPT, checkBaseFacts, parseBaseProbe } from '../../scripts/core/base-image-check.js';
+import { BASE_PROBE_SCRIPT, checkBaseFacts, parseBaseProbe } from '../../scripts/core/image/base-image-check.js';
 import { UsageError } from '../../scripts/core/errors.js';
 
 /** R189: a base that cannot carry the image contract is refused in one line naming what is missing. */

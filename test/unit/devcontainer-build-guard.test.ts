@@ -1,5 +1,5 @@
-import { findOverlappingSandbox, refuseProxyForProjectBuild } from '../../scripts/core/devcontainer.js';
-import { parseProxyUrl } from '../../scripts/core/proxy-spec.js';
+import { findOverlappingSandbox, refuseProxyForProjectBuild } from '../../scripts/core/image/devcontainer.js';
+import { parseProxyUrl } from '../../scripts/core/egress/proxy-spec.js';
 
 /** R188: the project's Dockerfile is the agent's to change; its build gets nothing of the user's beyond the project. */
 describe("the devcontainer Dockerfile's build", () => {

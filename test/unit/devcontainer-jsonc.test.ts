@@ -1,5 +1,5 @@
 import { UsageError } from '../../scripts/core/errors.js';
-import { parseJsonc } from '../../scripts/core/jsonc.js';
+import { parseJsonc } from '../../scripts/core/image/jsonc.js';
 
 /** R187: devcontainer.json is JSON with comments and trailing commas; parsed without a dependency. */
 const F = '/p/.devcontainer/devcontainer.json';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chooseDevcontainerBase, planBaseBuild, resolveUnderDir } from '../../scripts/core/devcontainer.js';
+import { chooseDevcontainerBase, planBaseBuild, resolveUnderDir } from '../../scripts/core/image/devcontainer.js';
 import { UsageError } from '../../scripts/core/errors.js';
 import { readDevcontainer, toolchainVariant } from '../../scripts/host/devcontainer-file.js';
 import { makeTempDir, removeTempDir, writeFile } from './helpers/temp-dir.js';

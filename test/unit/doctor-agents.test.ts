@@ -1,4 +1,4 @@
-import { checkAgent } from '../../scripts/host/doctor-agents.js';
+import { checkAgent } from '../../scripts/host/agents/doctor-agents.js';
 import type { HostContext } from '../../scripts/host/host-context.js';
 
 const ctx = {} as HostContext;

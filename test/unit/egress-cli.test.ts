@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { egressStoreDir } from '../../scripts/host/egress-store.js';
+import { egressStoreDir } from '../../scripts/host/egress/egress-store.js';
 import { runCli } from './helpers/run-cli.js';
 import { makeTempDir, removeTempDir, snapshotTree, writeFile } from './helpers/temp-dir.js';
 

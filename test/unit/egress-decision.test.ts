@@ -4,14 +4,14 @@ import {
   formatDecision,
   parseCheckTarget,
   type EgressDecision,
-} from '../../scripts/core/egress-decision.js';
+} from '../../scripts/core/egress/egress-decision.js';
 import {
   agentDefaultLayer,
   buildEgressPolicy,
   egressProvenance,
   layerFromText,
   type EgressLayer,
-} from '../../scripts/core/egress-policy.js';
+} from '../../scripts/core/egress/egress-policy.js';
 import { UsageError } from '../../scripts/core/errors.js';
 import { toEgressLayer } from '../../scripts/core/settings-merge.js';
 

@@ -1,6 +1,6 @@
-import { parseEgressLog, parseSquidLine } from '../../scripts/core/egress-log-parser.js';
-import { aggregateEgress, shortenLabel } from '../../scripts/core/egress-summary.js';
-import { escapeMalformedName } from '../../scripts/core/egress-names.js';
+import { parseEgressLog, parseSquidLine } from '../../scripts/core/egress/egress-log-parser.js';
+import { aggregateEgress, shortenLabel } from '../../scripts/core/egress/egress-summary.js';
+import { escapeMalformedName } from '../../scripts/core/egress/egress-names.js';
 
 /**
  * What the record makes of connections admitted on extra ports (R151) and of names no rule

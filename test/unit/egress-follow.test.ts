@@ -2,9 +2,9 @@ import { jest } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import { followEgress, type FollowDeps } from '../../scripts/app/egress-follow.js';
-import type { SessionRecord } from '../../scripts/core/session-list.js';
-import { appendEgressLog, resolveEgressLogFile } from '../../scripts/host/egress-append.js';
-import { takeSessionEgress } from '../../scripts/host/egress-log.js';
+import type { SessionRecord } from '../../scripts/core/session/session-list.js';
+import { appendEgressLog, resolveEgressLogFile } from '../../scripts/host/egress/egress-append.js';
+import { takeSessionEgress } from '../../scripts/host/egress/egress-log.js';
 import { makeTempDir, removeTempDir, snapshotTree } from './helpers/temp-dir.js';
 
 /** `egress --follow` (R170) with a fake docker, and `--egress-log FILE` on the host (R171). */

@@ -6,8 +6,14 @@ import {
   finishEgressLog,
   finishOrphanedEgressLogs,
   takeSessionEgress,
-} from '../../scripts/host/egress-log.js';
-import { egressStoreDir, listEgressRecords, readEgressRecord, saveEgressRecord, STORE_MAX_RUNS } from '../../scripts/host/egress-store.js';
+} from '../../scripts/host/egress/egress-log.js';
+import {
+  egressStoreDir,
+  listEgressRecords,
+  readEgressRecord,
+  saveEgressRecord,
+  STORE_MAX_RUNS,
+} from '../../scripts/host/egress/egress-store.js';
 import type { HostContext } from '../../scripts/host/host-context.js';
 import { makeTempDir, removeTempDir } from './helpers/temp-dir.js';
 

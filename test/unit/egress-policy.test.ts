@@ -1,16 +1,16 @@
-import { assembleRunPlan, type ResolvedRun } from '../../scripts/core/assemble-run-plan.js';
-import { listBuildEgressArgs } from '../../scripts/core/build-egress-args.js';
-import { buildEgressPolicy, coversName, layerFromText, type EgressLayer } from '../../scripts/core/egress-policy.js';
+import { assembleRunPlan, type ResolvedRun } from '../../scripts/core/run/assemble-run-plan.js';
+import { listBuildEgressArgs } from '../../scripts/core/egress/build-egress-args.js';
+import { buildEgressPolicy, coversName, layerFromText, type EgressLayer } from '../../scripts/core/egress/egress-policy.js';
 import {
   describeEgressPolicy,
   listCaMounts,
   listEgressAddHosts,
   listEgressEnv,
   listEgressSecrets,
-} from '../../scripts/core/egress-run-args.js';
+} from '../../scripts/core/egress/egress-run-args.js';
 import { UsageError } from '../../scripts/core/errors.js';
-import { parseProxyUrl, selectProxy } from '../../scripts/core/proxy-spec.js';
-import { buildDockerRunArgs } from '../../scripts/core/run-plan.js';
+import { parseProxyUrl, selectProxy } from '../../scripts/core/egress/proxy-spec.js';
+import { buildDockerRunArgs } from '../../scripts/core/run/run-plan.js';
 
 const DEFAULTS = [
   'api.openai.com',

@@ -1,5 +1,5 @@
-import { EGRESS_REASONS, parseEgressLog } from '../../scripts/core/egress-log-parser.js';
-import { dnsdistNameBytes, escapeMalformedName, sanitizeMalformedName, urlEscapedBytes } from '../../scripts/core/egress-names.js';
+import { EGRESS_REASONS, parseEgressLog } from '../../scripts/core/egress/egress-log-parser.js';
+import { dnsdistNameBytes, escapeMalformedName, sanitizeMalformedName, urlEscapedBytes } from '../../scripts/core/egress/egress-names.js';
 import {
   aggregateEgress,
   formatEgressJsonl,
@@ -7,7 +7,7 @@ import {
   parseEgressJsonl,
   shortenLabel,
   type EgressDestination,
-} from '../../scripts/core/egress-summary.js';
+} from '../../scripts/core/egress/egress-summary.js';
 
 /** The egress record against a hostile agent: aggregation, counts, malformed names, the short line (R140-R147). */
 const NOW = new Date('2025-03-10T12:00:00Z');

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { parseEgressLog } from '../../scripts/core/egress-log-parser.js';
-import { listCredentialLeaks, parseRequestLine } from '../../scripts/core/egress-requests.js';
-import { aggregateEgress, formatEgressJsonl, formatEgressSummary, parseEgressJsonl } from '../../scripts/core/egress-summary.js';
+import { parseEgressLog } from '../../scripts/core/egress/egress-log-parser.js';
+import { listCredentialLeaks, parseRequestLine } from '../../scripts/core/egress/egress-requests.js';
+import { aggregateEgress, formatEgressJsonl, formatEgressSummary, parseEgressJsonl } from '../../scripts/core/egress/egress-summary.js';
 
 /** Requests inside inspected traffic in the record (R162, R166): parsed, aggregated, kept, summarised. */
 const NOW = new Date('2026-12-06T12:00:00Z');

@@ -1,8 +1,8 @@
-import { formatPolicyChange, parsePolicyLine, readPolicyChange } from '../../scripts/core/egress-changes.js';
-import { parseEgressLog } from '../../scripts/core/egress-log-parser.js';
-import { EGRESS_SCHEMA_VERSION, eventToSchemaLine, formatSchemaLines, toSchemaLines } from '../../scripts/core/egress-schema.js';
-import { aggregateEgress, formatEgressJsonl, parseEgressJsonl, type EgressRecord } from '../../scripts/core/egress-summary.js';
-import { formatLiveEvent } from '../../scripts/core/egress-text.js';
+import { formatPolicyChange, parsePolicyLine, readPolicyChange } from '../../scripts/core/egress/egress-changes.js';
+import { parseEgressLog } from '../../scripts/core/egress/egress-log-parser.js';
+import { EGRESS_SCHEMA_VERSION, eventToSchemaLine, formatSchemaLines, toSchemaLines } from '../../scripts/core/egress/egress-schema.js';
+import { aggregateEgress, formatEgressJsonl, parseEgressJsonl, type EgressRecord } from '../../scripts/core/egress/egress-summary.js';
+import { formatLiveEvent } from '../../scripts/core/egress/egress-text.js';
 
 /** The record's stable form, schema v1 (R170), and the live policy's `#policy` lines in it. */
 const NOW = new Date('2025-03-10T12:00:00Z');

@@ -1,4 +1,4 @@
-import { isNameAllowed, parseEgressLog, parseSquidLine } from '../../scripts/core/egress-log-parser.js';
+import { isNameAllowed, parseEgressLog, parseSquidLine } from '../../scripts/core/egress/egress-log-parser.js';
 import {
   aggregateEgress,
   formatEgressJsonl,
@@ -6,7 +6,7 @@ import {
   parseEgressJsonl,
   suggestAllow,
   type EgressDestination,
-} from '../../scripts/core/egress-summary.js';
+} from '../../scripts/core/egress/egress-summary.js';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
 

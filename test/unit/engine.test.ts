@@ -5,10 +5,10 @@ import {
   describeEngine,
   HOST_GATEWAY_REFUSAL,
   parseEngineName,
-} from '../../scripts/core/engine.js';
-import { explainDockerFailure, explainRunFailure } from '../../scripts/core/explain-docker-failure.js';
-import { buildListArgs } from '../../scripts/core/session-docker-args.js';
-import { orphanQueryFormat, parseContainerRows } from '../../scripts/core/orphan-containers.js';
+} from '../../scripts/core/engine/engine.js';
+import { explainDockerFailure, explainRunFailure } from '../../scripts/core/engine/explain-docker-failure.js';
+import { buildListArgs } from '../../scripts/core/session/session-docker-args.js';
+import { orphanQueryFormat, parseContainerRows } from '../../scripts/core/session/orphan-containers.js';
 
 const both = { docker: true, podman: true };
 

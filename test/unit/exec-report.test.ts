@@ -1,4 +1,4 @@
-import { buildHeadlessArgs } from '../../scripts/core/agents.js';
+import { buildHeadlessArgs } from '../../scripts/core/agents/agents.js';
 import { UsageError } from '../../scripts/core/errors.js';
 import {
   formatDuration,
@@ -9,7 +9,7 @@ import {
   reportDirName,
   validatePrompt,
   type ExecOutcome,
-} from '../../scripts/core/exec-report.js';
+} from '../../scripts/core/run/exec-report.js';
 
 const OUTCOME: ExecOutcome = {
   prompt: 'fix the bug',

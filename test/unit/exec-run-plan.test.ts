@@ -1,6 +1,6 @@
-import { assembleRunPlan, type ResolvedRun } from '../../scripts/core/assemble-run-plan.js';
-import { buildHeadlessArgs } from '../../scripts/core/agents.js';
-import { buildDockerRunArgs } from '../../scripts/core/run-plan.js';
+import { assembleRunPlan, type ResolvedRun } from '../../scripts/core/run/assemble-run-plan.js';
+import { buildHeadlessArgs } from '../../scripts/core/agents/agents.js';
+import { buildDockerRunArgs } from '../../scripts/core/run/run-plan.js';
 
 /**
  * Additions to the run plan (R50, R53, R55): --repo env, --protect-git mounts, exec args. Each whole

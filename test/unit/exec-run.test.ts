@@ -1,9 +1,9 @@
 import { jest } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createLogSink, createReportFiles, readLastMessage, readRepoCommit, resolveReportDir } from '../../scripts/host/exec-run.js';
-import { resolveProtectedGit } from '../../scripts/host/protect-git.js';
-import { snapshotWorkspace } from '../../scripts/host/workspace-snapshot.js';
+import { createLogSink, createReportFiles, readLastMessage, readRepoCommit, resolveReportDir } from '../../scripts/host/engine/exec-run.js';
+import { resolveProtectedGit } from '../../scripts/host/track/protect-git.js';
+import { snapshotWorkspace } from '../../scripts/host/track/workspace-snapshot.js';
 import { makeTempDir, removeTempDir, writeFile } from './helpers/temp-dir.js';
 
 describe('exec report files (host, temp dirs)', () => {

@@ -1,7 +1,7 @@
-import { renderDiffForTerminal } from '../../scripts/core/diff-view.js';
-import { LineCutter } from '../../scripts/core/exec-report.js';
-import { encodeMountPath, formatMountIds } from '../../scripts/core/mount-ids.js';
-import { parseGitFile, planProtectedGit } from '../../scripts/core/protect-git-plan.js';
+import { renderDiffForTerminal } from '../../scripts/core/track/diff-view.js';
+import { LineCutter } from '../../scripts/core/run/exec-report.js';
+import { encodeMountPath, formatMountIds } from '../../scripts/core/run/mount-ids.js';
+import { parseGitFile, planProtectedGit } from '../../scripts/core/track/protect-git-plan.js';
 import { escapeTerminalLines, escapeTerminalText } from '../../scripts/core/terminal-text.js';
 import { EMPTY_TRUST_STORE, parseTrustStore, recordTrust, trustStateOf } from '../../scripts/core/trust.js';
 
@@ -142,7 +142,7 @@ describe('R108 LineCutter: exec output lines are bounded', () => {
 
 describe('R100 list output', () => {
   it('labels and paths from docker are shown escaped in the table and the names list', async () => {
-    const { renderRecords } = await import('../../scripts/core/session-list.js');
+    const { renderRecords } = await import('../../scripts/core/session/session-list.js');
     const record = {
       name: 'dev\u001b]0;x\u0007',
       container: 'codex-session-dev',
@@ -167,7 +167,7 @@ describe('R100 list output', () => {
 
 describe('R103 R97 R132 R34 R150 R160 R167 the image must speak entrypoint contract 8', () => {
   it('an image older than the live policy (or earlier contracts) is outdated; unlabelled: foreign', async () => {
-    const { classifyImageContract, IMAGE_CONTRACT } = await import('../../scripts/core/container-identity.js');
+    const { classifyImageContract, IMAGE_CONTRACT } = await import('../../scripts/core/run/container-identity.js');
     expect(IMAGE_CONTRACT).toBe(8);
     expect(classifyImageContract({ 'codex-sandbox.entrypoint': '8' })).toBe('current');
     // An image of contract 7 has no sandbox-policy: `allow` on a running sandbox could not work.

@@ -2,15 +2,15 @@ import { jest } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { inspectCodexHome } from '../../scripts/host/codex-home.js';
-import { createLogSink, createReportFiles, readLastMessage, readRepoCommit } from '../../scripts/host/exec-run.js';
+import { inspectCodexHome } from '../../scripts/host/agents/codex-home.js';
+import { createLogSink, createReportFiles, readLastMessage, readRepoCommit } from '../../scripts/host/engine/exec-run.js';
 import type { HostContext } from '../../scripts/host/host-context.js';
 import { pinMountSources } from '../../scripts/host/mount-pins.js';
-import { resolveProtectedGit } from '../../scripts/host/protect-git.js';
-import { readCodexConfig } from '../../scripts/host/provider-hosts.js';
+import { resolveProtectedGit } from '../../scripts/host/track/protect-git.js';
+import { readCodexConfig } from '../../scripts/host/egress/provider-hosts.js';
 import { readProjectSettings, resolveProjectPaths } from '../../scripts/host/settings-file.js';
-import { recordWorkspace } from '../../scripts/host/record-workspace.js';
-import { listTrackedChanges, renderTrackedDiff } from '../../scripts/host/track-store.js';
+import { recordWorkspace } from '../../scripts/host/track/record-workspace.js';
+import { listTrackedChanges, renderTrackedDiff } from '../../scripts/host/track/track-store.js';
 import { makeTempDir, removeTempDir, writeFile } from './helpers/temp-dir.js';
 
 /** The host-side defences against hostile project trees on temp dirs (REQUIREMENTS.md R101–R109). */
@@ -249,8 +249,8 @@ describe('R105 --protect-git: names that are not UTF-8 hide nothing', () => {
   });
 
   it('R105 R109 entries whose names are not UTF-8 count toward the search cap', async () => {
-    const { walkTree } = await import('../../scripts/host/tree-walk.js');
-    const { TreeDir } = await import('../../scripts/host/safe-tree.js');
+    const { walkTree } = await import('../../scripts/host/tree/tree-walk.js');
+    const { TreeDir } = await import('../../scripts/host/tree/safe-tree.js');
     for (let byte = 0x80; byte < 0x85; byte += 1) fs.writeFileSync(odd([byte]), '');
     const root = await TreeDir.openRoot(work);
     try {
@@ -291,7 +291,7 @@ describe('R103 mount sources pinned right before docker run', () => {
 
 describe('R109 CA files', () => {
   it('R109 a FIFO or a huge file as a CA file in the workdir is refused at once, not read', async () => {
-    const { findCaCertificates } = await import('../../scripts/host/ca-certs.js');
+    const { findCaCertificates } = await import('../../scripts/host/engine/ca-certs.js');
     const ctx: HostContext = {
       cwd: work,
       env: {},

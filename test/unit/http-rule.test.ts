@@ -1,8 +1,8 @@
-import { parseAllowSpec } from '../../scripts/core/allow-spec.js';
-import { buildEgressPolicy, coversName } from '../../scripts/core/egress-policy.js';
-import { listEgressEnv } from '../../scripts/core/egress-run-args.js';
+import { parseAllowSpec } from '../../scripts/core/egress/allow-spec.js';
+import { buildEgressPolicy, coversName } from '../../scripts/core/egress/egress-policy.js';
+import { listEgressEnv } from '../../scripts/core/egress/egress-run-args.js';
 import { UsageError } from '../../scripts/core/errors.js';
-import { checkRulesInspected, describeNoInspect, formatHttpRules } from '../../scripts/core/http-rule.js';
+import { checkRulesInspected, describeNoInspect, formatHttpRules } from '../../scripts/core/egress/http-rule.js';
 
 /** Method and path rules and --read-only-web (R165): parsed from --allow, handed to the inspection. */
 const rules = { rules: true };

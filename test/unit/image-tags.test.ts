@@ -1,6 +1,6 @@
-import { decideImageForAgent } from '../../scripts/core/image-for-agent.js';
-import { parseImageReadBack, planImageFinish, READ_BACK_SCRIPT, readImageAgents } from '../../scripts/core/image-labels.js';
-import { formatSandboxTag, parseSandboxTag, planImageBuild, validateAgentVersion } from '../../scripts/core/image-tags.js';
+import { decideImageForAgent } from '../../scripts/core/agents/image-for-agent.js';
+import { parseImageReadBack, planImageFinish, READ_BACK_SCRIPT, readImageAgents } from '../../scripts/core/image/image-labels.js';
+import { formatSandboxTag, parseSandboxTag, planImageBuild, validateAgentVersion } from '../../scripts/core/image/image-tags.js';
 
 /** R130, R131, R134: build plans, tags, labels and the automatic build for an agent. */
 const DOCKER_TAG = /^codex-sandbox:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;

@@ -1,10 +1,10 @@
 import { jest } from '@jest/globals';
 import { updateCommand, type UpdateSteps } from '../../scripts/app/update.js';
 import { EnvironmentError, UsageError } from '../../scripts/core/errors.js';
-import { parseNpmViewVersion, planImageUpdate, planUpdateBase, selectUpdateAgents } from '../../scripts/core/image-update.js';
-import { planNpmViewInContainer } from '../../scripts/core/npm-view.js';
-import { compareVersions } from '../../scripts/core/semver.js';
-import type { BuildRequest } from '../../scripts/core/image-tags.js';
+import { parseNpmViewVersion, planImageUpdate, planUpdateBase, selectUpdateAgents } from '../../scripts/core/image/image-update.js';
+import { planNpmViewInContainer } from '../../scripts/core/image/npm-view.js';
+import { compareVersions } from '../../scripts/core/image/semver.js';
+import type { BuildRequest } from '../../scripts/core/image/image-tags.js';
 import type { HostContext } from '../../scripts/host/host-context.js';
 
 /** R192-R194: `update` compares the image's agent versions with npm's latest and rebuilds only when one is older. */

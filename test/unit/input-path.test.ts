@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveWritableDir } from '../../scripts/host/input-path.js';
+import { resolveWritableDir } from '../../scripts/host/tree/input-path.js';
 import { makeTempDir, removeTempDir } from './helpers/temp-dir.js';
 
 /** Directories the launcher writes, typed by the user (R101, R102). */

@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { Pod } from 'kubernetes-models/v1/Pod';
-import { assembleRunPlan, type ResolvedRun } from '../../scripts/core/assemble-run-plan.js';
-import { buildKubeJob, convertJobToPod, POD_SECURITY_NOTE, type KubeJobInput } from '../../scripts/core/kube-job.js';
-import { splitKubeLabels, toKubeName, type KubeObject } from '../../scripts/core/kube-metadata.js';
-import { renderYaml } from '../../scripts/core/kube-yaml.js';
-import { ENTRYPOINT_CAPABILITIES } from '../../scripts/core/run-plan.js';
+import { assembleRunPlan, type ResolvedRun } from '../../scripts/core/run/assemble-run-plan.js';
+import { buildKubeJob, convertJobToPod, POD_SECURITY_NOTE, type KubeJobInput } from '../../scripts/core/engine/kube-job.js';
+import { splitKubeLabels, toKubeName, type KubeObject } from '../../scripts/core/engine/kube-metadata.js';
+import { renderYaml } from '../../scripts/core/engine/kube-yaml.js';
+import { ENTRYPOINT_CAPABILITIES } from '../../scripts/core/run/run-plan.js';
 
 // js-yaml comes with jest: a real YAML reader to check the emitter's output against.
 const yaml = createRequire(import.meta.url)('js-yaml') as { load: (text: string) => unknown };

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Job } from 'kubernetes-models/batch/v1/Job';
-import { quoteYamlString, renderYaml } from '../../scripts/core/kube-yaml.js';
-import { splitRepoShorthand } from '../../scripts/core/repo-spec.js';
+import { quoteYamlString, renderYaml } from '../../scripts/core/engine/kube-yaml.js';
+import { splitRepoShorthand } from '../../scripts/core/run/repo-spec.js';
 
 const yaml = createRequire(import.meta.url)('js-yaml') as { load: (text: string) => unknown };
 

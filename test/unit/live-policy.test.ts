@@ -9,10 +9,10 @@ import {
   parsePendingNames,
   parseLiveHosts,
   toRequester,
-} from '../../scripts/core/live-policy.js';
-import { chooseLiveTarget, describeLiveTarget } from '../../scripts/core/live-target-choice.js';
-import type { SessionRecord } from '../../scripts/core/session-list.js';
-import { buildEgressPeekArgs, splitPeekOutput } from '../../scripts/core/session-docker-args.js';
+} from '../../scripts/core/egress/live-policy.js';
+import { chooseLiveTarget, describeLiveTarget } from '../../scripts/core/egress/live-target-choice.js';
+import type { SessionRecord } from '../../scripts/core/session/session-list.js';
+import { buildEgressPeekArgs, splitPeekOutput } from '../../scripts/core/session/session-docker-args.js';
 import { parseSettingsText } from '../../scripts/core/settings.js';
 
 /** The live policy (R167): what `allow`/`deny` accept, what they send, how `--save` edits the settings text. */

@@ -1,4 +1,4 @@
-import { applyHandback, readHandback } from '../../scripts/core/login-handback.js';
+import { applyHandback, readHandback } from '../../scripts/core/login/login-handback.js';
 
 /** A login's refreshed tokens go back into the login file they came from, and nowhere else (R164). */
 const STORE = '/home/u/.codex/auth.json';

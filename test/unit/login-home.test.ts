@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createLoginHome, readLoginCredential, writeLoginFiles, type LoginHome } from '../../scripts/host/login-home.js';
-import { checkSaveTo, saveCredential } from '../../scripts/host/save-credential.js';
+import { createLoginHome, readLoginCredential, writeLoginFiles, type LoginHome } from '../../scripts/host/agents/login-home.js';
+import { checkSaveTo, saveCredential } from '../../scripts/host/agents/save-credential.js';
 import { makeTempDir, removeTempDir, writeFile } from './helpers/temp-dir.js';
 
 /**

@@ -1,4 +1,4 @@
-import { buildEgressPolicy } from '../../scripts/core/egress-policy.js';
+import { buildEgressPolicy } from '../../scripts/core/egress/egress-policy.js';
 import { UsageError } from '../../scripts/core/errors.js';
 import {
   checkCredentialText,
@@ -7,10 +7,10 @@ import {
   parseApiKey,
   type ContainerLogin,
   type LoginRequest,
-} from '../../scripts/core/login-flows.js';
-import { assembleLoginPlan, loginEgressDefaults, type ResolvedLogin } from '../../scripts/core/login-plan.js';
-import { parseProxyUrl } from '../../scripts/core/proxy-spec.js';
-import { buildDockerRunArgs } from '../../scripts/core/run-plan.js';
+} from '../../scripts/core/login/login-flows.js';
+import { assembleLoginPlan, loginEgressDefaults, type ResolvedLogin } from '../../scripts/core/login/login-plan.js';
+import { parseProxyUrl } from '../../scripts/core/egress/proxy-spec.js';
+import { buildDockerRunArgs } from '../../scripts/core/run/run-plan.js';
 
 /** R135-R138: which login runs for each agent and method, and the whole `docker run` argv of each. */
 

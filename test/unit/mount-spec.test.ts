@@ -1,4 +1,4 @@
-import { containerPathFor, formatMount } from '../../scripts/core/mount-spec.js';
+import { containerPathFor, formatMount } from '../../scripts/core/run/mount-spec.js';
 
 describe('formatMount', () => {
   it.each<[string, string, boolean, string]>([

@@ -1,5 +1,5 @@
-import { ORPHAN_MIN_AGE_MS, orphanQueryFormat, parseContainerRows, selectOrphans } from '../../scripts/core/orphan-containers.js';
-import { explainRunFailure } from '../../scripts/core/explain-docker-failure.js';
+import { ORPHAN_MIN_AGE_MS, orphanQueryFormat, parseContainerRows, selectOrphans } from '../../scripts/core/session/orphan-containers.js';
+import { explainRunFailure } from '../../scripts/core/engine/explain-docker-failure.js';
 
 const NOW = Date.parse('2025-11-22T19:30:00Z');
 const OLD = '2025-11-22 19:00:00 +0000 UTC';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { assignPlaceholders, makePlaceholder, placeholderPrefix } from '../../scripts/core/placeholder.js';
+import { assignPlaceholders, makePlaceholder, placeholderPrefix } from '../../scripts/core/run/placeholder.js';
 
 /** Shape: same length, same prefix, every `-`, `_`, `.` in place, letters and digits elsewhere. */
 function expectShape(value: string, placeholder: string, prefix: string): void {

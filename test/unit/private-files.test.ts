@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { choosePrivateDir, removeRunPrivateFiles, writeRunSecrets } from '../../scripts/host/private-files.js';
+import { choosePrivateDir, removeRunPrivateFiles, writeRunSecrets } from '../../scripts/host/tree/private-files.js';
 import { makeTempDir, removeTempDir } from './helpers/temp-dir.js';
 
 let tmp: string;

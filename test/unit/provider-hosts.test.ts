@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HomeFacts } from '../../scripts/core/codex-home-plan.js';
+import type { HomeFacts } from '../../scripts/core/agents/codex-home-plan.js';
 import { UsageError } from '../../scripts/core/errors.js';
-import { listProviderHosts } from '../../scripts/core/provider-allowances.js';
-import { findCaCertificates } from '../../scripts/host/ca-certs.js';
+import { listProviderHosts } from '../../scripts/core/egress/provider-allowances.js';
+import { findCaCertificates } from '../../scripts/host/engine/ca-certs.js';
 import { splitList } from '../../scripts/core/split-list.js';
 import type { HostContext } from '../../scripts/host/host-context.js';
-import { findProviderAllowances, readCodexConfig } from '../../scripts/host/provider-hosts.js';
+import { findProviderAllowances, readCodexConfig } from '../../scripts/host/egress/provider-hosts.js';
 import { makeTempDir, removeTempDir, writeFile } from './helpers/temp-dir.js';
 
 const PROVIDERS = `model = "m"

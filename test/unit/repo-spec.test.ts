@@ -1,5 +1,5 @@
 import { UsageError } from '../../scripts/core/errors.js';
-import { defaultRepoDir, explainInvalidRef, isHostAllowed, validateRepoSpec } from '../../scripts/core/repo-spec.js';
+import { defaultRepoDir, explainInvalidRef, isHostAllowed, validateRepoSpec } from '../../scripts/core/run/repo-spec.js';
 
 const ALLOW = ['api.openai.com', 'github.com', '*.example.org', 'git.test'];
 

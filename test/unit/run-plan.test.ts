@@ -1,5 +1,5 @@
-import { assembleRunPlan, CODEX_HOME_TARGET, type ResolvedRun } from '../../scripts/core/assemble-run-plan.js';
-import { buildDockerRunArgs, type RunPlan } from '../../scripts/core/run-plan.js';
+import { assembleRunPlan, CODEX_HOME_TARGET, type ResolvedRun } from '../../scripts/core/run/assemble-run-plan.js';
+import { buildDockerRunArgs, type RunPlan } from '../../scripts/core/run/run-plan.js';
 import { SECURITY_ARGS } from './helpers/security-args.js';
 
 const HASH = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';

@@ -1,14 +1,14 @@
-import { assembleRunPlan, type ResolvedRun } from '../../scripts/core/assemble-run-plan.js';
-import { findLoginSecrets, parseLoginFile, replaceLoginSecrets } from '../../scripts/core/login-secrets.js';
-import { buildDockerRunArgs } from '../../scripts/core/run-plan.js';
+import { assembleRunPlan, type ResolvedRun } from '../../scripts/core/run/assemble-run-plan.js';
+import { findLoginSecrets, parseLoginFile, replaceLoginSecrets } from '../../scripts/core/login/login-secrets.js';
+import { buildDockerRunArgs } from '../../scripts/core/run/run-plan.js';
 import {
   checkSecretHosts,
   listAgentSecretHosts,
   parseNoInspect,
   parseSecretSpecs,
   renderSecretsFile,
-} from '../../scripts/core/run-secrets.js';
-import { serializeMountSet } from '../../scripts/core/session-mounts.js';
+} from '../../scripts/core/run/run-secrets.js';
+import { serializeMountSet } from '../../scripts/core/session/session-mounts.js';
 import { SECURITY_ARGS } from './helpers/security-args.js';
 
 describe('--no-inspect (R160)', () => {

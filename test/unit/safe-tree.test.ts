@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SWAP_IMMUNE, TreeDir } from '../../scripts/host/safe-tree.js';
-import { UnsafePathError } from '../../scripts/host/unsafe-path-error.js';
-import { locateHostPath, openHostDir, probeHostDir, statHostPath, walkBeneath } from '../../scripts/host/tree-paths.js';
-import { readHostFile } from '../../scripts/host/read-host-file.js';
+import { SWAP_IMMUNE, TreeDir } from '../../scripts/host/tree/safe-tree.js';
+import { UnsafePathError } from '../../scripts/host/tree/unsafe-path-error.js';
+import { locateHostPath, openHostDir, probeHostDir, statHostPath, walkBeneath } from '../../scripts/host/tree/tree-paths.js';
+import { readHostFile } from '../../scripts/host/tree/read-host-file.js';
 import { makeTempDir, removeTempDir, snapshotTree, writeFile } from './helpers/temp-dir.js';
 
 /**

@@ -1,4 +1,9 @@
-import { listAuthCandidates, listConfigCandidates, listPromptsCandidates, type SearchInputs } from '../../scripts/core/search-order.js';
+import {
+  listAuthCandidates,
+  listConfigCandidates,
+  listPromptsCandidates,
+  type SearchInputs,
+} from '../../scripts/core/agents/search-order.js';
 
 const BASE: SearchInputs = { workdir: '/w', envDir: '/w/.codex/.environment', home: '/h', configDir: '/cfg' };
 

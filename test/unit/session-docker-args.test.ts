@@ -10,8 +10,8 @@ import {
   buildStopArgs,
   isReadyMarkerFresh,
   parseContainerState,
-} from '../../scripts/core/session-docker-args.js';
-import { PS_FORMAT } from '../../scripts/core/session-list.js';
+} from '../../scripts/core/session/session-docker-args.js';
+import { PS_FORMAT } from '../../scripts/core/session/session-list.js';
 
 describe('session docker argv (whole arrays)', () => {
   it.each([

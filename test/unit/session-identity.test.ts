@@ -1,4 +1,4 @@
-import { buildSessionContainerName, pickParallelName, validateSessionName } from '../../scripts/core/session-identity.js';
+import { buildSessionContainerName, pickParallelName, validateSessionName } from '../../scripts/core/session/session-identity.js';
 
 describe('session names', () => {
   it.each(['dev', 'a', 'Fix_bug.2', 'x-1', '9lives', 'a'.repeat(40)])('accepts %j', (name) => {

@@ -6,8 +6,8 @@ import {
   selectRecords,
   toIsoTime,
   type SessionRecord,
-} from '../../scripts/core/session-list.js';
-import { chooseExecDir, findSession, pickDefaultSession } from '../../scripts/core/session-choice.js';
+} from '../../scripts/core/session/session-list.js';
+import { chooseExecDir, findSession, pickDefaultSession } from '../../scripts/core/session/session-choice.js';
 
 const line = (fields: Record<string, string>) =>
   JSON.stringify({

@@ -1,11 +1,11 @@
-import type { Mount } from '../../scripts/core/mount-spec.js';
+import type { Mount } from '../../scripts/core/run/mount-spec.js';
 import {
   compareMountSets,
   describeMountDiff,
   parseMountSet,
   serializeMountSet,
   sessionWritableTrees,
-} from '../../scripts/core/session-mounts.js';
+} from '../../scripts/core/session/session-mounts.js';
 
 const work: Mount = { source: '/w/p', target: '/app/w/p', readonly: false };
 const home: Mount = { source: '/w/p/.codex/.environment', target: '/codex_home', readonly: false };

@@ -1,4 +1,4 @@
-import { planPull, type EntryKind, type PulledEntry } from '../../scripts/core/session-pull-plan.js';
+import { planPull, type EntryKind, type PulledEntry } from '../../scripts/core/session/session-pull-plan.js';
 
 const tree: PulledEntry[] = [
   { relative: 'out', kind: 'dir' },

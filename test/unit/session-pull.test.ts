@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolvePullDest } from '../../scripts/host/session-pull.js';
+import { resolvePullDest } from '../../scripts/host/session/session-pull.js';
 import { makeTempDir, removeTempDir } from './helpers/temp-dir.js';
 
 /** `pull`'s DEST_DIR (R101, R107): a directory the launcher writes, possibly in the session's workdir. */

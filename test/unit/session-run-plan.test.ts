@@ -1,6 +1,6 @@
-import { assembleRunPlan, type ResolvedRun } from '../../scripts/core/assemble-run-plan.js';
-import { buildDockerRunArgs } from '../../scripts/core/run-plan.js';
-import { checkWorkdirSet } from '../../scripts/core/workdir-set.js';
+import { assembleRunPlan, type ResolvedRun } from '../../scripts/core/run/assemble-run-plan.js';
+import { buildDockerRunArgs } from '../../scripts/core/run/run-plan.js';
+import { checkWorkdirSet } from '../../scripts/core/run/workdir-set.js';
 import { SECURITY_ARGS } from './helpers/security-args.js';
 
 const HASH = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';

@@ -8,7 +8,7 @@ import {
   trackDirName,
   trackRefs,
   type SnapshotEntry,
-} from '../../scripts/core/track-changes.js';
+} from '../../scripts/core/track/track-changes.js';
 
 const file = (size: number, mtimeMs: number, type = 'file', ctimeMs = 1, ino = 1): SnapshotEntry => ({ size, mtimeMs, ctimeMs, ino, type });
 

@@ -3,10 +3,16 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { READ_LIMITS } from '../../scripts/core/read-limits.js';
-import { recordWorkspace } from '../../scripts/host/record-workspace.js';
-import { TreeDir, type Name } from '../../scripts/host/safe-tree.js';
-import { listTrackedChanges, listTrackedRuns, renderTrackedDiff, resolveTrackedRun, trackRoot } from '../../scripts/host/track-store.js';
-import { startBlobImport } from '../../scripts/host/track-git.js';
+import { recordWorkspace } from '../../scripts/host/track/record-workspace.js';
+import { TreeDir, type Name } from '../../scripts/host/tree/safe-tree.js';
+import {
+  listTrackedChanges,
+  listTrackedRuns,
+  renderTrackedDiff,
+  resolveTrackedRun,
+  trackRoot,
+} from '../../scripts/host/track/track-store.js';
+import { startBlobImport } from '../../scripts/host/track/track-git.js';
 import { makeTempDir, removeTempDir, writeFile } from './helpers/temp-dir.js';
 
 describe('track-store (host git on temp dirs)', () => {

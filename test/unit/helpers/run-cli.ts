@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGENTS } from '../../../scripts/core/agents.js';
+import { AGENTS } from '../../../scripts/core/agents/agents.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLI = path.join(REPO_ROOT, 'dist', 'scripts', 'cli', 'main.js');
