@@ -1,9 +1,9 @@
 #!/bin/bash
-# sandbox-enter [codex|claude|gemini|shell] ARGS... — for `docker exec` into a running sandbox
+# sandbox-enter [<agent id>|shell] ARGS... — for `docker exec` into a running sandbox
 # (e.g. a session). Runs as root and drops to the agent exactly like the entrypoint: codex's
 # current uid/gid (mapped at start), setpriv flags, environment; cwd is docker exec's (-w,
 # else the container's working directory). An agent's name runs that agent (R132; it must be
-# in the image); no such word runs SANDBOX_AGENT (default codex) with all words as ARGS.
+# in the image); no such word runs SANDBOX_AGENT (default: the registry's first) with all words as ARGS.
 # The exit code is the command's.
 set -Eeuo pipefail
 umask 022
@@ -23,7 +23,8 @@ main() {
   STEP="enter"
   require_root
   wait_until_ready "${SANDBOX_ENTER_WAIT:-300}"
-  local mode=agent name="${SANDBOX_AGENT:-codex}"
+  load_agent_facts
+  local mode=agent name="${SANDBOX_AGENT:-$AGENT}"
   if [[ "${1:-}" == shell ]]; then
     mode=shell
     shift

@@ -1,9 +1,12 @@
 #!/bin/bash
 # codex-sandbox entrypoint (runs as root under tini). See image/CONTRACT.md.
-# Order: verify mounts -> validate -> egress log -> DNS (dnsmasq, then the dnsdist front) ->
-# TLS inspection (mitmproxy, per-run CA) -> name check (squid) ->
-# firewall (IPv4 + IPv6, nat redirect of 80/443 to squid) -> self-check ->
-# user mapping -> clone -> init hook -> privilege drop + exec (or keep a session alive).
+# Order: verify mounts -> validate -> service ids -> egress log (meanwhile the run CA) ->
+# TLS inspection (mitmproxy, started first: ~1 s of Python) -> DNS (dnsmasq, then the dnsdist
+# front) -> firewall (IPv4 + IPv6, default-deny, nat redirect of 80/443 to squid) -> self-check
+# of the rules and the DNS filter -> name check (squid, once mitmproxy listens) and its probe ->
+# clone -> init hook -> privilege drop + exec (or keep a session alive). The CA store and the
+# user mapping run in the background from mitmproxy's start on and are waited for after the
+# name check's probe: no process of the agent runs before every step ended well.
 # SANDBOX_AGENT (codex, claude, gemini) picks the agent; login mode may relay one port.
 # Any failure before the agent starts: one line "codex-sandbox: <what>: <why>"
 # on stderr and exit 71. The agent never runs on a half-applied firewall.
@@ -69,7 +72,69 @@ run_init_hook() { # run the project's init.sh as the agent user; stop on failure
   fi
 }
 
+# shellcheck disable=SC2317 # called by the trap main sets
+interrupted() { # interrupted SIGNAL: before the agent starts, end as bash's default would (tini passes 128+N on)
+  trap - "$1"
+  kill -s "$1" "$$"
+}
+
+in_background() { # in_background FUNCTION: FUNCTION in a background subshell, its pid in BG_PID
+  # Its failure prints its one line there and ends the subshell (exit 71): await_background
+  # then stops the start. The agent never starts before every such step ended well.
+  ( "$1" ) &
+  BG_PID=$!
+}
+
+await_background() { # await_background PID: wait; a failed background step stops the start
+  local rc=0
+  wait "$1" || rc=$?
+  ((rc != 0)) || return 0
+  if [[ "$rc" == "$EXIT_SETUP" ]]; then
+    trap - ERR
+    exit "$rc"
+  fi
+  fail "a step in the background ended with exit ${rc}"
+}
+
+# shellcheck disable=SC2317 # called through in_background
+prepare_agent_side() { # (in the background) the agent's CA store and its uid/gid and trees
+  STEP="ca certificates"
+  untrust_run_ca
+  install_extra_ca
+  trust_run_ca
+  STEP="user mapping"
+  map_agent_user
+  map_extra_workdirs
+}
+
+start_filters() { # DNS filter, firewall (default-deny in one transaction), egress log, their self-check
+  STEP="firewall"
+  create_ipsets
+  # dnsmasq, then dnsdist (~0.1 s to listen: waited for after the firewall). Squid resolves
+  # an upstream proxy's name once, at its start: then the resolver must answer already.
+  STEP="dns"
+  prepare_dns
+  start_dnsmasq
+  if [[ -n "$UPSTREAM_BY_NAME" ]]; then wait_for_dns; fi
+  STEP="name check"
+  prepare_proxy
+  STEP="firewall"
+  apply_firewall
+  STEP="egress log"
+  start_ulogd
+  STEP="dns"
+  wait_for_dns
+  # Every check that needs neither mitmproxy nor Squid, while they start.
+  STEP="self-check"
+  self_check
+  check_redirects
+}
+
 main() {
+  # A Ctrl-C (SIGINT, to the whole group) stops the start at once: without a trap, bash goes on
+  # when the child it waits for outlives it (usermod blocks it) or when it waits for a step in
+  # the background. run_agent replaces it.
+  trap 'interrupted INT' INT
   STEP="start"
   require_root
   # Before anything reads or writes below a mount: each is what the launcher checked.
@@ -100,29 +165,22 @@ main() {
   link_codex_home
   resolve_target_ids
   separate_service_ids
+  # mitmproxy first: Python needs ~1 s to listen, overlapped with everything up to Squid's
+  # start (R160). Its CA (openssl) is made while the egress log is set up.
+  STEP="tls inspection"
+  parse_no_inspect
+  in_background prepare_inspect
+  local inspect_setup=$BG_PID
   STEP="egress log"
   init_egress_log
-  # mitmproxy first: Python needs ~1 s to listen, overlapped with the steps below (R160).
   STEP="tls inspection"
-  prepare_inspect
+  await_background "$inspect_setup"
   start_inspect
-  STEP="firewall"
-  create_ipsets
-  # dnsmasq, then dnsdist (~0.1 s to listen: waited for after the firewall), then Squid
-  # (~0.1 s: waited for in the self-check). Squid resolves an upstream proxy's name once, at
-  # its start: then the resolver must answer already.
-  STEP="dns"
-  prepare_dns
-  start_dnsmasq
-  if [[ -n "$UPSTREAM_BY_NAME" ]]; then wait_for_dns; fi
-  STEP="name check"
-  prepare_proxy
-  STEP="firewall"
-  apply_firewall
-  STEP="egress log"
-  start_ulogd
-  STEP="dns"
-  wait_for_dns
+  # The CA store and the user mapping in parallel with the filters: no network, no agent
+  # process, nothing the services read; waited for before anything runs as the agent.
+  in_background prepare_agent_side
+  local agent_side=$BG_PID
+  start_filters
   # Squid probes its cache_peer once at start: mitmproxy must listen by then, or the first
   # inspected connection fails (R160).
   STEP="tls inspection"
@@ -130,17 +188,11 @@ main() {
   STEP="name check"
   start_proxy
   STEP="self-check"
-  self_check
   check_proxy
+  STEP="user mapping"
+  await_background "$agent_side"
   STEP="dns"
   prewarm_allowed_domains
-  STEP="ca certificates"
-  untrust_run_ca
-  install_extra_ca
-  trust_run_ca
-  STEP="user mapping"
-  map_agent_user
-  map_extra_workdirs
   WORKDIR="${SANDBOX_WORKDIR:-$AGENT_CWD}"
   [[ -d "$WORKDIR" ]] || fail "workdir ${WORKDIR} does not exist"
   agent_env

@@ -259,17 +259,42 @@ apply_firewall() {
   IPV6_MODE=off
 }
 
-check_filter_table() { # check_filter_table CMD-save 4|6 NAME: one dump, parsed once in bash
-  local save=$1 fam=$2 name=$3 dump line chain rejects=0 allow=0
+# Each family's rules as iptables-save printed them (every table, one process per family),
+# taken once by self_check; check_redirects (lib-proxy.sh) reads the nat table there.
+SAVED4="" SAVED6=""
+
+save_rules() { # save_rules 4|6: SAVED4/SAVED6 <- that family's iptables-save, or stop (71)
+  local save=iptables-save dump
+  [[ "$1" == 4 ]] || save=ip6tables-save
+  dump="$("$save" 2>/dev/null)" || fail "${save} failed"
+  if [[ "$1" == 4 ]]; then SAVED4=$dump; else SAVED6=$dump; fi
+}
+
+saved_table() { # saved_table 4|6 TABLE: TABLE_LINES <- that table's lines of the saved dump (none: empty)
+  local dump=$SAVED4
+  [[ "$1" == 4 ]] || dump=$SAVED6
+  TABLE_LINES=""
+  [[ $'
+'"$dump" == *$'
+*'"$2"$'
+'* ]] || return 0
+  TABLE_LINES=${dump#*"*$2"$'
+'}
+  TABLE_LINES=${TABLE_LINES%%$'
+COMMIT'*}
+}
+
+check_filter_table() { # check_filter_table 4|6 NAME: the saved filter table, parsed once in bash
+  local fam=$1 name=$2 line chain rejects=0 allow=0
   local -A policy=()
-  dump="$("$save" -t filter 2>/dev/null)" || fail "${save} failed"
+  saved_table "$fam" filter
   while IFS= read -r line; do
     case "$line" in
       :INPUT\ * | :OUTPUT\ * | :FORWARD\ *) line=${line#:} policy[${line%% *}]=${line#* } ;;
       "-A OUTPUT "*"-j REJECT"*) rejects=$((rejects + 1)) ;;
       "-A OUTPUT "*" --match-set allow${fam} dst "*"-j ACCEPT"*) allow=1 ;;
     esac
-  done <<< "$dump"
+  done <<< "$TABLE_LINES"
   for chain in INPUT OUTPUT FORWARD; do
     [[ "${policy[$chain]:-}" == DROP\ * ]] || fail "${name} ${chain} policy is not DROP"
   done
@@ -278,9 +303,11 @@ check_filter_table() { # check_filter_table CMD-save 4|6 NAME: one dump, parsed 
 }
 
 self_check() { # verify what was applied, without sending anything outside
-  check_filter_table iptables-save 4 IPv4
+  save_rules 4
+  check_filter_table 4 IPv4
   if [[ "$IPV6_MODE" == filter ]]; then
-    check_filter_table ip6tables-save 6 IPv6
+    save_rules 6
+    check_filter_table 6 IPv6
   elif ipv6_addresses_present; then
     fail "IPv6 is configured but not filtered"
   fi

@@ -261,18 +261,29 @@ probe_interception() { # probe_interception ADDR: port 80 there must be Squid re
   [[ "$line" == "HTTP/1.1 40"[39]" "* ]] || fail "port 80 is not intercepted by the name check (${addr}: '${line%$'\r'}')"
 }
 
-check_proxy() { # self-check: Squid answers, and 80/443 of every family are redirected to it
+PROBES=() # the addresses check_proxy probes: one per family with a route (check_redirects)
+
+check_proxy() { # self-check: Squid answers, and what reaches 80 of every family is Squid refusing the name
   wait_for_proxy
-  if has_route 4; then probe_interception "$PROBE_V4"; fi
-  if [[ "$NAT6" == 1 ]] && has_route 6; then probe_interception "${PROBE_V6}"; fi
-  local fam save rules
+  local addr
+  for addr in "${PROBES[@]}"; do probe_interception "$addr"; done
+}
+
+check_redirects() { # self-check, before Squid starts: 80/443 of every family are redirected to it
+  local fam saved
+  PROBES=()
   for fam in 4 6; do
     [[ "$fam" == 4 || "$NAT6" == 1 ]] || continue
-    save=iptables-save
-    [[ "$fam" == 4 ]] || save=ip6tables-save
-    rules="$("$save" -t nat 2>/dev/null)" || fail "${save} -t nat failed"
-    [[ "$rules" == *"--dport 80 "*"-j REDIRECT --to-ports ${PROXY_HTTP_PORT}"* \
-      && "$rules" == *"--dport 443 "*"-j REDIRECT --to-ports ${PROXY_TLS_PORT}"* ]] \
+    # The dump self_check took (lib-firewall.sh); a family it did not save is saved now.
+    saved=$SAVED4
+    [[ "$fam" == 4 ]] || saved=$SAVED6
+    [[ -n "$saved" ]] || save_rules "$fam"
+    saved_table "$fam" nat
+    [[ "$TABLE_LINES" == *"--dport 80 "*"-j REDIRECT --to-ports ${PROXY_HTTP_PORT}"* \
+      && "$TABLE_LINES" == *"--dport 443 "*"-j REDIRECT --to-ports ${PROXY_TLS_PORT}"* ]] \
       || fail "IPv${fam}: ports 80/443 are not redirected to the name check"
+    if has_route "$fam"; then
+      if [[ "$fam" == 4 ]]; then PROBES+=("$PROBE_V4"); else PROBES+=("$PROBE_V6"); fi
+    fi
   done
 }

@@ -1,3 +1,4 @@
+import { findAgentId } from '../core/agents/agents.js';
 import { randomBytes } from 'node:crypto';
 import { chooseExecDir } from '../core/session/session-choice.js';
 import { buildEnterArgs } from '../core/session/session-docker-args.js';
@@ -27,7 +28,10 @@ export async function attachCommand(options: AttachOptions, ctx: HostContext): P
   const exitCode = await runDockerAttached(argv, { keep: true });
   // Like every run in a session, the command ends with its egress summary (R95).
   const envDir = sessionCodexHome(session);
-  if (envDir !== undefined)
-    await takeSessionEgress(session.container, { runId: randomBytes(4).toString('hex'), store: egressStoreDir(ctx, envDir) });
+  if (envDir !== undefined) {
+    const agent = findAgentId(session.agent);
+    const target = { runId: randomBytes(4).toString('hex'), store: egressStoreDir(ctx, envDir), ...(agent === undefined ? {} : { agent }) };
+    await takeSessionEgress(session.container, target);
+  }
   return exitCode;
 }

@@ -1,4 +1,4 @@
-import type { AgentId } from '../core/agents/agents.js';
+import { AGENTS, type AgentId } from '../core/agents/agents.js';
 import {
   decideDestination,
   decisionRecord,
@@ -67,7 +67,7 @@ export async function settingsAsRun(runOptions: RunOptions, ctx: HostContext, pl
   return prepareSettings(runOptions, ctx, places.workdir, { withoutProject: true });
 }
 
-/** Sources as the user recognises them: a settings file's key, Codex's built-in hosts. */
+/** Sources as the user recognises them: a settings file's key, the agent's built-in hosts. */
 function labelSource(decision: EgressDecision, settings: PreparedSettings): EgressDecision {
   if (!('source' in decision)) return decision;
   const files = new Set(settings.egressLayers.map((layer) => layer.source));
@@ -77,7 +77,7 @@ function labelSource(decision: EgressDecision, settings: PreparedSettings): Egre
       ? SETTINGS_FILE_KEYS.allow
       : SETTINGS_FILE_KEYS.deny;
   if (files.has(decision.source)) return { ...decision, source: `${decision.source} ${key}` };
-  if (decision.source === DEFAULT_LAYER.source) return { ...decision, source: `${DEFAULT_LAYER.source} (Codex)` };
+  if (decision.source === DEFAULT_LAYER.source) return { ...decision, source: `${DEFAULT_LAYER.source} (${AGENTS[settings.agent].title})` };
   return decision;
 }
 

@@ -2,8 +2,9 @@ import path from 'node:path';
 import { EnvironmentError, UsageError } from '../core/errors.js';
 import { formatPolicyChange } from '../core/egress/egress-changes.js';
 import { formatSchemaLines, toSchemaLines } from '../core/egress/egress-schema.js';
-import { formatEgressSummary, type EgressDestination } from '../core/egress/egress-summary.js';
-import { describeOutcome, describeTarget } from '../core/egress/egress-text.js';
+import { AGENTS } from '../core/agents/agents.js';
+import { formatEgressSummary, type BackgroundHosts, type EgressDestination } from '../core/egress/egress-summary.js';
+import { describeBackgroundNote, describeOutcome, describeTarget } from '../core/egress/egress-text.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import { egressStoreDir, listEgressRecords, readEgressRecord } from '../host/egress/egress-store.js';
 import type { HostContext } from '../host/host-context.js';
@@ -22,11 +23,11 @@ export interface EgressReportOptions {
   codexHome?: string;
 }
 
-function formatLine(d: EgressDestination): string {
+function formatLine(d: EgressDestination, background: BackgroundHosts): string {
   const when =
     d.time === undefined ? '' : `  first ${d.time}${d.lastTime !== undefined && d.lastTime !== d.time ? `  last ${d.lastTime}` : ''}`;
   const columns = `${d.verdict.padEnd(7)}  ${String(d.count).padStart(6)}×  ${d.kind.padEnd(7)}`;
-  return `${columns}  ${describeTarget(d)} — ${describeOutcome(d)}${when}`;
+  return `${columns}  ${describeTarget(d)}${describeBackgroundNote(d, background)} — ${describeOutcome(d)}${when}`;
 }
 
 /** `run-in-container egress [RUN|--last] [--allowed|--blocked] [--json]`: what a run of this workdir reached and was refused (R94). */
@@ -61,7 +62,7 @@ export async function egressCommand(options: EgressReportOptions, ctx: HostConte
   if (matches.length > 1)
     throw new UsageError(`run id prefix ${options.run} is ambiguous (${matches.map((r) => r.runId).join(' ')}): give more digits`);
   const chosen = matches[0]!;
-  const { destinations, dropped, changes, badLines } = await readEgressRecord(chosen.file);
+  const { destinations, dropped, changes, agent, badLines } = await readEgressRecord(chosen.file);
   if (badLines > 0) process.stderr.write(`warning: ${escapeTerminalText(chosen.file)}: ${badLines} malformed line(s) skipped\n`);
   // Connections by default, with the requests the inspection refused; every request with --requests.
   const chosenKind = destinations.filter((d) =>
@@ -77,11 +78,13 @@ export async function egressCommand(options: EgressReportOptions, ctx: HostConte
   const leftOut = dropped > 0 ? `, ${dropped} events not recorded (flood limits of the sandbox's log)` : '';
   const counts = `${allowed} allowed, ${chosenKind.length - allowed} refused${leftOut}`;
   process.stdout.write(`run ${chosen.runId} (${escapeTerminalText(chosen.file)}): ${counts}\n`);
-  if (shown.length > 0) process.stdout.write(`${shown.map((d) => escapeTerminalText(formatLine(d))).join('\n')}\n`);
+  // The run's agent's background hosts (a record from before R199 names none: nothing is marked).
+  const background = agent === undefined ? {} : (AGENTS[agent].backgroundHosts ?? {});
+  if (shown.length > 0) process.stdout.write(`${shown.map((d) => escapeTerminalText(formatLine(d, background))).join('\n')}\n`);
   for (const change of changes ?? []) process.stdout.write(`${escapeTerminalText(formatPolicyChange(change))}\n`);
   // The same line as at the run's end: names allowed live are marked, not suggested (R167).
   const summary =
-    options.only === 'allowed' ? undefined : formatEgressSummary({ destinations, dropped: 0, ...(changes ? { changes } : {}) });
+    options.only === 'allowed' ? undefined : formatEgressSummary({ destinations, dropped: 0, ...(changes ? { changes } : {}) }, background);
   if (summary !== undefined) process.stdout.write(`${summary}\n`);
   return 0;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AGENTS, buildHeadlessArgs, type AgentId } from '../core/agents/agents.js';
-import { assembleRunPlan, CODEX_HOME_TARGET, type ResolvedRun } from '../core/run/assemble-run-plan.js';
+import { assembleRunPlan, type ResolvedRun } from '../core/run/assemble-run-plan.js';
+import { CODEX_HOME_TARGET } from '../core/run/container-identity.js';
 import { UsageError } from '../core/errors.js';
 import { lastMessagePaths, validatePrompt } from '../core/run/exec-report.js';
 import { buildKubeJob, convertJobToPod, DEFAULT_KUBE_SECRET, type KubeCredential } from '../core/engine/kube-job.js';
@@ -8,7 +9,7 @@ import { describeManifest, toKubeName } from '../core/engine/kube-metadata.js';
 import { renderYaml } from '../core/engine/kube-yaml.js';
 import { makePlaceholder } from '../core/run/placeholder.js';
 import { splitRepoShorthand, validateRepoSpec, type RepoSpec } from '../core/run/repo-spec.js';
-import { checkSecretHosts, listAgentSecretHosts, parseSecretSpecs } from '../core/run/run-secrets.js';
+import { checkSecretHosts, listAgentSecretHosts, listKeyHosts, parseSecretSpecs } from '../core/run/run-secrets.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import type { HostContext } from '../host/host-context.js';
 import { hashWorkdir } from '../host/workdir.js';
@@ -133,7 +134,10 @@ function listCredentials(
   const clash = specs.find((entry) => keys.includes(entry.name));
   if (clash !== undefined) throw new UsageError(`--secret ${clash.name}: ${clash.name} is the agent's own key already: drop --secret`);
   const hosts = listAgentSecretHosts(agent, ctx.env, egress.providerHosts).keys;
-  const named = [...keys.map((name) => ({ name, hosts })), ...specs.map((entry) => ({ name: entry.name, hosts: entry.hosts }))];
+  const named = [
+    ...keys.map((name) => ({ name, hosts: listKeyHosts(agent, name, hosts) })),
+    ...specs.map((entry) => ({ name: entry.name, hosts: entry.hosts })),
+  ];
   // The value is unknown here: a random stand-in of 48 letters and digits, different for every run.
   return named.map((entry) => ({ ...entry, placeholder: makePlaceholder('x'.repeat(48), randomBytes, entry.name) }));
 }
@@ -153,12 +157,11 @@ function resolvePodRun(parts: {
   const { options, ctx, agent, homes, egress, settings, repo, credentials } = parts;
   const runId = randomBytes(4).toString('hex');
   const names = credentials.map((entry) => entry.name);
-  // Another agent's variables pass by name like on the host; a login file stays there (none in the pod).
-  const podAgent =
-    homes.agent === undefined ? undefined : { id: homes.agent.id, passEnv: [...new Set([...homes.agent.passEnv, ...names])] };
+  // The agent's variables pass by name like on the host; a login file stays there (none in the pod).
+  const podAgent = { id: homes.agent.id, passEnv: [...new Set([...homes.agent.passEnv, ...names])] };
   return {
-    command: 'codex',
-    ...(podAgent === undefined ? {} : { agent: podAgent }),
+    command: 'agent',
+    agent: podAgent,
     workdir: POD_WORKDIR,
     envDir: POD_CODEX_HOME,
     sessionsDir: `${POD_CODEX_HOME}/sessions`,
@@ -185,10 +188,12 @@ function resolvePodRun(parts: {
     // The report volume (core/kube-job.ts) takes the place of the host's egress directory.
     egressLogDir: 'report',
     ...(settings.noInspect.length === 0 ? {} : { noInspect: settings.noInspect }),
-    // Codex's key and --secret names pass by name (another agent's come with it): placeholders in the pod.
-    secrets: { dir: '/kube', loginCopy: false, names: names.filter((name) => podAgent === undefined || !podAgent.passEnv.includes(name)) },
+    // The agent's keys and --secret names pass by name with the agent: placeholders in the pod.
+    secrets: { dir: '/kube', loginCopy: false, names: names.filter((name) => !podAgent.passEnv.includes(name)) },
   };
 }
+
+const lastMessageIn = (runId: string): string => lastMessagePaths(runId, CODEX_HOME_TARGET).container;
 
 /** Prints the manifest; 0 when printed. Nothing on this host is created, changed or started (R182). */
 export async function execEmitCommand(options: EmitOptions, ctx: HostContext, launcherVersion: string): Promise<number> {
@@ -197,7 +202,7 @@ export async function execEmitCommand(options: EmitOptions, ctx: HostContext, la
   const settings = await settingsAsRun(options, ctx, places);
   const { homes, egress } = await prepareHomesAndEgress(options, ctx, places, settings);
   const repo = resolveRepo(options, egress);
-  const agent = homes.agent?.id ?? 'codex';
+  const agent = homes.agent.id;
   const credentials = listCredentials(agent, options, ctx, homes, egress, settings);
   const resolved = resolvePodRun({ options, ctx, launcherVersion, agent, homes, egress, settings, repo, credentials });
   const plan = assembleRunPlan(resolved);
@@ -206,7 +211,8 @@ export async function execEmitCommand(options: EmitOptions, ctx: HostContext, la
     secretName,
     credentials,
     ...(options.reportClaim === undefined ? {} : { reportClaim: options.reportClaim }),
-    ...(agent === 'codex' ? { lastMessage: lastMessagePaths(resolved.runId, CODEX_HOME_TARGET).container } : {}),
+    // An agent that writes its final message to a file leaves it for the report (R126).
+    ...(AGENTS[agent].headless.lastMessage === 'file' ? { lastMessage: lastMessageIn(resolved.runId) } : {}),
   });
   const manifest = kind === 'pod' ? convertJobToPod(job) : job;
   // Extra CA files (found in SANDBOX_CA_CERTS, NODE_EXTRA_CA_CERTS) live on this host: the pod has the image's CAs only.

@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { agentIdOf, assembleRunPlan, codexHomeInContainer } from '../core/run/assemble-run-plan.js';
+import { agentIdOf } from '../core/run/assemble-run-plan.js';
 import { UsageError } from '../core/errors.js';
-import { buildHeadlessArgs } from '../core/agents/agents.js';
 import {
   lastMessagePaths,
   renderExitJson,
@@ -11,6 +10,7 @@ import {
   type ExecOutcome,
 } from '../core/run/exec-report.js';
 import { isSameOrInside } from '../core/run/path-rules.js';
+import { planHeadlessRun } from '../core/run/run-mode.js';
 import { READ_LIMITS } from '../core/read-limits.js';
 import { escapeTerminalLines, escapeTerminalText } from '../core/terminal-text.js';
 import { listCredentialLeaks } from '../core/egress/egress-requests.js';
@@ -28,7 +28,7 @@ import {
 import type { HostContext } from '../host/host-context.js';
 import { startTracking } from '../host/track/track-run.js';
 import { snapshotWorkspace } from '../host/track/workspace-snapshot.js';
-import { prepareRun, type PreparedRun } from './prepare-run.js';
+import { prepareRun, replanRun, type PreparedRun } from './prepare-run.js';
 import { confirmRun, executeRun, printDryRun, withReaper } from './run.js';
 import type { ExecOptions } from './run-options.js';
 
@@ -42,46 +42,28 @@ import type { ExecOptions } from './run-options.js';
 export async function execCommand(options: ExecOptions, ctx: HostContext, launcherVersion: string): Promise<number> {
   const prompt = validatePrompt(options.prompt);
   return withReaper(options, ctx, async () => {
-    const validated = await prepareRun(options, ctx, 'codex', launcherVersion);
+    // Headless whoever calls: no TTY, no `[network] ask` of the settings (R50, R172).
+    const validated = await prepareRun({ ...options, headless: true }, ctx, 'agent', launcherVersion);
     const { runId, workdir } = validated.resolved;
     const reportName = reportDirName(new Date().toISOString(), runId);
     const reportDir = await resolveReportDir(options.out, ctx.cwd, workdir, reportName, validated.trees);
-    const { prepared, lastMessage } = headless(validated, prompt, options.passThrough);
+    const headless = planHeadlessRun(validated.resolved, prompt, options.passThrough);
+    const prepared = replanRun(validated, headless.run);
     await confirmRun(prepared, options, ctx);
     if (options.dryRun) {
       process.stderr.write(`would write the report to ${escapeTerminalText(reportDir)}\n`);
       return printDryRun(prepared);
     }
-    const job: ReportJob = { prompt, reportDir, track: options.track === true, ctx, lastMessage };
+    // --track is the report's (its changes are listed in summary.md): the headless plan has it off.
+    const job: ReportJob = { prompt, reportDir, track: validated.resolved.track === true, ctx, lastMessage: headless.lastMessage };
     let captured: CapturedRun | undefined;
-    // --track is the report's (its changes are listed in summary.md), not the plain run's.
-    const result = await executeRun(prepared, { ...options, track: false }, ctx, async (dockerArgs, pinned, imageAgents) => {
+    const result = await executeRun(prepared, ctx, async (dockerArgs, pinned, imageAgents) => {
       captured = await runCaptured(dockerArgs, pinned, job, imageAgents[agentIdOf(pinned.resolved)]);
       return captured.outcome.exitCode;
     });
     if (captured === undefined) throw new Error('exec: the container step did not run');
     return writeReport(captured, result.egress.refused, listCredentialLeaks(result.egress.record.destinations));
   });
-}
-
-/**
- * The same plan, headless: never -t, the agent's headless mode with the report's flags (R50, R126);
- * with where that mode leaves the final message.
- */
-function headless(
-  prepared: PreparedRun,
-  prompt: string,
-  passThrough: readonly string[],
-): { prepared: PreparedRun; lastMessage: 'file' | 'stdout' } {
-  const { args, lastMessage } = buildHeadlessArgs(
-    agentIdOf(prepared.resolved),
-    prompt,
-    passThrough,
-    lastMessagePaths(prepared.resolved.runId, codexHomeInContainer(prepared.resolved)).container,
-  );
-  const resolved = { ...prepared.resolved, tty: false, args };
-  const plan = { ...assembleRunPlan(resolved), ...(prepared.plan.mountIds === undefined ? {} : { mountIds: prepared.plan.mountIds }) };
-  return { prepared: { ...prepared, resolved, plan }, lastMessage };
 }
 
 interface ReportJob {

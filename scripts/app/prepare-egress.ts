@@ -1,5 +1,5 @@
 import { parseAllowSpec } from '../core/egress/allow-spec.js';
-import type { HomeFacts } from '../core/agents/codex-home-plan.js';
+import type { ConfigFacts as HomeFacts } from '../core/agents/agent-home-plan.js';
 import {
   buildEgressPolicy,
   DEFAULT_LAYER,

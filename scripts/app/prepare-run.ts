@@ -3,16 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { coversName } from '../core/egress/egress-policy.js';
 import { checkRulesInspected, describeNoInspect } from '../core/egress/http-rule.js';
 import { assembleRunPlan, type ResolvedRun } from '../core/run/assemble-run-plan.js';
-import type { HomeAction } from '../core/agents/codex-home-plan.js';
+import type { HomeAction } from '../core/agents/agent-home-plan.js';
 import { HOST_GATEWAY_REFUSAL } from '../core/engine/engine.js';
 import { UsageError } from '../core/errors.js';
 import { validateDnsServer, validateNetworkName } from '../core/egress/network-options.js';
 import { isSameOrInside } from '../core/run/path-rules.js';
 import type { EgressPolicy } from '../core/egress/egress-policy.js';
 import { validateRepoSpec } from '../core/run/repo-spec.js';
-import type { RunPlan } from '../core/run/run-plan.js';
-import type { HomeInspection } from '../host/agents/codex-home.js';
-import { currentEngine } from '../host/engine/docker.js';
+import { resolveRunMode } from '../core/run/run-mode.js';
+import { attachMountIds, type RunPlan } from '../core/run/run-plan.js';
+import { currentEngine, prefetchImageInspect } from '../host/engine/docker.js';
 import type { HostContext } from '../host/host-context.js';
 import { resolveEgressLogFile } from '../host/egress/egress-append.js';
 import { egressRawDir } from '../host/egress/egress-log.js';
@@ -49,6 +49,8 @@ export interface PreparedRun {
   projectSettings?: { file: SettingsFile; resolved: string[] };
   /** `[build] base_image` of the settings files: the base of an automatic build (R191). */
   baseImage?: string;
+  /** `--proxy` and `--ca-cert` as given: an automatic build goes through them, read only when it happens (R191). */
+  buildEgress: { proxy?: string; caCerts: readonly string[] };
 }
 
 /**
@@ -70,11 +72,12 @@ export async function prepareRun(
   // R171: checked before anything else is read; nothing is created until the record is made.
   const egressLog = options.egressLog === undefined ? undefined : await resolveEgressLogFile(options.egressLog, ctx.cwd, trees);
   const settings = await prepareSettings(options, ctx, workdir);
+  // The image's labels are read while the rest is planned; a dry run never asks the engine.
+  if (!options.dryRun) prefetchImageInspect(settings.image);
   const readOnly = await resolveReadOnly(settings.readOnly, ctx, workdir, trees);
   const readOnlyWorkdir = readOnly.find((entry) => places.extraWorkdirs.includes(entry));
   if (readOnlyWorkdir !== undefined) throw new UsageError(`--read-only ${readOnlyWorkdir} is also a workdir: list it once`);
   const { homes, egress } = await prepareHomesAndEgress(options, ctx, places, settings);
-  const home = homes.codex;
   const extras = await resolveRepoAndGit(options, places, egress.policy);
   const secrets = await collectSecrets(options, ctx, places, settings, homes, egress);
   const resolved = composeResolvedRun({
@@ -87,7 +90,6 @@ export async function prepareRun(
     places,
     settings,
     readOnly,
-    home,
     agent: homes.agent,
     egress,
     extras,
@@ -108,6 +110,7 @@ export async function prepareRun(
     ...(secrets === undefined ? {} : { secrets }),
     egressNotes: [...egress.messages, ...describeNoInspect(settings.noInspect)],
     ...(settings.baseImage === undefined ? {} : { baseImage: settings.baseImage }),
+    buildEgress: { ...(options.egress.proxy === undefined ? {} : { proxy: options.egress.proxy }), caCerts: options.egress.caCerts },
     ...(settings.projectFile === undefined
       ? {}
       : {
@@ -117,6 +120,14 @@ export async function prepareRun(
           },
         }),
   };
+}
+
+/**
+ * The prepared run with `resolved` changed (exec's headless argv, a parallel session's name):
+ * its plan assembled again, the mount identities already pinned kept (R103).
+ */
+export function replanRun(prepared: PreparedRun, resolved: ResolvedRun): PreparedRun {
+  return { ...prepared, resolved, plan: attachMountIds(assembleRunPlan(resolved), prepared.plan.mountIds) };
 }
 
 /**
@@ -130,15 +141,14 @@ export async function prepareHomesAndEgress(
   settings: PreparedSettings,
 ): Promise<{ homes: PreparedHomes; egress: PreparedEgress }> {
   const homes = await prepareHomes(settings.agent, options, places, settings.initScript, ctx);
-  // Model-provider hosts come from Codex's config.toml: a Codex run's only (R83).
+  // Model-provider hosts come from the agent's `configFlag` file (R83): none for an agent without one.
   // `[network] ask` holds names for interactive runs only: `exec` waits only with its own --ask (R172).
   const ask = options.egress.ask ?? (settings.ask && options.headless !== true ? DEFAULT_ASK_SECONDS : undefined);
   const egressFlags = {
     ...options.egress,
     ...(ask === undefined ? {} : { ask }),
-    providerAllow: options.egress.providerAllow && homes.agent === undefined,
   };
-  const egress = await prepareEgress(egressFlags, ctx, homes.codex.facts, places.trees, settings.egressLayers, homes.defaults);
+  const egress = await prepareEgress(egressFlags, ctx, homes.home.facts, places.trees, settings.egressLayers, homes.defaults);
   checkRulesInspected(egress.policy.rules, settings.noInspect, coversName);
   return { homes, egress };
 }
@@ -153,7 +163,6 @@ interface RunParts {
   places: RunPlaces;
   settings: PreparedSettings;
   readOnly: string[];
-  home: HomeInspection;
   agent: ResolvedRun['agent'];
   egress: PreparedEgress;
   extras: Awaited<ReturnType<typeof resolveRepoAndGit>>;
@@ -170,29 +179,24 @@ async function collectSecrets(
   homes: PreparedHomes,
   egress: PreparedEgress,
 ): Promise<PreparedSecrets | undefined> {
-  const agent = homes.agent?.id ?? 'codex';
-  const loginFile = homes.agent === undefined ? homes.codex.authFile : homes.agent.credentialFile;
-  // Codex reads OPENAI_API_KEY from its environment too (its provider's env_key): a placeholder there (R161).
-  const codexKey = homes.agent === undefined && ctx.env.OPENAI_API_KEY !== undefined ? ['OPENAI_API_KEY'] : [];
-  const prepared = await prepareSecrets({
-    agent,
+  const loginFile = homes.agent.credentialFile;
+  return prepareSecrets({
+    agent: homes.agent.id,
     ctx,
     trees: places.trees,
     ...(options.secrets === undefined ? {} : { flags: options.secrets }),
     ...(loginFile === undefined ? {} : { loginFile }),
-    passEnv: homes.agent?.passEnv ?? codexKey,
+    passEnv: homes.agent.passEnv,
     secretEnv: homes.secretEnv,
     providerHosts: egress.providerHosts,
     allowed: [...egress.policy.domains, ...egress.policy.ports.map((entry) => entry.host)],
     noInspect: settings.noInspect,
   });
-  // Passed by name like a --secret (the agents' own keys go through their passEnv).
-  return prepared === undefined || codexKey.length === 0 ? prepared : { ...prepared, names: [...codexKey, ...prepared.names] };
 }
 
 /** Everything the plan needs, from the steps' results; a new run id names this run (R17). */
 function composeResolvedRun(parts: RunParts): ResolvedRun {
-  const { options, ctx, places, home, egress, extras } = parts;
+  const { options, ctx, places, egress, extras } = parts;
   const runId = randomBytes(4).toString('hex');
   const { workdir, envDir, sessionsDir } = places;
   return {
@@ -200,8 +204,7 @@ function composeResolvedRun(parts: RunParts): ResolvedRun {
     workdir,
     envDir,
     sessionsDir,
-    authFile: home.authFile,
-    ...(parts.agent === undefined ? {} : { agent: parts.agent }),
+    agent: parts.agent,
     readOnly: parts.readOnly,
     allowlist: egress.policy.domains,
     egress: egress.policy,
@@ -211,7 +214,8 @@ function composeResolvedRun(parts: RunParts): ResolvedRun {
     dns: parts.dns,
     uid: ctx.uid,
     gid: ctx.gid,
-    tty: ctx.stdinIsTTY && ctx.stdoutIsTTY,
+    // tty, session, --track, headless: the flows take them from the plan (core/run/run-mode.ts).
+    ...resolveRunMode(options, ctx),
     runId,
     workdirHash: hashWorkdir(workdir),
     launcherPid: ctx.pid,
@@ -222,7 +226,6 @@ function composeResolvedRun(parts: RunParts): ResolvedRun {
     ...(parts.egressLog === undefined ? {} : { egressAppendFile: parts.egressLog }),
     ...extras.resolved,
     ...(places.extraWorkdirs.length === 0 ? {} : { extraWorkdirs: places.extraWorkdirs }),
-    ...(options.session === undefined ? {} : { session: { name: options.session.name } }),
     ...(parts.settings.noInspect.length === 0 ? {} : { noInspect: parts.settings.noInspect }),
     ...(parts.secrets === undefined
       ? {}

@@ -7,6 +7,7 @@ import {
   checkSecretHosts,
   describeUninjectable,
   listAgentSecretHosts,
+  listKeyHosts,
   parseSecretSpecs,
   type SecretEntry,
 } from '../core/run/run-secrets.js';
@@ -66,7 +67,7 @@ export async function prepareSecrets(inputs: SecretInputs): Promise<PreparedSecr
     if (specs.some((spec) => spec.name === name))
       throw new UsageError(`--secret ${name}: ${name} is the agent's own key already: drop --secret`);
     const value = inputs.secretEnv[name] ?? inputs.ctx.env[name];
-    if (value !== undefined) drafts.push({ name, value, hosts: hosts.keys, what: name });
+    if (value !== undefined) drafts.push({ name, value, hosts: listKeyHosts(inputs.agent, name, hosts.keys), what: name });
   }
   const login = inputs.loginFile === undefined ? undefined : await readLogin(inputs.loginFile, inputs.trees);
   for (const secret of login?.secrets ?? []) {

@@ -1,4 +1,5 @@
 import type { AgentId } from '../core/agents/agents.js';
+import type { RunSession } from '../core/run/assemble-run-plan.js';
 
 /**
  * Typed options of the run commands (the default command, `shell`, `exec`): what a flow gets
@@ -28,14 +29,8 @@ export interface SecretFlags {
   commands: string[];
 }
 
-/** `--name NAME [--keep] [--replace|--parallel] [--strict-mounts]`: a named session (R41, R42). */
-export interface SessionOptions {
-  name: string;
-  keep: boolean;
-  replace: boolean;
-  parallel: boolean;
-  strictMounts: boolean;
-}
+/** `--name NAME [--keep] [--replace|--parallel] [--strict-mounts]`: a named session (R41, R42), carried as is into the plan. */
+export type SessionOptions = RunSession;
 
 export interface RunOptions {
   /** `exec` (R50): never waits on a prompt, so `[network] ask` of the settings does not apply (R172). */

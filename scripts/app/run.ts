@@ -1,7 +1,7 @@
 import { agentIdOf, type ResolvedRun } from '../core/run/assemble-run-plan.js';
-import { describeHomeAction } from '../core/agents/codex-home-plan.js';
+import { describeHomeAction } from '../core/agents/agent-home-plan.js';
 import { listEgressSecrets } from '../core/egress/egress-run-args.js';
-import { buildDockerRunArgs } from '../core/run/run-plan.js';
+import { attachMountIds, buildDockerRunArgs } from '../core/run/run-plan.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import type { AgentVersions } from '../core/image/image-tags.js';
 import type { ChangedFile } from '../core/track/track-changes.js';
@@ -21,6 +21,7 @@ import { prepareRun, type PreparedRun } from './prepare-run.js';
 import type { RunOptions } from './run-options.js';
 import { runSession } from './session.js';
 import { ensureProjectSettingsTrusted } from './trust-check.js';
+import { printResumeHint } from './resume-hint.js';
 
 /** What a run ended with: the agent's exit code, its egress record and (with --track) its changes. */
 export interface RunResult {
@@ -51,7 +52,7 @@ export async function runCommand(
     const prepared = await prepareRun(options, ctx, command, launcherVersion);
     await confirmRun(prepared, options, ctx);
     if (options.dryRun) return printDryRun(prepared);
-    return (await executeRun(prepared, options, ctx)).exitCode;
+    return (await executeRun(prepared, ctx)).exitCode;
   });
 }
 
@@ -81,40 +82,30 @@ export async function confirmRun(prepared: PreparedRun, options: RunOptions, ctx
 export async function printDryRun(prepared: PreparedRun): Promise<number> {
   const ids = await pinMountSources(prepared.plan.mounts, prepared.trees, { allowMissing: true });
   for (const action of prepared.actions) process.stderr.write(`would ${escapeTerminalText(describeHomeAction(action))}\n`);
-  process.stdout.write(
-    `${JSON.stringify(describeEngineCall(buildDockerRunArgs({ ...prepared.plan, ...(ids === undefined ? {} : { mountIds: ids }) })))}\n`,
-  );
+  process.stdout.write(`${JSON.stringify(describeEngineCall(buildDockerRunArgs(attachMountIds(prepared.plan, ids))))}\n`);
   return 0;
 }
 
 /**
- * Runs a confirmed plan: the image (built first when missing, through the same proxy and
- * CAs), the Codex home, --track, the egress log, pinned mounts, then the container — a
- * session (R41) or `container` (attached `docker run` by default) — and the egress summary.
+ * Runs a confirmed plan, reading nothing but the plan: the image (built first when missing,
+ * through the same proxy and CAs), the agent's home, --track, the egress log, pinned mounts,
+ * then the container — a session (R41) or `container` (attached `docker run` by default) —
+ * and the egress summary.
  */
-export async function executeRun(
-  prepared: PreparedRun,
-  options: RunOptions,
-  ctx: HostContext,
-  container: ContainerStep = attached,
-): Promise<RunResult> {
+export async function executeRun(prepared: PreparedRun, ctx: HostContext, container: ContainerStep = attached): Promise<RunResult> {
   const { resolved } = prepared;
   const imageAgents = await ensureSandboxImage(
     resolved.image,
     // SANDBOX_BASE_IMAGE > [build] base_image of the (trusted) project file > the user file (R191).
     ctx.env.SANDBOX_BASE_IMAGE ?? prepared.baseImage,
     resolved.runId,
-    async () => (await prepareBuildEgress(options.egress, ctx, prepared.trees)).egress,
+    async () => (await prepareBuildEgress(prepared.buildEgress, ctx, prepared.trees)).egress,
     // An image without the agent asked for is built with it first (R132).
     agentIdOf(resolved),
   );
   await applyHomeActions(prepared.actions, prepared.contents, prepared.trees);
-  // The agent's keys reach docker as placeholders; the real values only in the secrets file (R161, R162).
-  const placeholders = prepared.secrets?.env ?? {};
-  provideDockerEnv(Object.fromEntries(Object.entries(prepared.secretEnv).filter(([name]) => placeholders[name] === undefined)));
-  provideDockerEnv(placeholders, true);
-  if (resolved.egress !== undefined) provideDockerEnv(listEgressSecrets(resolved.egress), true);
-  const tracking = options.track === true ? await startTracking(ctx, resolved) : undefined;
+  provideRunEnv(prepared);
+  const tracking = resolved.track === true ? await startTracking(ctx, resolved) : undefined;
   // The raw egress log's host directory must exist before docker mounts it (R70).
   const egressLog = await startEgressLog(resolved, ctx);
   let result: RunResult | undefined;
@@ -123,14 +114,12 @@ export async function executeRun(
     if (prepared.secrets !== undefined) await writeRunSecrets(prepared.secrets, resolved.runId, ctx.uid);
     // R103: every mount source pinned last, right before docker resolves the paths again.
     const pinned = await pinPlan(prepared);
-    if (options.session !== undefined) {
-      const outcome = await runSession(pinned, options.session, ctx);
+    if (resolved.session !== undefined) {
+      const outcome = await runSession(pinned, ctx);
       keepSecrets = outcome.kept;
       result = { exitCode: outcome.exitCode, egress: outcome.egress };
     } else {
-      const exitCode = await container(buildDockerRunArgs(pinned.plan), pinned, imageAgents);
-      result = { exitCode, egress: await egressLog.finish() };
-      await writeBackLogin(prepared, resolved.runId);
+      result = await runContainer(pinned, container, imageAgents, egressLog);
     }
     return result;
   } finally {
@@ -144,7 +133,34 @@ export async function executeRun(
   }
 }
 
+/** The variables docker passes by name: the agent's keys as placeholders, their real values only in the secrets file (R161, R162). */
+function provideRunEnv(prepared: PreparedRun): void {
+  const placeholders = prepared.secrets?.env ?? {};
+  provideDockerEnv(Object.fromEntries(Object.entries(prepared.secretEnv).filter(([name]) => placeholders[name] === undefined)));
+  provideDockerEnv(placeholders, true);
+  if (prepared.resolved.egress !== undefined) provideDockerEnv(listEgressSecrets(prepared.resolved.egress), true);
+}
+
+/**
+ * A run without a session: the container step, then what its end leaves — the egress record
+ * and a login's refreshed tokens (R164). What else follows an attached run goes here.
+ */
+async function runContainer(
+  pinned: PreparedRun,
+  container: ContainerStep,
+  imageAgents: AgentVersions,
+  egressLog: { finish(): Promise<EgressOutcome> },
+): Promise<RunResult> {
+  const startedAt = Date.now();
+  const exitCode = await container(buildDockerRunArgs(pinned.plan), pinned, imageAgents);
+  const result = { exitCode, egress: await egressLog.finish() };
+  await writeBackLogin(pinned, pinned.resolved.runId);
+  // An interactive run: the launcher's own hint to resume its conversation (the agent's names a command the host lacks).
+  if (pinned.resolved.headless !== true) await printResumeHint(pinned, startedAt);
+  return result;
+}
+
 async function pinPlan(prepared: PreparedRun): Promise<PreparedRun> {
   const ids = await pinMountSources(prepared.plan.mounts, prepared.trees, { allowMissing: false });
-  return ids === undefined ? prepared : { ...prepared, plan: { ...prepared.plan, mountIds: ids } };
+  return { ...prepared, plan: attachMountIds(prepared.plan, ids) };
 }

@@ -1,4 +1,4 @@
-import { agentIdOf, assembleRunPlan } from '../core/run/assemble-run-plan.js';
+import { agentIdOf } from '../core/run/assemble-run-plan.js';
 import { UsageError } from '../core/errors.js';
 import { escapeTerminalText } from '../core/terminal-text.js';
 import { buildDockerRunArgs, type RunPlan } from '../core/run/run-plan.js';
@@ -21,8 +21,7 @@ import {
   waitForSessionReady,
 } from '../host/session/sessions.js';
 import type { EgressOutcome } from '../host/egress/egress-log.js';
-import type { PreparedRun } from './prepare-run.js';
-import type { SessionOptions } from './run-options.js';
+import { replanRun, type PreparedRun } from './prepare-run.js';
 
 const say = (line: string) => process.stderr.write(`${escapeTerminalText(line)}\n`);
 
@@ -35,9 +34,10 @@ const say = (line: string) => process.stderr.write(`${escapeTerminalText(line)}\
  */
 export async function runSession(
   prepared: PreparedRun,
-  session: SessionOptions,
   ctx: Pick<HostContext, 'env' | 'home' | 'uid'>,
 ): Promise<{ exitCode: number; egress: EgressOutcome; kept: boolean }> {
+  const { session } = prepared.resolved;
+  if (session === undefined) throw new Error('runSession: the plan has no session');
   const records = await listManagedContainers();
   const existing = records.find((record) => record.name === session.name);
   let reentered: SessionRecord | undefined;
@@ -49,11 +49,7 @@ export async function runSession(
   } else if (session.parallel) {
     const name = pickParallelName(session.name, listSessionNames(records));
     // Same mounts, another name: the pinned identities stay valid (R103).
-    if (name !== session.name)
-      plan = {
-        ...assembleRunPlan({ ...prepared.resolved, session: { name } }),
-        ...(prepared.plan.mountIds === undefined ? {} : { mountIds: prepared.plan.mountIds }),
-      };
+    if (name !== session.name) plan = replanRun(prepared, { ...prepared.resolved, session: { ...session, name } }).plan;
   } else if (existing !== undefined) {
     reentered = existing;
   }
@@ -79,7 +75,8 @@ export async function runSession(
     // Every command in a session ends with its egress summary; nothing raw stays (R95).
     const { envDir, runId } = prepared.resolved;
     const appendTo = prepared.resolved.egressAppendFile;
-    const egress = await takeSessionEgress(container, { runId, store: egressStoreDir(ctx, envDir), ...(appendTo ? { appendTo } : {}) });
+    const target = { runId, store: egressStoreDir(ctx, envDir), agent: prepared.resolved.agent.id, ...(appendTo ? { appendTo } : {}) };
+    const egress = await takeSessionEgress(container, target);
     // `sandbox-egress take` handed back what the proxy rotated (R164).
     await writeBackLogin(prepared, reentered?.runId ?? runId);
     // The credentials of a session this run created stay while it does (R161); a re-entered one has its own.

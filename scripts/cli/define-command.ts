@@ -1,32 +1,45 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { HostContext } from '../host/host-context.js';
 
-/** What every command's handler gets besides its arguments. */
+/** What a command's flow gets besides its options. */
 export interface CommandContext {
   ctx: HostContext;
   version: string;
-  setExitCode(code: number): void;
 }
 
-/** One declared command, bound to the context when yargs is set up (cli/main.ts). */
-export type DeclaredCommand = (env: CommandContext) => CommandModule<object, never>;
+/** Yargs' parsed arguments, typed from a command's builder. */
+export type CommandArgs<U> = ArgumentsCamelCase<U> & Record<string, unknown>;
 
 /**
- * A yargs command whose handler's arguments are typed from its builder (like devcontainers'
- * UnpackArgv); the handler resolves with the exit code.
+ * One declared command: its yargs declaration, how its arguments map to the flow's typed
+ * options (pure: it throws UsageError, touches nothing), and the flow, imported lazily so
+ * `--help` and one command load only what they use.
  */
-export function defineCommand<U>(
+export interface DeclaredCommand<N extends string = string, O = unknown> {
+  name: N;
+  /** The yargs module whose handler hands the mapped options to `found` instead of running anything. */
+  declare(found: (parsed: { command: N; options: O }) => void): CommandModule<object, never>;
+  run(options: O, context: CommandContext): Promise<number>;
+}
+
+/** A yargs command whose mapping is typed from its builder (like devcontainers' UnpackArgv). */
+export function defineCommand<N extends string, U, O>(
+  name: N,
   command: string,
   describe: string,
   builder: (y: Argv) => Argv<U>,
-  handler: (args: ArgumentsCamelCase<U> & Record<string, unknown>, env: CommandContext) => Promise<number>,
-): DeclaredCommand {
-  return (env) =>
-    ({
-      command,
-      describe,
-      builder,
-      handler: async (args: ArgumentsCamelCase<U>) =>
-        env.setExitCode(await handler(args as ArgumentsCamelCase<U> & Record<string, unknown>, env)),
-    }) as unknown as CommandModule<object, never>;
+  toOptions: (args: CommandArgs<U>) => O,
+  run: (options: O, context: CommandContext) => Promise<number>,
+): DeclaredCommand<N, O> {
+  return {
+    name,
+    declare: (found) =>
+      ({
+        command,
+        describe,
+        builder,
+        handler: (args: ArgumentsCamelCase<U>) => found({ command: name, options: toOptions(args as CommandArgs<U>) }),
+      }) as unknown as CommandModule<object, never>,
+    run,
+  };
 }

@@ -1,5 +1,7 @@
 import { UsageError } from '../core/errors.js';
-import type { HostContext } from '../host/host-context.js';
+import type { EgressReportOptions } from '../app/egress.js';
+import type { EgressCheckOptions } from '../app/egress-check.js';
+import type { EgressFollowOptions } from '../app/egress-follow.js';
 import { defineCommand } from './define-command.js';
 import { declareEgressFlags, toEgressFlags } from './egress-flags.js';
 import { readAgentFlag, readFlag, readSingleValue, refuseExtraWords } from './flag-values.js';
@@ -35,26 +37,59 @@ function refuseCheckFlags(args: Args): void {
 }
 
 /** `egress check HOST [--allow …] [--agent A] [--json]` (the flow is app/egress-check.ts). */
-async function runCheck(args: Args, ctx: HostContext): Promise<number> {
+function toCheckOptions(args: Args): EgressCheckOptions {
   const host = readSingleValue(args.host, 'HOST');
   if (host === undefined) throw new UsageError('egress check needs a host: egress check HOST');
   if (args.follow === true || args.name !== undefined) throw new UsageError('egress check takes no --follow or --name: drop them');
   const workDir = readSingleValue(args.work_dir, '--work_dir');
   const codexHome = readSingleValue(args['codex-home'], '--codex-home');
-  return (await import('../app/egress-check.js')).egressCheckCommand(
-    {
-      host,
-      ...(workDir === undefined ? {} : { workDir }),
-      ...readAgentFlag(args.agent),
-      json: readFlag(args.json, '--json'),
-      ...(codexHome === undefined ? {} : { codexHome }),
-      egress: toEgressFlags(args),
+  return {
+    host,
+    ...(workDir === undefined ? {} : { workDir }),
+    ...readAgentFlag(args.agent),
+    json: readFlag(args.json, '--json'),
+    ...(codexHome === undefined ? {} : { codexHome }),
+    egress: toEgressFlags(args),
+  };
+}
+
+/** One of egress' three flows, with its options. */
+type EgressFlow = { check: EgressCheckOptions } | { follow: EgressFollowOptions } | { report: EgressReportOptions };
+
+function toEgressFlow(args: Args): EgressFlow {
+  refuseExtraWords(args._ as unknown[]);
+  const run = readSingleValue(args.run, 'RUN');
+  if (run === 'check') return { check: toCheckOptions(args) };
+  if (args.host !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(String(args.host))} (see --help)`);
+  refuseCheckFlags(args);
+  const allowed = readFlag(args.allowed, '--allowed');
+  const blocked = readFlag(args.blocked, '--blocked');
+  if (allowed && blocked) throw new UsageError('give --allowed or --blocked, not both (neither: everything)');
+  const last = readFlag(args.last, '--last');
+  const json = readFlag(args.json, '--json');
+  const name = readSingleValue(args.name, '--name');
+  if (readFlag(args.follow, '--follow')) {
+    if (allowed || blocked || readFlag(args.requests, '--requests'))
+      throw new UsageError('--follow shows every event: drop --allowed, --blocked and --requests');
+    const selector = { ...(name === undefined ? {} : { name }), ...(run === undefined ? {} : { run }), last };
+    return { follow: { selector, json } };
+  }
+  if (name !== undefined) throw new UsageError('--name goes with --follow (a running session): add --follow, or give a RUN id');
+  return {
+    report: {
+      run,
+      last,
+      json,
+      requests: readFlag(args.requests, '--requests'),
+      ...(allowed ? { only: 'allowed' as const } : blocked ? { only: 'refused' as const } : {}),
+      workDir: readSingleValue(args.work_dir, '--work_dir'),
+      codexHome: readSingleValue(args['codex-home'], '--codex-home'),
     },
-    ctx,
-  );
+  };
 }
 
 export const egressCommand = defineCommand(
+  'egress',
   'egress [run] [host]',
   'show what a run of this workdir reached and was refused: egress [RUN|--last] [--allowed|--blocked] [--requests] [--json] ' +
     '(default: the last run); live: egress --follow [RUN|--name S|--last] [--json]; would HOST pass: egress check HOST',
@@ -80,36 +115,10 @@ export const egressCommand = defineCommand(
       .option('agent', { type: 'string', describe: 'with check: the agent whose policy to check (default codex)' })
       .option('work_dir', WORK_DIR)
       .option('codex-home', { type: 'string', describe: 'the Codex home the run used, if not WORK_DIR/.codex/.environment' }),
-  async (args, { ctx }) => {
-    refuseExtraWords(args._);
-    const run = readSingleValue(args.run, 'RUN');
-    if (run === 'check') return runCheck(args, ctx);
-    if (args.host !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(String(args.host))} (see --help)`);
-    refuseCheckFlags(args);
-    const allowed = readFlag(args.allowed, '--allowed');
-    const blocked = readFlag(args.blocked, '--blocked');
-    if (allowed && blocked) throw new UsageError('give --allowed or --blocked, not both (neither: everything)');
-    const last = readFlag(args.last, '--last');
-    const json = readFlag(args.json, '--json');
-    const name = readSingleValue(args.name, '--name');
-    if (readFlag(args.follow, '--follow')) {
-      if (allowed || blocked || readFlag(args.requests, '--requests'))
-        throw new UsageError('--follow shows every event: drop --allowed, --blocked and --requests');
-      const selector = { ...(name === undefined ? {} : { name }), ...(run === undefined ? {} : { run }), last };
-      return (await import('../app/egress-follow.js')).egressFollowCommand({ selector, json }, ctx);
-    }
-    if (name !== undefined) throw new UsageError('--name goes with --follow (a running session): add --follow, or give a RUN id');
-    return (await import('../app/egress.js')).egressCommand(
-      {
-        run,
-        last,
-        json,
-        requests: readFlag(args.requests, '--requests'),
-        ...(allowed ? { only: 'allowed' as const } : blocked ? { only: 'refused' as const } : {}),
-        workDir: readSingleValue(args.work_dir, '--work_dir'),
-        codexHome: readSingleValue(args['codex-home'], '--codex-home'),
-      },
-      ctx,
-    );
+  toEgressFlow,
+  async (flow, { ctx }) => {
+    if ('check' in flow) return (await import('../app/egress-check.js')).egressCheckCommand(flow.check, ctx);
+    if ('follow' in flow) return (await import('../app/egress-follow.js')).egressFollowCommand(flow.follow, ctx);
+    return (await import('../app/egress.js')).egressCommand(flow.report, ctx);
   },
 );

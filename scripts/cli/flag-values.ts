@@ -23,10 +23,15 @@ export function readRepeatedValues(value: unknown, what: string): string[] {
   });
 }
 
-/** A boolean flag given once (yargs makes `--keep --keep` an array); absent: `absent`. */
+/**
+ * A flag declared `type: 'boolean'`; absent: `absent`. yargs hands over the last of repeated
+ * ones (`--keep --keep` is true, `--keep --no-keep` false), so a repeat is no error; what is
+ * not a boolean (`--keep.x` makes an object) is refused.
+ */
 export function readFlag(value: unknown, what: string, absent = false): boolean {
-  if (Array.isArray(value)) throw new UsageError(`${what} was given more than once: give it once`);
-  return value === undefined ? absent : value === true;
+  if (value === undefined) return absent;
+  if (typeof value !== 'boolean') throw new UsageError(`${what} takes no value: give it alone`);
+  return value;
 }
 
 /** Words after the command that it does not take (`_` holds the command name first). */

@@ -1,4 +1,6 @@
 import type { Argv } from 'yargs';
+import type { ApproveOptions } from '../app/approve.js';
+import type { PolicyChangeOptions } from '../app/policy-change.js';
 import type { LiveAction } from '../core/egress/live-policy.js';
 import { defineCommand, type DeclaredCommand } from './define-command.js';
 import { readFlag, readSingleValue } from './flag-values.js';
@@ -22,9 +24,10 @@ function readTarget(args: TargetArgs) {
   return { ...(name === undefined ? {} : { name }), ...(run === undefined ? {} : { run }), last: readFlag(args.last, '--last') };
 }
 
-function declareChange(action: LiveAction): DeclaredCommand {
+function declareChange<A extends LiveAction>(action: A): DeclaredCommand<A, PolicyChangeOptions> {
   const what = action === 'allow' ? 'let a running sandbox reach' : 'refuse, in a running sandbox,';
   return defineCommand(
+    action,
     `${action} <hosts..>`,
     `${what} HOST (host, *.host or a preset) from now on, without a restart: ${action} HOST… [--name S | --run ID | --last] ` +
       '[--for 10m] [--save]',
@@ -37,17 +40,14 @@ function declareChange(action: LiveAction): DeclaredCommand {
           default: false,
           describe: "also write it to the project's .codex/sandbox.ini ([network] allow/deny), recorded as trusted by you",
         }),
-    async (args, { ctx }) =>
-      (await import('../app/policy-change.js')).policyChangeCommand(
-        {
-          action,
-          hosts: (args.hosts ?? []).map(String),
-          selector: readTarget(args),
-          ...(args.for === undefined ? {} : { for: readSingleValue(args.for, '--for') ?? '' }),
-          save: readFlag(args.save, '--save'),
-        },
-        ctx,
-      ),
+    (args): PolicyChangeOptions => ({
+      action,
+      hosts: (args.hosts ?? []).map(String),
+      selector: readTarget(args),
+      ...(args.for === undefined ? {} : { for: readSingleValue(args.for, '--for') ?? '' }),
+      save: readFlag(args.save, '--save'),
+    }),
+    async (options, { ctx }) => (await import('../app/policy-change.js')).policyChangeCommand(options, ctx),
   );
 }
 
@@ -55,6 +55,7 @@ export const allowCommand = declareChange('allow');
 export const denyCommand = declareChange('deny');
 
 export const approveCommand = defineCommand(
+  'approve',
   'approve [run]',
   'answer, in a second terminal, for each name a running sandbox was refused: allow once, allow for this project, or deny ' +
     '(approve [RUN | --name S | --last]; default: every running sandbox)',
@@ -63,6 +64,6 @@ export const approveCommand = defineCommand(
       .positional('run', { type: 'string', describe: 'the running sandbox with this run id (or a prefix), as --run' })
       .option('once', { type: 'boolean', default: false, describe: 'ask about what is pending, then exit' }),
   // RUN and --run are one value (yargs gives both the key `run`).
-  async (args, { ctx }) =>
-    (await import('../app/approve.js')).approveCommand({ selector: readTarget(args), once: readFlag(args.once, '--once') }, ctx),
+  (args): ApproveOptions => ({ selector: readTarget(args), once: readFlag(args.once, '--once') }),
+  async (options, { ctx }) => (await import('../app/approve.js')).approveCommand(options, ctx),
 );

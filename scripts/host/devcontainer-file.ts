@@ -6,7 +6,8 @@ import { chooseDevcontainerBase, type DevcontainerChoice } from '../core/image/d
 import { UsageError } from '../core/errors.js';
 import { parseJsonc } from '../core/image/jsonc.js';
 import { readCapped } from './tree/read-capped.js';
-import { errorCode, resolveExistingPath } from './tree/resolve-path.js';
+import { errorCode } from './error-code.js';
+import { resolveExistingPath } from './tree/resolve-path.js';
 
 /** devcontainer.json is a page of settings; a larger one is refused, never read whole (R188). */
 const MAX_DEVCONTAINER_BYTES = 256 * 1024;

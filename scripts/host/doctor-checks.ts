@@ -7,7 +7,8 @@ import { describeEngine } from '../core/engine/engine.js';
 import { selectProxy } from '../core/egress/proxy-spec.js';
 import { hasSettings } from '../core/settings.js';
 import { trustStateOf } from '../core/trust.js';
-import { inspectCodexHome } from './agents/codex-home.js';
+import { DEFAULT_AGENT } from '../core/agents/agents.js';
+import { inspectAgentHome } from './agents/agent-home.js';
 import { checkAgent } from './agents/doctor-agents.js';
 import { currentEngine, inspectImage, queryDocker } from './engine/docker.js';
 import type { HostContext } from './host-context.js';
@@ -107,12 +108,17 @@ async function probeImage(image: string, labels: Readonly<Record<string, string>
 async function checkCodexHome(ctx: HostContext, workdir: string): Promise<DoctorCheck[]> {
   const envDir = path.join(workdir, '.codex', '.environment');
   try {
-    const home = await inspectCodexHome({ workdir, envDir, sessionsDir: path.join(envDir, 'sessions'), ctx });
+    const home = await inspectAgentHome({ agent: DEFAULT_AGENT, workdir, envDir, sessionsDir: path.join(envDir, 'sessions'), ctx });
     const config = home.facts.configSource?.path;
     return [
-      home.authFile === undefined
-        ? fail('auth', 'no auth.json found', 'run `run-in-container login` (or put auth.json in ~/.codex, or pass --auth_file)', false)
-        : pass('auth', `${home.authFile} (mounted read-only)`, false),
+      home.credentialFile === undefined
+        ? fail(
+            'auth',
+            `no ${AGENTS[DEFAULT_AGENT].credentialFile} found`,
+            'run `run-in-container login` (or put auth.json in ~/.codex, or pass --auth_file)',
+            false,
+          )
+        : pass('auth', `${home.credentialFile} (mounted read-only)`, false),
       config === undefined
         ? pass('config source', 'none found: Codex starts with its defaults', false)
         : pass('config source', home.facts.configTargetExists ? `${envDir}/config.toml (already copied from a source)` : config, false),

@@ -7,7 +7,7 @@ import { READ_LIMITS } from '../core/read-limits.js';
 import { decodeSettingsBytes, parseSettingsText, type SettingsLayer } from '../core/settings.js';
 import type { HostContext } from './host-context.js';
 import { resolveInputPath } from './tree/input-path.js';
-import { errorCode } from './tree/resolve-path.js';
+import { errorCode } from './error-code.js';
 import { readCapped } from './tree/read-capped.js';
 import { TreeDir } from './tree/safe-tree.js';
 import { UnsafePathError } from './tree/unsafe-path-error.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { EnvironmentError } from '../core/errors.js';
 import { EMPTY_TRUST_STORE, parseTrustStore, type TrustStore } from '../core/trust.js';
 import type { HostContext } from './host-context.js';
-import { errorCode } from './tree/resolve-path.js';
+import { errorCode } from './error-code.js';
 
 /** `~/.config/codex-sandbox/trust.json`: on the host, outside every workdir (like direnv's allow list). */
 export function trustStorePath(ctx: HostContext): string {

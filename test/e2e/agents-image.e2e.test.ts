@@ -7,6 +7,8 @@ import { docker, IMAGE } from './helpers/run-launcher.js';
 import { prepareDirectSandbox, runSync, startSandbox, uniqueName, type DirectSandbox } from './helpers/sandbox-argv.js';
 import { TEST_LABEL } from './helpers/test-network.js';
 import { IMAGE_CONTRACT } from '../../scripts/core/run/container-identity.js';
+import { AGENT_IDS, AGENTS } from '../../scripts/core/agents/agents.js';
+import { renderAgentFacts } from '../../scripts/core/image/agent-facts.js';
 
 /**
  * The image with three agents (the global setup builds codex, claude 2.1.332, gemini 0.61.0,
@@ -68,6 +70,17 @@ describe('R131 the image says which agents it has', () => {
   });
 });
 
+describe('R130 the image knows its agents from the registry', () => {
+  test('/etc/codex-sandbox/agent-facts.tsv is the registry as rendered at build, root-owned', () => {
+    const facts = run({ SANDBOX_COMMAND: 'shell' }, [
+      'sh',
+      '-c',
+      'stat -c "%U %a" /etc/codex-sandbox/agent-facts.tsv; cat /etc/codex-sandbox/agent-facts.tsv',
+    ]);
+    expect(facts.stdout).toBe(`root 644\n${renderAgentFacts(AGENT_IDS.map((id) => AGENTS[id]))}`);
+  });
+});
+
 describe('R132 SANDBOX_AGENT picks the agent', () => {
   test.each([
     ['claude', '2.1.332 (Claude Code)'],
@@ -122,7 +135,7 @@ describe('R132 SANDBOX_AGENT picks the agent', () => {
 
   const NO_GEMINI = 'codex-sandbox: agent: this image has no gemini: build one with `run-in-container build --agents claude,gemini`';
   test.each<[Record<string, string>, string, string]>([
-    [{ SANDBOX_AGENT: 'copilot' }, "codex-sandbox: agent: unknown agent 'copilot' (expected codex, claude, gemini)", IMAGE],
+    [{ SANDBOX_AGENT: 'nosuchagent' }, `codex-sandbox: agent: unknown agent 'nosuchagent' (expected ${AGENT_IDS.join(', ')})`, IMAGE],
     [{ SANDBOX_AGENT: 'gemini' }, NO_GEMINI, REDUCED_IMAGE],
     [{}, 'codex-sandbox: agent: this image has no codex: build one with `run-in-container build --agents codex,claude`', REDUCED_IMAGE],
     [{ SANDBOX_AGENT: 'gemini', SANDBOX_COMMAND: 'shell' }, NO_GEMINI, REDUCED_IMAGE],

@@ -1,4 +1,5 @@
-import { listAgentHostDirs, planAgentHome } from '../../scripts/core/agents/agent-home-plan.js';
+import { planAgentHome } from '../../scripts/core/agents/agent-home-plan.js';
+import { listSearchDirs } from '../../scripts/core/agents/search-order.js';
 import {
   agentConfigIn,
   agentHomeIn,
@@ -12,14 +13,25 @@ import { agentDefaultLayer, buildEgressPolicy } from '../../scripts/core/egress/
 
 describe('the registry of agents (R120-R123)', () => {
   it('has one entry per id, each naming itself, with an npm package, a binary and a build flag', () => {
-    expect(AGENT_IDS).toEqual(['codex', 'claude', 'gemini']);
+    expect(AGENT_IDS).toEqual(['codex', 'claude', 'gemini', 'copilot', 'opencode']);
     for (const id of AGENT_IDS) {
       const spec = AGENTS[id];
       expect(spec.id).toBe(id);
-      expect(spec.npmPackage).toMatch(/^@[a-z0-9-]+\/[a-z0-9-]+$/);
+      expect(spec.npmPackage).toMatch(/^(@[a-z0-9-]+\/)?[a-z0-9-]+$/);
       expect(spec.versionFlag).toBe(`--${id}-version`);
       expect(spec.allowlist.length).toBeGreaterThan(0);
-      expect(spec.loginHosts.length).toBeGreaterThan(0);
+      // A login in a container talks to its hosts; a key the launcher stores needs none.
+      if (Object.values(spec.login).some((shape) => shape !== 'store')) expect(spec.loginHosts.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('its logins start its binary; --config names one of its configuration files; it says what its permissions are', () => {
+    for (const id of AGENT_IDS) {
+      const spec = AGENTS[id];
+      for (const shape of Object.values(spec.login)) if (shape !== 'store') expect(shape?.argv[0]).toBe(spec.binary);
+      if (spec.configFlag !== undefined) expect(spec.configFiles).toContain(spec.configFlag);
+      expect(spec.hostSearch.filter((place) => 'store' in place)).toHaveLength(1);
+      expect(spec.permissions).not.toBe('');
     }
   });
 
@@ -44,8 +56,10 @@ describe('the registry of agents (R120-R123)', () => {
     ['codex', 'codex'],
   ])('parseAgentId(%j) = %s', (input, id) => expect(parseAgentId(input, '--agent')).toBe(id));
 
-  it.each(['', 'copilot', 'claude-code'])('parseAgentId(%j) names the choices', (input) => {
-    expect(() => parseAgentId(input, '--agent')).toThrow(`--agent ${JSON.stringify(input)} is not an agent: use codex, claude, gemini`);
+  it.each(['', 'aider', 'claude-code'])('parseAgentId(%j) names the choices', (input) => {
+    expect(() => parseAgentId(input, '--agent')).toThrow(
+      `--agent ${JSON.stringify(input)} is not an agent: use codex, claude, gemini, copilot, opencode`,
+    );
   });
 
   it('parseAgentList: registry order, each once; empty or unknown refused', () => {
@@ -84,6 +98,12 @@ describe('buildHeadlessArgs (R50, R126)', () => {
   });
 });
 
+/** The host directories of an agent's configuration and login (R124), as the run's search lists them. */
+function listAgentHostDirs(agent: 'claude' | 'gemini', inputs: { env: Record<string, string>; home?: string; storeDir?: string }) {
+  const { config, credential } = listSearchDirs(agent, { ...inputs, workdir: '/w', projectDir: '/w/.codex/.environment/agents/x' });
+  return { config, credential };
+}
+
 describe('agent homes (R121, R124)', () => {
   const facts = {
     agent: 'claude' as const,
@@ -96,6 +116,7 @@ describe('agent homes (R121, R124)', () => {
       { name: 'CLAUDE.md', from: '/h/.claude/CLAUDE.md', targetExists: true },
       { name: 'other', targetExists: false },
     ],
+    configDirs: [],
     seeds: [{ name: '.claude.json', targetExists: false }],
   };
 
@@ -131,6 +152,7 @@ describe('agent homes (R121, R124)', () => {
       configDir: '/e/agents/gemini/.gemini',
       configDirExists: false,
       configFiles: [],
+      configDirs: [],
       seeds: [],
     };
     expect(planAgentHome(gemini)).toEqual([

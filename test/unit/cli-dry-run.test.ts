@@ -321,7 +321,7 @@ describe('run-in-container --dry-run', () => {
     // Joined again, the wrapped text reads as written only when every break fell on a blank.
     const joined = result.stdout.replace(/\s+/g, ' ');
     expect(joined).toContain(
-      'Run the OpenAI Codex CLI, Claude Code or Gemini CLI in a Docker sandbox that can reach only allowlisted hosts.',
+      'Run a coding agent (Codex, Claude Code, Gemini CLI, Copilot CLI, OpenCode) in a sandbox that reaches only allowed hosts.',
     );
     expect(joined).toContain('(several DIRs: all mounted, the first is the working directory)');
     expect(joined).toContain('list [--all|--running|--stopped] [--format table|json|names] [--filter key=value]');

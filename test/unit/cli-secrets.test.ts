@@ -129,8 +129,7 @@ describe('--no-inspect and [network] no_inspect (R160)', () => {
   });
 
   it.each([
-    [['--no-inspect'], '--no-inspect needs a host: --no-inspect HOST (or *.HOST)'],
-    [['--no-inspect', '--yes'], '--no-inspect needs a host: --no-inspect HOST (or *.HOST)'],
+    // --no-inspect without a host: refused by the parse (cli-parse-refusals.test.ts).
     [['--no-inspect', '10.1.2.3'], '--no-inspect: "10.1.2.3" is not a valid host name (IP addresses are not allowed, only host names)'],
     [['--no-inspect', 'x.io:8443'], '--no-inspect: "x.io:8443" is not a host name: give a name or *.name, without port or preset'],
   ])('%j is refused (exit 2)', (args, message) => {

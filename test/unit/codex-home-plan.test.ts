@@ -1,7 +1,16 @@
-import { describeHomeAction, planCodexHome, type HomeFacts } from '../../scripts/core/agents/codex-home-plan.js';
+import { describeHomeAction, planHome, type HomeFacts } from '../../scripts/core/agents/agent-home-plan.js';
+
+/** Codex's home facts as before one pipeline: its home is the per-project home, `prompts` its one config directory. */
+type CodexFacts = Omit<HomeFacts, 'agent'> & { prompts?: Omit<HomeFacts['agent']['configDirs'][number], 'name'> };
+
+function planCodexHome({ prompts, ...facts }: CodexFacts) {
+  const agent = { agent: 'codex' as const, home: facts.envDir, homeExists: facts.envDirExists, configDir: facts.envDir };
+  const configDirs = prompts === undefined ? [] : [{ name: 'prompts', ...prompts }];
+  return planHome({ ...facts, agent: { ...agent, configDirExists: facts.envDirExists, configFiles: [], configDirs, seeds: [] } });
+}
 
 const ENV = '/w/.codex/.environment';
-const facts = (overrides: Partial<HomeFacts> = {}): HomeFacts => ({
+const facts = (overrides: Partial<CodexFacts> = {}): CodexFacts => ({
   envDir: ENV,
   envDirExists: true,
   sessionsDir: `${ENV}/sessions`,
@@ -10,7 +19,7 @@ const facts = (overrides: Partial<HomeFacts> = {}): HomeFacts => ({
   ...overrides,
 });
 
-describe('planCodexHome', () => {
+describe('planHome: Codex (its home is the per-project home)', () => {
   it('nothing to do when everything exists and nothing is found', () => {
     expect(planCodexHome(facts())).toEqual([]);
   });

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { planCodexHome, type HomeAction } from '../../scripts/core/agents/codex-home-plan.js';
+import { planHome as planCodexHome, type HomeAction } from '../../scripts/core/agents/agent-home-plan.js';
 import { EnvironmentError, UsageError } from '../../scripts/core/errors.js';
 import { applyHomeActions } from '../../scripts/host/agents/apply-home-actions.js';
-import { inspectCodexHome, type HomeInputs } from '../../scripts/host/agents/codex-home.js';
+import { inspectAgentHome, type HomeInputs as AgentHomeInputs } from '../../scripts/host/agents/agent-home.js';
 import { withoutEmptyValues, type HostContext } from '../../scripts/host/host-context.js';
 import { makeTempDir, removeTempDir, snapshotTree, writeFile } from './helpers/temp-dir.js';
 
@@ -40,6 +40,25 @@ function context(env: Record<string, string> = {}): HostContext {
     hostname: 'h',
   };
 }
+
+/** Codex's home through the one inspector: its login file is `authFile` here. */
+type HomeInputs = Omit<AgentHomeInputs, 'agent'>;
+async function inspectCodexHome(homeInputs: HomeInputs) {
+  const inspection = await inspectAgentHome({ ...homeInputs, agent: 'codex' });
+  return { ...inspection, authFile: inspection.credentialFile };
+}
+
+/** Codex's own home is the per-project home: nothing of its own to create, `prompts` its one config directory. */
+const codexHome = (exists: boolean, prompts: Array<{ name: string; dir: string; files: unknown[] }> = []) => ({
+  agent: 'codex',
+  home: envDir,
+  homeExists: exists,
+  configDir: envDir,
+  configDirExists: exists,
+  configFiles: [],
+  configDirs: prompts,
+  seeds: [],
+});
 
 function inputs(overrides: Partial<HomeInputs> = {}, env: Record<string, string> = {}): HomeInputs {
   return { workdir: work, envDir, sessionsDir, ctx: context(env), ...overrides };
@@ -100,8 +119,8 @@ describe('inspectCodexHome: config.toml search order', () => {
       sessionsDirExists: false,
       configSource: undefined,
       configTargetExists: false,
-      prompts: undefined,
       initScript: undefined,
+      agent: codexHome(false),
     });
   });
 
@@ -238,15 +257,18 @@ describe('inspectCodexHome: prompts, init script, existing targets', () => {
       sessionsDirExists: true,
       configSource: undefined,
       configTargetExists: true,
-      prompts: {
-        dir: prompts,
-        files: [
-          { relative: 'a.md', targetExists: true },
-          { relative: 'b.md', targetExists: false },
-          { relative: path.join('sub', 'c.md'), targetExists: false },
-        ],
-      },
       initScript: init,
+      agent: codexHome(true, [
+        {
+          name: 'prompts',
+          dir: prompts,
+          files: [
+            { relative: 'a.md', targetExists: true },
+            { relative: 'b.md', targetExists: false },
+            { relative: path.join('sub', 'c.md'), targetExists: false },
+          ],
+        },
+      ]),
     });
   });
 
@@ -254,7 +276,9 @@ describe('inspectCodexHome: prompts, init script, existing targets', () => {
     writeFile(path.join(tmp, 'cfgdir', 'prompts', 'x.md'), 'x');
     writeFile(path.join(home, '.codex', 'prompts', 'y.md'), 'y');
     const { facts } = await inspectCodexHome(inputs({}, { CODEX_CONFIG_DIR: path.join(tmp, 'cfgdir') }));
-    expect(facts.prompts).toEqual({ dir: path.join(tmp, 'cfgdir', 'prompts'), files: [{ relative: 'x.md', targetExists: false }] });
+    expect(facts.agent.configDirs).toEqual([
+      { name: 'prompts', dir: path.join(tmp, 'cfgdir', 'prompts'), files: [{ relative: 'x.md', targetExists: false }] },
+    ]);
   });
 
   it('a dangling symlink at the config target counts as existing (never written through)', async () => {

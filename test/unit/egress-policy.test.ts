@@ -369,7 +369,8 @@ describe('what reaches docker run', () => {
 
   it('the whole argv of a run with host ports and a CA file', () => {
     const run: ResolvedRun = {
-      command: 'codex',
+      command: 'agent',
+      agent: { id: 'codex', passEnv: [] },
       workdir: '/w',
       envDir: '/w/.codex/.environment',
       sessionsDir: '/w/.codex/.environment/sessions',

@@ -8,7 +8,8 @@ import { buildDockerRunArgs } from '../../scripts/core/run/run-plan.js';
  * else may change (and without the features, nothing changes at all).
  */
 const BASE: ResolvedRun = {
-  command: 'codex',
+  command: 'agent',
+  agent: { id: 'codex', passEnv: [] },
   workdir: '/w/proj',
   envDir: '/w/proj/.codex/.environment',
   sessionsDir: '/w/proj/.codex/.environment/sessions',

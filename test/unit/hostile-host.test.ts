@@ -2,7 +2,8 @@ import { jest } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { inspectCodexHome } from '../../scripts/host/agents/codex-home.js';
+import { DEFAULT_AGENT } from '../../scripts/core/agents/agents.js';
+import { inspectAgentHome } from '../../scripts/host/agents/agent-home.js';
 import { createLogSink, createReportFiles, readLastMessage, readRepoCommit } from '../../scripts/host/engine/exec-run.js';
 import type { HostContext } from '../../scripts/host/host-context.js';
 import { pinMountSources } from '../../scripts/host/mount-pins.js';
@@ -155,7 +156,8 @@ describe('R109 bounds on what the launcher reads', () => {
     hostname: 'h',
   });
   const envDir = () => path.join(work, '.codex', '.environment');
-  const inspect = () => inspectCodexHome({ workdir: work, envDir: envDir(), sessionsDir: path.join(envDir(), 'sessions'), ctx: ctx() });
+  const inspect = () =>
+    inspectAgentHome({ agent: DEFAULT_AGENT, workdir: work, envDir: envDir(), sessionsDir: path.join(envDir(), 'sessions'), ctx: ctx() });
 
   it("R109 a FIFO as the Codex home's config.toml neither hangs parsing nor planning", async () => {
     fs.mkdirSync(envDir(), { recursive: true });

@@ -200,7 +200,7 @@ describe('updateCommand with a fake registry and a fake builder', () => {
 
   it('a bad --agents is refused before the engine is asked', async () => {
     const inspect = jest.fn<UpdateSteps['inspect']>();
-    await expect(updateCommand({ dryRun: false, agents: 'copilot' }, ctx, { ...steps({}), inspect })).rejects.toThrow(UsageError);
+    await expect(updateCommand({ dryRun: false, agents: 'aider' }, ctx, { ...steps({}), inspect })).rejects.toThrow(UsageError);
     expect(inspect).not.toHaveBeenCalled();
   });
 });

@@ -78,7 +78,7 @@ describe('bad input: one line, exit 2, nothing written (R182)', () => {
     ],
     ['two refs', [...EMIT, '--ref', 'v1', 'x'], /give it once/],
     ['no prompt', EMIT, /exec needs a PROMPT/],
-    ['--kube-secret without --emit', ['exec', '--kube-secret', 'k', 'x'], /--kube-secret needs --emit/],
+    // --kube-secret without --emit: refused by the parse (cli-parse-refusals.test.ts).
     ['a bad Secret name', [...EMIT, '--kube-secret', 'Bad_Name', 'x'], /--kube-secret "Bad_Name" is not a Kubernetes name/],
   ];
   test.each(cases)('%s', (_what, args, message) => {

@@ -15,7 +15,8 @@ const HASH = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 /** A pod run as app/exec-emit.ts resolves it: the pod's places, no host mount, the report volume. */
 function podRun(overrides: Partial<ResolvedRun> = {}): ResolvedRun {
   return {
-    command: 'codex',
+    command: 'agent',
+    agent: { id: 'codex', passEnv: [] },
     workdir: '/workspace',
     envDir: '/codex-home',
     sessionsDir: '/codex-home/sessions',

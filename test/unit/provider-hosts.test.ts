@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HomeFacts } from '../../scripts/core/agents/codex-home-plan.js';
+import type { ConfigFacts as HomeFacts } from '../../scripts/core/agents/agent-home-plan.js';
 import { UsageError } from '../../scripts/core/errors.js';
 import { listProviderHosts } from '../../scripts/core/egress/provider-allowances.js';
 import { findCaCertificates } from '../../scripts/host/engine/ca-certs.js';

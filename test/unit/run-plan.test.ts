@@ -1,4 +1,5 @@
-import { assembleRunPlan, CODEX_HOME_TARGET, type ResolvedRun } from '../../scripts/core/run/assemble-run-plan.js';
+import { assembleRunPlan, type ResolvedRun } from '../../scripts/core/run/assemble-run-plan.js';
+import { CODEX_HOME_TARGET } from '../../scripts/core/run/container-identity.js';
 import { buildDockerRunArgs, type RunPlan } from '../../scripts/core/run/run-plan.js';
 import { SECURITY_ARGS } from './helpers/security-args.js';
 
@@ -7,7 +8,8 @@ const HASH = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 /** A resolved run for workdir /w/proj with the default Codex home; tests override fields. */
 function resolved(overrides: Partial<ResolvedRun> = {}): ResolvedRun {
   return {
-    command: 'codex',
+    command: 'agent',
+    agent: { id: 'codex', passEnv: [] },
     workdir: '/w/proj',
     envDir: '/w/proj/.codex/.environment',
     sessionsDir: '/w/proj/.codex/.environment/sessions',
@@ -102,7 +104,7 @@ describe('buildDockerRunArgs(assembleRunPlan(…)): whole argv', () => {
   });
 
   it('auth.json is mounted read-only as auth.json of the Codex home (in the workdir mount)', () => {
-    expect(argvFor({ authFile: '/home/me/.codex/auth.json' })).toEqual([
+    expect(argvFor({ agent: { id: 'codex', credentialFile: '/home/me/.codex/auth.json', passEnv: [] } })).toEqual([
       ...HEAD,
       ...IDENTITY,
       ...SECURITY,
@@ -116,7 +118,7 @@ describe('buildDockerRunArgs(assembleRunPlan(…)): whole argv', () => {
   });
 
   it("sessions elsewhere get their own mount at the Codex home's sessions, after auth", () => {
-    expect(argvFor({ sessionsDir: '/data/sessions', authFile: '/a/auth.json' })).toEqual([
+    expect(argvFor({ sessionsDir: '/data/sessions', agent: { id: 'codex', credentialFile: '/a/auth.json', passEnv: [] } })).toEqual([
       ...HEAD,
       ...IDENTITY,
       ...SECURITY,
@@ -247,7 +249,12 @@ describe('buildDockerRunArgs(assembleRunPlan(…)): whole argv', () => {
   });
 
   it('never uses -v and never builds a shell string', () => {
-    const argv = argvFor({ authFile: '/a/auth.json', readOnly: ['/r'], sessionsDir: '/s', tty: true });
+    const argv = argvFor({
+      agent: { id: 'codex', credentialFile: '/a/auth.json', passEnv: [] },
+      readOnly: ['/r'],
+      sessionsDir: '/s',
+      tty: true,
+    });
     expect(argv.filter((word) => word === '-v' || word === '--volume')).toEqual([]);
     expect(argv.filter((word) => word === '--mount')).toHaveLength(5);
   });

@@ -152,6 +152,18 @@ describe('login files: their credentials and the placeholder copy (R164)', () =>
     expect(findLoginSecrets(gemini).map((secret) => secret.path.join('.'))).toEqual(['access_token', 'refresh_token', 'id_token']);
   });
 
+  it("OpenCode's auth.json: OAuth access and refresh tokens and API keys, per provider; type and expiry stay", () => {
+    const opencode = {
+      anthropic: { type: 'oauth', access: 'sk-ant-oat01-real', refresh: 'sk-ant-ort01-real', expires: 1 },
+      openai: { type: 'api', key: 'sk-proj-real0123456789' },
+    };
+    expect(findLoginSecrets(opencode).map((secret) => secret.path.join('.'))).toEqual([
+      'anthropic.access',
+      'anthropic.refresh',
+      'openai.key',
+    ]);
+  });
+
   it('a login file that is not JSON is refused with what to do', () => {
     expect(() => parseLoginFile('{oops', '/h/.codex/auth.json')).toThrow('/h/.codex/auth.json is not JSON: log in again');
   });
@@ -164,7 +176,8 @@ describe('login files: their credentials and the placeholder copy (R164)', () =>
 
 function resolved(overrides: Partial<ResolvedRun> = {}): ResolvedRun {
   return {
-    command: 'codex',
+    command: 'agent',
+    agent: { id: 'codex', passEnv: [] },
     workdir: '/w/proj',
     envDir: '/w/proj/.codex/.environment',
     sessionsDir: '/w/proj/.codex/.environment/sessions',
@@ -226,7 +239,7 @@ describe('the docker argv with credentials kept outside (R160-R164)', () => {
     const argv = buildDockerRunArgs(
       assembleRunPlan(
         resolved({
-          authFile: '/home/me/.codex/auth.json',
+          agent: { id: 'codex', credentialFile: '/home/me/.codex/auth.json', passEnv: [] },
           noInspect: ['bank.example.com', '*.pinned.test'],
           secrets: { dir: '/run/user/1000/codex-sandbox/secrets', loginCopy: true, names: ['GH_TOKEN'] },
         }),
@@ -271,11 +284,20 @@ describe('the docker argv with credentials kept outside (R160-R164)', () => {
 
   it('without a login copy the login file is mounted as before; a session records the real login file, not the copy', () => {
     const plain = buildDockerRunArgs(
-      assembleRunPlan(resolved({ authFile: '/h/auth.json', secrets: { dir: '/s', loginCopy: false, names: [] } })),
+      assembleRunPlan(
+        resolved({
+          agent: { id: 'codex', credentialFile: '/h/auth.json', passEnv: [] },
+          secrets: { dir: '/s', loginCopy: false, names: [] },
+        }),
+      ),
     );
     expect(plain).toContain('type=bind,source=/h/auth.json,target=/app/w/proj/.codex/.environment/auth.json,readonly');
     const session = assembleRunPlan(
-      resolved({ authFile: '/h/auth.json', session: { name: 's1' }, secrets: { dir: '/s', loginCopy: true, names: [] } }),
+      resolved({
+        agent: { id: 'codex', credentialFile: '/h/auth.json', passEnv: [] },
+        session: { name: 's1', keep: false, replace: false, parallel: false, strictMounts: false },
+        secrets: { dir: '/s', loginCopy: true, names: [] },
+      }),
     );
     expect(serializeMountSet(session.mounts)).toBe(
       JSON.stringify([

@@ -1,11 +1,32 @@
-import {
-  listAuthCandidates,
-  listConfigCandidates,
-  listPromptsCandidates,
-  type SearchInputs,
-} from '../../scripts/core/agents/search-order.js';
+import path from 'node:path';
+import { listSearchDirs } from '../../scripts/core/agents/search-order.js';
 
-const BASE: SearchInputs = { workdir: '/w', envDir: '/w/.codex/.environment', home: '/h', configDir: '/cfg' };
+/** Codex's search (R8-R10) as the registry's data gives it: its variable, the per-project home as `envDir`. */
+interface CodexInputs {
+  configFlag?: { path: string; isDirectory: boolean };
+  /** `CODEX_CONFIG_DIR`. */
+  configDir?: string;
+  home?: string;
+  workdir: string;
+  envDir: string;
+  storeDir?: string;
+}
+
+function searchCodex(inputs: CodexInputs) {
+  return listSearchDirs('codex', {
+    ...(inputs.configFlag === undefined ? {} : { configFlag: inputs.configFlag }),
+    env: inputs.configDir === undefined ? {} : { CODEX_CONFIG_DIR: inputs.configDir },
+    ...(inputs.home === undefined ? {} : { home: inputs.home }),
+    workdir: inputs.workdir,
+    projectDir: inputs.envDir,
+    ...(inputs.storeDir === undefined ? {} : { storeDir: inputs.storeDir }),
+  });
+}
+const listConfigCandidates = (inputs: CodexInputs) => searchCodex(inputs).config.map((dir) => path.join(dir, 'config.toml'));
+const listAuthCandidates = (inputs: CodexInputs) => searchCodex(inputs).credential.map((dir) => path.join(dir, 'auth.json'));
+const listPromptsCandidates = (inputs: CodexInputs) => searchCodex(inputs).configDirs.map((dir) => path.join(dir, 'prompts'));
+
+const BASE: CodexInputs = { workdir: '/w', envDir: '/w/.codex/.environment', home: '/h', configDir: '/cfg' };
 
 describe('listConfigCandidates', () => {
   it('CODEX_CONFIG_DIR, ~/.codex, ~/.config/codex, WORK/codex, WORK/.codex', () => {

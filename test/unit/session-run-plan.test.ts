@@ -7,7 +7,8 @@ const HASH = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 
 function resolved(overrides: Partial<ResolvedRun> = {}): ResolvedRun {
   return {
-    command: 'codex',
+    command: 'agent',
+    agent: { id: 'codex', passEnv: [] },
     workdir: '/w/proj',
     envDir: '/w/proj/.codex/.environment',
     sessionsDir: '/w/proj/.codex/.environment/sessions',
@@ -124,7 +125,11 @@ describe('several workdirs', () => {
 
 describe('named session', () => {
   it('starts detached (no --rm/-i/-t), labelled, SANDBOX_COMMAND=session, no command args', () => {
-    const argv = buildDockerRunArgs(assembleRunPlan(resolved({ command: 'shell', session: { name: 'dev' } })));
+    const argv = buildDockerRunArgs(
+      assembleRunPlan(
+        resolved({ command: 'shell', session: { name: 'dev', keep: false, replace: false, parallel: false, strictMounts: false } }),
+      ),
+    );
     const mounts = JSON.stringify([['/w/proj', '/app/w/proj', 'rw']]);
     expect(argv).toEqual([
       'run',

@@ -2,7 +2,9 @@ import { UsageError } from '../errors.js';
 import type { AgentSpec } from './agent-spec.js';
 import { CLAUDE } from './claude.js';
 import { CODEX } from './codex.js';
+import { COPILOT } from './copilot.js';
 import { GEMINI } from './gemini.js';
+import { OPENCODE } from './opencode.js';
 
 export type { AgentSpec, SecretHosts } from './agent-spec.js';
 
@@ -12,11 +14,22 @@ export type { AgentSpec, SecretHosts } from './agent-spec.js';
  * its file, its id here and its docs (ARCHITECTURE.md, "Adding an agent"); the flows read
  * this table and never name an agent themselves.
  */
-export const AGENT_IDS = ['codex', 'claude', 'gemini'] as const;
+export const AGENT_IDS = ['codex', 'claude', 'gemini', 'copilot', 'opencode'] as const;
 export type AgentId = (typeof AGENT_IDS)[number];
 export const DEFAULT_AGENT: AgentId = 'codex';
 
-export const AGENTS: Readonly<Record<AgentId, AgentSpec>> = { codex: CODEX, claude: CLAUDE, gemini: GEMINI };
+export const AGENTS: Readonly<Record<AgentId, AgentSpec>> = {
+  codex: CODEX,
+  claude: CLAUDE,
+  gemini: GEMINI,
+  copilot: COPILOT,
+  opencode: OPENCODE,
+};
+
+/** A registry id as found in data (a label, a record), or undefined. */
+export function findAgentId(value: string | undefined): AgentId | undefined {
+  return AGENT_IDS.find((id) => id === value);
+}
 
 /** `--agent NAME` / `[run] agent = NAME`: one of the registry's ids. */
 export function parseAgentId(value: string, source: string): AgentId {
@@ -54,7 +67,16 @@ export function buildHeadlessArgs(
   return { args, lastMessage: headless.lastMessage };
 }
 
-/** The agent's home in the container, below the Codex home's container path. */
+/**
+ * The agent a container names (SANDBOX_AGENT, its agent label): none for the image's default,
+ * which the entrypoint starts when none is named (image/CONTRACT.md), so a default run's argv
+ * is the one from before there were several agents (and older launchers read it alike).
+ */
+export function selectedAgent(id: AgentId): AgentId | undefined {
+  return id === DEFAULT_AGENT ? undefined : id;
+}
+
+/** The agent's home in the container: the per-project home's container path, or its `homeDir` below it. */
 export function agentHomeIn(codexHome: string, agent: AgentSpec): string {
   return agent.homeDir === '' ? codexHome : `${codexHome}/${agent.homeDir}`;
 }

@@ -22,7 +22,8 @@ export const CLAUDE: AgentSpec = {
   },
   configDir: '',
   configFiles: ['settings.json', 'CLAUDE.md'],
-  hostConfig: { env: 'CLAUDE_CONFIG_DIR', home: '.claude' },
+  configDirs: [],
+  hostSearch: [{ env: 'CLAUDE_CONFIG_DIR' }, { store: true }, { home: '.claude' }],
   credentialFile: '.credentials.json',
   keyEnv: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL'],
   storedKeyEnv: 'ANTHROPIC_API_KEY',
@@ -39,7 +40,9 @@ export const CLAUDE: AgentSpec = {
     baseUrlEnv: 'ANTHROPIC_BASE_URL',
     baseUrlWithLogin: true,
   },
-  interactiveArgs: [],
+  // npm 9 installs both the glibc and the musl native package (~390 MB each); its postinstall
+  // (install.cjs) has hard-linked the right one to bin/claude.exe already (R130).
+  installPrune: ['node_modules/@anthropic-ai/claude-code-linux-*'],
   headless: { args: ['-p', '--dangerously-skip-permissions', '{args}', '--', '{prompt}'], lastMessage: 'stdout' },
   login: {
     // Prints a URL, then reads the code the browser shows ("Paste code here").

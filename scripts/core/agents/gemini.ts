@@ -15,7 +15,8 @@ export const GEMINI: AgentSpec = {
   fixedEnv: { SANDBOX: 'codex-sandbox' },
   configDir: '.gemini',
   configFiles: ['settings.json', 'GEMINI.md'],
-  hostConfig: { env: 'GEMINI_CLI_HOME', envSuffix: '.gemini', home: '.gemini' },
+  configDirs: [],
+  hostSearch: [{ env: 'GEMINI_CLI_HOME', suffix: '.gemini' }, { store: true }, { home: '.gemini' }],
   credentialFile: 'oauth_creds.json',
   keyEnv: [
     'GEMINI_API_KEY',
@@ -38,7 +39,6 @@ export const GEMINI: AgentSpec = {
     login: ['oauth2.googleapis.com', 'www.googleapis.com', 'cloudcode-pa.googleapis.com'],
     baseUrlEnv: 'GOOGLE_GEMINI_BASE_URL',
   },
-  interactiveArgs: [],
   // One element: a prompt that starts with '-' is still the prompt's value, not a flag.
   headless: { args: ['--yolo', '--skip-trust', '{args}', '--prompt={prompt}'], lastMessage: 'stdout' },
   login: {

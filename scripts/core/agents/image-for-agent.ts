@@ -1,4 +1,4 @@
-import { AGENT_IDS, AGENTS, type AgentId } from './agents.js';
+import { AGENT_IDS, AGENTS, DEFAULT_AGENT, type AgentId } from './agents.js';
 import { classifyImageContract } from '../run/container-identity.js';
 import { readImageAgents } from '../image/image-labels.js';
 import { buildCommandFor, parseSandboxTag, type AgentVersions, type BuildRequest } from '../image/image-tags.js';
@@ -22,7 +22,7 @@ function listIds(agents: readonly AgentId[]): string {
 /**
  * `codex-sandbox:latest` follows what users run: a missing or outdated one is built, and
  * one that lacks the agent is rebuilt with the agents it has (at the versions its labels
- * name) plus that agent (latest). An image from before the agent labels had Codex only.
+ * name) plus that agent (latest). An image from before the agent labels had the default agent (Codex) only.
  */
 function decideForLatest(image: string, info: { exists: boolean; labels: Record<string, string> }, agent: AgentId): ImageDecision {
   if (!info.exists) {
@@ -33,7 +33,7 @@ function decideForLatest(image: string, info: { exists: boolean; labels: Record<
   const versions: AgentVersions = readImageAgents(info.labels);
   const has = AGENT_IDS.filter((id) => versions[id] !== undefined);
   if (contract === 'current' && has.includes(agent)) return { kind: 'use' };
-  const kept = contract === 'outdated' && has.length === 0 ? (['codex'] as AgentId[]) : has;
+  const kept = contract === 'outdated' && has.length === 0 ? [DEFAULT_AGENT] : has;
   const agents = AGENT_IDS.filter((id) => id === agent || kept.includes(id));
   const message =
     contract === 'outdated'

@@ -1,58 +1,61 @@
 import path from 'node:path';
+import type { SearchPlace } from './agent-spec.js';
+import { AGENTS, type AgentId } from './agents.js';
 
-/** Resolved inputs of the search orders (R8-R10) (all paths absolute). */
+/** Resolved inputs of an agent's host search (R8-R10, R124); all paths absolute. */
 export interface SearchInputs {
-  /** `--config`: the file it names, or the directory holding config.toml. */
+  /** `--config`: the file it names, or the directory holding the agent's `configFlag` file. */
   configFlag?: { path: string; isDirectory: boolean };
-  /** `CODEX_CONFIG_DIR`. */
-  configDir?: string;
+  /** The host's variables; a `checked` place's already resolved to its physical directory by the host layer. */
+  env: Readonly<Record<string, string | undefined>>;
   home?: string;
   workdir: string;
-  /** The per-project Codex home (`WORK_DIR/.codex/.environment` or `--codex-home`). */
-  envDir: string;
-  /** Where `run-in-container login` stored Codex's login (`~/.config/codex-sandbox/credentials/codex`, R136). */
+  /** The agent's configuration directory in the per-project home (host path). */
+  projectDir: string;
+  /** Where `run-in-container login` stored the agent's login (`~/.config/codex-sandbox/credentials/<id>`, R136). */
   storeDir?: string;
 }
 
-/** Directories searched after the explicit ones, in the order of R8. */
-function sharedDirs(inputs: SearchInputs): string[] {
-  const dirs: string[] = [];
-  if (inputs.configDir !== undefined) dirs.push(inputs.configDir);
-  if (inputs.home !== undefined && inputs.home !== '') {
-    dirs.push(path.join(inputs.home, '.codex'), path.join(inputs.home, '.config', 'codex'));
+/** The directories searched, in order: for configuration files, for `configDirs`, for the login file. */
+export interface SearchDirs {
+  config: string[];
+  configDirs: string[];
+  credential: string[];
+}
+
+/** One place of the registry's `hostSearch` as a directory on this host, if it is one here. */
+function placeDir(place: SearchPlace, inputs: SearchInputs): string | undefined {
+  if ('env' in place) {
+    const value = inputs.env[place.env];
+    // A relative directory in a variable means nothing to the launcher (a `checked` one was resolved).
+    return value === undefined || !path.isAbsolute(value) ? undefined : path.join(value, place.suffix ?? '');
   }
-  dirs.push(path.join(inputs.workdir, 'codex'), path.join(inputs.workdir, '.codex'));
-  return dirs;
-}
-
-/** The directory `--config` points into: itself when a directory, else its parent. */
-function configFlagDir(inputs: SearchInputs): string | undefined {
-  const flag = inputs.configFlag;
-  if (flag === undefined) return undefined;
-  return flag.isDirectory ? flag.path : path.dirname(flag.path);
-}
-
-/** config.toml sources after `--config`: CODEX_CONFIG_DIR, ~/.codex, ~/.config/codex, WORK/codex, WORK/.codex. */
-export function listConfigCandidates(inputs: SearchInputs): string[] {
-  return sharedDirs(inputs).map((dir) => path.join(dir, 'config.toml'));
+  if ('home' in place) return inputs.home === undefined || inputs.home === '' ? undefined : path.join(inputs.home, place.home);
+  if ('workdir' in place) return path.join(inputs.workdir, place.workdir);
+  if ('store' in place) return inputs.storeDir;
+  return inputs.projectDir;
 }
 
 /**
- * auth.json after `--auth_file`/`CODEX_AUTH_FILE`: the `--config` directory, then the shared
- * directories with the login store after CODEX_CONFIG_DIR (before ~/.codex and the workdir),
- * then an auth.json already in the Codex home.
+ * The host directories an agent's configuration and login are searched in (R8-R10, R124), in
+ * the registry's order. `--config` (its file is taken directly) puts its directory first for
+ * the login (a file's parent) and for `configDirs` (only a directory); the login store and the
+ * per-project home are searched for the login only.
  */
-export function listAuthCandidates(inputs: SearchInputs): string[] {
-  const flagDir = configFlagDir(inputs);
-  const shared = sharedDirs(inputs);
-  if (inputs.storeDir !== undefined) shared.splice(inputs.configDir === undefined ? 0 : 1, 0, inputs.storeDir);
-  const dirs = flagDir === undefined ? shared : [flagDir, ...shared];
-  return [...dirs, inputs.envDir].map((dir) => path.join(dir, 'auth.json'));
-}
-
-/** `prompts/` directories: the `--config` directory (only if it is one), then the shared ones. */
-export function listPromptsCandidates(inputs: SearchInputs): string[] {
+export function listSearchDirs(agent: AgentId, inputs: SearchInputs): SearchDirs {
+  const config: string[] = [];
+  const credential: string[] = [];
+  for (const place of AGENTS[agent].hostSearch) {
+    const dir = placeDir(place, inputs);
+    if (dir === undefined) continue;
+    credential.push(dir);
+    if (!('store' in place) && !('project' in place)) config.push(dir);
+  }
   const flag = inputs.configFlag;
-  const first = flag !== undefined && flag.isDirectory ? [flag.path] : [];
-  return [...first, ...sharedDirs(inputs)].map((dir) => path.join(dir, 'prompts'));
+  if (flag === undefined) return { config, configDirs: [...config], credential };
+  return {
+    config,
+    configDirs: flag.isDirectory ? [flag.path, ...config] : [...config],
+    credential: [flag.isDirectory ? flag.path : path.dirname(flag.path), ...credential],
+  };
 }

@@ -1,7 +1,7 @@
-import { AGENTS } from '../agents/agents.js';
+import { AGENTS, DEFAULT_AGENT } from '../agents/agents.js';
 
 /** Always allowed for Codex: what it needs to log in and talk to OpenAI (the registry's list, R14). */
-export const DEFAULT_ALLOWED_DOMAINS: readonly string[] = AGENTS.codex.allowlist;
+export const DEFAULT_ALLOWED_DOMAINS: readonly string[] = AGENTS[DEFAULT_AGENT].allowlist;
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 

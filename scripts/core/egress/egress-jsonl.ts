@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { findAgentId, type AgentId } from '../agents/agents.js';
 import { readPolicyChange, type PolicyChange } from './egress-changes.js';
 import { EGRESS_REASONS, type EgressKind, type EgressReason } from './egress-log-parser.js';
 import { sanitizeMalformedName, sanitizeName, sanitizeProtocol } from './egress-names.js';
@@ -8,7 +9,7 @@ import type { EgressDestination, EgressRecord } from './egress-summary.js';
 const KINDS: readonly EgressKind[] = ['dns', 'http', 'tls', 'connect', 'request'];
 
 /**
- * One JSON object per live policy change (`"kind":"policy"`, R170), one per destination, then
+ * The run's agent (`{"agent": ID}`, R199), one JSON object per live policy change (`"kind":"policy"`, R170), one per destination, then
  * `{"dropped": N}` when events were not recorded. With `maxBytes` (R146), lines past it are
  * left out and their events counted as dropped (the changes come first: they are few).
  */
@@ -18,6 +19,7 @@ export function formatEgressJsonl(record: EgressRecord, maxBytes = Infinity): st
   let size = 40; // room for the dropped line
   const encoder = new TextEncoder();
   const entries: Array<[object, number]> = [
+    ...(record.agent === undefined ? [] : [[{ agent: record.agent }, 0] as [object, number]]),
     ...(record.changes ?? []).map((c): [object, number] => [{ kind: 'policy', ...c }, 1]),
     ...record.destinations.map((d): [object, number] => [d, d.count]),
   ];
@@ -67,19 +69,22 @@ export function parseEgressJsonl(text: string): EgressRecord & { badLines: numbe
   const changes: PolicyChange[] = [];
   let badLines = 0;
   let dropped = 0;
+  let agent: AgentId | undefined;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     try {
       const r = JSON.parse(line) as Record<string, unknown>;
       if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new Error('shape');
       if (Object.keys(r).length === 1 && isCount(r.dropped)) dropped += r.dropped;
+      else if (Object.keys(r).length === 1 && typeof r.agent === 'string' && findAgentId(r.agent) !== undefined)
+        agent = findAgentId(r.agent);
       else if (r.kind === 'policy') changes.push(readPolicyChange(r));
       else destinations.push(readDestination(r));
     } catch {
       badLines += 1;
     }
   }
-  return { destinations, dropped, ...(changes.length === 0 ? {} : { changes }), badLines };
+  return { destinations, dropped, ...(changes.length === 0 ? {} : { changes }), ...(agent === undefined ? {} : { agent }), badLines };
 }
 
 /** A request's fields (R166), each checked: the record is read back like any file the launcher did not just write. */

@@ -1,7 +1,6 @@
 import { formatPortEntry, parseAllowSpec, parsePort, type PortEntry } from './allow-spec.js';
 import type { HttpRule } from './http-rule.js';
-import { AGENTS, type AgentId } from '../agents/agents.js';
-import { DEFAULT_ALLOWED_DOMAINS } from './allowlist.js';
+import { AGENTS, DEFAULT_AGENT, type AgentId } from '../agents/agents.js';
 import { UsageError } from '../errors.js';
 import { type ProxySpec } from './proxy-spec.js';
 import { splitList } from '../split-list.js';
@@ -42,17 +41,17 @@ export interface EgressPolicy {
   ask?: number;
 }
 
-/** The layer every Codex run starts from: the OpenAI/ChatGPT hosts Codex needs. */
-export const DEFAULT_LAYER: EgressLayer = { source: 'defaults', allow: DEFAULT_ALLOWED_DOMAINS };
+/** The layer a run of the default agent starts from, plainly 'defaults' as before there were several agents (R14). */
+export const DEFAULT_LAYER: EgressLayer = { source: 'defaults', allow: AGENTS[DEFAULT_AGENT].allowlist };
 
 /**
  * The layer a run of `agent` starts from (R123): the registry's hosts, and those its login
  * refreshes through when it runs on a login file rather than an API key.
  */
 export function agentDefaultLayer(agent: AgentId, onLogin: boolean): EgressLayer {
-  if (agent === 'codex') return DEFAULT_LAYER;
   const spec = AGENTS[agent];
-  return { source: `defaults (${spec.title})`, allow: [...spec.allowlist, ...(onLogin ? spec.credentialHosts : [])] };
+  const allow = [...spec.allowlist, ...(onLogin ? spec.credentialHosts : [])];
+  return { source: agent === DEFAULT_AGENT ? DEFAULT_LAYER.source : `defaults (${spec.title})`, allow };
 }
 
 /** A list value as users write it in a variable or a settings file: SPECs split on spaces and commas. */

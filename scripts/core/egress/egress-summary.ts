@@ -1,3 +1,4 @@
+import type { AgentId } from '../agents/agents.js';
 import { explainInvalidDomain } from './allowlist.js';
 import type { PolicyChange } from './egress-changes.js';
 import type { EgressEvent, EgressReason } from './egress-log-parser.js';
@@ -17,9 +18,22 @@ export interface EgressRecord {
   dropped: number;
   /** Changes of the live policy during the run, in order; absent when there were none. */
   changes?: PolicyChange[];
+  /** The run's agent: whose background hosts its refusals are compared with (absent in records before R199). */
+  agent?: AgentId;
 }
 
 const SHOWN_IN_SUMMARY = 8;
+
+/**
+ * Hosts the run's agent tries on its own that no run needs (AgentSpec.backgroundHosts: host →
+ * why, e.g. an update check): shown as `host (why — not needed)`, never suggested for --allow.
+ */
+export type BackgroundHosts = Readonly<Record<string, string>>;
+
+/** Why `label` (a summary label or a name) is a background host, when it is one (own keys only: a name is never `__proto__`'s). */
+export function explainBackgroundHost(label: string | undefined, background: BackgroundHosts): string | undefined {
+  return label !== undefined && Object.hasOwn(background, label) ? background[label] : undefined;
+}
 
 const keyOf = (e: EgressEvent) =>
   [
@@ -211,9 +225,10 @@ function chooseSuggestions(entries: readonly SummaryEntry[]): { chosen: string[]
  * The one line printed after a run; undefined when nothing was refused. Only refusals are
  * listed (an admitted connection is never called refused), each destination once with its
  * reasons, long names shortened, as many as fit (`N more`); what the sandbox did not record is
- * counted (R143). Under 1,000 characters however many names, of whatever length (R145).
+ * counted (R143). Under 1,000 characters however many names, of whatever length (R145). The
+ * agent's background hosts say why they are not needed instead, and are never suggested.
  */
-export function formatEgressSummary(record: EgressRecord): string | undefined {
+export function formatEgressSummary(record: EgressRecord, background: BackgroundHosts = {}): string | undefined {
   const refused = record.destinations.filter((d) => d.verdict === 'refused');
   const dropped = record.dropped > 0 ? ` (+${record.dropped} events not recorded)` : '';
   if (refused.length === 0) {
@@ -225,7 +240,12 @@ export function formatEgressSummary(record: EgressRecord): string | undefined {
   let used = 0;
   for (const e of entries.slice(0, SHOWN_IN_SUMMARY)) {
     const allowedLive = live.some((pattern) => coversPattern(pattern, e.label)) ? ', then allowed live' : '';
-    const text = `${shortenLabel(e.label)} (${e.count}×${e.reasons.size === 0 ? '' : `, ${[...e.reasons].join(', ')}`}${allowedLive})`;
+    const why = explainBackgroundHost(e.label, background);
+    const detail =
+      why === undefined
+        ? `${e.count}×${e.reasons.size === 0 ? '' : `, ${[...e.reasons].join(', ')}`}${allowedLive}`
+        : `${why} — not needed`;
+    const text = `${shortenLabel(e.label)} (${detail})`;
     if (shown.length > 0 && used + text.length > ENTRIES_BUDGET) break;
     shown.push(text);
     used += text.length + 3;
@@ -233,8 +253,12 @@ export function formatEgressSummary(record: EgressRecord): string | undefined {
   const listed = shown.length;
   if (entries.length > listed) shown.push(`${entries.length - listed} more`);
   const noun = entries.length === 1 ? 'destination' : 'destinations';
-  // A name allowed live later in the run (allow, approve, --ask) needs no --allow (R167).
-  const { chosen, more } = chooseSuggestions(entries.filter((e) => !live.some((pattern) => coversPattern(pattern, e.label))));
+  // A name allowed live later in the run (allow, approve, --ask) needs no --allow (R167), nor one the agent tries on its own.
+  const { chosen, more } = chooseSuggestions(
+    entries.filter(
+      (e) => !live.some((pattern) => coversPattern(pattern, e.label)) && explainBackgroundHost(e.label, background) === undefined,
+    ),
+  );
   const allow = chosen.length === 0 ? '' : ` — allow with: ${chosen.map((s) => `--allow ${s}`).join(' ')}${more ? ' …' : ''}`;
   return `refused ${entries.length} ${noun}: ${shown.join(' · ')}${allow}${dropped}`;
 }

@@ -1,7 +1,7 @@
 import { clockOf } from './egress-changes.js';
 import type { EgressEvent } from './egress-log-parser.js';
 import { describeRequestReason } from './egress-requests.js';
-import { describeDestination, type EgressDestination } from './egress-summary.js';
+import { describeDestination, explainBackgroundHost, type BackgroundHosts, type EgressDestination } from './egress-summary.js';
 
 /** `512 B`, `1.5 KiB`, `2.0 MiB`; `?` when unknown. */
 function formatBytes(bytes: number | undefined): string {
@@ -33,6 +33,12 @@ export function describeOutcome(d: Shown): string {
 export function describeTarget(d: Shown): string {
   const address = d.name !== undefined && d.address !== undefined ? ` (${d.address})` : '';
   return `${describeDestination({ ...d, count: 1 } as EgressDestination)}${address}`;
+}
+
+/** ` (Codex's update check — not needed)` after a refused background host of the agent, else ''. */
+export function describeBackgroundNote(d: Shown, background: BackgroundHosts): string {
+  const why = d.verdict === 'refused' ? explainBackgroundHost(d.name, background) : undefined;
+  return why === undefined ? '' : ` (${why} — not needed)`;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { CODEX_HOME_TARGET, EGRESS_LOG_TARGET } from '../run/assemble-run-plan.js';
+import { EGRESS_LOG_TARGET } from '../run/assemble-run-plan.js';
+import { CODEX_HOME_TARGET } from '../run/container-identity.js';
 import { splitKubeLabels, toKubeName, type KubeObject } from './kube-metadata.js';
 export { DEFAULT_KUBE_SECRET } from './kube-metadata.js';
 import { CONTAINER_SYSCTLS, ENTRYPOINT_CAPABILITIES, type RunPlan } from '../run/run-plan.js';

@@ -32,8 +32,6 @@ const SUPPORTED_RELEASES: Readonly<Record<string, { title: string; nodejsMajor: 
   bookworm: { title: 'Debian 12 (bookworm)', nodejsMajor: 18 },
 };
 const MIN_GLIBC: [number, number] = [2, 28];
-/** Agents whose install brings a newer Node of its own when the base's is too old (install-agent.sh, R130). */
-const OWN_NODE: readonly AgentId[] = ['gemini'];
 
 export function parseBaseProbe(output: string): BaseFacts {
   const [facts = '', release = ''] = output.split(/^---$/m);
@@ -59,10 +57,10 @@ function describeOs(os: Record<string, string>): string {
   return escapeTerminalText(os.PRETTY_NAME ?? ([os.ID, os.VERSION_ID].filter(Boolean).join(' ') || 'an unknown system'));
 }
 
-function minimumNode(agents: readonly AgentId[], ownNodeAllowed: boolean): { major: number; agent?: AgentId } {
+/** The newest Node an agent needs of the Node the build installs from Debian (no base Node). */
+function minimumNode(agents: readonly AgentId[]): { major: number; agent?: AgentId } {
   let found: { major: number; agent?: AgentId } = { major: 0 };
   for (const id of agents) {
-    if (ownNodeAllowed && OWN_NODE.includes(id)) continue;
     if (AGENTS[id].minNodeMajor > found.major) found = { major: AGENTS[id].minNodeMajor, agent: id };
   }
   return found;
@@ -99,16 +97,10 @@ export function checkBaseFacts(image: string, facts: BaseFacts, agents: readonly
   }
   if (facts.nodeMajor !== undefined) {
     if (!facts.npm) throw new UsageError(`${name} has node but no npm: the agents are installed with npm; add npm to the base`);
-    const need = minimumNode(agents, true);
-    if (facts.nodeMajor < need.major) {
-      throw new UsageError(
-        `${name} has Node ${facts.nodeMajor}, ${need.agent ?? ''} needs Node >= ${need.major}: use a base with Node >= ${need.major}` +
-          withoutAgent(agents, need.agent),
-      );
-    }
+    // An agent newer than the base's Node gets a Node of its own from npm (install-agent.sh, R130).
     return { installsNode: false };
   }
-  const need = minimumNode(agents, false);
+  const need = minimumNode(agents);
   if (release.nodejsMajor < need.major) {
     throw new UsageError(
       `${name} has no Node.js and ${release.title}'s nodejs is ${release.nodejsMajor}, ${need.agent ?? ''} needs Node >= ${need.major}: ` +

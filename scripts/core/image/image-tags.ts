@@ -1,4 +1,4 @@
-import { AGENT_IDS, type AgentId } from '../agents/agents.js';
+import { AGENT_IDS, DEFAULT_AGENT, type AgentId } from '../agents/agents.js';
 import { listBuildEgressArgs, type BuildEgress } from '../egress/build-egress-args.js';
 import { UsageError } from '../errors.js';
 
@@ -7,13 +7,13 @@ export const DEFAULT_IMAGE = `${IMAGE_REPOSITORY}:latest`;
 export const DEFAULT_NODE_MAJOR = 22;
 export const SUPPORTED_NODE_MAJORS: readonly number[] = [18, 20, 22];
 /** What `build` installs without `--agents` (R31). */
-export const DEFAULT_BUILD_AGENTS: readonly AgentId[] = ['codex'];
+export const DEFAULT_BUILD_AGENTS: readonly AgentId[] = [DEFAULT_AGENT];
 
 /** npm versions per agent; an absent entry means the registry's latest at build time. */
 export type AgentVersions = Partial<Record<AgentId, string>>;
 
 export interface BuildRequest {
-  /** The agents to install, in registry order (absent: codex only). */
+  /** The agents to install, in registry order (absent: the default agent only). */
   agents?: readonly AgentId[];
   versions?: AgentVersions;
   node?: number;
@@ -47,7 +47,7 @@ export interface SandboxTag {
   agents?: AgentId[];
   versions?: AgentVersions;
   node?: number;
-  /** The Codex version of a tag that has one (kept for the exec report). */
+  /** The default agent's version of a tag that has one (the field from before other agents). */
   codexVersion?: string;
 }
 
@@ -84,13 +84,14 @@ export function validateNodeMajor(node: number): number {
 }
 
 /**
- * The tag of a built image (R131): `codex-sandbox:<codex>-node<N>` for Codex alone (as
- * before there were several agents), else `codex-sandbox:<id>-<version>_<id>-<version>…-node<N>`
+ * The tag of a built image (R131): `codex-sandbox:<version>-node<N>` for the default agent
+ * alone (Codex's tags from before there were several agents), else `codex-sandbox:<id>-<version>_<id>-<version>…-node<N>`
  * in registry order. Versions never hold `_`, so the parts split back unambiguously.
  */
 export function formatSandboxTag(versions: AgentVersions, nodeMajor: number | string): string {
   const agents = AGENT_IDS.filter((id) => versions[id] !== undefined);
-  const body = agents.length === 1 && agents[0] === 'codex' ? `${versions.codex}` : agents.map((id) => `${id}-${versions[id]}`).join('_');
+  const alone = agents.length === 1 && agents[0] === DEFAULT_AGENT;
+  const body = alone ? `${versions[DEFAULT_AGENT]}` : agents.map((id) => `${id}-${versions[id]}`).join('_');
   const tag = `${body}-node${nodeMajor}`;
   if (agents.length === 0 || !DOCKER_TAG.test(tag)) throw new UsageError(`cannot make an image tag of ${JSON.stringify(tag)}`);
   return `${IMAGE_REPOSITORY}:${tag}`;
@@ -116,10 +117,11 @@ export function parseSandboxTag(image: string): SandboxTag | undefined {
   const match = /^codex-sandbox:(.+)-node([0-9]{1,3})$/.exec(image);
   const body = match?.[1];
   if (match === null || body === undefined) return undefined;
-  const versions = isAgentVersion(body) ? { codex: body } : parseAgentParts(body);
+  const versions: AgentVersions | undefined = isAgentVersion(body) ? { [DEFAULT_AGENT]: body } : parseAgentParts(body);
   if (versions === undefined) return undefined;
   const agents = AGENT_IDS.filter((id) => versions[id] !== undefined);
-  return { agents, versions, node: Number(match[2]), ...(versions.codex === undefined ? {} : { codexVersion: versions.codex }) };
+  const defaultVersion = versions[DEFAULT_AGENT];
+  return { agents, versions, node: Number(match[2]), ...(defaultVersion === undefined ? {} : { codexVersion: defaultVersion }) };
 }
 
 /** The Dockerfile's build arg that pins an agent's version (image/Dockerfile, R130). */

@@ -1,5 +1,5 @@
 import { AGENTS } from '../agents/agents.js';
-import { CODEX_HOME_TARGET, listAgentEnv, listBaseEnv, listBaseLabels } from '../run/assemble-run-plan.js';
+import { CODEX_HOME_TARGET, listAgentEnv, listBaseEnv, listBaseLabels } from '../run/container-identity.js';
 import type { EgressLayer, EgressPolicy } from '../egress/egress-policy.js';
 import { listCaMounts, listEgressAddHosts, listEgressEnv, listEgressSecrets } from '../egress/egress-run-args.js';
 import type { ContainerLogin } from './login-flows.js';

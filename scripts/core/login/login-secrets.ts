@@ -8,7 +8,12 @@ export interface LoginSecret {
 
 /** Fields holding a credential: tokens, keys, secrets; not their expiry, type or scope (R164). */
 function isSecretKey(key: string): boolean {
-  return /token|key|secret/i.test(key) && !/^expir/i.test(key) && !/type$/i.test(key) && !/^scopes?$/i.test(key);
+  return (
+    (/token|key|secret|password/i.test(key) || /^(access|refresh)$/i.test(key)) &&
+    !/^expir/i.test(key) &&
+    !/type$/i.test(key) &&
+    !/^scopes?$/i.test(key)
+  );
 }
 
 /** Parses a login file's text (auth.json, .credentials.json, oauth_creds.json); `file` names it in errors. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { agentConfigIn, agentHomeIn, AGENTS, DEFAULT_AGENT, type AgentId } from '../agents/agents.js';
-import { buildContainerName, LABELS } from './container-identity.js';
+import { agentConfigIn, agentHomeIn, AGENTS, selectedAgent, type AgentId } from '../agents/agents.js';
+import { buildContainerName, CODEX_HOME_TARGET, listAgentEnv, listBaseEnv, listBaseLabels } from './container-identity.js';
 import type { EgressPolicy } from '../egress/egress-policy.js';
 import { listCaMounts, listEgressAddHosts, listEgressEnv, listEgressSecrets } from '../egress/egress-run-args.js';
 import { containerPathFor, type Mount } from './mount-spec.js';
@@ -11,25 +11,33 @@ import { serializeMountSet } from '../session/session-mounts.js';
 import { HANDBACK_TARGET, handbackDirName } from '../login/login-handback.js';
 import { loginCopyName, NO_INSPECT_ENV, SECRETS_TARGET, secretsFileName } from './run-secrets.js';
 
-/** Where the per-project Codex home is mounted inside the container. */
-export const CODEX_HOME_TARGET = '/codex_home';
+/** The agent a run starts (R120). */
+export const agentIdOf = (run: Pick<ResolvedRun, 'agent'>): AgentId => run.agent.id;
 
-/** Everything resolved and validated by the host layer, as plain values. */
-/** The agent a run starts (R120): `agent` is set for the others only, Codex's home being the run's own. */
-export const agentIdOf = (run: Pick<ResolvedRun, 'agent'>): AgentId => run.agent?.id ?? DEFAULT_AGENT;
+/** `--name NAME [--keep] [--replace|--parallel] [--strict-mounts]`: a named session (R41, R42). */
+export interface RunSession {
+  name: string;
+  keep: boolean;
+  replace: boolean;
+  parallel: boolean;
+  strictMounts: boolean;
+}
 
+/**
+ * Everything resolved and validated by the host layer, as plain values: the whole truth of a
+ * run, how it is driven (tty, session, tracking, headless) included; the flows read nothing else.
+ */
 export interface ResolvedRun {
-  /** 'codex' runs the agent; 'shell' runs `args` (or a login shell) in the same sandbox. */
-  command: 'codex' | 'shell';
+  /** 'agent' runs the agent (labelled with its id); 'shell' runs `args` (or a login shell) in the same sandbox. */
+  command: 'agent' | 'shell';
   /**
-   * Another agent than Codex (R120-R125): its id, its login file (host path, mounted
-   * read-only) and the host variables passed by name. Absent: Codex, exactly as before.
+   * The agent (R120-R125): its id, its login file (host path, mounted read-only at the
+   * registry's place in its home) and the host variables passed by name.
    */
-  agent?: { id: AgentId; credentialFile?: string; passEnv: readonly string[] };
+  agent: { id: AgentId; credentialFile?: string; passEnv: readonly string[] };
   workdir: string;
   envDir: string;
   sessionsDir: string;
-  authFile?: string;
   readOnly: readonly string[];
   allowlist: readonly string[];
   /** Ports, denies, host ports and proxy beyond `allowlist` (R80-R86); absent: none. */
@@ -61,7 +69,11 @@ export interface ResolvedRun {
   /** More workdirs after the first (R40), each mounted at /app<path>; absent: just one. */
   extraWorkdirs?: readonly string[];
   /** `--name`: a session started detached (SANDBOX_COMMAND=session), entered with docker exec. */
-  session?: { name: string };
+  session?: RunSession;
+  /** `--track`: the workdir recorded before and after the run (R54); absent: not recorded. */
+  track?: boolean;
+  /** `exec` (R50): the agent's headless mode, no TTY, its output captured for a report; absent: interactive. */
+  headless?: boolean;
   /**
    * Host dir for the raw egress log, outside every agent-writable tree (set on every run).
    * Mounted for plain runs only: a session keeps its log inside the container and hands it
@@ -105,11 +117,8 @@ function listMounts(run: ResolvedRun): Mount[] {
     mounts.push({ source: run.egressLogDir, target: EGRESS_LOG_TARGET, readonly: false });
   const extraWorkdirMounts = (run.extraWorkdirs ?? []).map((dir) => ({ source: dir, target: containerPathFor(dir), readonly: false }));
   mounts.splice(1, 0, ...extraWorkdirMounts);
-  if (run.authFile !== undefined) {
-    mounts.push(loginMount(run, run.authFile, `${home}/auth.json`));
-  }
-  const credential = run.agent?.credentialFile;
-  if (run.agent !== undefined && credential !== undefined) {
+  const credential = run.agent.credentialFile;
+  if (credential !== undefined) {
     const spec = AGENTS[run.agent.id];
     mounts.push(loginMount(run, credential, `${agentConfigIn(home, spec)}/${spec.credentialFile}`));
   }
@@ -143,74 +152,15 @@ function loginMount(run: ResolvedRun, file: string, target: string): Mount {
   return { source: copy, target, readonly: true, origin: file };
 }
 
-/** What every launcher container is labelled with: a run's and a login's, so they cannot drift (R17, R120). */
-export interface ContainerIdentity {
-  /** Absent for a login: it has no workdir. */
-  workdir?: string;
-  runId: string;
-  command: string;
-  launcherPid: number;
-  launcherHost: string;
-  launcherVersion: string;
-  agent?: AgentId;
-}
-
-/** The labels the reaper, `list` and the sessions find a container by (R17). */
-export function listBaseLabels(identity: ContainerIdentity): Array<[string, string]> {
-  const labels: Array<[string, string]> = [
-    [LABELS.managed, 'true'],
-    ...(identity.workdir === undefined ? [] : ([[LABELS.workdir, identity.workdir]] as Array<[string, string]>)),
-    [LABELS.runId, identity.runId],
-    [LABELS.command, identity.command],
-    [LABELS.launcherPid, String(identity.launcherPid)],
-    [LABELS.launcherHost, identity.launcherHost],
-    [LABELS.version, identity.launcherVersion],
-  ];
-  if (identity.agent !== undefined) labels.push([LABELS.agent, identity.agent]);
-  return labels;
-}
-
-/** The entrypoint's common variables: the Codex home (also HOME), the allowed names, the host's uid/gid (R7). */
-export function listBaseEnv(base: {
-  /** Absent for a login: it has no workdir. */
-  workingDir?: string;
-  envDir: string;
-  domains: readonly string[];
-  uid: number;
-  gid: number;
-}): Array<[string, string]> {
-  return [
-    ['CODEX_HOME', CODEX_HOME_TARGET],
-    ['HOME', CODEX_HOME_TARGET],
-    ...(base.workingDir === undefined ? [] : ([['SANDBOX_WORKDIR', base.workingDir]] as Array<[string, string]>)),
-    ['SANDBOX_ENV_DIR', base.envDir],
-    ['SANDBOX_ALLOWED_DOMAINS', base.domains.join(' ')],
-    ['SANDBOX_HOST_UID', String(base.uid)],
-    ['SANDBOX_HOST_GID', String(base.gid)],
-  ];
-}
-
 /** Labels that find, name and describe the container (R17, R41, R120). */
 function listLabels(run: ResolvedRun, mounts: readonly Mount[], workdirs: readonly string[]): Array<[string, string]> {
-  const labels = listBaseLabels({ ...run, agent: run.agent?.id });
+  const command = run.command === 'shell' ? run.command : run.agent.id;
+  const labels = listBaseLabels({ ...run, command, agent: selectedAgent(run.agent.id) });
   if (workdirs.length > 1) labels.push([SESSION_LABELS.workdirs, JSON.stringify(workdirs)]);
   if (run.session !== undefined) {
     labels.push([SESSION_LABELS.session, run.session.name], [SESSION_LABELS.mounts, serializeMountSet(mounts)]);
   }
   return labels;
-}
-
-/**
- * What the entrypoint and the agent need to know about the agent: which one (SANDBOX_AGENT),
- * `agentHome` in its own home variables, and the registry's fixed settings (R121, R122).
- * A run's and a login's container both take it from here.
- */
-export function listAgentEnv(agent: AgentId, agentHome: string): Array<[string, string]> {
-  const spec = AGENTS[agent];
-  const env: Array<[string, string]> = [['SANDBOX_AGENT', agent]];
-  for (const name of spec.homeEnv) env.push([name, agentHome]);
-  for (const [name, value] of Object.entries(spec.fixedEnv)) env.push([name, value]);
-  return env;
 }
 
 /** The pure step from resolved inputs to the RunPlan that becomes `docker run`. */
@@ -222,7 +172,11 @@ export function assembleRunPlan(run: ResolvedRun): RunPlan {
   const env = listBaseEnv({ workingDir, envDir: envDirInContainer, domains: run.allowlist, uid: run.uid, gid: run.gid });
   if (run.egressLogDir !== undefined) env.push(['SANDBOX_EGRESS_LOG', '1']);
   const home = codexHomeInContainer(run);
-  if (run.agent !== undefined) env.push(...listAgentEnv(run.agent.id, agentHomeIn(home, AGENTS[run.agent.id])));
+  for (const entry of listAgentEnv(run.agent.id, agentHomeIn(home, AGENTS[run.agent.id]))) {
+    // The image's default agent starts without SANDBOX_AGENT (image/CONTRACT.md); its home variables may be the base's.
+    const wanted = entry[0] === 'SANDBOX_AGENT' ? selectedAgent(run.agent.id) !== undefined : !env.some(([key]) => key === entry[0]);
+    if (wanted) env.push(entry);
+  }
   if (home !== CODEX_HOME_TARGET) env.push(['SANDBOX_CODEX_HOME', home]);
   const workdirs = [run.workdir, ...(run.extraWorkdirs ?? [])];
   if (workdirs.length > 1) env.push(['SANDBOX_WORKDIRS', workdirs.map(containerPathFor).join('\n')]);
@@ -263,7 +217,7 @@ export function assembleRunPlan(run: ResolvedRun): RunPlan {
 /** Variables passed by name (`-e NAME`): the agent's keys, `--secret` names (placeholders, R162) and the proxy's login (R84, R125). */
 function listPassEnv(run: ResolvedRun): { passEnv?: string[] } {
   const names = [
-    ...(run.agent?.passEnv ?? []),
+    ...run.agent.passEnv,
     ...(run.secrets?.names ?? []),
     ...Object.keys(run.egress === undefined ? {} : listEgressSecrets(run.egress)),
   ];

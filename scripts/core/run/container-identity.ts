@@ -1,3 +1,8 @@
+import { AGENTS, type AgentId } from '../agents/agents.js';
+
+/** Where the per-project Codex home is mounted inside the container. */
+export const CODEX_HOME_TARGET = '/codex_home';
+
 /** Label namespace: every container, network or image we start carries these. */
 export const LABEL_PREFIX = 'codex-sandbox';
 export const LABELS = {
@@ -58,4 +63,64 @@ export function slugifyName(basename: string): string {
  */
 export function buildContainerName(basename: string, workdirHash: string, runId: string): string {
   return `codex-${slugifyName(basename)}-${workdirHash.slice(0, 8)}-${runId}`;
+}
+
+/** What every launcher container is labelled with: a run's and a login's, so they cannot drift (R17, R120). */
+export interface ContainerIdentity {
+  /** Absent for a login: it has no workdir. */
+  workdir?: string;
+  runId: string;
+  command: string;
+  launcherPid: number;
+  launcherHost: string;
+  launcherVersion: string;
+  agent?: AgentId;
+}
+
+/** The labels the reaper, `list` and the sessions find a container by (R17). */
+export function listBaseLabels(identity: ContainerIdentity): Array<[string, string]> {
+  const labels: Array<[string, string]> = [
+    [LABELS.managed, 'true'],
+    ...(identity.workdir === undefined ? [] : ([[LABELS.workdir, identity.workdir]] as Array<[string, string]>)),
+    [LABELS.runId, identity.runId],
+    [LABELS.command, identity.command],
+    [LABELS.launcherPid, String(identity.launcherPid)],
+    [LABELS.launcherHost, identity.launcherHost],
+    [LABELS.version, identity.launcherVersion],
+  ];
+  if (identity.agent !== undefined) labels.push([LABELS.agent, identity.agent]);
+  return labels;
+}
+
+/** The entrypoint's common variables: the Codex home (also HOME), the allowed names, the host's uid/gid (R7). */
+export function listBaseEnv(base: {
+  /** Absent for a login: it has no workdir. */
+  workingDir?: string;
+  envDir: string;
+  domains: readonly string[];
+  uid: number;
+  gid: number;
+}): Array<[string, string]> {
+  return [
+    ['CODEX_HOME', CODEX_HOME_TARGET],
+    ['HOME', CODEX_HOME_TARGET],
+    ...(base.workingDir === undefined ? [] : ([['SANDBOX_WORKDIR', base.workingDir]] as Array<[string, string]>)),
+    ['SANDBOX_ENV_DIR', base.envDir],
+    ['SANDBOX_ALLOWED_DOMAINS', base.domains.join(' ')],
+    ['SANDBOX_HOST_UID', String(base.uid)],
+    ['SANDBOX_HOST_GID', String(base.gid)],
+  ];
+}
+
+/**
+ * What the entrypoint and the agent need to know about the agent: which one (SANDBOX_AGENT),
+ * `agentHome` in its own home variables, and the registry's fixed settings (R121, R122).
+ * A run's and a login's container both take it from here.
+ */
+export function listAgentEnv(agent: AgentId, agentHome: string): Array<[string, string]> {
+  const spec = AGENTS[agent];
+  const env: Array<[string, string]> = [['SANDBOX_AGENT', agent]];
+  for (const name of spec.homeEnv) env.push([name, agentHome]);
+  for (const [name, value] of Object.entries(spec.fixedEnv)) env.push([name, value]);
+  return env;
 }

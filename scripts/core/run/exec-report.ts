@@ -1,5 +1,5 @@
-import type { AgentId } from '../agents/agents.js';
-import { CODEX_HOME_TARGET } from './assemble-run-plan.js';
+import { DEFAULT_AGENT, type AgentId } from '../agents/agents.js';
+import { CODEX_HOME_TARGET } from './container-identity.js';
 import { UsageError } from '../errors.js';
 import { formatChangeList, type ChangedFile } from '../track/track-changes.js';
 
@@ -15,7 +15,7 @@ export interface ExecOutcome {
   startedAt: string;
   endedAt: string;
   image: string;
-  /** The agent that ran (R126) and its version from the image's labels (exit.json keeps codexVersion for Codex). */
+  /** The agent that ran (R126) and its version from the image's labels (exit.json keeps codexVersion for the default agent). */
   agent: AgentId;
   agentVersion?: string;
   workdir: string;
@@ -106,8 +106,8 @@ export function renderExitJson(outcome: ExecOutcome): string {
       image: outcome.image,
       agent: outcome.agent,
       agentVersion: outcome.agentVersion ?? null,
-      // Readers from before other agents (R126) find Codex's version where it was.
-      codexVersion: outcome.agent === 'codex' ? (outcome.agentVersion ?? null) : null,
+      // Readers from before other agents (R126) find the default agent's (Codex's) version where it was.
+      codexVersion: outcome.agent === DEFAULT_AGENT ? (outcome.agentVersion ?? null) : null,
       workdir: outcome.workdir,
       repo:
         outcome.repo === undefined ? null : { url: outcome.repo.url, ref: outcome.repo.ref ?? null, commit: outcome.repo.commit ?? null },

@@ -57,6 +57,15 @@ export const CONTAINER_SYSCTLS: ReadonlyArray<readonly [string, string]> = [
   ['net.netfilter.nf_conntrack_acct', '1'],
 ];
 
+/**
+ * The plan with the identities pinned for its mount sources (R103); `ids` undefined: unchanged.
+ * The one place they are attached: a plan assembled again for the same mounts (exec's headless
+ * argv, a parallel session's name) keeps them, a target without one gets `0:0` and never matches.
+ */
+export function attachMountIds(plan: RunPlan, ids: ReadonlyMap<string, MountIdentity> | undefined): RunPlan {
+  return ids === undefined ? plan : { ...plan, mountIds: ids };
+}
+
 /** The one place a RunPlan becomes the arguments of `docker run` (after `docker`; never a shell string). */
 export function buildDockerRunArgs(plan: RunPlan): string[] {
   // A named session starts detached and stays (the agent enters it with `docker exec`).

@@ -98,7 +98,7 @@ function hostOfUrl(url: string | undefined): string[] {
 
 /**
  * Where an agent's own credentials may go (R161, R164): the registry's hosts, the host of its
- * base-URL variable and (Codex) the model-provider hosts of the config.toml used.
+ * base-URL variable and the model-provider hosts of its configuration.
  */
 export function listAgentSecretHosts(
   agent: AgentId,
@@ -112,6 +112,12 @@ export function listAgentSecretHosts(
     keys: unique([...spec.keys, ...base, ...providerHosts]),
     login: unique([...spec.login, ...(spec.baseUrlWithLogin === true ? base : []), ...providerHosts]),
   };
+}
+
+/** Where one of the agent's key variables may go: its own service's hosts (`keyHosts`), else `keys` (R161). */
+export function listKeyHosts(agent: AgentId, name: string, keys: readonly string[]): string[] {
+  const own = AGENTS[agent].secretHosts.keyHosts ?? {};
+  return Object.hasOwn(own, name) ? [...(own[name] ?? [])] : [...keys];
 }
 
 /** The secrets file's text (R161); the image's proxy reads it. */

@@ -1,3 +1,4 @@
+import { DEFAULT_AGENT } from '../agents/agents.js';
 import { LABELS } from '../run/container-identity.js';
 import { UsageError } from '../errors.js';
 import { SESSION_LABELS } from './session-identity.js';
@@ -64,7 +65,8 @@ export function parsePsOutput(stdout: string): SessionRecord[] {
         created: toIsoTime(raw.created ?? ''),
         runId: raw.runId ?? '',
         mounts: raw.mounts ?? '',
-        agent: raw.agent === undefined || raw.agent === '' ? 'codex' : raw.agent,
+        // A run of the image's default agent is labelled with none (core/agents/agents.ts selectedAgent).
+        agent: raw.agent === undefined || raw.agent === '' ? DEFAULT_AGENT : raw.agent,
       };
     });
 }

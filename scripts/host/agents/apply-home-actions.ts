@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { HomeAction } from '../../core/agents/codex-home-plan.js';
+import type { HomeAction } from '../../core/agents/agent-home-plan.js';
 import { EnvironmentError } from '../../core/errors.js';
 import { UnsafePathError } from '../tree/unsafe-path-error.js';
 import { openHostDir } from '../tree/tree-paths.js';

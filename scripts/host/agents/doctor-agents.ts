@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AGENT_IDS, AGENTS, type AgentId } from '../../core/agents/agents.js';
+import { AGENT_IDS, AGENTS, DEFAULT_AGENT, type AgentId } from '../../core/agents/agents.js';
 import { buildCommandFor } from '../../core/image/image-tags.js';
 import { readImageAgents } from '../../core/image/image-labels.js';
 import type { DoctorCheck } from '../../core/doctor-report.js';
@@ -10,8 +10,8 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 
 /**
  * Per agent (R127): is it in the image (its version label), and where would a run's login or
- * key come from (the run's own search, read only; key values never shown). Codex's login is
- * the `auth` check. None of these is essential: a run builds a missing agent itself.
+ * key come from (the run's own search, read only; key values never shown). The default agent's
+ * login is the `auth` check. None of these is essential: a run builds a missing agent itself.
  */
 export async function checkAgent(
   ctx: HostContext,
@@ -39,8 +39,8 @@ export async function checkAgent(
           },
     );
   }
-  // An agent with its own home below the Codex home; Codex's login is the Codex home search (doctor-checks).
-  if (spec.homeDir !== '' && workdir !== undefined) checks.push(await checkAgentLogin(ctx, id, workdir));
+  // The default agent's login is doctor's `auth` check (host/doctor-checks.ts), with the same search.
+  if (id !== DEFAULT_AGENT && workdir !== undefined) checks.push(await checkAgentLogin(ctx, id, workdir));
   return checks;
 }
 
@@ -49,7 +49,7 @@ async function checkAgentLogin(ctx: HostContext, id: AgentId, workdir: string): 
   const check = `login ${id}`;
   try {
     const envDir = path.join(workdir, '.codex', '.environment');
-    const home = await inspectAgentHome({ agent: id, envDir, trees: [workdir], ctx });
+    const home = await inspectAgentHome({ agent: id, workdir, envDir, sessionsDir: path.join(envDir, 'sessions'), trees: [workdir], ctx });
     const sources = [
       ...(home.credentialFile === undefined ? [] : [`${home.credentialFile} (mounted read-only)`]),
       ...home.passEnv.filter((name) => /KEY|TOKEN/.test(name)).map((name) => `${name} from your environment`),

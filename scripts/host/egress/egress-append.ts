@@ -3,7 +3,7 @@ import { lstat, open, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { isSameOrInside } from '../../core/run/path-rules.js';
-import { errorCode } from '../tree/resolve-path.js';
+import { errorCode } from '../error-code.js';
 
 /**
  * `--egress-log FILE` (R171): the schema-v1 lines of each record a run makes are appended to

@@ -1,3 +1,4 @@
+import { AGENTS, type AgentId } from '../../core/agents/agents.js';
 import { lstat, mkdir, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvironmentError } from '../../core/errors.js';
@@ -10,7 +11,7 @@ import { buildEgressTakeArgs } from '../../core/session/session-docker-args.js';
 import { escapeTerminalText } from '../../core/terminal-text.js';
 import { queryDocker } from '../engine/docker.js';
 import { stateDirOf, type HostContext } from '../host-context.js';
-import { errorCode } from '../tree/resolve-path.js';
+import { errorCode } from '../error-code.js';
 import { UnsafePathError } from '../tree/unsafe-path-error.js';
 import { readHostFile } from '../tree/read-host-file.js';
 import { appendEgressLog } from './egress-append.js';
@@ -26,6 +27,8 @@ export interface EgressTarget {
   store: string;
   /** `--egress-log FILE` (R171): the record's schema-v1 lines are appended there too (resolved and checked at the start). */
   appendTo?: string;
+  /** The run's agent: kept in the record, its background hosts marked in the summary (R199). */
+  agent?: AgentId;
 }
 
 /**
@@ -131,8 +134,9 @@ async function recordEgress(text: string, target: EgressTarget, quiet = false): 
     destinations: aggregateEgress(parsed.events),
     dropped: parsed.dropped,
     ...(parsed.changes === undefined ? {} : { changes: parsed.changes }),
+    ...(target.agent === undefined ? {} : { agent: target.agent }),
   };
-  const summary = formatEgressSummary(record);
+  const summary = formatEgressSummary(record, target.agent === undefined ? {} : (AGENTS[target.agent].backgroundHosts ?? {}));
   if (summary !== undefined && !quiet) process.stderr.write(`${summary}\n`);
   try {
     await saveEgressRecord(target.store, target.runId, record);
@@ -198,7 +202,7 @@ export async function takeSessionEgress(container: string, target: EgressTarget,
  * A session keeps its log in the container (takeSessionEgress after each command).
  */
 export async function startEgressLog(
-  run: { egressLogDir?: string; egressAppendFile?: string; envDir: string; runId: string; session?: unknown },
+  run: { egressLogDir?: string; egressAppendFile?: string; envDir: string; runId: string; session?: unknown; agent: { id: AgentId } },
   ctx: Pick<HostContext, 'env' | 'home' | 'hostname'>,
 ): Promise<{ finish(): Promise<EgressOutcome> }> {
   const rawDir = run.egressLogDir;
@@ -206,6 +210,7 @@ export async function startEgressLog(
   const target: EgressTarget = {
     runId: run.runId,
     store: egressStoreDir(ctx, run.envDir),
+    agent: run.agent.id,
     ...(run.egressAppendFile === undefined ? {} : { appendTo: run.egressAppendFile }),
   };
   await createEgressRawDir(rawDir, run.envDir, ctx.hostname);

@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import TOML from '@iarna/toml';
-import type { HomeFacts } from '../../core/agents/codex-home-plan.js';
+import type { ConfigFacts as HomeFacts } from '../../core/agents/agent-home-plan.js';
 import { UsageError } from '../../core/errors.js';
 import { isSameOrInside } from '../../core/run/path-rules.js';
 import { listProviderHosts, type ProviderHost } from '../../core/egress/provider-allowances.js';

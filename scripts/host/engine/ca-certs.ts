@@ -1,7 +1,4 @@
 import { splitList } from '../../core/split-list.js';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { READ_LIMITS } from '../../core/read-limits.js';
 import type { HostContext } from '../host-context.js';
@@ -52,22 +49,4 @@ export async function findCaCertificates(flags: readonly string[], ctx: HostCont
     }
   }
   return { files, pem: contents.join(''), warnings };
-}
-
-/**
- * A temporary copy of the image build context with `pem` in build-certs/extra.pem (the
- * Dockerfile trusts it while installing). `remove` deletes the copy.
- */
-export async function createCaBuildContext(imageDir: string, pem: string): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'codex-sandbox-build-'));
-  const remove = () => rm(dir, { recursive: true, force: true });
-  try {
-    await cp(imageDir, dir, { recursive: true });
-    await mkdir(path.join(dir, 'build-certs'), { recursive: true });
-    await writeFile(path.join(dir, 'build-certs', 'extra.pem'), pem, { mode: 0o644 });
-  } catch (error) {
-    await remove();
-    throw error;
-  }
-  return { dir, remove };
 }

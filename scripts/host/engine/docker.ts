@@ -67,8 +67,30 @@ function captureDocker(args: readonly string[], timeoutMs: number): Promise<{ st
   });
 }
 
+/** An inspection started ahead by prefetchImageInspect: the next inspectImage of that image takes it. */
+let ahead: { image: string; startedAt: number; info: Promise<ImageInfo> } | undefined;
+/** An answer older than this (say, from before a consent prompt) is not used: the image is asked again. */
+const AHEAD_FRESH_MS = 5000;
+
+/**
+ * Starts `image inspect IMAGE` now, while the run is still being planned (it changes nothing),
+ * so the engine call (~0.1 s) overlaps the host reads instead of following them.
+ */
+export function prefetchImageInspect(image: string): void {
+  const info = inspectImageNow(image);
+  info.catch(() => undefined); // a run refused before it needs the image never awaits it
+  ahead = { image, startedAt: Date.now(), info };
+}
+
 /** Image labels, or `exists: false`; engine problems become EnvironmentErrors. */
 export async function inspectImage(image: string): Promise<ImageInfo> {
+  const early = ahead;
+  ahead = undefined;
+  if (early !== undefined && early.image === image && Date.now() - early.startedAt < AHEAD_FRESH_MS) return early.info;
+  return inspectImageNow(image);
+}
+
+async function inspectImageNow(image: string): Promise<ImageInfo> {
   try {
     let result = await captureDocker(['image', 'inspect', '--format', '{{json .Config.Labels}}', image], QUERY_TIMEOUT_MS);
     // Rootless Podman right after a build sometimes prints nothing, only "Found incomplete layer

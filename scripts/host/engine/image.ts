@@ -4,12 +4,12 @@ import { fileURLToPath } from 'node:url';
 import type { BuildEgress } from '../../core/egress/build-egress-args.js';
 import { classifyImageContract, LABELS } from '../../core/run/container-identity.js';
 import { EnvironmentError } from '../../core/errors.js';
-import type { AgentId } from '../../core/agents/agents.js';
+import { DEFAULT_AGENT, type AgentId } from '../../core/agents/agents.js';
 import { decideImageForAgent } from '../../core/agents/image-for-agent.js';
 import { parseImageReadBack, planImageFinish, READ_BACK_SCRIPT, readImageAgents } from '../../core/image/image-labels.js';
 import { buildCommandFor, describeAgents, planImageBuild, type AgentVersions, type BuildRequest } from '../../core/image/image-tags.js';
 import { checkBaseImage } from './base-image-probe.js';
-import { createCaBuildContext } from './ca-certs.js';
+import { createBuildContext } from './build-context.js';
 import { buildDockerImage, inspectImage, queryDocker } from './docker.js';
 
 /** The directory holding image/Dockerfile, from the installed package (dist/ or sources). */
@@ -34,12 +34,9 @@ export async function buildSandboxImage(request: BuildRequest, runId: string): P
   // A base other than the standard node:<N>-bookworm-slim is checked first (R189): refused in one line, nothing built.
   if (request.baseImage !== undefined) await checkBaseImage(request.baseImage, plan.agents);
   process.stderr.write(`building ${plan.temporaryTag} from ${plan.baseImage} (${describeAgents(plan.agents, request.versions)})\n`);
-  // Extra CAs go into a temporary copy of the context (R86; see image/build-certs/).
-  const caPem = request.egress?.caPem;
-  const caContext = caPem === undefined || caPem === '' ? undefined : await createCaBuildContext(findImageContext(), caPem);
-  const { ok, tail } = await buildDockerImage([...plan.buildArgs, caContext?.dir ?? findImageContext()], undefined, plan.buildEnv).finally(
-    () => caContext?.remove(),
-  );
+  // A temporary copy of the context: the agents' facts and layers from the registry, extra CAs (R86, R130).
+  const context = await createBuildContext(findImageContext(), request.egress?.caPem);
+  const { ok, tail } = await buildDockerImage([...plan.buildArgs, context.dir], undefined, plan.buildEnv).finally(() => context.remove());
   if (!ok) {
     throw new EnvironmentError(`image build failed: ${tail.slice(-3).join(' | ')} (full output above)`);
   }
@@ -73,7 +70,7 @@ export async function ensureSandboxImage(
   runId: string,
   /** Proxy and extra CAs for an automatic build (R86); read only when a build is needed. */
   loadEgress: () => Promise<BuildEgress | undefined> = async () => undefined,
-  agent: AgentId = 'codex',
+  agent: AgentId = DEFAULT_AGENT,
 ): Promise<AgentVersions> {
   let info = await inspectImage(image);
   const decision = decideImageForAgent(image, info, agent);

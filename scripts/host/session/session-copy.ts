@@ -5,7 +5,7 @@ import { containerPathFor } from '../../core/run/mount-spec.js';
 import { buildChownArgs, buildCopyInArgs } from '../../core/session/session-docker-args.js';
 import type { EntryKind } from '../../core/session/session-pull-plan.js';
 import { queryDocker } from '../engine/docker.js';
-import { errorCode } from '../tree/resolve-path.js';
+import { errorCode } from '../error-code.js';
 import { readAgentIds } from './sessions.js';
 import { statHostPath } from '../tree/tree-paths.js';
 

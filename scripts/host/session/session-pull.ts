@@ -9,7 +9,7 @@ import { buildCopyOutArgs } from '../../core/session/session-docker-args.js';
 import { planPull, type EntryKind, type PullAction, type PulledEntry } from '../../core/session/session-pull-plan.js';
 import { escapeTerminalText } from '../../core/terminal-text.js';
 import { probeDocker } from '../engine/docker.js';
-import { errorCode } from '../tree/resolve-path.js';
+import { errorCode } from '../error-code.js';
 import { resolveWritableDir } from '../tree/input-path.js';
 import { TreeDir } from '../tree/safe-tree.js';
 import { UnsafePathError } from '../tree/unsafe-path-error.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { errorCode } from './resolve-path.js';
+import { errorCode } from '../error-code.js';
 import { UnsafePathError } from './unsafe-path-error.js';
 import { probeHostDir, statHostPath } from './tree-paths.js';
 import { readHostFile } from './read-host-file.js';

@@ -1,6 +1,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { errorCode } from '../error-code.js';
 
 export type PathKind = 'directory' | 'file' | 'any';
 
@@ -24,37 +25,4 @@ export async function resolveExistingPath(input: string, cwd: string, what: stri
     throw new UsageError(`${what} ${JSON.stringify(input)} is not a regular file: give a file`);
   }
   return resolved;
-}
-
-/**
- * Resolves a path that may not exist yet: the deepest existing ancestor is resolved
- * (symlinks followed) and the missing rest appended, so later checks see the real place.
- */
-export async function resolveFuturePath(input: string, cwd: string, what: string): Promise<string> {
-  if (input.trim() === '') throw new UsageError(`${what} is empty: give a path`);
-  const missing: string[] = [];
-  let current = path.resolve(cwd, input);
-  for (;;) {
-    let real: string;
-    try {
-      real = await realpath(current);
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT' || current === path.dirname(current)) {
-        throw new UsageError(`${what} ${JSON.stringify(input)} cannot be used (${errorCode(error)}): check the path`);
-      }
-      missing.unshift(path.basename(current));
-      current = path.dirname(current);
-      continue;
-    }
-    const info = await stat(real);
-    if (!info.isDirectory()) {
-      throw new UsageError(`${what} ${JSON.stringify(input)} is not a directory: give a directory`);
-    }
-    return path.join(real, ...missing);
-  }
-}
-
-/** The errno code of a Node fs error, for messages. */
-export function errorCode(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : String(error);
 }

@@ -9,6 +9,8 @@ const nodeCrypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
 const https = require('node:https');
+// OpenAI-compatible Chat Completions (OpenCode, GitHub Copilot CLI's BYOK mode): chat-completions.js.
+const { answerChat } = require('./chat-completions.js');
 
 const FILE = 'agent-made-this.txt';
 const CONTENT = 'made by the agent';
@@ -172,6 +174,7 @@ function handle(req, res) {
       const path = (req.url || '').split('?')[0];
       if (req.method === 'POST' && path === '/oauth/token' && body && typeof body === 'object') return refresh(body, res);
       if (req.method === 'POST' && /\/responses$/.test(path) && body && typeof body === 'object') return answer(body, res);
+      if (req.method === 'POST' && /\/chat\/completions$/.test(path) && body && typeof body === 'object') return answerChat(body, res, log);
       if (req.method === 'GET' && /\/models$/.test(path)) {
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end(JSON.stringify({ object: 'list', data: [], models: [] }));

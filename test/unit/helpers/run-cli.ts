@@ -29,7 +29,11 @@ const LAUNCHER_VARIABLES = [
   // R161: the secrets file goes to $XDG_RUNTIME_DIR when it is the user's own.
   'XDG_RUNTIME_DIR',
   // R124, R125: each agent's host configuration directory and the keys passed by name.
-  ...Object.values(AGENTS).flatMap((agent) => [...agent.keyEnv, ...(agent.hostConfig.env === undefined ? [] : [agent.hostConfig.env])]),
+  ...Object.values(AGENTS).flatMap((agent) => [
+    ...agent.keyEnv,
+    ...agent.hostSearch.flatMap((place) => ('env' in place ? [place.env] : [])),
+    ...(agent.credentialEnv === undefined ? [] : [agent.credentialEnv]),
+  ]),
 ];
 
 export interface CliResult {
