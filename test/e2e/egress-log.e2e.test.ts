@@ -94,7 +94,9 @@ describe('egress log of a run', () => {
         }),
       ]),
     );
-    expect(lines).toHaveLength(2);
+    // The first line names the run's agent: whose background hosts are marked (R199).
+    expect(lines[0]).toEqual({ agent: 'codex' });
+    expect(lines).toHaveLength(3);
     const runId = path.basename(files[0]!).slice(0, 8);
     expect(existsSync(path.join(home, '.local', 'state', 'codex-sandbox', 'egress', runId))).toBe(false);
   });
