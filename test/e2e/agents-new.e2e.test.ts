@@ -206,7 +206,13 @@ describe.each([
 describe('GitHub Copilot CLI with a GitHub token (R125, R161)', () => {
   test('the agent holds a placeholder of the same shape; the proxy gives api.github.com the real token', () => {
     const workdir = newWorkdir('copilot-token');
-    const probe = 'printf "%s\\n" "$COPILOT_GITHUB_TOKEN"; env | grep -c "q7Xq7X" || true';
+    // The real value's tail, searched (as the agent) in every file it can read and in every
+    // process's environ and argv it can read: found nowhere (R161). The pattern is put
+    // together in a file descriptor, so no argv of the search holds it.
+    const probe =
+      'printf "%s\\n" "$COPILOT_GITHUB_TOKEN"; p=q7X; pat() { printf "%s%s\\n" "$p" "$p"; }; ' +
+      '{ grep -rIlF -f <(pat) / --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev 2>/dev/null; ' +
+      'cat /proc/[0-9]*/environ /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" "\\n" | grep -F -f <(pat); } | wc -l';
     const shell = launch('copilot', workdir, 'shell', ['--', 'bash', '-c', probe], { env: { COPILOT_GITHUB_TOKEN: REAL_TOKEN } });
     expect(shell.status).toBe(0);
     const [placeholder, realSeen] = shell.stdout.trim().split('\n');
